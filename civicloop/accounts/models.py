@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import get_language
+
+from civicloop.core.models import Classification
+
+
+class Department(models.Model):
+    """A 課 of the municipality, by the canonical code in DOMAIN.md (loaded from the catalogue)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_ja = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=200)
+    is_external = models.BooleanField(default=False, help_text="Handled by another body (e.g. 東京都水道局).")
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name_ja
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
+
+
+class User(AbstractUser):
+    class Kind(models.TextChoices):
+        RESIDENT = "resident", "resident"
+        STAFF = "staff", "staff"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESIDENT)
+    # 基本4情報 as the identity provider asserted them (IMI: 氏名, 住所, 生年月日); stored as given so
+    # that rare characters such as 𠮷 and 髙 survive.
+    full_name = models.CharField(max_length=200, blank=True)
+    full_name_kana = models.CharField(max_length=200, blank=True)
+    birthdate = models.DateField(null=True, blank=True)
+    address = models.CharField(max_length=400, blank=True)
+    departments = models.ManyToManyField(Department, blank=True, related_name="staff")
+    clearance = models.CharField(max_length=16, choices=Classification.choices, default=Classification.OFFICIAL)
+
+    @property
+    def is_resident(self) -> bool:
+        return self.kind == self.Kind.RESIDENT
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.kind == self.Kind.STAFF
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class OidcIdentity(models.Model):
+    """Links a resident to the subject an OpenID Connect provider asserted."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="oidc_identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    last_login_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")]

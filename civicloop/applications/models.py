@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.catalog.models import ProcedureVersion
+from civicloop.classification.policy import Context, visible_q
+from civicloop.core.models import classification_field
+
+# Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_receipt_number(year: int) -> str:
+    """A 受付番号 such as 2026-7KQ4-M9XD: 40 random bits, so one number says nothing of another."""
+    body = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{year}-{body[:4]}-{body[4:]}"
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def visible_to(self, user: Any, context: Context = Context()) -> "ApplicationQuerySet":
+        """Scoped by the one policy (classification.policy), in SQL."""
+        return self.filter(
+            visible_q(
+                user,
+                owner_field="applicant",
+                department_field="procedure_version__procedure__department__code",
+                guest_field="guest_key",
+                context=context,
+            )
+        )
+
+    def drafts(self) -> "ApplicationQuerySet":
+        return self.filter(status=Application.Status.DRAFT)
+
+    def submitted(self) -> "ApplicationQuerySet":
+        return self.exclude(status=Application.Status.DRAFT)
+
+
+class Application(models.Model):
+    """A resident's application (申請) or notification (届出), from first draft to its outcome."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Received")
+        IN_REVIEW = "in_review", _("Under review")
+        CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMPLETED = "completed", _("Completed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="applications")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    # A guest's application is bound to a secret kept in their session (and in their tracking link).
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    guest_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    answers = models.JSONField(default=dict)
+    last_step = models.CharField(max_length=60, blank=True)
+    submission_key = models.CharField(max_length=100, null=True, blank=True)
+    channel = models.CharField(max_length=20, default="online")
+    classification = classification_field()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="application_submission_key_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"draft {self.public_id}"
+
+    # The attributes the access policy reads (classification.policy.Protected).
+    @property
+    def owner_id(self) -> int | None:
+        return self.applicant_id
+
+    @property
+    def department_code(self) -> str:
+        return str(self.procedure_version.procedure.department.code)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @staticmethod
+    def new_guest_key() -> str:
+        return secrets.token_urlsafe(32)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name never uses the resident's file name: it could carry personal data or a path.
+    return f"attachments/{instance.application.public_id}/{instance.public_id}"
+
+
+class Attachment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=60, help_text="The attachment code in the procedure file.")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, help_text="Detected from the content, not the name.")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    classification = classification_field()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.application.applicant_id
+
+    @property
+    def department_code(self) -> str:
+        return self.application.department_code
+
+    @property
+    def guest_key(self) -> str:
+        return self.application.guest_key
+
+
+class StatusChange(models.Model):
+    """One line of an application's history, as the resident sees it (行政手続法9条: progress)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=24, choices=Application.Status.choices)
+    note_ja = models.CharField(max_length=500, blank=True)
+    note_en = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]

@@ -1,0 +1,442 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The form engine: a procedure's JSON Schema (2020-12) becomes fields, parsed posts and errors.
+
+Field names are dotted paths into the answers ("collection.address.postal_code", array items by
+index: "children.0.birthdate"). The schema's own `title`/`description` are Japanese; x-title-en,
+x-description-en, x-choices, x-widget and friends are annotations documented in
+procedures/_shared/defs.yaml. Everything here is pure: no database, no request.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+Schema = dict[str, Any]
+Answers = dict[str, Any]
+
+_FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
+_DEFAULT_SLOTS = 1
+
+
+def resolve(root: Schema, node: Schema) -> Schema:
+    """Follow a local $ref, letting the referring node's own keywords (title …) win."""
+    seen = 0
+    while "$ref" in node:
+        ref = node["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+            raise ValueError(f"only local $defs references are supported, not {ref!r}")
+        target = root.get("$defs", {})[ref.removeprefix("#/$defs/")]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        seen += 1
+        if seen > 10:
+            raise ValueError(f"reference loop at {ref!r}")
+    return node
+
+
+def _kind(node: Schema) -> str:
+    widget = node.get("x-widget")
+    node_type = node.get("type")
+    if node_type == "object":
+        return "group"
+    if node_type == "array":
+        items = node.get("items", {})
+        return "checkboxes" if "enum" in items else "repeat"
+    if "enum" in node:
+        return widget if widget in {"radio", "select"} else ("radio" if len(node["enum"]) <= 4 else "select")
+    if node_type == "boolean":
+        return "checkbox"
+    if node_type in {"integer", "number"}:
+        return "number"
+    if node.get("format") == "date":
+        return "date"
+    if node.get("format") == "email":
+        return "email"
+    if widget == "textarea":
+        return "textarea"
+    return "text"
+
+
+@dataclass
+class FieldSpec:
+    path: str
+    kind: str
+    node: Schema
+    required: bool
+    title_ja: str
+    title_en: str
+    help_ja: str
+    help_en: str
+    choices: list[tuple[str, str]] | None  # (value, "ja|en" joined) for checks at load time
+    children: list["FieldSpec"] = field(default_factory=list)
+
+
+def _spec(root: Schema, name: str, node: Schema, *, parent_path: str, required: bool) -> FieldSpec:
+    node = resolve(root, node)
+    path = f"{parent_path}.{name}" if parent_path else name
+    kind = _kind(node)
+    choice_node = node.get("items", {}) if kind == "checkboxes" else node
+    choices = None
+    if "enum" in choice_node:
+        labels = choice_node.get("x-choices", {})
+        choices = [(str(v), "|".join(labels.get(str(v), {}).values())) for v in choice_node["enum"]]
+    spec = FieldSpec(
+        path=path,
+        kind=kind,
+        node=node,
+        required=required,
+        title_ja=str(node.get("title", "")),
+        title_en=str(node.get("x-title-en", node.get("title", ""))),
+        help_ja=str(node.get("description", "")),
+        help_en=str(node.get("x-description-en", node.get("description", ""))),
+        choices=choices,
+    )
+    if kind == "group":
+        required_names = set(node.get("required", []))
+        spec.children = [
+            _spec(root, child, child_node, parent_path=path, required=child in required_names)
+            for child, child_node in node.get("properties", {}).items()
+        ]
+    elif kind == "repeat":
+        item = resolve(root, node.get("items", {}))
+        required_names = set(item.get("required", []))
+        spec.children = [
+            _spec(root, child, child_node, parent_path=f"{path}.#", required=child in required_names)
+            for child, child_node in item.get("properties", {}).items()
+        ]
+    return spec
+
+
+def field_specs(schema: Schema, names: list[str]) -> list[FieldSpec]:
+    required = set(schema.get("required", []))
+    props = schema["properties"]
+    return [_spec(schema, name, props[name], parent_path="", required=name in required) for name in names]
+
+
+def iter_fields(schema: Schema) -> Iterator[FieldSpec]:
+    """Every field of the schema, depth first (used to check a catalogue file at load time)."""
+    stack = field_specs(schema, list(schema["properties"]))
+    while stack:
+        spec = stack.pop(0)
+        yield spec
+        stack[0:0] = spec.children
+
+
+# --- parsing a POST into answers -------------------------------------------------------------
+
+
+def _parse_scalar(spec: FieldSpec, raw: str | None) -> Any:
+    if raw is None:
+        return None
+    value = raw.strip()
+    if spec.node.get("x-normalize") == "nfkc" or spec.kind == "number":
+        value = unicodedata.normalize("NFKC", value).strip()
+    if value == "":
+        return None
+    if spec.kind == "number":
+        cleaned = value.replace(",", "")
+        try:
+            return int(cleaned) if spec.node.get("type") == "integer" else float(cleaned)
+        except ValueError:
+            return value  # left as text so validation names the field
+    if spec.kind == "checkbox":
+        return True
+    return value
+
+
+def _parse(spec: FieldSpec, data: Mapping[str, Any], path: str) -> Any:
+    if spec.kind == "group":
+        obj = {}
+        for child in spec.children:
+            value = _parse(child, data, f"{path}.{child.path.rsplit('.', 1)[-1]}")
+            if value is not None:
+                obj[child.path.rsplit(".", 1)[-1]] = value
+        return obj or None
+    if spec.kind == "repeat":
+        indexes = sorted({int(m.group(1)) for key in data if (m := re.match(rf"^{re.escape(path)}\.(\d+)\.", key))})
+        rows = []
+        for index in indexes[:100]:
+            row = {}
+            for child in spec.children:
+                name = child.path.rsplit(".", 1)[-1]
+                value = _parse(child, data, f"{path}.{index}.{name}")
+                if value is not None:
+                    row[name] = value
+            if row:
+                rows.append(row)
+        return rows or None
+    if spec.kind == "checkboxes":
+        getlist = getattr(data, "getlist", None)
+        values = getlist(path) if getlist else data.get(path, [])
+        return [v for v in values if isinstance(v, str) and v] or None
+    raw = data.get(path)
+    return _parse_scalar(spec, raw if isinstance(raw, str) else None)
+
+
+def parse_post(schema: Schema, names: list[str], data: Mapping[str, Any]) -> Answers:
+    """The answers for the named top-level fields, from form data. Empty inputs become absent."""
+    answers: Answers = {}
+    for spec in field_specs(schema, names):
+        value = _parse(spec, data, spec.path)
+        if value is not None:
+            answers[spec.path] = value
+    return answers
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _node_at(schema: Schema, path: list[str | int]) -> Schema:
+    node = schema
+    for part in path:
+        node = resolve(schema, node)
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit() and node.get("type") == "array"):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(str(part), {})
+    return resolve(schema, node)
+
+
+def _label(node: Schema, english: bool) -> str:
+    if english:
+        return str(node.get("x-title-en") or node.get("title") or _("this field"))
+    return str(node.get("title") or _("this field"))
+
+
+def _message(error: ValidationError, node: Schema, english: bool) -> str:
+    label = _label(node, english)
+    validator = error.validator
+    value = error.validator_value
+    if validator == "required" or (validator == "const" and node.get("type") == "boolean"):
+        if "enum" in node or node.get("type") in {"boolean", "array"}:
+            return _("Select %(label)s") % {"label": label}
+        return _("Enter %(label)s") % {"label": label}
+    if validator == "pattern":
+        custom = node.get("x-pattern-message")
+        if isinstance(custom, dict):
+            return f"{label}: {custom.get('en' if english else 'ja', '')}"
+        return _("%(label)s is not in the right format") % {"label": label}
+    if validator == "minLength":
+        return _("%(label)s must be at least %(n)s characters") % {"label": label, "n": value}
+    if validator == "maxLength":
+        return _("%(label)s must be %(n)s characters or fewer") % {"label": label, "n": value}
+    if validator == "format" and value == "date":
+        return _("%(label)s must be a real date") % {"label": label}
+    if validator == "format" and value == "email":
+        return _("%(label)s must be an email address such as name@example.jp") % {"label": label}
+    if validator in {"enum", "const"}:
+        return _("Choose %(label)s from the options") % {"label": label}
+    if validator == "type" and value in {"integer", "number"}:
+        return _("%(label)s must be a number") % {"label": label}
+    if validator == "minimum":
+        return _("%(label)s must be %(n)s or more") % {"label": label, "n": value}
+    if validator == "maximum":
+        return _("%(label)s must be %(n)s or less") % {"label": label, "n": value}
+    if validator == "minItems":
+        return _("Add at least %(n)s to %(label)s") % {"label": label, "n": value}
+    if validator == "maxItems":
+        return _("%(label)s can have at most %(n)s entries") % {"label": label, "n": value}
+    if validator == "additionalProperties":
+        return _("%(label)s contains fields this form does not have") % {"label": label}
+    return _("Check %(label)s") % {"label": label}
+
+
+def _expand(error: ValidationError) -> Iterator[ValidationError]:
+    if error.validator in {"allOf", "anyOf", "oneOf", "if", "then"} and error.context:
+        for sub in error.context:
+            yield from _expand(sub)
+    else:
+        yield error
+
+
+def validate(schema: Schema, answers: Any, *, english: bool = False) -> dict[str, str]:
+    """Map each invalid field's dotted path to one message in the active language."""
+    errors: dict[str, str] = {}
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    for top in validator.iter_errors(answers):
+        for error in _expand(top):
+            path = list(error.absolute_path)
+            if error.validator == "required" and isinstance(error.instance, dict):
+                for name in error.validator_value:
+                    if name not in error.instance:
+                        full = [*path, name]
+                        errors.setdefault(".".join(map(str, full)), _message(error, _node_at(schema, full), english))
+                continue
+            key = ".".join(map(str, path)) or "__all__"
+            errors.setdefault(key, _message(error, _node_at(schema, path), english))
+    return errors
+
+
+def errors_for(errors: Mapping[str, str], names: list[str]) -> dict[str, str]:
+    """Only the errors under the given top-level fields (one step's share)."""
+    return {k: v for k, v in errors.items() if k.split(".")[0] in names}
+
+
+# --- binding for templates ----------------------------------------------------------------------
+
+
+@dataclass
+class BoundField:
+    name: str
+    id: str
+    kind: str
+    label: str
+    help: str
+    required: bool
+    value: Any
+    error: str
+    attrs: dict[str, str]
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)
+    children: list["BoundField"] = field(default_factory=list)
+    rows: list[list["BoundField"]] = field(default_factory=list)
+    can_add: bool = False
+
+    @property
+    def has_error_below(self) -> bool:
+        return bool(self.error) or any(c.has_error_below for c in self.children) or any(
+            c.has_error_below for row in self.rows for c in row
+        )
+
+
+def _choice_label(node: Schema, value: str, english: bool) -> str:
+    labels = node.get("x-choices", {}).get(value, {})
+    return str(labels.get("en" if english else "ja") or labels.get("ja") or value)
+
+
+def _attrs(spec: FieldSpec) -> dict[str, str]:
+    node = spec.node
+    attrs: dict[str, str] = {}
+    if "maxLength" in node:
+        attrs["maxlength"] = str(node["maxLength"])
+    if "x-autocomplete" in node:
+        attrs["autocomplete"] = str(node["x-autocomplete"])
+    if spec.kind == "number":
+        attrs["inputmode"] = "numeric"
+    if node.get("x-normalize") == "nfkc" and spec.kind == "text" and "kana" not in spec.path:
+        attrs["inputmode"] = "numeric" if "postal" in spec.path or "number" in spec.path else attrs.get("inputmode", "text")
+    if node.get("x-autocomplete") == "tel":
+        attrs["inputmode"] = "tel"
+    return attrs
+
+
+def bind(
+    spec: FieldSpec,
+    value: Any,
+    errors: Mapping[str, str],
+    *,
+    english: bool,
+    name: str | None = None,
+    add_row_to: str = "",
+) -> BoundField:
+    """A field with its current value and error, named for the form; arrays become rows."""
+    name = name or spec.path
+    bound = BoundField(
+        name=name,
+        id="f-" + name.replace(".", "-"),
+        kind=spec.kind,
+        label=spec.title_en if english else spec.title_ja,
+        help=spec.help_en if english else spec.help_ja,
+        required=spec.required,
+        value=value,
+        error=errors.get(name, ""),
+        attrs=_attrs(spec),
+    )
+    if spec.kind == "group":
+        value = value if isinstance(value, dict) else {}
+        for child in spec.children:
+            leaf = child.path.rsplit(".", 1)[-1]
+            bound.children.append(bind(child, value.get(leaf), errors, english=english, name=f"{name}.{leaf}", add_row_to=add_row_to))
+    elif spec.kind == "repeat":
+        rows = value if isinstance(value, list) else []
+        minimum = max(int(spec.node.get("minItems", 0)), _DEFAULT_SLOTS)
+        maximum = int(spec.node.get("maxItems", 10))
+        count = min(max(len(rows) + (1 if add_row_to == name else 0), minimum), maximum)
+        for index in range(count):
+            row = rows[index] if index < len(rows) and isinstance(rows[index], dict) else {}
+            bound.rows.append(
+                [
+                    bind(child, row.get(leaf := child.path.rsplit(".", 1)[-1]), errors, english=english, name=f"{name}.{index}.{leaf}")
+                    for child in spec.children
+                ]
+            )
+        bound.can_add = count < maximum
+    elif spec.choices is not None:
+        node = spec.node.get("items", {}) if spec.kind == "checkboxes" else spec.node
+        selected = set(value) if isinstance(value, list) else {str(value)} if value is not None else set()
+        bound.choices = [(v, _choice_label(node, v, english), v in selected) for v, _label in spec.choices]
+    return bound
+
+
+# --- conditions and summaries -------------------------------------------------------------------
+
+
+def lookup(answers: Mapping[str, Any], path: str) -> Any:
+    value: Any = answers
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def condition_holds(when: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool:
+    """A step's or attachment's `when` ({field, equals} or {field, in}); no condition holds always."""
+    if not when:
+        return True
+    value = lookup(answers, str(when["field"]))
+    if "equals" in when:
+        return bool(value == when["equals"])
+    if "in" in when:
+        return value in when["in"]
+    return value is not None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    value: str
+    path: str
+
+
+def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
+    if value is None or value == "" or value == []:
+        return _("Not given")
+    if spec.kind == "checkbox":
+        return _("Yes") if value else _("No")
+    if spec.choices is not None:
+        node = spec.node.get("items", {}) if spec.kind == "checkboxes" else spec.node
+        values = value if isinstance(value, list) else [value]
+        return "、".join(_choice_label(node, str(v), english) for v in values)
+    if spec.kind == "date" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value) and not english:
+        year, month, day = value.split("-")
+        return f"{int(year)}年{int(month)}月{int(day)}日"
+    return str(value)
+
+
+def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -> list[SummaryRow]:
+    """Flatten one answered field into label/value rows for the check-your-answers page."""
+    label = (spec.title_en if english else spec.title_ja)
+    label = f"{prefix}{label}"
+    if spec.kind == "group":
+        value = value if isinstance(value, dict) else {}
+        rows: list[SummaryRow] = []
+        for child in spec.children:
+            rows += summarize(child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{label} / ")
+        return rows
+    if spec.kind == "repeat":
+        items = value if isinstance(value, list) else []
+        rows = []
+        for index, item in enumerate(items, start=1):
+            for child in spec.children:
+                leaf = child.path.rsplit(".", 1)[-1]
+                rows += summarize(child, item.get(leaf) if isinstance(item, dict) else None, english=english, prefix=f"{label} {index} / ")
+        return rows or [SummaryRow(label, _("Not given"), spec.path)]
+    return [SummaryRow(label, display_value(spec, value, english), spec.path)]

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Load procedures/*.yaml into versioned catalogue rows, all or nothing.
+
+Every file is read and checked first — against the procedure-file schema, then for references
+(department, life events, steps, workflow) and against the JSON Schema 2020-12 meta-schema.
+Only when every file is sound does one transaction write; a file whose content (with the
+shared definitions it uses) changed becomes a new version, an unchanged file is left alone.
+"""
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from civicloop.accounts.models import Department
+from civicloop.catalog.formschema import iter_fields
+from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
+from civicloop.core import events
+from civicloop.core.text import fold
+
+BUILTIN_WORKFLOWS = {"notification", "application", "application_with_fee", "application_with_inspection"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path or '(top)'}: {self.reason}"
+
+
+class CatalogError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path.name, "", f"not valid YAML: {exc}".replace("\n", " ")))
+        return None
+
+
+def _json_path(parts: Iterator[Any] | Any) -> str:
+    return "/".join(str(p) for p in parts)
+
+
+def _bundle(schema: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """Copy the shared $defs the schema refers to (transitively) into the schema itself."""
+    bundled = copy.deepcopy(schema)
+    defs = bundled.setdefault("$defs", {})
+    pending = [bundled]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                name = ref.removeprefix("#/$defs/")
+                if name not in defs and name in shared:
+                    defs[name] = copy.deepcopy(shared[name])
+                    pending.append(defs[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    if not defs:
+        del bundled["$defs"]
+    return bundled
+
+
+def check_procedure(
+    name: str,
+    data: Any,
+    *,
+    file_validator: Draft202012Validator,
+    shared_defs: dict[str, Any],
+    departments: set[str],
+    life_events: set[str],
+    procedures_dir: Path,
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Check one parsed file; return its frozen definition (shared defs bundled) or the problems."""
+    problems = [
+        Problem(name, _json_path(err.absolute_path), err.message)
+        for err in sorted(file_validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        return None, problems
+    definition = dict(data)
+    definition["form"] = dict(data["form"], schema=_bundle(data["form"]["schema"], shared_defs))
+    schema = definition["form"]["schema"]
+    if Path(name).stem != data["code"]:
+        problems.append(Problem(name, "code", f"code {data['code']!r} must match the file name"))
+    if data["department"] not in departments:
+        problems.append(Problem(name, "department", f"unknown department {data['department']!r} (see departments.yaml)"))
+    for i, event in enumerate(data["life_events"]):
+        if event not in life_events:
+            problems.append(Problem(name, f"life_events/{i}", f"unknown life event {event!r} (see life_events.yaml)"))
+    workflow = data["workflow"]
+    if workflow not in BUILTIN_WORKFLOWS and not (procedures_dir / workflow).is_file():
+        problems.append(Problem(name, "workflow", f"{workflow!r} is neither a built-in process nor a file in procedures/"))
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        problems.append(Problem(name, "form/schema/" + _json_path(exc.absolute_path), exc.message))
+        return None, problems
+    problems += _check_form(name, schema, definition["form"]["steps"], data["attachments"])
+    return (definition if not problems else None), problems
+
+
+def _check_form(name: str, schema: dict[str, Any], steps: list[dict[str, Any]], attachments: list[dict[str, Any]]) -> list[Problem]:
+    problems: list[Problem] = []
+    properties = schema["properties"]
+    placed: set[str] = set()
+    step_ids: set[str] = set()
+    for i, step in enumerate(steps):
+        if step["id"] in step_ids:
+            problems.append(Problem(name, f"form/steps/{i}/id", f"duplicate step id {step['id']!r}"))
+        step_ids.add(step["id"])
+        for j, field_name in enumerate(step["fields"]):
+            if field_name not in properties:
+                problems.append(Problem(name, f"form/steps/{i}/fields/{j}", f"{field_name!r} is not a property of the schema"))
+            elif field_name in placed:
+                problems.append(Problem(name, f"form/steps/{i}/fields/{j}", f"{field_name!r} is already on another step"))
+            placed.add(field_name)
+        when = step.get("when")
+        if when and when["field"].split(".")[0] not in properties:
+            problems.append(Problem(name, f"form/steps/{i}/when/field", f"{when['field']!r} is not a property of the schema"))
+    for missing in sorted(set(properties) - placed):
+        problems.append(Problem(name, f"form/schema/properties/{missing}", "property is on no step"))
+    for i, attachment in enumerate(attachments):
+        when = attachment.get("when")
+        if when and when["field"].split(".")[0] not in properties:
+            problems.append(Problem(name, f"attachments/{i}/when/field", f"{when['field']!r} is not a property of the schema"))
+    try:
+        for spec in iter_fields(schema):
+            if not spec.title_ja:
+                problems.append(Problem(name, f"form/schema:{spec.path}", "every field needs a title (ja) and x-title-en"))
+            if spec.choices is not None and any(not label for _, label in spec.choices):
+                problems.append(Problem(name, f"form/schema:{spec.path}", "every enum value needs an x-choices label"))
+    except (KeyError, TypeError, ValueError) as exc:
+        problems.append(Problem(name, "form/schema", f"the form engine cannot render it: {exc}"))
+    return problems
+
+
+def _checksum(definition: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(definition, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _search_text(definition: dict[str, Any]) -> str:
+    parts = [*definition["names"].values(), *definition["summary"].values(), *definition.get("keywords", [])]
+    return " ".join(fold(p) for p in parts)
+
+
+def load_catalog(procedures_dir: Path) -> LoadReport:
+    """Validate every file in `procedures_dir`, then write them in one transaction (or raise)."""
+    problems: list[Problem] = []
+    departments = _read_yaml(procedures_dir / "departments.yaml", problems) or []
+    life_events = _read_yaml(procedures_dir / "life_events.yaml", problems) or []
+    shared_defs = _read_yaml(procedures_dir / "_shared" / "defs.yaml", problems) or {}
+    file_schema = _read_yaml(procedures_dir / "_shared" / "procedure.schema.yaml", problems) or {}
+    validator = Draft202012Validator(file_schema)
+    department_codes = {d["code"] for d in departments}
+    life_event_codes = {e["code"] for e in life_events}
+    definitions: list[tuple[Path, dict[str, Any]]] = []
+    for path in sorted(procedures_dir.glob("*.yaml")):
+        if path.name in {"departments.yaml", "life_events.yaml"}:
+            continue
+        data = _read_yaml(path, problems)
+        if data is None:
+            continue
+        definition, found = check_procedure(
+            path.name,
+            data,
+            file_validator=validator,
+            shared_defs=shared_defs,
+            departments=department_codes,
+            life_events=life_event_codes,
+            procedures_dir=procedures_dir,
+        )
+        problems += found
+        if definition is not None:
+            definitions.append((path, definition))
+    if problems:
+        raise CatalogError(problems)
+    with transaction.atomic():
+        return _write(departments, life_events, definitions, procedures_dir)
+
+
+def _write(
+    departments: list[dict[str, Any]],
+    life_events: list[dict[str, Any]],
+    definitions: list[tuple[Path, dict[str, Any]]],
+    procedures_dir: Path,
+) -> LoadReport:
+    for order, d in enumerate(departments):
+        Department.objects.update_or_create(
+            code=d["code"],
+            defaults={"name_ja": d["ja"], "name_en": d["en"], "is_external": d.get("external", False), "sort_order": order},
+        )
+    for order, e in enumerate(life_events):
+        LifeEvent.objects.update_or_create(
+            code=e["code"],
+            defaults={
+                "name_ja": e["ja"],
+                "name_en": e["en"],
+                "description_ja": e.get("description_ja", ""),
+                "description_en": e.get("description_en", ""),
+                "sort_order": order,
+            },
+        )
+    report = LoadReport()
+    for order, (path, definition) in enumerate(definitions):
+        _write_procedure(path.relative_to(procedures_dir).as_posix(), definition, order, report)
+    return report
+
+
+def _write_procedure(source: str, definition: dict[str, Any], order: int, report: LoadReport) -> None:
+    code = definition["code"]
+    checksum = _checksum(definition)
+    procedure, created = Procedure.objects.select_for_update().get_or_create(
+        code=code, defaults={"department": Department.objects.get(code=definition["department"]), "sort_order": order}
+    )
+    current = procedure.current_version
+    if current is not None and current.checksum == checksum:
+        report.unchanged.append(code)
+        return
+    version = ProcedureVersion.objects.create(
+        procedure=procedure,
+        number=(current.number + 1) if current else 1,
+        checksum=checksum,
+        source_path=source,
+        definition=definition,
+        name_ja=definition["names"]["ja"],
+        name_en=definition["names"]["en"],
+        kind=definition["kind"],
+        allows_guest=definition["allows_guest"],
+        classification=definition["classification"],
+        search_text=_search_text(definition),
+    )
+    procedure.current_version = version
+    procedure.department = Department.objects.get(code=definition["department"])
+    procedure.sort_order = order
+    procedure.is_active = True
+    procedure.save()
+    procedure.life_events.set(LifeEvent.objects.filter(code__in=definition["life_events"]))
+    (report.created if created else report.updated).append(code)
+    events.record(
+        "procedure.version_published",
+        subject=f"procedure/{code}",
+        data={"procedure": code, "version": version.number, "checksum": checksum},
+    )

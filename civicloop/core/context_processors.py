@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import get_language
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    is_english = (get_language() or "ja").startswith("en")
+    return {
+        "lg_name": settings.LG_NAME_EN if is_english else settings.LG_NAME_JA,
+        "is_english": is_english,
+        "demo_enabled": settings.DEMO_ENABLED,
+    }

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Standardized events: CloudEvents 1.0, written to the outbox inside the caller's transaction.
+
+A lower app never imports a higher one; when a write in one app must cause work in another
+(a submission opening a case), it records an event and the other app subscribes here. In-process
+subscribers run inside the same transaction, so the reaction commits or rolls back with the
+change. Outside consumers get the event from the outbox after commit (at least once).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.core.models import Classification, Event
+
+TYPE_PREFIX = "jp.lg.civicloop."
+
+Subscriber = Callable[[Event], None]
+_subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+
+
+class NotInTransaction(RuntimeError):
+    """record() was called outside transaction.atomic: the event could outlive a rolled-back change."""
+
+
+def subscribe(event_type: str) -> Callable[[Subscriber], Subscriber]:
+    """Register an in-process subscriber for a short type such as "application.submitted"."""
+
+    def register(func: Subscriber) -> Subscriber:
+        if func not in _subscribers[event_type]:
+            _subscribers[event_type].append(func)
+        return func
+
+    return register
+
+
+def record(
+    event_type: str,
+    *,
+    subject: str,
+    data: Mapping[str, Any],
+    classification: str = Classification.OFFICIAL,
+) -> Event:
+    """Write one event to the outbox and run its in-process subscribers, in the current transaction.
+
+    `event_type` is the short form ("application.submitted"); the stored type carries the
+    reverse-DNS prefix. `data` holds ids and codes only, never personal data.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise NotInTransaction(f"record({event_type!r}) must run inside transaction.atomic")
+    event = Event.objects.create(
+        source=f"urn:lg:{settings.LG_CODE}",
+        type=TYPE_PREFIX + event_type,
+        subject=subject,
+        time=timezone.now(),
+        data=dict(data),
+        classification=classification,
+    )
+    for subscriber in _subscribers.get(event_type, []):
+        subscriber(event)
+    return event

@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+import uuid
+from typing import Any
+
+from django.db import models
+
+
+class Classification(models.TextChoices):
+    """The three tiers of the source article (DOMAIN.md, "Data classification")."""
+
+    OFFICIAL = "OFFICIAL", "OFFICIAL"
+    SECRET = "SECRET", "SECRET"
+    TOP_SECRET = "TOP_SECRET", "TOP SECRET"
+
+
+def classification_field() -> models.CharField:
+    return models.CharField(
+        max_length=16, choices=Classification.choices, default=Classification.OFFICIAL, db_index=True
+    )
+
+
+class Event(models.Model):
+    """One CloudEvents 1.0 event, written in the same transaction as the change (the outbox)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.CharField(max_length=200)
+    type = models.CharField(max_length=200, db_index=True)
+    subject = models.CharField(max_length=200, blank=True)
+    time = models.DateTimeField(db_index=True)
+    data = models.JSONField(default=dict)
+    classification = classification_field()
+    relayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["time", "id"]
+        indexes = [models.Index(fields=["relayed_at", "time"], name="event_outbox_idx")]
+
+    def as_cloudevent(self) -> dict[str, Any]:
+        return {
+            "specversion": "1.0",
+            "id": str(self.id),
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time.isoformat(),
+            "datacontenttype": "application/json",
+            "classification": self.classification,
+            "data": self.data,
+        }
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEntry(models.Model):
+    """An append-only, hash-chained record of who did what to which object."""
+
+    seq = models.BigAutoField(primary_key=True)
+    time = models.DateTimeField()
+    actor = models.CharField(max_length=200)
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=100)
+    classification = classification_field()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit entries are append-only")

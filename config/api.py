@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The JSON API: one NinjaAPI, one Router per app."""
+
+from ninja import NinjaAPI
+
+from civicloop.applications.api import router as applications_router
+from civicloop.catalog.api import router as catalog_router
+
+api = NinjaAPI(
+    title="civicloop API",
+    version="1",
+    description="Procedures (手続き) and a resident's own applications.",
+    urls_namespace="api",
+)
+api.add_router("/procedures", catalog_router, tags=["catalogue"])
+api.add_router("/applications", applications_router, tags=["applications"])

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("civicloop.catalog.urls")),
+    path("", include("civicloop.applications.urls")),
+    path("auth/", include("civicloop.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if settings.DEMO_ENABLED:
+    urlpatterns.append(path("demo-idp/", include("civicloop.demo.urls")))
