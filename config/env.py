@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """Typed readers for settings from the environment.
 
 Each reader fails loudly at start-up on a value it cannot parse, so a typo in a deployment

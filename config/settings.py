@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """civicloop settings: one module, every value from the environment (docs/configuration.md)."""
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path

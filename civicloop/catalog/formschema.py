@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """The form engine: a procedure's JSON Schema (2020-12) becomes fields, parsed posts and errors.
 
 Field names are dotted paths into the answers ("collection.address.postal_code", array items by

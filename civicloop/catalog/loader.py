@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """Load procedures/*.yaml into versioned catalogue rows, all or nothing.
 
 Every file is read and checked first — against the procedure-file schema, then for references

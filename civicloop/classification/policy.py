@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """The one access policy. Every read path asks `decide`; every list is scoped by `visible_q`.
 
 Both encode the same rules, so what a list shows and what a detail page opens never disagree:

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """The append-only audit log, hash-chained so that a changed, removed or inserted entry shows.
 
 Each entry's hash covers its own fields and the previous entry's hash. Appends are serialized:

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """Standardized events: CloudEvents 1.0, written to the outbox inside the caller's transaction.
 
 A lower app never imports a higher one; when a write in one app must cause work in another

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """A small but real OpenID Connect provider for the embedded default (never installed in production).
 
 It speaks the same authorization-code flow with PKCE as the デジタル認証アプリ: discovery, an

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """The demo identity provider's residents. Fictional people; the names carry rare characters on purpose."""
 
 from typing import TypedDict

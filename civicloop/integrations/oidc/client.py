@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 """OpenID Connect relying party for resident sign-in (authorization-code flow with PKCE).
 
 The Digital Agency's デジタル認証アプリ speaks this flow; so does the demo provider at /demo-idp/.

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: MPL-2.0
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
