@@ -1,2 +1,97 @@
-from ninja import Router
-router = Router()
+# SPDX-License-Identifier: MPL-2.0
+"""A resident's own applications over JSON. Session authentication; every read via the access helper."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Field, Header, Router, Schema
+from ninja.security import django_auth
+
+from civicloop.applications import actions
+from civicloop.applications.access import get_application_for_user
+from civicloop.applications.models import Application
+from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import Action
+
+router = Router(auth=django_auth)
+
+
+class ApplicationOut(Schema):
+    id: UUID
+    receipt_number: str | None
+    procedure: str
+    procedure_version: int
+    status: str
+    submitted_at: datetime | None
+    answers: dict[str, Any]
+
+
+class SubmissionIn(Schema):
+    procedure: str = Field(..., max_length=60, description="Procedure code, e.g. sodai-gomi")
+    answers: dict[str, Any] = Field(..., description="Answers matching the procedure's form schema")
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+def _out(application: Application) -> dict[str, Any]:
+    return {
+        "id": application.public_id,
+        "receipt_number": application.receipt_number,
+        "procedure": application.procedure_version.procedure.code,
+        "procedure_version": application.procedure_version.number,
+        "status": application.status,
+        "submitted_at": application.submitted_at,
+        "answers": application.answers,
+    }
+
+
+@router.get("", response=list[ApplicationOut], summary="My applications")
+def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
+    visible = Application.objects.visible_to(request.user).submitted().select_related("procedure_version__procedure")
+    return [_out(a) for a in visible.order_by("-submitted_at")[:200]]
+
+
+@router.get("/{application_id}", response={200: ApplicationOut, 404: ErrorOut}, summary="One of my applications")
+def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
+    return _out(get_application_for_user(request.user, application_id, action=Action.VIEW))
+
+
+@router.post(
+    "",
+    response={200: ApplicationOut, 201: ApplicationOut, 404: ErrorOut, 422: ErrorOut, 403: ErrorOut},
+    summary="Submit an application",
+    description="Validates the answers against the procedure's current form and submits in one "
+    "transaction. Repeating a request with the same Idempotency-Key returns the first result (200) "
+    "instead of creating a second application.",
+)
+def submit(
+    request: HttpRequest,
+    payload: SubmissionIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=100),
+) -> tuple[int, dict[str, Any]]:
+    user: Any = request.user
+    if not user.is_resident:
+        return 403, {"detail": "only residents submit applications"}
+    procedure = Procedure.objects.published().select_related("current_version").filter(code=payload.procedure).first()
+    if procedure is None:
+        return 404, {"detail": f"no published procedure {payload.procedure!r}"}
+    try:
+        application, created = actions.submit_from_api(
+            user=user, procedure=procedure, answers=payload.answers, idempotency_key=idempotency_key
+        )
+    except actions.SubmissionInvalid as exc:
+        return 422, {
+            "detail": "the answers do not satisfy the form",
+            "errors": [{"field": k, "message": v} for k, v in exc.errors.items()],
+        }
+    return (201 if created else 200), _out(application)

@@ -264,12 +264,21 @@ def validate(schema: Schema, answers: Any, *, english: bool = False) -> dict[str
             if error.validator == "required" and isinstance(error.instance, dict):
                 for name in error.validator_value:
                     if name not in error.instance:
-                        full = [*path, name]
-                        errors.setdefault(".".join(map(str, full)), _message(error, _node_at(schema, full), english))
+                        _missing(schema, error, [*path, name], errors, english)
                 continue
             key = ".".join(map(str, path)) or "__all__"
             errors.setdefault(key, _message(error, _node_at(schema, path), english))
     return errors
+
+
+def _missing(schema: Schema, error: ValidationError, path: list[Any], errors: dict[str, str], english: bool) -> None:
+    """A missing group is reported field by field, so each empty input gets its own message."""
+    node = _node_at(schema, path)
+    if node.get("type") == "object" and node.get("required"):
+        for name in node["required"]:
+            _missing(schema, error, [*path, name], errors, english)
+        return
+    errors.setdefault(".".join(map(str, path)), _message(error, node, english))
 
 
 def errors_for(errors: Mapping[str, str], names: list[str]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department
 from civicloop.core.models import classification_field
@@ -76,8 +77,8 @@ class ProcedureVersion(models.Model):
     """One frozen revision of a procedure file. An application keeps the version it was made with."""
 
     class Kind(models.TextChoices):
-        APPLICATION = "application", "申請"
-        NOTIFICATION = "notification", "届出"
+        APPLICATION = "application", _("Application")
+        NOTIFICATION = "notification", _("Notification")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()

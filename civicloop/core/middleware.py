@@ -3,6 +3,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 # No inline script anywhere: every script is a static file, so 'self' is enough.
 CONTENT_SECURITY_POLICY = (
@@ -32,4 +34,25 @@ class SecurityHeadersMiddleware:
                 "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(form_action=settings.OIDC_ISSUER)
             )
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class JapaneseFirstLocaleMiddleware:
+    """Japanese unless the visitor chose English with the switch (a cookie), whatever the browser says.
+
+    A ward's portal speaks Japanese first; a browser's Accept-Language is often English on shared
+    or borrowed devices, so only an explicit choice changes the language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ["Cookie"])
         return response

@@ -1,0 +1,282 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Writes on the citizen side: drafts, attachments and the one-transaction submission."""
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import filetype
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from civicloop.accounts.models import User
+from civicloop.applications.models import Application, Attachment, StatusChange, new_receipt_number
+from civicloop.catalog.definition import Definition
+from civicloop.catalog.formschema import validate
+from civicloop.catalog.models import Procedure
+from civicloop.core import audit, events
+
+logger = logging.getLogger(__name__)
+
+# What each catalogue type name admits, by the MIME type detected from the file's bytes.
+ALLOWED_MIME = {
+    "pdf": {"application/pdf"},
+    "jpeg": {"image/jpeg"},
+    "png": {"image/png"},
+    "heic": {"image/heic", "image/heif"},
+}
+
+
+class NotADraft(Exception):
+    """The application was already submitted; its answers and files can no longer change."""
+
+
+class AttachmentRejected(Exception):
+    """An upload broke a rule; the message says which, in the resident's language."""
+
+
+class SubmissionInvalid(Exception):
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+class ProcedureUnavailable(Exception):
+    pass
+
+
+def _actor(application: Application) -> str:
+    return f"user/{application.applicant.public_id}" if application.applicant else "guest"
+
+
+def start_application(*, procedure: Procedure, user: User | None, guest_key: str = "") -> Application:
+    """Open a draft on the procedure's current version; a guest draft is bound to `guest_key`."""
+    version = procedure.current_version
+    if version is None or not procedure.is_active:
+        raise ProcedureUnavailable(procedure.code)
+    if user is None and not (version.allows_guest and guest_key):
+        raise ProcedureUnavailable(f"{procedure.code} needs sign-in")
+    with transaction.atomic():
+        application = Application.objects.create(
+            procedure_version=version,
+            applicant=user,
+            guest_key="" if user else guest_key,
+            classification=version.classification,
+        )
+        events.record(
+            "application.started",
+            subject=f"application/{application.public_id}",
+            data={"procedure": procedure.code, "version": version.number, "guest": user is None},
+            classification=application.classification,
+        )
+    return application
+
+
+def save_step(*, application: Application, step_id: str, answers: Mapping[str, Any]) -> Application:
+    """Merge one step's answers into the draft (saved even when invalid, so nothing typed is lost)."""
+    definition = Definition(application.procedure_version.definition)
+    step = definition.step(step_id)
+    if step is None:
+        raise KeyError(step_id)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if not locked.is_draft:
+            raise NotADraft(locked.receipt_number)
+        merged = {k: v for k, v in locked.answers.items() if k not in step.fields}
+        merged.update({k: v for k, v in answers.items() if k in step.fields})
+        locked.answers = merged
+        locked.last_step = step_id
+        locked.save(update_fields=["answers", "last_step", "updated_at"])
+        events.record(
+            "application.step_saved",
+            subject=f"application/{locked.public_id}",
+            data={"procedure": definition.data["code"], "step": step_id},
+            classification=locked.classification,
+        )
+    return locked
+
+
+def _detect(upload: UploadedFile) -> str | None:
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def add_attachment(*, application: Application, kind: str, upload: UploadedFile) -> Attachment:
+    """Store one uploaded file after checking size and the type its bytes reveal (not its name)."""
+    definition = Definition(application.procedure_version.definition)
+    rule = definition.attachment(kind)
+    if rule is None:
+        raise AttachmentRejected(_("This form has no such attachment."))
+    name = (upload.name or "file")[-200:]
+    size = upload.size or 0
+    if size == 0:
+        raise AttachmentRejected(_("%(name)s is empty. Choose the file again.") % {"name": name})
+    if size > rule.max_mb * 1024 * 1024:
+        raise AttachmentRejected(
+            _("%(name)s is larger than %(mb)s MB. Make it smaller and try again.") % {"name": name, "mb": rule.max_mb}
+        )
+    mime = _detect(upload)
+    allowed = {m for t in rule.types for m in ALLOWED_MIME[t]}
+    if mime not in allowed:
+        raise AttachmentRejected(
+            _("%(name)s is not a %(types)s file (its content was checked, not its name).")
+            % {"name": name, "types": " / ".join(t.upper() for t in rule.types)}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if not locked.is_draft:
+            raise NotADraft(locked.receipt_number)
+        if locked.attachments.filter(kind=kind).count() >= rule.max_files:
+            raise AttachmentRejected(_("You can attach at most %(n)s files here.") % {"n": rule.max_files})
+        attachment = Attachment(
+            application=locked,
+            kind=kind,
+            original_name=name,
+            content_type=mime or "",
+            size=size,
+            sha256=digest.hexdigest(),
+            classification=locked.classification,
+        )
+        attachment.file.save(attachment.public_id.hex, upload, save=False)
+        attachment.save()
+        events.record(
+            "application.attachment_added",
+            subject=f"application/{locked.public_id}",
+            data={"attachment": str(attachment.public_id), "kind": kind, "content_type": mime, "size": size},
+            classification=locked.classification,
+        )
+    return attachment
+
+
+def remove_attachment(*, attachment: Attachment) -> None:
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=attachment.application_id)
+        if not locked.is_draft:
+            raise NotADraft(locked.receipt_number)
+        attachment.file.delete(save=False)
+        attachment.delete()
+
+
+def completeness_errors(application: Application) -> dict[str, str]:
+    """Everything that stops submission: schema errors by field path, missing files by 'attachment:<code>'."""
+    definition = Definition(application.procedure_version.definition)
+    answers = definition.prune(application.answers)
+    errors = validate(definition.schema, answers, english=_is_english())
+    present = set(application.attachments.values_list("kind", flat=True))
+    for rule in definition.applicable_attachments(answers):
+        if rule.required and rule.code not in present:
+            errors[f"attachment:{rule.code}"] = _("Attach %(label)s") % {"label": rule.label_in(_is_english())}
+    return errors
+
+
+def _is_english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+def submit_application(*, application: Application, submission_key: str) -> Application:
+    """Submit a draft in one transaction: validate against its frozen version, number it, record it.
+
+    Idempotent: submitting an application that is already submitted returns it unchanged, so a
+    double click or a retried request never makes a second application.
+    """
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().select_related(
+            "procedure_version__procedure", "applicant"
+        ).get(pk=application.pk)
+        if not locked.is_draft:
+            return locked
+        errors = completeness_errors(locked)
+        if errors:
+            raise SubmissionInvalid(errors)
+        definition = Definition(locked.procedure_version.definition)
+        locked.answers = definition.prune(locked.answers)
+        locked.submission_key = submission_key[:100] or None
+        _number_and_file(locked)
+    transaction.on_commit(lambda: send_confirmation(locked))
+    return locked
+
+
+def _number_and_file(application: Application) -> None:
+    now = timezone.now()
+    application.status = Application.Status.SUBMITTED
+    application.submitted_at = now
+    for attempt in range(5):
+        application.receipt_number = new_receipt_number(timezone.localdate(now).year)
+        try:
+            with transaction.atomic():  # a savepoint: a (vanishingly rare) clash retries with a new number
+                application.save()
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    StatusChange.objects.create(application=application, status=application.status, at=now)
+    version = application.procedure_version
+    events.record(
+        "application.submitted",
+        subject=f"application/{application.public_id}",
+        data={
+            "procedure": version.procedure.code,
+            "version": version.number,
+            "department": version.definition["department"],
+            "receipt_number": application.receipt_number,
+            "channel": application.channel,
+            "attachments": application.attachments.count(),
+        },
+        classification=application.classification,
+    )
+    audit.record(
+        actor=_actor(application),
+        action="application.submit",
+        object_type="application",
+        object_id=str(application.public_id),
+        data={"receipt_number": application.receipt_number, "procedure": version.procedure.code},
+        classification=application.classification,
+    )
+
+
+def submit_from_api(
+    *, user: User, procedure: Procedure, answers: Mapping[str, Any], idempotency_key: str
+) -> tuple[Application, bool]:
+    """Create and submit in one step (API clients); the same key returns the first result."""
+    existing = Application.objects.filter(applicant=user, submission_key=idempotency_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            application = start_application(procedure=procedure, user=user)
+            application.answers = dict(answers)
+            application.save(update_fields=["answers"])
+            return submit_application(application=application, submission_key=idempotency_key), True
+    except IntegrityError:
+        # Two requests with the same key raced; the other one won and holds the application.
+        existing = Application.objects.filter(applicant=user, submission_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def send_confirmation(application: Application) -> None:
+    """Email the receipt number (console backend by default). A mail failure never undoes a submission."""
+    address = application.applicant.email if application.applicant else application.guest_email
+    if not address:
+        return
+    version = application.procedure_version
+    body = (
+        f"{version.name_ja} を受け付けました。\n受付番号: {application.receipt_number}\n\n"
+        f"We have received your {version.name_en}.\nReceipt number: {application.receipt_number}\n"
+    )
+    try:
+        send_mail(f"[受付 / Received] {version.name_ja} {application.receipt_number}", body, None, [address])
+    except Exception:  # SMTP down: log it; the resident still has the number on screen
+        logger.exception("confirmation email for %s failed", application.receipt_number)

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MPL-2.0
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from civicloop.accounts.models import Department
+from civicloop.catalog.definition import Definition
+from civicloop.catalog.models import LifeEvent, Procedure
+
+_PROCEDURE_FIELDS = ("current_version", "department")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    published = Q(procedures__is_active=True, procedures__current_version__isnull=False)
+    return render(
+        request,
+        "catalog/home.html",
+        {
+            "life_events": LifeEvent.objects.annotate(n=Count("procedures", filter=published)).filter(n__gt=0),
+            "departments": Department.objects.annotate(n=Count("procedures", filter=published)).filter(n__gt=0),
+        },
+    )
+
+
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    procedures = Procedure.objects.published().select_related(*_PROCEDURE_FIELDS).search(query)
+    department = life_event = None
+    if code := request.GET.get("department"):
+        department = Department.objects.filter(code=code).first()
+        procedures = procedures.filter(department__code=code)
+    if code := request.GET.get("life_event"):
+        life_event = LifeEvent.objects.filter(code=code).first()
+        procedures = procedures.filter(life_events__code=code)
+    return render(
+        request,
+        "catalog/procedure_list.html",
+        {
+            "procedures": procedures.distinct(),
+            "query": query,
+            "department": department,
+            "life_event": life_event,
+            "departments": Department.objects.filter(procedures__is_active=True).distinct(),
+            "life_events": LifeEvent.objects.all(),
+        },
+    )
+
+
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_object_or_404(Procedure.objects.published().select_related(*_PROCEDURE_FIELDS), code=code)
+    version = procedure.current_version
+    assert version is not None
+    definition = Definition(version.definition)
+    return render(
+        request,
+        "catalog/procedure_detail.html",
+        {
+            "procedure": procedure,
+            "version": version,
+            "definition": definition,
+            "fees": version.definition["fees"],
+            "processing": version.definition["processing"],
+            "related": Procedure.objects.published()
+            .filter(life_events__in=procedure.life_events.all())
+            .exclude(pk=procedure.pk)
+            .select_related(*_PROCEDURE_FIELDS)
+            .distinct()[:6],
+        },
+    )

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from civicloop.demo.seed import seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo staff accounts (idempotent). Demo residents live in the demo identity provider."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = seed()
+        self.stdout.write(f"demo data ready ({created} new records)")
