@@ -432,13 +432,14 @@ def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
 
 def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -> list[SummaryRow]:
     """Flatten one answered field into label/value rows for the check-your-answers page."""
-    label = (spec.title_en if english else spec.title_ja)
-    label = f"{prefix}{label}"
+    own = spec.title_en if english else spec.title_ja
+    label = f"{prefix}{own}"
     if spec.kind == "group":
         value = value if isinstance(value, dict) else {}
         rows: list[SummaryRow] = []
         for child in spec.children:
-            rows += summarize(child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{label} / ")
+            # Only the nearest group names a row ("収集場所の住所 / 郵便番号"), so labels stay short.
+            rows += summarize(child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{own} / ")
         return rows
     if spec.kind == "repeat":
         items = value if isinstance(value, list) else []
@@ -446,6 +447,6 @@ def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -
         for index, item in enumerate(items, start=1):
             for child in spec.children:
                 leaf = child.path.rsplit(".", 1)[-1]
-                rows += summarize(child, item.get(leaf) if isinstance(item, dict) else None, english=english, prefix=f"{label} {index} / ")
+                rows += summarize(child, item.get(leaf) if isinstance(item, dict) else None, english=english, prefix=f"{own} {index} / ")
         return rows or [SummaryRow(label, _("Not given"), spec.path)]
     return [SummaryRow(label, display_value(spec, value, english), spec.path)]
