@@ -30,5 +30,7 @@ def sign_in_resident(*, identity: VerifiedIdentity) -> User:
         user.set_unusable_password()
         user.save()
         link.save(update_fields=["last_login_at"])
-        audit.record(actor=f"user/{user.public_id}", action="sign_in", object_type="user", object_id=str(user.public_id))
+        audit.record(
+            actor=f"user/{user.public_id}", action="sign_in", object_type="user", object_id=str(user.public_id)
+        )
         return user

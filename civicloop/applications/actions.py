@@ -191,9 +191,11 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
     double click or a retried request never makes a second application.
     """
     with transaction.atomic():
-        locked = Application.objects.select_for_update().select_related(
-            "procedure_version__procedure", "applicant"
-        ).get(pk=application.pk)
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("procedure_version__procedure", "applicant")
+            .get(pk=application.pk)
+        )
         if not locked.is_draft:
             return locked
         errors = completeness_errors(locked)

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.catalog.models import ProcedureVersion
-from civicloop.classification.policy import Context, visible_q
+from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
 from civicloop.core.models import classification_field
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
@@ -22,7 +22,7 @@ def new_receipt_number(year: int) -> str:
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
-    def visible_to(self, user: Any, context: Context = Context()) -> "ApplicationQuerySet":
+    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "ApplicationQuerySet":
         """Scoped by the one policy (classification.policy), in SQL."""
         return self.filter(
             visible_q(
@@ -66,7 +66,7 @@ class Application(models.Model):
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
     answers = models.JSONField(default=dict)
     last_step = models.CharField(max_length=60, blank=True)
-    submission_key = models.CharField(max_length=100, null=True, blank=True)
+    submission_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - NULL: no key given
     channel = models.CharField(max_length=20, default="online")
     classification = classification_field()
     created_at = models.DateTimeField(auto_now_add=True)

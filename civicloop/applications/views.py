@@ -29,7 +29,9 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _draft(request: HttpRequest, public_id: uuid.UUID) -> Application:
-    application = get_application_for_user(request.user, public_id, action=Action.EDIT, context=request_context(request))
+    application = get_application_for_user(
+        request.user, public_id, action=Action.EDIT, context=request_context(request)
+    )
     if not application.is_draft:
         raise Http404
     return application
@@ -88,9 +90,14 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
             answers = _without_row(application, definition, current, remove)
             add_row_to = "-"
         if not add_row_to:
-            errors = errors_for(validate(definition.schema, definition.prune(answers), english=_english()), current.fields)
+            errors = errors_for(
+                validate(definition.schema, definition.prune(answers), english=_english()), current.fields
+            )
             if not errors:
-                return redirect(request.GET.get("return") == "check" and reverse("applications:check", args=[public_id]) or _next_url(application, definition, current))
+                return redirect(
+                    (request.GET.get("return") == "check" and reverse("applications:check", args=[public_id]))
+                    or _next_url(application, definition, current)
+                )
     specs = field_specs(definition.schema, current.fields)
     fields = [bind(spec, answers.get(spec.path), errors, english=_english(), add_row_to=add_row_to) for spec in specs]
     visible = definition.visible_steps(answers)
@@ -195,7 +202,9 @@ def attachments(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def attachment_delete(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
     application = _draft(request, public_id)
-    attachment = get_attachment_for_user(request.user, attachment_id, action=Action.EDIT, context=request_context(request))
+    attachment = get_attachment_for_user(
+        request.user, attachment_id, action=Action.EDIT, context=request_context(request)
+    )
     if attachment.application_id != application.pk:
         raise Http404
     actions.remove_attachment(attachment=attachment)
@@ -218,7 +227,9 @@ def check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 application.save(update_fields=["guest_email"])
         if not errors:
             try:
-                submitted = actions.submit_application(application=application, submission_key=request.POST.get("submission_key", ""))
+                submitted = actions.submit_application(
+                    application=application, submission_key=request.POST.get("submission_key", "")
+                )
             except actions.SubmissionInvalid as exc:
                 errors = exc.errors
             else:
@@ -250,7 +261,12 @@ def _render_check(request: HttpRequest, application: Application, errors: dict[s
     all_errors = {**actions.completeness_errors(application), **errors} if request.method == "POST" else errors
     kinds = {a.kind for a in application.attachments.all()}
     files = [
-        {"label": r.label_in(english), "files": [a for a in application.attachments.all() if a.kind == r.code], "required": r.required, "missing": r.required and r.code not in kinds}
+        {
+            "label": r.label_in(english),
+            "files": [a for a in application.attachments.all() if a.kind == r.code],
+            "required": r.required,
+            "missing": r.required and r.code not in kinds,
+        }
         for r in definition.applicable_attachments(answers)
     ]
     return render(
@@ -284,10 +300,14 @@ def _check_anchor(application: Application, definition: Definition, key: str) ->
 
 
 def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    application = get_application_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
+    application = get_application_for_user(
+        request.user, public_id, action=Action.VIEW, context=request_context(request)
+    )
     if application.is_draft:
         return redirect("applications:check", public_id)
-    return render(request, "applications/done.html", {"application": application, "version": application.procedure_version})
+    return render(
+        request, "applications/done.html", {"application": application, "version": application.procedure_version}
+    )
 
 
 def my_applications(request: HttpRequest) -> HttpResponse:
@@ -302,7 +322,9 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    application = get_application_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
+    application = get_application_for_user(
+        request.user, public_id, action=Action.VIEW, context=request_context(request)
+    )
     if application.is_draft:
         definition = Definition(application.procedure_version.definition)
         step_id = application.last_step or definition.steps[0].id
@@ -320,7 +342,14 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:
-    attachment = get_attachment_for_user(request.user, attachment_id, action=Action.DOWNLOAD, context=request_context(request))
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name)
+    attachment = get_attachment_for_user(
+        request.user, attachment_id, action=Action.DOWNLOAD, context=request_context(request)
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
     response["Cache-Control"] = "private, no-store"
     return response

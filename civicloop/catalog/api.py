@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from civicloop.catalog.models import Procedure
@@ -64,7 +64,9 @@ def list_procedures(
 
 @router.get("/{code}", response=ProcedureDetailOut, summary="One procedure with its form schema")
 def get_procedure(request: HttpRequest, code: str) -> dict[str, Any]:
-    procedure = get_object_or_404(Procedure.objects.published().select_related("current_version", "department"), code=code)
+    procedure = get_object_or_404(
+        Procedure.objects.published().select_related("current_version", "department"), code=code
+    )
     assert procedure.current_version is not None
     definition = procedure.current_version.definition
     return {

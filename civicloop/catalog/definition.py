@@ -49,11 +49,19 @@ class Definition:
         self.data = data
         self.schema: dict[str, Any] = data["form"]["schema"]
         self.steps = [
-            Step(s["id"], s["title"], s.get("intro", {}), list(s["fields"]), s.get("when")) for s in data["form"]["steps"]
+            Step(s["id"], s["title"], s.get("intro", {}), list(s["fields"]), s.get("when"))
+            for s in data["form"]["steps"]
         ]
         self.attachments = [
             AttachmentRule(
-                a["code"], a["label"], a.get("help", {}), a["required"], a.get("when"), a["types"], a["max_files"], a["max_mb"]
+                a["code"],
+                a["label"],
+                a.get("help", {}),
+                a["required"],
+                a.get("when"),
+                a["types"],
+                a["max_files"],
+                a["max_mb"],
             )
             for a in data["attachments"]
         ]

@@ -307,8 +307,10 @@ class BoundField:
 
     @property
     def has_error_below(self) -> bool:
-        return bool(self.error) or any(c.has_error_below for c in self.children) or any(
-            c.has_error_below for row in self.rows for c in row
+        return (
+            bool(self.error)
+            or any(c.has_error_below for c in self.children)
+            or any(c.has_error_below for row in self.rows for c in row)
         )
 
 
@@ -327,7 +329,9 @@ def _attrs(spec: FieldSpec) -> dict[str, str]:
     if spec.kind == "number":
         attrs["inputmode"] = "numeric"
     if node.get("x-normalize") == "nfkc" and spec.kind == "text" and "kana" not in spec.path:
-        attrs["inputmode"] = "numeric" if "postal" in spec.path or "number" in spec.path else attrs.get("inputmode", "text")
+        attrs["inputmode"] = (
+            "numeric" if "postal" in spec.path or "number" in spec.path else attrs.get("inputmode", "text")
+        )
     if node.get("x-autocomplete") == "tel":
         attrs["inputmode"] = "tel"
     return attrs
@@ -359,7 +363,9 @@ def bind(
         value = value if isinstance(value, dict) else {}
         for child in spec.children:
             leaf = child.path.rsplit(".", 1)[-1]
-            bound.children.append(bind(child, value.get(leaf), errors, english=english, name=f"{name}.{leaf}", add_row_to=add_row_to))
+            bound.children.append(
+                bind(child, value.get(leaf), errors, english=english, name=f"{name}.{leaf}", add_row_to=add_row_to)
+            )
     elif spec.kind == "repeat":
         rows = value if isinstance(value, list) else []
         minimum = max(int(spec.node.get("minItems", 0)), _DEFAULT_SLOTS)
@@ -369,7 +375,13 @@ def bind(
             row = rows[index] if index < len(rows) and isinstance(rows[index], dict) else {}
             bound.rows.append(
                 [
-                    bind(child, row.get(leaf := child.path.rsplit(".", 1)[-1]), errors, english=english, name=f"{name}.{index}.{leaf}")
+                    bind(
+                        child,
+                        row.get(leaf := child.path.rsplit(".", 1)[-1]),
+                        errors,
+                        english=english,
+                        name=f"{name}.{index}.{leaf}",
+                    )
                     for child in spec.children
                 ]
             )
@@ -447,6 +459,11 @@ def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -
         for index, item in enumerate(items, start=1):
             for child in spec.children:
                 leaf = child.path.rsplit(".", 1)[-1]
-                rows += summarize(child, item.get(leaf) if isinstance(item, dict) else None, english=english, prefix=f"{own} {index} / ")
+                rows += summarize(
+                    child,
+                    item.get(leaf) if isinstance(item, dict) else None,
+                    english=english,
+                    prefix=f"{own} {index} / ",
+                )
         return rows or [SummaryRow(label, _("Not given"), spec.path)]
     return [SummaryRow(label, display_value(spec, value, english), spec.path)]

@@ -49,13 +49,16 @@ class Context:
     guest_keys: Collection[str] = field(default_factory=frozenset)
 
 
+NO_CONTEXT = Context()
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
 
 
-def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = Context()) -> Decision:
+def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
     """Decide whether `user` may perform `action` on `obj`. The single source of access truth."""
     if user.is_authenticated and isinstance(user, User):
         if user.is_resident:
@@ -82,7 +85,7 @@ def visible_q(
     owner_field: str,
     department_field: str,
     guest_field: str,
-    context: Context = Context(),
+    context: Context = NO_CONTEXT,
 ) -> Q:
     """The same rules as `decide(..., Action.VIEW, ...)`, as a filter for a QuerySet."""
     nothing = Q(pk__in=[])

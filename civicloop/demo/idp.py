@@ -58,7 +58,9 @@ def _s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-def issue_code(*, resident: DemoResident, client_id: str, redirect_uri: str, challenge: str, nonce: str, scope: str) -> str:
+def issue_code(
+    *, resident: DemoResident, client_id: str, redirect_uri: str, challenge: str, nonce: str, scope: str
+) -> str:
     code = secrets.token_urlsafe(32)
     DemoGrant.objects.create(
         code_hash=_sha256(code),

@@ -11,7 +11,16 @@ from django.views.decorators.http import require_POST
 from civicloop.demo import idp
 from civicloop.demo.residents import DEMO_RESIDENTS, find_resident
 
-_AUTH_PARAMS = ("client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method")
+_AUTH_PARAMS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+)
 
 
 def discovery(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MPL-2.0
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from civicloop.accounts.models import Department
+from civicloop.catalog.models import Procedure, ProcedureVersion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def procedures_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "procedures"
+    shutil.copytree(settings.PROCEDURES_DIR, target)
+    return target
+
+
+def test_it_loads_the_whole_shipped_catalogue_with_every_department_of_the_domain() -> None:
+    call_command("load_catalog")
+    assert Procedure.objects.published().count() >= 30
+    assert Department.objects.filter(code="koseki_juumin").exists()
+    codes = set(Procedure.objects.values_list("department__code", flat=True))
+    assert {"koseki_juumin", "hoken_nenkin", "kosodate_kyufu", "hoiku", "kaigo", "fukushi", "zeimu", "seiso"} <= codes
+
+
+def test_loading_twice_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("load_catalog")
+    versions = ProcedureVersion.objects.count()
+    call_command("load_catalog")
+    assert ProcedureVersion.objects.count() == versions
+    assert "0 new, 0 new versions" in capsys.readouterr().out
+
+
+def test_a_changed_file_becomes_a_new_version_and_the_old_one_stays(procedures_dir: Path) -> None:
+    call_command("load_catalog", dir=procedures_dir)
+    path = procedures_dir / "sodai-gomi.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["processing"]["days"] = 12
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    call_command("load_catalog", dir=procedures_dir)
+    procedure = Procedure.objects.get(code="sodai-gomi")
+    assert procedure.current_version is not None
+    assert procedure.current_version.number == 2
+    assert procedure.current_version.definition["processing"]["days"] == 12
+    assert procedure.versions.get(number=1).definition["processing"]["days"] == 10
+
+
+def test_a_broken_file_names_file_path_and_reason_and_nothing_loads(procedures_dir: Path) -> None:
+    path = procedures_dir / "sodai-gomi.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["department"] = "no_such_department"
+    data["form"]["steps"][0]["fields"].append("not_a_field")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CommandError) as raised:
+        call_command("load_catalog", dir=procedures_dir)
+    message = str(raised.value)
+    assert "sodai-gomi.yaml: department: unknown department 'no_such_department'" in message
+    assert "sodai-gomi.yaml: form/steps/0/fields/" in message
+    assert "nothing changed" in message
+    assert not Procedure.objects.exists()
+    assert not Department.objects.exists()
+
+
+def test_invalid_yaml_and_schema_violations_are_reported(procedures_dir: Path) -> None:
+    (procedures_dir / "broken.yaml").write_text("code: [unclosed\n")
+    path = procedures_dir / "jido-teate.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["kind"] = "maybe"
+    del data["names"]["en"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CommandError) as raised:
+        call_command("load_catalog", dir=procedures_dir)
+    message = str(raised.value)
+    assert "broken.yaml: (top): not valid YAML" in message
+    assert "jido-teate.yaml: kind: 'maybe' is not one of" in message
+    assert "jido-teate.yaml: names: 'en' is a required property" in message
+
+
+def test_a_field_without_labels_is_refused(procedures_dir: Path) -> None:
+    path = procedures_dir / "sodai-gomi.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["form"]["schema"]["properties"]["collection"]["properties"]["place_note"].pop("title")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CommandError, match=r"form/schema:collection.place_note: every field needs a title"):
+        call_command("load_catalog", dir=procedures_dir)
