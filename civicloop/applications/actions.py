@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from civicloop.accounts.models import User
 from civicloop.applications.models import Application, Attachment, StatusChange, new_receipt_number
 from civicloop.catalog.definition import Definition
-from civicloop.catalog.formschema import validate
+from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
 from civicloop.core import audit, events
 
@@ -254,6 +254,8 @@ def submit_from_api(
     existing = Application.objects.filter(applicant=user, submission_key=idempotency_key).first()
     if existing is not None:
         return existing, False
+    if problem := storable_problem(answers):
+        raise SubmissionInvalid({"__all__": problem})
     try:
         with transaction.atomic():
             application = start_application(procedure=procedure, user=user)

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Header, Router, Schema
+from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
 from civicloop.applications import actions
@@ -78,20 +78,23 @@ def submit(
     request: HttpRequest,
     payload: SubmissionIn,
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=8, max_length=100),
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user: Any = request.user
     if not user.is_resident:
-        return 403, {"detail": "only residents submit applications"}
+        return Status(403, {"detail": "only residents submit applications"})
     procedure = Procedure.objects.published().select_related("current_version").filter(code=payload.procedure).first()
     if procedure is None:
-        return 404, {"detail": f"no published procedure {payload.procedure!r}"}
+        return Status(404, {"detail": f"no published procedure {payload.procedure!r}"})
     try:
         application, created = actions.submit_from_api(
             user=user, procedure=procedure, answers=payload.answers, idempotency_key=idempotency_key
         )
     except actions.SubmissionInvalid as exc:
-        return 422, {
-            "detail": "the answers do not satisfy the form",
-            "errors": [{"field": k, "message": v} for k, v in exc.errors.items()],
-        }
-    return (201 if created else 200), _out(application)
+        return Status(
+            422,
+            {
+                "detail": "the answers do not satisfy the form",
+                "errors": [{"field": k, "message": v} for k, v in exc.errors.items()],
+            },
+        )
+    return Status(201 if created else 200, _out(application))

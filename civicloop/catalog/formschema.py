@@ -7,6 +7,7 @@ x-description-en, x-choices, x-widget and friends are annotations documented in
 procedures/_shared/defs.yaml. Everything here is pure: no database, no request.
 """
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -20,6 +21,9 @@ from jsonschema.exceptions import ValidationError
 Schema = dict[str, Any]
 Answers = dict[str, Any]
 
+# Control characters (NUL above all: PostgreSQL's jsonb refuses it) never belong in an answer;
+# newlines and tabs in a textarea do.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
 _DEFAULT_SLOTS = 1
 
@@ -133,7 +137,7 @@ def iter_fields(schema: Schema) -> Iterator[FieldSpec]:
 def _parse_scalar(spec: FieldSpec, raw: str | None) -> Any:
     if raw is None:
         return None
-    value = raw.strip()
+    value = _CONTROL.sub("", raw).strip()
     if spec.node.get("x-normalize") == "nfkc" or spec.kind == "number":
         value = unicodedata.normalize("NFKC", value).strip()
     if value == "":
@@ -141,9 +145,10 @@ def _parse_scalar(spec: FieldSpec, raw: str | None) -> Any:
     if spec.kind == "number":
         cleaned = value.replace(",", "")
         try:
-            return int(cleaned) if spec.node.get("type") == "integer" else float(cleaned)
+            number = int(cleaned) if spec.node.get("type") == "integer" else float(cleaned)
         except ValueError:
             return value  # left as text so validation names the field
+        return number if math.isfinite(number) else value
     if spec.kind == "checkbox":
         return True
     return value
@@ -279,6 +284,26 @@ def _missing(schema: Schema, error: ValidationError, path: list[Any], errors: di
             _missing(schema, error, [*path, name], errors, english)
         return
     errors.setdefault(".".join(map(str, path)), _message(error, node, english))
+
+
+def storable_problem(value: Any, *, depth: int = 0) -> str | None:
+    """Why `value` cannot be stored as answers (non-finite numbers, control characters, depth), or None."""
+    if depth > 12:
+        return "nested too deeply"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "numbers must be finite"
+    if isinstance(value, str) and _CONTROL.search(value):
+        return "control characters are not allowed"
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            problem = storable_problem(key, depth=depth + 1) or storable_problem(inner, depth=depth + 1)
+            if problem:
+                return problem
+    if isinstance(value, list):
+        for inner in value:
+            if problem := storable_problem(inner, depth=depth + 1):
+                return problem
+    return None
 
 
 def errors_for(errors: Mapping[str, str], names: list[str]) -> dict[str, str]:

@@ -130,5 +130,3 @@ def test_the_owner_downloads_the_file_unchanged(resident_client: Client, draft: 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == png
     assert response["Cache-Control"] == "private, no-store"
-
-

@@ -120,7 +120,12 @@ def test_a_resident_applies_and_gets_a_receipt_number_an_email_and_a_status_page
     assert mail.outbox[0].to == [resident.email]
     listing = resident_client.get(reverse("applications:my-list")).content.decode()
     assert application.receipt_number in listing
-    assert Event.objects.filter(type="jp.lg.civicloop.application.submitted", subject__endswith=str(application.public_id)).count() == 1
+    assert (
+        Event.objects.filter(
+            type="jp.lg.civicloop.application.submitted", subject__endswith=str(application.public_id)
+        ).count()
+        == 1
+    )
     assert AuditEntry.objects.filter(action="application.submit", object_id=str(application.public_id)).exists()
 
 
@@ -196,7 +201,12 @@ def test_tampered_hidden_fields_and_unknown_names_change_nothing_else(
     application = _start(resident_client)
     resident_client.post(
         reverse("applications:step", args=[application.public_id, "applicant"]),
-        {"applicant.family": "渋谷", "collection.address.city": "injected", "status": "approved", "receipt_number": "X"},
+        {
+            "applicant.family": "渋谷",
+            "collection.address.city": "injected",
+            "status": "approved",
+            "receipt_number": "X",
+        },
     )
     application.refresh_from_db()
     assert "collection" not in application.answers
