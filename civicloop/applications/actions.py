@@ -192,7 +192,7 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
     """
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("procedure_version__procedure", "applicant")
             .get(pk=application.pk)
         )
