@@ -53,14 +53,18 @@ lint: $(VENV)/.installed-dev ## ruff lint and format check
 typecheck: $(VENV)/.installed-dev ## mypy with django-stubs on civicloop/
 	$(VENV)/bin/mypy civicloop config
 
-test-sqlite: $(VENV)/.installed-dev ## The suite on SQLite (includes the browser tests)
+e2e/node_modules/axe-core/axe.min.js: e2e/package.json
+	cd e2e && npm install --no-audit --no-fund --silent
+	touch $@
+
+test-sqlite: $(VENV)/.installed-dev e2e/node_modules/axe-core/axe.min.js ## The suite on SQLite (includes the browser tests)
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(VENV)/bin/pytest -q
 
 test-postgres: $(VENV)/.installed-dev ## The suite on PostgreSQL (DATABASE_URL=$(PG_TEST_URL))
 	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -m "not e2e"
 
-test-e2e: $(VENV)/.installed-dev system-deps ## Only the browser tests (Playwright + Debian chromium + axe-core)
+test-e2e: $(VENV)/.installed-dev system-deps e2e/node_modules/axe-core/axe.min.js ## Only the browser tests (Playwright + Debian chromium + axe-core)
 	$(VENV)/bin/pytest -q -m e2e
 
 bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.json

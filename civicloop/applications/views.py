@@ -227,8 +227,10 @@ def check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 application.save(update_fields=["guest_email"])
         if not errors:
             try:
+                # The draft is its own idempotency key: a posted key is never trusted (another
+                # draft's key would collide); submitting the same draft again returns it unchanged.
                 submitted = actions.submit_application(
-                    application=application, submission_key=request.POST.get("submission_key", "")
+                    application=application, submission_key=f"web:{application.public_id}"
                 )
             except actions.SubmissionInvalid as exc:
                 errors = exc.errors
@@ -280,7 +282,6 @@ def _render_check(request: HttpRequest, application: Application, errors: dict[s
             "has_attachments": bool(definition.attachments),
             "errors": all_errors,
             "error_links": [(_check_anchor(application, definition, k), v) for k, v in all_errors.items()],
-            "submission_key": str(application.public_id),
         },
         status=400 if all_errors else 200,
     )

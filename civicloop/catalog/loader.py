@@ -54,6 +54,7 @@ class LoadReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
@@ -198,8 +199,15 @@ def _search_text(definition: dict[str, Any]) -> str:
     return " ".join(fold(p) for p in parts)
 
 
-def load_catalog(procedures_dir: Path) -> LoadReport:
-    """Validate every file in `procedures_dir`, then write them in one transaction (or raise)."""
+@dataclass(frozen=True)
+class Catalog:
+    departments: list[dict[str, Any]]
+    life_events: list[dict[str, Any]]
+    definitions: list[tuple[Path, dict[str, Any]]]
+
+
+def read_catalog(procedures_dir: Path) -> Catalog:
+    """Read and check every file in `procedures_dir` without writing anything (raises CatalogError)."""
     problems: list[Problem] = []
     departments = _read_yaml(procedures_dir / "departments.yaml", problems) or []
     life_events = _read_yaml(procedures_dir / "life_events.yaml", problems) or []
@@ -229,8 +237,14 @@ def load_catalog(procedures_dir: Path) -> LoadReport:
             definitions.append((path, definition))
     if problems:
         raise CatalogError(problems)
+    return Catalog(departments, life_events, definitions)
+
+
+def load_catalog(procedures_dir: Path) -> LoadReport:
+    """Validate every file in `procedures_dir`, then write them in one transaction (or raise)."""
+    catalog = read_catalog(procedures_dir)
     with transaction.atomic():
-        return _write(departments, life_events, definitions, procedures_dir)
+        return _write(catalog.departments, catalog.life_events, catalog.definitions, procedures_dir)
 
 
 def _write(
@@ -263,6 +277,13 @@ def _write(
     report = LoadReport()
     for order, (path, definition) in enumerate(definitions):
         _write_procedure(path.relative_to(procedures_dir).as_posix(), definition, order, report)
+    # A procedure whose file was removed stops taking new applications; its versions stay for
+    # the applications made with them.
+    shipped = [definition["code"] for _path, definition in definitions]
+    report.withdrawn = list(
+        Procedure.objects.filter(is_active=True).exclude(code__in=shipped).values_list("code", flat=True)
+    )
+    Procedure.objects.filter(code__in=report.withdrawn).update(is_active=False)
     return report
 
 

@@ -88,3 +88,13 @@ def test_a_field_without_labels_is_refused(procedures_dir: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(CommandError, match=r"form/schema:collection.place_note: every field needs a title"):
         call_command("load_catalog", dir=procedures_dir)
+
+
+def test_a_removed_file_withdraws_the_procedure_but_keeps_its_versions(procedures_dir: Path) -> None:
+    call_command("load_catalog", dir=procedures_dir)
+    (procedures_dir / "sodai-gomi.yaml").unlink()
+    call_command("load_catalog", dir=procedures_dir)
+    procedure = Procedure.objects.get(code="sodai-gomi")
+    assert not procedure.is_active
+    assert not Procedure.objects.published().filter(code="sodai-gomi").exists()
+    assert procedure.versions.count() == 1

@@ -21,5 +21,5 @@ class Command(BaseCommand):
             raise CommandError(f"catalogue not loaded, nothing changed:\n{exc}") from exc
         self.stdout.write(
             f"catalogue loaded: {len(report.created)} new, {len(report.updated)} new versions, "
-            f"{len(report.unchanged)} unchanged"
+            f"{len(report.unchanged)} unchanged, {len(report.withdrawn)} withdrawn"
         )
