@@ -213,8 +213,20 @@ def _label(node: Schema, english: bool) -> str:
     return str(node.get("title") or _("this field"))
 
 
-def _message(error: ValidationError, node: Schema, english: bool) -> str:
-    label = _label(node, english)
+def _qualified_label(schema: Schema, path: list[Any], english: bool) -> str:
+    """ "請求者の住所（郵便番号）" rather than a bare "郵便番号": the error summary lists fields out of context."""
+    label = _label(_node_at(schema, path), english)
+    if len(path) < 2:
+        return label
+    if isinstance(path[-2], int) or str(path[-2]).isdigit():
+        parent = f"{_label(_node_at(schema, path[:-2]), english)} {int(path[-2]) + 1}"
+    else:
+        parent = _label(_node_at(schema, path[:-1]), english)
+    return f"{parent} ({label})" if english else f"{parent}（{label}）"
+
+
+def _message(error: ValidationError, node: Schema, english: bool, label: str = "") -> str:
+    label = label or _label(node, english)
     validator = error.validator
     value = error.validator_value
     if validator == "required" or (validator == "const" and node.get("type") == "boolean"):
@@ -272,7 +284,8 @@ def validate(schema: Schema, answers: Any, *, english: bool = False) -> dict[str
                         _missing(schema, error, [*path, name], errors, english)
                 continue
             key = ".".join(map(str, path)) or "__all__"
-            errors.setdefault(key, _message(error, _node_at(schema, path), english))
+            label = _qualified_label(schema, path, english) if path else ""
+            errors.setdefault(key, _message(error, _node_at(schema, path), english, label))
     return errors
 
 
@@ -283,7 +296,7 @@ def _missing(schema: Schema, error: ValidationError, path: list[Any], errors: di
         for name in node["required"]:
             _missing(schema, error, [*path, name], errors, english)
         return
-    errors.setdefault(".".join(map(str, path)), _message(error, node, english))
+    errors.setdefault(".".join(map(str, path)), _message(error, node, english, _qualified_label(schema, path, english)))
 
 
 def storable_problem(value: Any, *, depth: int = 0) -> str | None:

@@ -16,8 +16,12 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "catalog/home.html",
         {
-            "life_events": LifeEvent.objects.annotate(n=Count("procedures", filter=published)).filter(n__gt=0),
-            "departments": Department.objects.annotate(n=Count("procedures", filter=published)).filter(n__gt=0),
+            "life_events": LifeEvent.objects.annotate(n=Count("procedures", filter=published))
+            .filter(n__gt=0)
+            .order_by("sort_order", "code"),
+            "departments": Department.objects.annotate(n=Count("procedures", filter=published))
+            .filter(n__gt=0)
+            .order_by("sort_order", "code"),
         },
     )
 

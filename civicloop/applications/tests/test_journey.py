@@ -69,7 +69,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
     assert response.status_code == 200
     assert re.search(r"<title>エラー: ", html)
     assert 'class="error-summary"' in html
-    assert "名を入力してください" in html
+    assert "申込者の氏名（名）を入力してください" in html
     assert 'href="#f-applicant-given"' in html
     assert "電話番号は「03-1234-5678」のように" in html
     application.refresh_from_db()

@@ -55,6 +55,6 @@ def test_any_form_post_parses_without_error(definitions: list[Definition], data:
 def test_a_missing_group_is_reported_field_by_field(definitions: list[Definition]) -> None:
     sodai = next(d for d in definitions if d.data["code"] == "sodai-gomi")
     errors = validate(sodai.schema, {})
-    assert errors["applicant.family"] == "姓を入力してください"
-    assert errors["collection.address.postal_code"] == "郵便番号を入力してください"
+    assert errors["applicant.family"] == "申込者の氏名（姓）を入力してください"
+    assert errors["collection.address.postal_code"] == "収集場所の住所（郵便番号）を入力してください"
     assert errors["items"] == "出す品目を選択してください"
