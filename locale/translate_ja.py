@@ -98,7 +98,7 @@ JA = {
     "We have sent a confirmation email.": "受付確認のメールを送信しました。",
     "What happens next": "このあとの流れ",
     "A notification is complete when it arrives. The department will contact you only if something is missing.": "届出は到達した時点で完了します。不足がある場合のみ担当課から連絡します。",
-    "The department will review your application. The standard processing period is %(days)s days.": "担当課が申請内容を審査します。標準処理期間は %(days)s 日です。",
+    "The department will review your application.": "担当課が申請内容を審査します。",
     "If anything needs correcting, we will ask you in “My applications”.": "修正（補正）が必要な場合は「申請履歴」でお知らせします。",
     "Keep your receipt number for any enquiry.": "お問い合わせの際は受付番号をお伝えください。",
     "See the status of this application": "この申請の状況を見る",
