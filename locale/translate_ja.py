@@ -159,6 +159,7 @@ JA = {
     "There is a problem": "入力内容に問題があります",
     "Add another": "もう1件追加",
     "Choose": "選択してください",
+    "Demo environment": "デモ環境",
     "Remove %(label)s %(n)s": "%(label)s %(n)s を削除",
 }
 

@@ -138,8 +138,11 @@ def _parse_scalar(spec: FieldSpec, raw: str | None) -> Any:
     if raw is None:
         return None
     value = _CONTROL.sub("", raw).strip()
-    if spec.node.get("x-normalize") == "nfkc" or spec.kind == "number":
+    normalize = spec.node.get("x-normalize")
+    if normalize in {"nfkc", "postal_code"} or spec.kind == "number":
         value = unicodedata.normalize("NFKC", value).strip()
+    if normalize == "postal_code" and re.fullmatch(r"\d{7}", value):
+        value = f"{value[:3]}-{value[3:]}"  # 〒1500042 and 150-0042 are one address
     if value == "":
         return None
     if spec.kind == "number":
@@ -222,6 +225,11 @@ def _qualified_label(schema: Schema, path: list[Any], english: bool) -> str:
         parent = f"{_label(_node_at(schema, path[:-2]), english)} {int(path[-2]) + 1}"
     else:
         parent = _label(_node_at(schema, path[:-1]), english)
+        # Inside a repeated row, say which row: "子ども 2: 子どもの氏名（名）".
+        rows = [k for k, part in enumerate(path[:-2]) if isinstance(part, int) or str(part).isdigit()]
+        if rows:
+            k = rows[-1]
+            parent = f"{_label(_node_at(schema, path[:k]), english)} {int(path[k]) + 1}: {parent}"
     return f"{parent} ({label})" if english else f"{parent}（{label}）"
 
 
@@ -236,7 +244,7 @@ def _message(error: ValidationError, node: Schema, english: bool, label: str = "
     if validator == "pattern":
         custom = node.get("x-pattern-message")
         if isinstance(custom, dict):
-            return f"{label}: {custom.get('en' if english else 'ja', '')}"
+            return str(custom.get("en" if english else "ja", ""))
         return _("%(label)s is not in the right format") % {"label": label}
     if validator == "minLength":
         return _("%(label)s must be at least %(n)s characters") % {"label": label, "n": value}
@@ -366,6 +374,8 @@ def _attrs(spec: FieldSpec) -> dict[str, str]:
         attrs["autocomplete"] = str(node["x-autocomplete"])
     if spec.kind == "number":
         attrs["inputmode"] = "numeric"
+    if node.get("x-normalize") == "postal_code":
+        attrs["inputmode"] = "numeric"
     if node.get("x-normalize") == "nfkc" and spec.kind == "text" and "kana" not in spec.path:
         attrs["inputmode"] = (
             "numeric" if "postal" in spec.path or "number" in spec.path else attrs.get("inputmode", "text")
@@ -480,7 +490,7 @@ def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
     return str(value)
 
 
-def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -> list[SummaryRow]:
+def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "", row: str = "") -> list[SummaryRow]:
     """Flatten one answered field into label/value rows for the check-your-answers page."""
     own = spec.title_en if english else spec.title_ja
     label = f"{prefix}{own}"
@@ -489,7 +499,9 @@ def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -
         rows: list[SummaryRow] = []
         for child in spec.children:
             # Only the nearest group names a row ("収集場所の住所 / 郵便番号"), so labels stay short.
-            rows += summarize(child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{own} / ")
+            rows += summarize(
+                child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{row}{own} / ", row=row
+            )
         return rows
     if spec.kind == "repeat":
         items = value if isinstance(value, list) else []
@@ -502,6 +514,7 @@ def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "") -
                     item.get(leaf) if isinstance(item, dict) else None,
                     english=english,
                     prefix=f"{own} {index} / ",
+                    row=f"{own} {index} / ",
                 )
         return rows or [SummaryRow(label, _("Not given"), spec.path)]
     return [SummaryRow(label, display_value(spec, value, english), spec.path)]

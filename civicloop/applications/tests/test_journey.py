@@ -217,3 +217,22 @@ def test_tampered_hidden_fields_and_unknown_names_change_nothing_else(
 def test_an_unknown_step_is_a_404(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     assert resident_client.get(reverse("applications:step", args=[application.public_id, "nope"])).status_code == 404
+
+
+def test_a_postcode_without_hyphen_is_stored_in_one_form(resident_client: Client, sodai_gomi: Procedure) -> None:
+    application = _start(resident_client)
+    resident_client.post(
+        reverse("applications:step", args=[application.public_id, "collection"]),
+        {"collection.address.postal_code": "１５０００４２"},
+    )
+    application.refresh_from_db()
+    assert application.answers["collection"]["address"]["postal_code"] == "150-0042"
+
+
+def test_errors_inside_a_repeated_row_say_which_row(resident_client: Client, catalog: None) -> None:
+    application = _start(resident_client, "jido-teate")
+    response = resident_client.post(
+        reverse("applications:step", args=[application.public_id, "children"]),
+        {"children.0.name.family": "渋谷", "children.1.name.family": "渋谷", "has_child_apart": "no"},
+    )
+    assert "子ども 2: 子どもの氏名（名）を入力してください" in response.content.decode()
