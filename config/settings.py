@@ -124,7 +124,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
-# Uploads above this are refused before they reach a view; per-procedure limits are stricter.
+# Form posts above this are refused by Django (files stream to disk instead). Each attachment is
+# also capped by UPLOAD_MAX_BYTES, whatever a procedure file's max_mb says.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("CIVICLOOP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
@@ -143,7 +144,8 @@ SITE_URL = env_str("CIVICLOOP_SITE_URL", "http://127.0.0.1:8000")
 OIDC_ISSUER = env_str("CIVICLOOP_OIDC_ISSUER", f"{SITE_URL}/demo-idp" if DEMO_ENABLED else "")
 OIDC_CLIENT_ID = env_str("CIVICLOOP_OIDC_CLIENT_ID", "civicloop-portal")
 OIDC_CLIENT_SECRET = env_str("CIVICLOOP_OIDC_CLIENT_SECRET", "demo-secret" if DEMO_ENABLED else "")
-OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate email")
+# 基本4情報 as the デジタル認証アプリ names its scopes (DOMAIN.md).
+OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate gender")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import filetype
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -118,7 +119,7 @@ def add_attachment(*, application: Application, kind: str, upload: UploadedFile)
     size = upload.size or 0
     if size == 0:
         raise AttachmentRejected(_("%(name)s is empty. Choose the file again.") % {"name": name})
-    if size > rule.max_mb * 1024 * 1024:
+    if size > min(rule.max_mb * 1024 * 1024, settings.UPLOAD_MAX_BYTES):
         raise AttachmentRejected(
             _("%(name)s is larger than %(mb)s MB. Make it smaller and try again.") % {"name": name, "mb": rule.max_mb}
         )

@@ -171,7 +171,11 @@ def _check_form(
             )
     for missing in sorted(set(properties) - placed):
         problems.append(Problem(name, f"form/schema/properties/{missing}", "property is on no step"))
+    codes: set[str] = set()
     for i, attachment in enumerate(attachments):
+        if attachment["code"] in codes:
+            problems.append(Problem(name, f"attachments/{i}/code", f"duplicate attachment code {attachment['code']!r}"))
+        codes.add(attachment["code"])
         when = attachment.get("when")
         if when and when["field"].split(".")[0] not in properties:
             problems.append(
@@ -179,7 +183,7 @@ def _check_form(
             )
     try:
         for spec in iter_fields(schema):
-            if not spec.title_ja:
+            if not spec.title_ja or "x-title-en" not in spec.node:
                 problems.append(
                     Problem(name, f"form/schema:{spec.path}", "every field needs a title (ja) and x-title-en")
                 )
@@ -295,6 +299,9 @@ def _write_procedure(source: str, definition: dict[str, Any], order: int, report
     )
     current = procedure.current_version
     if current is not None and current.checksum == checksum:
+        if not procedure.is_active:  # its file came back after a withdrawal
+            procedure.is_active = True
+            procedure.save(update_fields=["is_active"])
         report.unchanged.append(code)
         return
     version = ProcedureVersion.objects.create(

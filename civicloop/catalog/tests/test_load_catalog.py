@@ -98,3 +98,13 @@ def test_a_removed_file_withdraws_the_procedure_but_keeps_its_versions(procedure
     assert not procedure.is_active
     assert not Procedure.objects.published().filter(code="sodai-gomi").exists()
     assert procedure.versions.count() == 1
+
+
+def test_a_restored_file_publishes_the_procedure_again(procedures_dir: Path, tmp_path: Path) -> None:
+    call_command("load_catalog", dir=procedures_dir)
+    kept = tmp_path / "kept.yaml"
+    shutil.move(procedures_dir / "sodai-gomi.yaml", kept)
+    call_command("load_catalog", dir=procedures_dir)
+    shutil.move(kept, procedures_dir / "sodai-gomi.yaml")
+    call_command("load_catalog", dir=procedures_dir)
+    assert Procedure.objects.published().filter(code="sodai-gomi").exists()
