@@ -1,8 +1,19 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Demo data for the embedded default: a few staff members per department, never in production."""
+"""Demo data for the embedded default: staff per department and the demo residents' first applications.
 
-from civicloop.accounts.models import Department, User
+Never installed in production (the demo app is only in INSTALLED_APPS with CIVICLOOP_DEMO on).
+"""
+
+from datetime import date
+
+from django.conf import settings
+
+from civicloop.accounts.models import Department, OidcIdentity, User
+from civicloop.applications import actions
+from civicloop.applications.models import Application
+from civicloop.catalog.models import Procedure
 from civicloop.core.models import Classification
+from civicloop.demo.residents import DEMO_RESIDENTS
 
 DEMO_STAFF = [
     ("clerk-seiso", "清掃 一郎", "seiso", Classification.OFFICIAL),
@@ -10,8 +21,27 @@ DEMO_STAFF = [
     ("clerk-koseki", "戸籍 健", "koseki_juumin", Classification.OFFICIAL),
 ]
 
+# 渋谷 花子 has already booked a bulky-waste collection, so "my applications" is not empty at first sign-in.
+HANAKO_BULKY_WASTE = {
+    "applicant": {"family": "渋谷", "given": "花子", "family_kana": "シブヤ", "given_kana": "ハナコ"},
+    "contact": {"phone": "03-3463-1211", "email": "hanako@example.jp"},
+    "items": [{"item": "chest", "quantity": 1, "detail": "幅90cm"}, {"item": "bicycle", "quantity": 1}],
+    "collection": {
+        "address": {
+            "postal_code": "150-0042",
+            "prefecture": "東京都",
+            "city": "渋谷区",
+            "town": "宇田川町",
+            "block": "1-1",
+            "building": "シブヤハイツ101",
+        },
+        "preferred_date": "2026-12-14",
+    },
+}
+
 
 def seed() -> int:
+    """Create what is missing; running it again changes nothing. Returns how many records were made."""
     created = 0
     for username, name, department_code, clearance in DEMO_STAFF:
         user, is_new = User.objects.get_or_create(
@@ -24,4 +54,25 @@ def seed() -> int:
         department = Department.objects.filter(code=department_code).first()
         if department:
             user.departments.add(department)
+    for resident in DEMO_RESIDENTS:
+        identity = OidcIdentity.objects.filter(issuer=settings.OIDC_ISSUER, subject=resident["sub"]).first()
+        if identity is None:
+            user = User.objects.create(
+                username=f"demo-{resident['sub']}",
+                kind=User.Kind.RESIDENT,
+                full_name=resident["name"],
+                full_name_kana=resident["name_kana"],
+                birthdate=date.fromisoformat(resident["birthdate"]),
+                address=resident["address"],
+                email=resident["email"],
+            )
+            OidcIdentity.objects.create(user=user, issuer=settings.OIDC_ISSUER, subject=resident["sub"])
+            created += 1
+    hanako = User.objects.filter(oidc_identities__subject="demo-0001").first()
+    procedure = Procedure.objects.published().filter(code="sodai-gomi").first()
+    if hanako and procedure and not Application.objects.filter(applicant=hanako).exists():
+        actions.submit_from_api(
+            user=hanako, procedure=procedure, answers=HANAKO_BULKY_WASTE, idempotency_key="demo-seed-bulky-waste"
+        )
+        created += 1
     return created
