@@ -5,4 +5,6 @@ import os
 import tempfile
 
 os.environ.setdefault("CIVICLOOP_DEBUG", "1")
+# Each test has its own database: a per-process catalogue cache would hand one test another's rows.
+os.environ.setdefault("CIVICLOOP_CATALOG_CACHE_SECONDS", "0")
 os.environ.setdefault("CIVICLOOP_VAR_DIR", tempfile.mkdtemp(prefix="civicloop-test-"))

@@ -27,6 +27,7 @@ LG_CODE = env_str("CIVICLOOP_LG_CODE", "131130")
 LG_NAME_JA = env_str("CIVICLOOP_LG_NAME_JA", "渋谷区")
 LG_NAME_EN = env_str("CIVICLOOP_LG_NAME_EN", "Shibuya City")
 PROCEDURES_DIR = env_path("CIVICLOOP_PROCEDURES_DIR", BASE_DIR / "procedures")
+CATALOG_CACHE_SECONDS = env_int("CIVICLOOP_CATALOG_CACHE_SECONDS", 30, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

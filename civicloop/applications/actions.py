@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """Writes on the citizen side: drafts, attachments and the one-transaction submission."""
 
+import functools
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -169,16 +170,20 @@ def remove_attachment(*, attachment: Attachment) -> None:
         attachment.delete()
 
 
+def _answer_errors(definition: Definition, answers: Mapping[str, Any], present: set[str]) -> dict[str, str]:
+    english = _is_english()
+    errors = validate(definition.schema, answers, english=english)
+    for rule in definition.applicable_attachments(answers):
+        if rule.required and rule.code not in present:
+            errors[f"attachment:{rule.code}"] = _("Attach %(label)s") % {"label": rule.label_in(english)}
+    return errors
+
+
 def completeness_errors(application: Application) -> dict[str, str]:
     """Everything that stops submission: schema errors by field path, missing files by 'attachment:<code>'."""
     definition = Definition(application.procedure_version.definition)
-    answers = definition.prune(application.answers)
-    errors = validate(definition.schema, answers, english=_is_english())
     present = set(application.attachments.values_list("kind", flat=True))
-    for rule in definition.applicable_attachments(answers):
-        if rule.required and rule.code not in present:
-            errors[f"attachment:{rule.code}"] = _("Attach %(label)s") % {"label": rule.label_in(_is_english())}
-    return errors
+    return _answer_errors(definition, definition.prune(application.answers), present)
 
 
 def _is_english() -> bool:
@@ -199,30 +204,33 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
         )
         if not locked.is_draft:
             return locked
-        errors = completeness_errors(locked)
+        definition = Definition(locked.procedure_version.definition)
+        present = set(locked.attachments.values_list("kind", flat=True))
+        answers = definition.prune(locked.answers)
+        errors = _answer_errors(definition, answers, present)
         if errors:
             raise SubmissionInvalid(errors)
-        definition = Definition(locked.procedure_version.definition)
-        locked.answers = definition.prune(locked.answers)
+        locked.answers = answers
         locked.submission_key = submission_key[:100] or None
-        _number_and_file(locked)
+        for attempt in range(3):
+            try:
+                with transaction.atomic():  # a savepoint: a (1 in 2^40) receipt-number clash retries
+                    _file(locked, attachments=len(present))
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
     transaction.on_commit(lambda: send_confirmation(locked))
     return locked
 
 
-def _number_and_file(application: Application) -> None:
+def _file(application: Application, *, attachments: int) -> None:
+    """Number the application and write it with its history line, event and audit entry."""
     now = timezone.now()
     application.status = Application.Status.SUBMITTED
     application.submitted_at = now
-    for attempt in range(5):
-        application.receipt_number = new_receipt_number(timezone.localdate(now).year)
-        try:
-            with transaction.atomic():  # a savepoint: a (vanishingly rare) clash retries with a new number
-                application.save()
-            break
-        except IntegrityError:
-            if attempt == 4:
-                raise
+    application.receipt_number = new_receipt_number(timezone.localdate(now).year)
+    application.save()
     StatusChange.objects.create(application=application, status=application.status, at=now)
     version = application.procedure_version
     events.record(
@@ -234,7 +242,7 @@ def _number_and_file(application: Application) -> None:
             "department": version.definition["department"],
             "receipt_number": application.receipt_number,
             "channel": application.channel,
-            "attachments": application.attachments.count(),
+            "attachments": attachments,
         },
         classification=application.classification,
     )
@@ -251,24 +259,55 @@ def _number_and_file(application: Application) -> None:
 def submit_from_api(
     *, user: User, procedure: Procedure, answers: Mapping[str, Any], idempotency_key: str
 ) -> tuple[Application, bool]:
-    """Create and submit in one step (API clients); the same key returns the first result."""
-    existing = Application.objects.filter(applicant=user, submission_key=idempotency_key).first()
+    """Create and submit in one step (API clients); the same key returns the first result.
+
+    No draft is written: the answers are validated first, then one transaction inserts the
+    numbered application, its history line, its event and its audit entry.
+    """
+    existing = _by_key(user, idempotency_key)
     if existing is not None:
         return existing, False
     if problem := storable_problem(answers):
         raise SubmissionInvalid({"__all__": problem})
-    try:
-        with transaction.atomic():
-            application = start_application(procedure=procedure, user=user)
-            application.answers = dict(answers)
-            application.save(update_fields=["answers"])
-            return submit_application(application=application, submission_key=idempotency_key), True
-    except IntegrityError:
-        # Two requests with the same key raced; the other one won and holds the application.
-        existing = Application.objects.filter(applicant=user, submission_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing, False
+    version = procedure.current_version
+    if version is None or not procedure.is_active:
+        raise ProcedureUnavailable(procedure.code)
+    version.procedure = procedure  # already loaded: spare the query
+    definition = Definition(version.definition)
+    pruned = definition.prune(answers)
+    errors = _answer_errors(definition, pruned, present=set())
+    if errors:
+        raise SubmissionInvalid(errors)
+    for _attempt in range(3):
+        application = Application(
+            procedure_version=version,
+            applicant=user,
+            answers=pruned,
+            submission_key=idempotency_key[:100],
+            classification=version.classification,
+        )
+        try:
+            with transaction.atomic():
+                _file(application, attachments=0)
+        except IntegrityError:
+            # Either a concurrent request with the same key won (return its result) or the
+            # receipt number clashed (try again with a new one).
+            existing = _by_key(user, idempotency_key)
+            if existing is not None:
+                return existing, False
+            continue
+        transaction.on_commit(functools.partial(send_confirmation, application))
+        return application, True
+    raise IntegrityError("could not allocate a receipt number")
+
+
+def _by_key(user: User, key: str) -> Application | None:
+    return (
+        Application.objects.select_related("procedure_version__procedure")
+        .filter(applicant=user, submission_key=key)
+        .order_by()
+        .first()
+    )
 
 
 def send_confirmation(application: Application) -> None:

@@ -12,7 +12,7 @@ from ninja.security import django_auth
 from civicloop.applications import actions
 from civicloop.applications.access import get_application_for_user
 from civicloop.applications.models import Application
-from civicloop.catalog.models import Procedure
+from civicloop.catalog.cache import published_procedure
 from civicloop.classification.policy import Action
 
 router = Router(auth=django_auth)
@@ -82,7 +82,7 @@ def submit(
     user: Any = request.user
     if not user.is_resident:
         return Status(403, {"detail": "only residents submit applications"})
-    procedure = Procedure.objects.published().select_related("current_version").filter(code=payload.procedure).first()
+    procedure = published_procedure(payload.procedure)
     if procedure is None:
         return Status(404, {"detail": f"no published procedure {payload.procedure!r}"})
     try:

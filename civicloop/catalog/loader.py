@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
+from civicloop.catalog import cache
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
 from civicloop.core import events
@@ -248,7 +249,9 @@ def load_catalog(procedures_dir: Path) -> LoadReport:
     """Validate every file in `procedures_dir`, then write them in one transaction (or raise)."""
     catalog = read_catalog(procedures_dir)
     with transaction.atomic():
-        return _write(catalog.departments, catalog.life_events, catalog.definitions, procedures_dir)
+        report = _write(catalog.departments, catalog.life_events, catalog.definitions, procedures_dir)
+    cache.clear()
+    return report
 
 
 def _write(

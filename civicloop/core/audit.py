@@ -49,7 +49,8 @@ def record(
     classification: str = Classification.OFFICIAL,
 ) -> AuditEntry:
     """Append one entry to the chain; call it from actions, inside their transaction."""
-    with transaction.atomic():
+    # No savepoint when the caller already holds a transaction: the entry commits with its change.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])

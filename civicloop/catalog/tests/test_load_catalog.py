@@ -108,3 +108,15 @@ def test_a_restored_file_publishes_the_procedure_again(procedures_dir: Path, tmp
     shutil.move(kept, procedures_dir / "sodai-gomi.yaml")
     call_command("load_catalog", dir=procedures_dir)
     assert Procedure.objects.published().filter(code="sodai-gomi").exists()
+
+
+def test_the_submission_cache_serves_a_procedure_and_forgets_it_on_load(settings) -> None:
+    from civicloop.catalog import cache
+
+    settings.CATALOG_CACHE_SECONDS = 60
+    call_command("load_catalog")
+    first = cache.published_procedure("sodai-gomi")
+    assert first is not None and cache.published_procedure("sodai-gomi") is first
+    assert cache.published_procedure("no-such-procedure") is None
+    call_command("load_catalog")
+    assert cache.published_procedure("sodai-gomi") is not first
