@@ -118,6 +118,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
             "back_url": _previous_url(application, definition, current),
             "return_to_check": request.GET.get("return") == "check",
         },
+        status=400 if errors else 200,
     )
 
 

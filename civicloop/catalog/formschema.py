@@ -474,6 +474,11 @@ class SummaryRow:
     value: str
     path: str
 
+    @property
+    def anchor(self) -> str:
+        """The id of the field's input on its step page (see `bind`)."""
+        return self.path.replace(".", "-")
+
 
 def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
     if value is None or value == "" or value == []:
@@ -490,17 +495,21 @@ def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
     return str(value)
 
 
-def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "", row: str = "") -> list[SummaryRow]:
+def summarize(
+    spec: FieldSpec, value: Any, *, english: bool, prefix: str = "", row: str = "", path: str = ""
+) -> list[SummaryRow]:
     """Flatten one answered field into label/value rows for the check-your-answers page."""
     own = spec.title_en if english else spec.title_ja
     label = f"{prefix}{own}"
+    path = path or spec.path
     if spec.kind == "group":
         value = value if isinstance(value, dict) else {}
         rows: list[SummaryRow] = []
         for child in spec.children:
+            leaf = child.path.rsplit(".", 1)[-1]
             # Only the nearest group names a row ("収集場所の住所 / 郵便番号"), so labels stay short.
             rows += summarize(
-                child, value.get(child.path.rsplit(".", 1)[-1]), english=english, prefix=f"{row}{own} / ", row=row
+                child, value.get(leaf), english=english, prefix=f"{row}{own} / ", row=row, path=f"{path}.{leaf}"
             )
         return rows
     if spec.kind == "repeat":
@@ -515,6 +524,7 @@ def summarize(spec: FieldSpec, value: Any, *, english: bool, prefix: str = "", r
                     english=english,
                     prefix=f"{own} {index} / ",
                     row=f"{own} {index} / ",
+                    path=f"{path}.{index - 1}.{leaf}",
                 )
-        return rows or [SummaryRow(label, _("Not given"), spec.path)]
-    return [SummaryRow(label, display_value(spec, value, english), spec.path)]
+        return rows or [SummaryRow(label, _("Not given"), path)]
+    return [SummaryRow(label, display_value(spec, value, english), path)]

@@ -66,7 +66,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
     )
     # then the page explains each problem in Japanese and the draft keeps the input
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert re.search(r"<title>エラー: ", html)
     assert 'class="error-summary"' in html
     assert "申込者の氏名（名）を入力してください" in html
@@ -236,3 +236,13 @@ def test_errors_inside_a_repeated_row_say_which_row(resident_client: Client, cat
         {"children.0.name.family": "渋谷", "children.1.name.family": "渋谷", "has_child_apart": "no"},
     )
     assert "子ども 2: 子どもの氏名（名）を入力してください" in response.content.decode()
+
+
+def test_every_answer_on_the_check_page_links_to_its_field(resident_client: Client, sodai_gomi: Procedure) -> None:
+    application = _start(resident_client)
+    _fill_all_steps(resident_client, application, VALID_SODAI_GOMI)
+    html = resident_client.get(reverse("applications:check", args=[application.public_id])).content.decode()
+    step = reverse("applications:step", args=[application.public_id, "items"])
+    assert f'href="{step}?return=check#f-items-0-quantity"' in html
+    collection = reverse("applications:step", args=[application.public_id, "collection"])
+    assert f'href="{collection}?return=check#f-collection-address-postal_code"' in html
