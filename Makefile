@@ -39,6 +39,8 @@ demo-data: $(VENV)/.installed-run ## Migrate, load the catalogue and the demo da
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
+	@$(PY) manage.py shell -c "from civicloop.intelligence.models import RoutingModel; import sys; sys.exit(0 if RoutingModel.objects.exists() else 1)" \
+	  || $(PY) manage.py train_routing_model
 
 run: demo-data ## Start civicloop with demo data on http://127.0.0.1:8000 (SQLite)
 	@echo "civicloop: http://$(HOST):$(PORT)/  (demo sign-in: choose a demo resident)"
@@ -68,6 +70,7 @@ test-e2e: $(VENV)/.installed-dev system-deps e2e/node_modules/axe-core/axe.min.j
 	$(VENV)/bin/pytest -q -m e2e
 
 bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.json
+	$(PY) bench/routing.py
 	$(PY) bench/submit.py
 
 messages: $(VENV)/.installed-dev ## Regenerate translations: makemessages (GNU gettext), then the Japanese table

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from civicloop.applications.api import router as applications_router
 from civicloop.catalog.api import router as catalog_router
+from civicloop.intelligence.api import router as intelligence_router
 
 api = NinjaAPI(
     title="civicloop API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 api.add_router("/procedures", catalog_router, tags=["catalogue"])
 api.add_router("/applications", applications_router, tags=["applications"])
+api.add_router("", intelligence_router, tags=["inquiries and FAQ"])

@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_path, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("CIVICLOOP_VAR_DIR", BASE_DIR / "var")
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "civicloop.classification",
     "civicloop.catalog",
     "civicloop.applications",
+    "civicloop.intelligence",
 ]
 DEMO_ENABLED = env_bool("CIVICLOOP_DEMO", DEBUG)
 if DEMO_ENABLED:
@@ -147,6 +148,11 @@ OIDC_CLIENT_ID = env_str("CIVICLOOP_OIDC_CLIENT_ID", "civicloop-portal")
 OIDC_CLIENT_SECRET = env_str("CIVICLOOP_OIDC_CLIENT_SECRET", "demo-secret" if DEMO_ENABLED else "")
 # 基本4情報 as the デジタル認証アプリ names its scopes (DOMAIN.md).
 OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate gender")
+
+# Inquiry routing (civicloop.intelligence): above the threshold an inquiry goes straight to the
+# suggested department; below it, to the human triage queue. The switch turns suggestions off.
+ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
+ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
 
 LOGGING = {
     "version": 1,

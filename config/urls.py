@@ -8,6 +8,7 @@ from config.api import api
 urlpatterns = [
     path("", include("civicloop.catalog.urls")),
     path("", include("civicloop.applications.urls")),
+    path("", include("civicloop.intelligence.urls")),
     path("auth/", include("civicloop.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

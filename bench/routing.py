@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Routing and FAQ benchmark: writes bench/results/routing.json.
+
+Measures, on the shipped data: 5-fold cross-validated macro-F1 and top-3 accuracy of the
+department router, training seconds, predictions per second on one core, and the FAQ finder's
+recall@1 and recall@5 on the held-out question set. Baselines run beside them in the same
+process: a most-frequent-department classifier, and substring search for the FAQ.
+"""
+
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # "one core": no BLAS threads
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("CIVICLOOP_DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import yaml  # noqa: E402
+from sklearn.dummy import DummyClassifier  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from bench.submit import cpu_model  # noqa: E402
+from civicloop.core.text import fold  # noqa: E402
+from civicloop.intelligence import faq, training  # noqa: E402
+
+
+def faq_recall(index: faq.FaqIndex, questions: list[dict[str, str]]) -> tuple[float, float]:
+    at1 = at5 = 0
+    for item in questions:
+        ids = [hit.entry.id for hit in index.search(item["question"], limit=5)]
+        at1 += int(ids[:1] == [item["expected"]])
+        at5 += int(item["expected"] in ids)
+    return at1 / len(questions), at5 / len(questions)
+
+
+def substring_recall(entries: list[faq.FaqEntry], questions: list[dict[str, str]]) -> tuple[float, float]:
+    """Baseline: rank FAQ entries by how many 2-character pieces of the query they contain."""
+    at1 = at5 = 0
+    documents = [fold(e.document()) for e in entries]
+    for item in questions:
+        query = fold(item["question"])
+        pieces = {query[i : i + 2] for i in range(max(len(query) - 1, 1))}
+        scores = [sum(piece in doc for piece in pieces) for doc in documents]
+        order = sorted(range(len(entries)), key=lambda i: -scores[i])[:5]
+        ids = [entries[i].id for i in order]
+        at1 += int(ids[:1] == [item["expected"]])
+        at5 += int(item["expected"] in ids)
+    return at1 / len(questions), at5 / len(questions)
+
+
+def main() -> int:
+    examples = training.load_examples()
+    texts, labels = [e.text for e in examples], [e.department for e in examples]
+    with threadpool_limits(limits=1):
+        evaluation = training.cross_validate(texts, labels)
+        started = time.perf_counter()
+        router = training.train_router(examples)
+        train_s = time.perf_counter() - started
+        batch = (texts * (5000 // len(texts) + 1))[:5000]
+        training.predict(router.department, batch[:200], explain=False)  # warm-up
+        started = time.perf_counter()
+        training.predict(router.department, batch, explain=False)
+        predictions_per_s = len(batch) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        training.predict(router.department, batch[:1000], explain=True)
+        explained_per_s = 1000 / (time.perf_counter() - started)
+    dummy = DummyClassifier(strategy="most_frequent").fit(texts, labels)
+    baseline_f1 = float(f1_score(labels, dummy.predict(texts), average="macro"))
+
+    entries = faq.load_entries()
+    questions = yaml.safe_load((training.DATA_DIR / "faq_eval.yaml").read_text(encoding="utf-8"))
+    index = faq.FaqIndex(entries)
+    recall_1, recall_5 = faq_recall(index, questions)
+    base_1, base_5 = substring_recall(entries, questions)
+
+    result = {
+        "train_examples": len(examples),
+        "departments": len(set(labels)),
+        "cv_macro_f1": round(evaluation.macro_f1, 4),
+        "cv_top3_accuracy": round(evaluation.top3_accuracy, 4),
+        "train_s": round(train_s, 3),
+        "predictions_per_s": round(predictions_per_s, 1),
+        "predictions_with_explanation_per_s": round(explained_per_s, 1),
+        "faq_entries": len(entries),
+        "faq_eval_questions": len(questions),
+        "faq_recall_at_1": round(recall_1, 4),
+        "faq_recall_at_5": round(recall_5, 4),
+        "most_confused_pairs": [{"a": a, "b": b, "count": n} for a, b, n in evaluation.confused_pairs[:5]],
+        "baseline": {
+            "most_frequent_macro_f1": round(baseline_f1, 4),
+            "faq_substring_recall_at_1": round(base_1, 4),
+            "faq_substring_recall_at_5": round(base_5, 4),
+        },
+        "target": {"predictions_per_s": 1000},
+        "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model(), "threads_used": 1},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": ".venv/bin/python bench/routing.py",
+    }
+    out = ROOT / "bench" / "results" / "routing.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    print("civicloop routing benchmark —", result["date"])
+    print(f"  examples      {len(examples)} across {result['departments']} departments")
+    print(f"  cv macro-F1   {result['cv_macro_f1']:.3f}   (most-frequent baseline {baseline_f1:.3f})")
+    print(f"  cv top-3 acc  {result['cv_top3_accuracy']:.3f}")
+    print(f"  training      {result['train_s']:.2f} s")
+    print(
+        f"  predictions   {predictions_per_s:,.0f}/s on one core (with explanations {explained_per_s:,.0f}/s; target ≥ 1,000/s)"
+    )
+    print(f"  FAQ recall@1  {recall_1:.3f}  @5 {recall_5:.3f}   (substring baseline {base_1:.3f} / {base_5:.3f})")
+    print("  most confused " + ", ".join(f"{a}↔{b} ({n})" for a, b, n in evaluation.confused_pairs[:5]))
+    print(f"  written to    {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Writes of the intelligence app: inquiries, their routing and re-routing, and model training."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from civicloop.accounts.models import Department, User
+from civicloop.catalog.models import Procedure
+from civicloop.core import audit, events
+from civicloop.intelligence import routing, training
+from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel, new_reference_number
+
+MAX_TEXT = 4000
+
+
+class InquiryRejected(Exception):
+    """The inquiry cannot be accepted as sent (empty, too long); the message says why."""
+
+
+def submit_inquiry(
+    *,
+    text: str,
+    resident: User | None = None,
+    guest_key: str = "",
+    contact_email: str = "",
+    channel: str = Inquiry.Channel.PORTAL,
+    registered_by: User | None = None,
+    attachment: UploadedFile | None = None,
+) -> Inquiry:
+    """Record an inquiry and route it: straight to a department above the threshold, else to triage."""
+    text = text.strip()
+    if not text:
+        raise InquiryRejected("empty")
+    if len(text) > MAX_TEXT:
+        raise InquiryRejected("too long")
+    suggestions = routing.suggest([text])
+    suggestion = suggestions[0] if suggestions else None
+    with transaction.atomic():
+        inquiry = Inquiry(
+            text=text,
+            resident=resident,
+            guest_key="" if resident else guest_key,
+            contact_email=contact_email,
+            channel=channel,
+            registered_by=registered_by,
+        )
+        if suggestion is not None:
+            department = Department.objects.filter(code=suggestion.department).first()
+            inquiry.suggested_department = department
+            inquiry.confidence = suggestion.confidence
+            inquiry.top3 = [list(pair) for pair in suggestion.top3]
+            inquiry.explanation = suggestion.explanation
+            inquiry.model = suggestion.model
+            if suggestion.procedure:
+                inquiry.suggested_procedure = Procedure.objects.filter(code=suggestion.procedure).first()
+            if department is not None and suggestion.confidence >= settings.ROUTING_THRESHOLD:
+                inquiry.department = department
+                inquiry.status = Inquiry.Status.ROUTED
+        if attachment is not None:
+            inquiry.attachment_name = (attachment.name or "file")[-200:]
+            inquiry.attachment.save(inquiry.public_id.hex, attachment, save=False)
+        _save_with_reference(inquiry)
+        events.record(
+            "inquiry.received",
+            subject=f"inquiry/{inquiry.public_id}",
+            data={
+                "channel": inquiry.channel,
+                "suggested_department": suggestion.department if suggestion else None,
+                "confidence": round(suggestion.confidence, 4) if suggestion else None,
+                "model_version": suggestion.model.version if suggestion else None,
+                "routed_to": inquiry.department.code if inquiry.department else None,
+                "status": inquiry.status,
+            },
+            classification=inquiry.classification,
+        )
+    return inquiry
+
+
+def _save_with_reference(inquiry: Inquiry) -> None:
+    for attempt in range(3):
+        inquiry.reference_number = new_reference_number()
+        try:
+            with transaction.atomic():  # savepoint: a reference-number clash retries
+                inquiry.save()
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def reroute_inquiry(*, inquiry: Inquiry, to_department: Department, by: User, reason: str) -> Inquiry:
+    """Move an inquiry to another department; the correction (who, why) feeds the next training."""
+    reason = reason.strip()
+    if not reason:
+        raise InquiryRejected("a reason is required")
+    with transaction.atomic():
+        locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        RoutingCorrection.objects.create(
+            inquiry=locked,
+            from_department=locked.department,
+            to_department=to_department,
+            corrected_by=by,
+            reason=reason,
+        )
+        previous = locked.department.code if locked.department else None
+        locked.department = to_department
+        locked.status = Inquiry.Status.ROUTED
+        locked.save(update_fields=["department", "status"])
+        events.record(
+            "inquiry.rerouted",
+            subject=f"inquiry/{locked.public_id}",
+            data={
+                "from": previous,
+                "to": to_department.code,
+                "model_suggested": locked.top3[0][0] if locked.top3 else None,
+            },
+            classification=locked.classification,
+        )
+        audit.record(
+            actor=f"user/{by.public_id}",
+            action="inquiry.reroute",
+            object_type="inquiry",
+            object_id=str(locked.public_id),
+            data={"from": previous, "to": to_department.code, "reason": reason},
+        )
+    return locked
+
+
+def training_examples() -> tuple[list[training.Example], int]:
+    """The shipped set plus every recorded correction (the corrected department wins)."""
+    examples = training.load_examples()
+    corrections = list(
+        RoutingCorrection.objects.select_related("inquiry", "to_department").order_by("inquiry_id", "-at")
+    )
+    latest: dict[int, RoutingCorrection] = {}
+    for correction in corrections:
+        latest.setdefault(correction.inquiry_id, correction)
+    for correction in latest.values():
+        examples.append(training.Example(correction.inquiry.text, correction.to_department.code))
+    return examples, len(latest)
+
+
+def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None] | None = None) -> RoutingModel:
+    """Train a new version on the shipped set and the corrections, evaluate it, and make it active."""
+    examples, corrections = training_examples()
+    if not examples:
+        raise InquiryRejected("no training examples")
+    texts, labels = [e.text for e in examples], [e.department for e in examples]
+    evaluation = training.cross_validate(texts, labels, progress=progress) if evaluate else None
+    router, seconds = training.timed_train(examples)
+    if progress:
+        progress(1)
+    with transaction.atomic():
+        version = (RoutingModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        RoutingModel.objects.filter(is_active=True).update(is_active=False)
+        model = RoutingModel.objects.create(
+            version=version,
+            train_examples=len(examples),
+            corrections_used=corrections,
+            cv_macro_f1=evaluation.macro_f1 if evaluation else None,
+            cv_top3_accuracy=evaluation.top3_accuracy if evaluation else None,
+            confusion={
+                "labels": evaluation.labels,
+                "matrix": evaluation.matrix,
+                "confused_pairs": evaluation.confused_pairs,
+            }
+            if evaluation
+            else {},
+            train_seconds=seconds,
+            artifact=training.dumps(router),
+        )
+        events.record(
+            "routing_model.trained",
+            subject=f"routing_model/{version}",
+            data={
+                "version": version,
+                "train_examples": len(examples),
+                "corrections": corrections,
+                "cv_macro_f1": model.cv_macro_f1,
+                "cv_top3_accuracy": model.cv_top3_accuracy,
+            },
+        )
+    return model

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from civicloop.accounts.models import Department, User
+from civicloop.intelligence.actions import reroute_inquiry
+from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
+
+
+@admin.register(RoutingModel)
+class RoutingModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "version",
+        "created_at",
+        "train_examples",
+        "corrections_used",
+        "cv_macro_f1",
+        "cv_top3_accuracy",
+        "is_active",
+    )
+    exclude = ("artifact",)
+    readonly_fields = (
+        "version",
+        "created_at",
+        "train_examples",
+        "corrections_used",
+        "cv_macro_f1",
+        "cv_top3_accuracy",
+        "train_seconds",
+        "confusion_table",
+        "most_confused",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # versions come from `manage.py train_routing_model`
+
+    @admin.display(description="confusion matrix (rows: true, columns: predicted)")
+    def confusion_table(self, obj: RoutingModel) -> str:
+        labels = obj.confusion.get("labels", [])
+        matrix = obj.confusion.get("matrix", [])
+        head = format_html_join("", "<th>{}</th>", ((label,) for label in labels))
+        rows = format_html_join(
+            "",
+            "<tr><th>{}</th>{}</tr>",
+            ((labels[i], format_html_join("", "<td>{}</td>", ((n,) for n in row))) for i, row in enumerate(matrix)),
+        )
+        return format_html("<table><tr><th></th>{}</tr>{}</table>", head, rows)
+
+    @admin.display(description="most confused pairs")
+    def most_confused(self, obj: RoutingModel) -> str:
+        pairs = obj.confusion.get("confused_pairs", [])
+        return format_html_join("", "<div>{} ↔ {}: {}</div>", ((a, b, n) for a, b, n in pairs))
+
+
+class InquiryRerouteForm(forms.ModelForm):
+    reroute_to = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label="re-route to")
+    reroute_reason = forms.CharField(required=False, max_length=500, label="reason for re-routing")
+
+    class Meta:
+        model = Inquiry
+        fields = ["answer"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reroute_to") and not (data.get("reroute_reason") or "").strip():
+            self.add_error(
+                "reroute_reason", "Say why the inquiry is re-routed; the reason is kept with the correction."
+            )
+        return data
+
+
+class CorrectionInline(admin.TabularInline):
+    model = RoutingCorrection
+    extra = 0
+    can_delete = False
+    readonly_fields = ("from_department", "to_department", "corrected_by", "reason", "at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    """The triage queue (status: triage) and each department's queue, until the back-office inbox exists."""
+
+    form = InquiryRerouteForm
+    list_display = (
+        "reference_number",
+        "created_at",
+        "status",
+        "department",
+        "suggested_department",
+        "confidence",
+        "channel",
+    )
+    list_filter = ("status", "department", "channel")
+    search_fields = ("reference_number", "text")
+    readonly_fields = (
+        "reference_number",
+        "text",
+        "status",
+        "department",
+        "suggested_department",
+        "suggested_procedure",
+        "confidence",
+        "top3",
+        "explanation",
+        "model",
+        "channel",
+        "created_at",
+    )
+    inlines = [CorrectionInline]
+
+    def save_model(self, request: HttpRequest, obj: Inquiry, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        target = form.cleaned_data.get("reroute_to")
+        if target is not None and target != obj.department:
+            assert isinstance(request.user, User)  # the admin requires a signed-in staff user
+            reroute_inquiry(
+                inquiry=obj, to_department=target, by=request.user, reason=form.cleaned_data["reroute_reason"]
+            )

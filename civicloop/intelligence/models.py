@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: MPL-2.0
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.accounts.models import Department
+from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.core.models import classification_field
+
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference_number() -> str:
+    """A お問い合わせ number such as Q-7KQ4-M9XD (40 random bits, like a receipt number)."""
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"Q-{body[:4]}-{body[4:]}"
+
+
+class RoutingModel(models.Model):
+    """One trained version of the inquiry router, with the evaluation it was accepted on."""
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    train_examples = models.PositiveIntegerField()
+    corrections_used = models.PositiveIntegerField(default=0)
+    cv_macro_f1 = models.FloatField(null=True, blank=True)
+    cv_top3_accuracy = models.FloatField(null=True, blank=True)
+    confusion = models.JSONField(default=dict, help_text="{labels: [...], matrix: [[...]]} from cross-validation")
+    train_seconds = models.FloatField()
+    artifact = models.BinaryField(
+        help_text="The fitted scikit-learn pipeline (joblib), written only by train_routing_model."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"routing model v{self.version}"
+
+
+class InquiryQuerySet(models.QuerySet["Inquiry"]):
+    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "InquiryQuerySet":
+        return self.filter(
+            visible_q(
+                user,
+                owner_field="resident",
+                department_field="department__code",
+                guest_field="guest_key",
+                context=context,
+            )
+        )
+
+
+class Inquiry(models.Model):
+    """A resident's free-text お問い合わせ, routed to a department by the model or by triage."""
+
+    class Status(models.TextChoices):
+        TRIAGE = "triage", _("Waiting for a person to route it")
+        ROUTED = "routed", _("With the department")
+        ANSWERED = "answered", _("Answered")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Portal")
+        COUNTER = "counter", _("Counter")
+        PHONE = "phone", _("Phone")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference_number = models.CharField(max_length=20, unique=True)
+    text = models.TextField()
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    contact_email = models.EmailField(blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attachment = models.FileField(upload_to="inquiries/", blank=True)
+    attachment_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRIAGE, db_index=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
+    suggested_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    suggested_procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confidence = models.FloatField(null=True, blank=True)
+    top3 = models.JSONField(default=list)
+    explanation = models.JSONField(
+        default=list, help_text="The character n-grams that weighed most for the suggestion."
+    )
+    model = models.ForeignKey(RoutingModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="inquiries")
+    answer = models.TextField(blank=True)
+    classification = classification_field()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InquiryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "inquiries"
+
+    def __str__(self) -> str:
+        return self.reference_number
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.resident_id
+
+    @property
+    def department_code(self) -> str:
+        return self.department.code if self.department else ""
+
+
+class RoutingCorrection(models.Model):
+    """A person moved an inquiry to another department: who, why, and from where (used in training)."""
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="corrections")
+    from_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]

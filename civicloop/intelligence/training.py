@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The inquiry router: character n-gram TF-IDF and a linear classifier (no tokenizer needed).
+
+Japanese has no spaces, so words are not split; overlapping character 1–3-grams of text folded by
+`core.text.fold` (width, kana, case) carry the signal, which also makes the model tolerant of
+ｿﾀﾞｲｺﾞﾐ / そだいごみ / ソダイゴミ and of small typos.
+"""
+
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from civicloop.core.text import fold
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass
+class Example:
+    text: str
+    department: str
+    procedure: str = ""
+
+
+@dataclass
+class Evaluation:
+    macro_f1: float
+    top3_accuracy: float
+    labels: list[str]
+    matrix: list[list[int]]
+    confused_pairs: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def load_examples(directory: Path = DATA_DIR / "inquiries") -> list[Example]:
+    """The shipped training set: one YAML file per department, examples grouped by procedure."""
+    examples = []
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for procedure, texts in (data.get("examples") or {}).items():
+            for text in texts or []:
+                if isinstance(text, str) and text.strip():
+                    examples.append(
+                        Example(text.strip(), data["department"], "" if procedure == "general" else procedure)
+                    )
+    return examples
+
+
+def build_pipeline() -> Pipeline:
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), preprocessor=fold, sublinear_tf=True, min_df=1),
+            ),
+            ("clf", LogisticRegression(C=20.0, max_iter=2000)),
+        ]
+    )
+
+
+def fit(texts: list[str], labels: list[str]) -> Pipeline:
+    pipeline = build_pipeline()
+    pipeline.fit(texts, labels)
+    return pipeline
+
+
+def cross_validate(
+    texts: list[str], labels: list[str], *, folds: int = 5, progress: Callable[[int], None] | None = None
+) -> Evaluation:
+    """Stratified k-fold: macro-F1, top-3 accuracy and the pooled confusion matrix."""
+    y = np.array(labels)
+    names = sorted(set(labels))
+    predicted = np.empty(len(labels), dtype=object)
+    top3_hits = 0
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
+    for train, test in splitter.split(texts, y):
+        model = fit([texts[i] for i in train], [labels[i] for i in train])
+        probabilities = model.predict_proba([texts[i] for i in test])
+        classes = model.classes_
+        best = np.argsort(-probabilities, axis=1)[:, :3]
+        for row, index in enumerate(test):
+            predicted[index] = classes[best[row, 0]]
+            top3_hits += int(labels[index] in {classes[c] for c in best[row]})
+        if progress:
+            progress(1)
+    matrix = confusion_matrix(y, predicted.astype(str), labels=names)
+    pairs = [
+        (names[i], names[j], int(matrix[i, j]) + int(matrix[j, i]))
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if matrix[i, j] + matrix[j, i] > 0
+    ]
+    pairs.sort(key=lambda p: -p[2])
+    return Evaluation(
+        macro_f1=float(f1_score(y, predicted.astype(str), average="macro")),
+        top3_accuracy=top3_hits / len(labels),
+        labels=names,
+        matrix=matrix.tolist(),
+        confused_pairs=pairs[:10],
+    )
+
+
+@dataclass
+class Router:
+    """What one RoutingModel version holds: a department model and, where examples name one, a procedure model."""
+
+    department: Pipeline
+    procedure: Pipeline | None
+    procedure_departments: dict[str, str]
+
+
+def dumps(router: Router) -> bytes:
+    buffer = io.BytesIO()
+    joblib.dump(router, buffer, compress=3)
+    return buffer.getvalue()
+
+
+def loads(blob: bytes) -> Router:
+    # Only ever a blob train_router wrote into our own database (RoutingModel.artifact).
+    router: Router = joblib.load(io.BytesIO(bytes(blob)))
+    return router
+
+
+def train_router(examples: list[Example]) -> Router:
+    department = fit([e.text for e in examples], [e.department for e in examples])
+    named = [e for e in examples if e.procedure]
+    procedure = (
+        fit([e.text for e in named], [e.procedure for e in named]) if len({e.procedure for e in named}) > 1 else None
+    )
+    return Router(department, procedure, {e.procedure: e.department for e in named})
+
+
+@dataclass(frozen=True)
+class Prediction:
+    department: str
+    confidence: float
+    top3: list[tuple[str, float]]
+    explanation: list[str]
+
+
+def predict(pipeline: Pipeline, texts: Iterable[str], *, explain: bool = True) -> list[Prediction]:
+    texts = list(texts)
+    if not texts:
+        return []
+    probabilities = pipeline.predict_proba(texts)
+    classes = pipeline.classes_
+    vectorizer: Any = pipeline.named_steps["tfidf"]
+    classifier: Any = pipeline.named_steps["clf"]
+    features = vectorizer.transform(texts) if explain else None
+    vocabulary = vectorizer.get_feature_names_out() if explain else None
+    results = []
+    for row, p in enumerate(probabilities):
+        order = np.argsort(-p)[:3]
+        best = order[0]
+        # Why: the n-grams of this text that pushed hardest towards the chosen class.
+        explanation = (
+            _explain(features[row], classifier.coef_[best], vocabulary)
+            if features is not None and len(classes) > 2
+            else []
+        )
+        results.append(
+            Prediction(
+                department=str(classes[best]),
+                confidence=float(p[best]),
+                top3=[(str(classes[i]), round(float(p[i]), 4)) for i in order],
+                explanation=explanation,
+            )
+        )
+    return results
+
+
+def _explain(vector: Any, coefficients: Any, vocabulary: Any) -> list[str]:
+    """The n-grams present in the text that weighed most towards the chosen department."""
+    row = vector.tocoo()
+    contributions = sorted(zip(row.col, row.data * coefficients[row.col], strict=True), key=lambda pair: -pair[1])
+    grams = [str(vocabulary[i]).strip() for i, weight in contributions if weight > 0]
+    return [g for g in grams if len(g) >= 2][:5]
+
+
+def suggest_procedure(router: Router, text: str, department: str, *, minimum: float = 0.4) -> str:
+    """The procedure the text most likely concerns, if it belongs to `department` and is likely enough."""
+    if router.procedure is None:
+        return ""
+    probabilities = router.procedure.predict_proba([text])[0]
+    best = int(np.argmax(probabilities))
+    code = str(router.procedure.classes_[best])
+    if probabilities[best] < minimum or router.procedure_departments.get(code) != department:
+        return ""
+    return code
+
+
+def timed_train(examples: list[Example]) -> tuple[Router, float]:
+    started = time.perf_counter()
+    router = train_router(examples)
+    return router, time.perf_counter() - started

@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MPL-2.0
+import secrets
+import uuid
+
+import filetype
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from civicloop.accounts.models import Department
+from civicloop.applications.access import request_context
+from civicloop.applications.actions import ALLOWED_MIME
+from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import Action
+from civicloop.intelligence import actions, faq
+from civicloop.intelligence.access import get_inquiry_for_user
+from civicloop.intelligence.forms import InquiryForm
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def help_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    hits = faq.default_index().search(query) if query else []
+    codes = [hit.entry.procedure for hit in hits if hit.entry.procedure]
+    procedures = {
+        p.code: p
+        for p in Procedure.objects.published().select_related("current_version", "department").filter(code__in=codes)
+    }
+    departments = {d.code: d for d in Department.objects.all()}
+    answers = [
+        {
+            "hit": hit,
+            "procedure": procedures.get(hit.entry.procedure),
+            "department": departments.get(hit.entry.department),
+        }
+        for hit in hits
+    ]
+    more = (
+        Procedure.objects.published().select_related("current_version", "department").search(query)[:5] if query else []
+    )
+    return render(request, "intelligence/help.html", {"query": query, "answers": answers, "procedures": more})
+
+
+def inquiry_new(request: HttpRequest) -> HttpResponse:
+    form = InquiryForm(request.POST or None, request.FILES or None, initial={"text": request.GET.get("text", "")[:500]})
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["attachment"]
+        if upload is not None and not _acceptable(upload):
+            form.add_error("attachment", _attachment_error())
+        else:
+            guest_key = ""
+            if not request.user.is_authenticated:
+                guest_key = secrets.token_urlsafe(32)
+                request.session["guest_keys"] = [*request.session.get("guest_keys", [])[-19:], guest_key]
+            inquiry = actions.submit_inquiry(
+                text=form.cleaned_data["text"],
+                resident=request.user if request.user.is_authenticated else None,
+                guest_key=guest_key,
+                contact_email=form.cleaned_data["contact_email"],
+                attachment=upload,
+            )
+            return redirect("intelligence:inquiry-detail", inquiry.public_id)
+    errors = {name: error[0] for name, error in form.errors.items()}
+    return render(
+        request,
+        "intelligence/inquiry_new.html",
+        {"form": form, "errors": errors, "error_links": [(f"id_{k}", v) for k, v in errors.items()]},
+        status=400 if errors else 200,
+    )
+
+
+def _acceptable(upload: UploadedFile) -> bool:
+    size = getattr(upload, "size", 0) or 0
+    if size == 0 or size > ATTACHMENT_MAX_BYTES:
+        return False
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    allowed = ALLOWED_MIME["pdf"] | ALLOWED_MIME["jpeg"] | ALLOWED_MIME["png"]
+    return bool(kind and kind.mime in allowed)
+
+
+def _attachment_error() -> str:
+    return _("Attach a PDF, JPEG or PNG file of up to 10 MB (its content was checked, not its name).")
+
+
+def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    inquiry = get_inquiry_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
+    hits = faq.default_index().search(inquiry.text, limit=3)
+    return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": hits})
