@@ -412,3 +412,26 @@ def test_axe_check_catches_a_violation(resident: "Resident") -> None:
     assert found.get("label") == "critical", found
     assert any("image-alt" in line for line in resident.violations)
     resident.violations.clear()
+
+
+def test_a_guest_finds_an_answer_and_sends_an_inquiry(resident: "Resident") -> None:
+    """Help search and the inquiry form, without signing in, with axe on every page."""
+    from django.core.management import call_command
+
+    call_command("train_routing_model", "--no-eval", verbosity=0)
+    page = resident.page
+    resident.goto("/help/?q=" + "粗大ごみを出したい")
+    expect(page.locator("main")).to_contain_text("清掃リサイクル課")
+    resident.checkpoint("help answers")
+    page.get_by_role("link", name="お問い合わせを送る").last.click()
+    expect(page.locator("#id_text")).to_have_value("粗大ごみを出したい")  # the search carries over
+    resident.checkpoint("inquiry form")
+    page.fill("#id_text", "")
+    page.get_by_role("button", name="送信する").click()
+    assert_error_summary_works(page, minimum=1)
+    resident.checkpoint("inquiry form with error")
+    page.fill("#id_text", "家の前の道路のマンホールのふたがガタガタしていて危ないです")
+    page.get_by_role("button", name="送信する").click()
+    expect(page.locator(".receipt-number")).to_have_text(re.compile(r"^Q-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
+    resident.checkpoint("inquiry received")
+    resident.assert_clean()

@@ -88,5 +88,6 @@ def _attachment_error() -> str:
 
 def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     inquiry = get_inquiry_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
-    hits = faq.default_index().search(inquiry.text, limit=3)
+    # Only close matches: a loosely related answer next to a resident's own question confuses more than it helps.
+    hits = faq.default_index().search(inquiry.text, limit=3, minimum=0.2)
     return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": hits})
