@@ -191,6 +191,9 @@ JA = {
     "These answers may help while you wait": "回答をお待ちの間、こちらもご覧ください",
     "We pass your question to the department that handles it. You will get a reference number to follow the answer.": "お問い合わせは担当課にお届けします。問い合わせ番号で回答の状況を確認できます。",
     "Send": "送信する",
+    "My questions": "お問い合わせ履歴",
+    "Sent": "送信日",
+    "You have not sent any questions yet.": "まだお問い合わせはありません。",
     "Remove %(label)s %(n)s": "%(label)s %(n)s を削除",
 }
 

@@ -4,6 +4,7 @@
 Never installed in production (the demo app is only in INSTALLED_APPS with CIVICLOOP_DEMO on).
 """
 
+import secrets
 from datetime import date
 
 from django.conf import settings
@@ -40,6 +41,15 @@ HANAKO_BULKY_WASTE = {
 }
 
 
+def demo_admin_password() -> str:
+    """The demo administrator's password: random per installation, kept in var/ (never in the repository)."""
+    path = settings.VAR_DIR / "demo-admin-password.txt"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def seed() -> int:
     """Create what is missing; running it again changes nothing. Returns how many records were made."""
     created = 0
@@ -54,6 +64,11 @@ def seed() -> int:
         department = Department.objects.filter(code=department_code).first()
         if department:
             user.departments.add(department)
+    if not User.objects.filter(username="demo-admin").exists():
+        User.objects.create_superuser(
+            username="demo-admin", password=demo_admin_password(), kind=User.Kind.STAFF, full_name="デモ 管理者"
+        )
+        created += 1
     for resident in DEMO_RESIDENTS:
         identity = OidcIdentity.objects.filter(issuer=settings.OIDC_ISSUER, subject=resident["sub"]).first()
         if identity is None:

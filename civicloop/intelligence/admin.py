@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from civicloop.accounts.models import Department, User
-from civicloop.intelligence.actions import reroute_inquiry
+from civicloop.intelligence.actions import reroute_inquiry, submit_inquiry
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
 
 
@@ -83,6 +83,14 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+class InquiryRegisterForm(forms.ModelForm):
+    """Counter and phone staff register an inquiry for a resident; it is routed like any other."""
+
+    class Meta:
+        model = Inquiry
+        fields = ["text", "channel", "contact_email"]
+
+
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
     """The triage queue (status: triage) and each department's queue, until the back-office inbox exists."""
@@ -115,11 +123,31 @@ class InquiryAdmin(admin.ModelAdmin):
     )
     inlines = [CorrectionInline]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = InquiryRegisterForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: Inquiry, form: Any, change: bool) -> None:
+        assert isinstance(request.user, User)  # the admin requires a signed-in staff user
+        if not change:
+            created = submit_inquiry(
+                text=form.cleaned_data["text"],
+                channel=form.cleaned_data["channel"],
+                contact_email=form.cleaned_data["contact_email"],
+                registered_by=request.user,
+            )
+            obj.pk, obj.public_id = created.pk, created.public_id
+            return
         super().save_model(request, obj, form, change)
         target = form.cleaned_data.get("reroute_to")
         if target is not None and target != obj.department:
-            assert isinstance(request.user, User)  # the admin requires a signed-in staff user
             reroute_inquiry(
                 inquiry=obj, to_department=target, by=request.user, reason=form.cleaned_data["reroute_reason"]
             )

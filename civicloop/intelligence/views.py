@@ -6,6 +6,7 @@ import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department
@@ -16,6 +17,7 @@ from civicloop.classification.policy import Action
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.forms import InquiryForm
+from civicloop.intelligence.models import Inquiry
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -91,3 +93,10 @@ def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     # Only close matches: a loosely related answer next to a resident's own question confuses more than it helps.
     hits = faq.default_index().search(inquiry.text, limit=3, minimum=0.2)
     return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": hits})
+
+
+def my_inquiries(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated and not request.session.get("guest_keys"):
+        return redirect(f"{reverse('accounts:login')}?next={request.path}")
+    inquiries = Inquiry.objects.visible_to(request.user, request_context(request)).select_related("department")[:50]
+    return render(request, "intelligence/my_inquiries.html", {"inquiries": inquiries})

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_seeding_twice_creates_the_demo_once(catalog: None) -> None:
     call_command("seed_demo")
     call_command("seed_demo")
-    assert User.objects.filter(kind=User.Kind.STAFF).count() == 3
+    assert User.objects.filter(kind=User.Kind.STAFF).count() == 4  # three clerks and the demo admin
     assert User.objects.filter(kind=User.Kind.RESIDENT).count() == 4
     hanako = User.objects.get(oidc_identities__subject="demo-0001")
     application = Application.objects.get(applicant=hanako)

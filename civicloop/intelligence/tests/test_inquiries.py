@@ -104,3 +104,12 @@ def test_rerouting_needs_a_reason(routing_model: RoutingModel, clerk: User) -> N
         actions.reroute_inquiry(
             inquiry=inquiry, to_department=Department.objects.get(code="gikai"), by=clerk, reason=" "
         )
+
+
+def test_a_resident_lists_only_their_own_inquiries(
+    resident_client: Client, resident: User, other_resident: User, routing_model: RoutingModel
+) -> None:
+    mine = actions.submit_inquiry(text=BULKY, resident=resident)
+    theirs = actions.submit_inquiry(text=BULKY, resident=other_resident)
+    html = resident_client.get(reverse("intelligence:my-inquiries")).content.decode()
+    assert mine.reference_number in html and theirs.reference_number not in html

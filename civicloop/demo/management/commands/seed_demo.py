@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from civicloop.demo.seed import seed
+from civicloop.demo.seed import demo_admin_password, seed
 
 
 class Command(BaseCommand):
@@ -12,3 +12,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = seed()
         self.stdout.write(f"demo data ready ({created} new records)")
+        self.stdout.write(
+            f"staff admin (triage queue, routing models): /admin/  user demo-admin  password {demo_admin_password()}"
+        )

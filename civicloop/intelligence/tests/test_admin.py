@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The admin pages are the triage queue for now: staff register, read and re-route inquiries there."""
+
+import pytest
+from django.test import Client
+
+from civicloop.accounts.models import Department, User
+from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(catalog: None) -> tuple[Client, User]:
+    user = User.objects.create(username="counter", kind=User.Kind.STAFF, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def test_counter_staff_register_an_inquiry_for_a_resident(
+    staff_client: tuple[Client, User], routing_model: RoutingModel
+) -> None:
+    client, user = staff_client
+    response = client.post(
+        "/admin/intelligence/inquiry/add/",
+        {"text": "粗大ごみの申込をしたいと電話がありました", "channel": "phone", "contact_email": ""},
+    )
+    assert response.status_code == 302
+    inquiry = Inquiry.objects.get()
+    assert inquiry.channel == "phone" and inquiry.registered_by == user
+    assert inquiry.suggested_department is not None and inquiry.reference_number.startswith("Q-")
+
+
+def test_rerouting_in_the_admin_records_who_and_why(
+    staff_client: tuple[Client, User], routing_model: RoutingModel
+) -> None:
+    client, user = staff_client
+    inquiry = Inquiry.objects.create(reference_number="Q-TEST-0001", text="よくわからない問い合わせ")
+    url = f"/admin/intelligence/inquiry/{inquiry.pk}/change/"
+    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
+    missing_reason = client.post(
+        url, {**formset, "answer": "", "reroute_to": Department.objects.get(code="gikai").pk, "reroute_reason": ""}
+    )
+    assert missing_reason.status_code == 200 and not RoutingCorrection.objects.exists()
+    client.post(
+        url,
+        {**formset, "answer": "", "reroute_to": Department.objects.get(code="gikai").pk, "reroute_reason": "議会の件"},
+    )
+    correction = RoutingCorrection.objects.get()
+    assert (
+        correction.corrected_by == user and correction.reason == "議会の件" and correction.to_department.code == "gikai"
+    )
+    inquiry.refresh_from_db()
+    assert inquiry.status == Inquiry.Status.ROUTED
+
+
+def test_the_model_page_shows_its_evaluation(staff_client: tuple[Client, User], routing_model: RoutingModel) -> None:
+    client, _user = staff_client
+    RoutingModel.objects.filter(pk=routing_model.pk).update(
+        cv_macro_f1=0.84,
+        confusion={"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]], "confused_pairs": [["a", "b", 1]]},
+    )
+    html = client.get(f"/admin/intelligence/routingmodel/{routing_model.pk}/change/").content.decode()
+    assert "0.84" in html and "a ↔ b: 1" in html
