@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """The JSON API: one NinjaAPI, one Router per app."""
 
+from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from civicloop.applications.api import router as applications_router
@@ -13,6 +15,14 @@ api = NinjaAPI(
     description="Procedures (手続き) and a resident's own applications.",
     urls_namespace="api",
 )
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A body that claims to be multipart but is not (no boundary, broken parts) is the client's error."""
+    return api.create_response(request, {"detail": f"malformed request body: {exc}"}, status=400)
+
+
 api.add_router("/procedures", catalog_router, tags=["catalogue"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("", intelligence_router, tags=["inquiries and FAQ"])

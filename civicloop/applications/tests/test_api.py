@@ -7,6 +7,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from civicloop.accounts.models import User
 from civicloop.applications.models import Application
 from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
@@ -106,3 +107,21 @@ def test_hostile_answers_never_cause_a_server_error(
     assert keyed.status_code in {200, 201, 422}
     if keyed.status_code == 422:
         assert keyed.json()["detail"]
+
+
+def test_a_body_that_claims_multipart_without_a_boundary_is_a_400(resident: User, sodai_gomi: Procedure) -> None:
+    # found by schemathesis: the CSRF check reads request.POST, which raised a 500 here
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.force_login(resident)
+    token = "abcdefghijklmnopqrstuvwxyzABCDEF"
+    client.cookies["csrftoken"] = token
+    response = client.post(
+        "/api/applications",
+        b"{}",
+        content_type="multipart/form-data",
+        HTTP_IDEMPOTENCY_KEY="idem-key-0009",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("malformed request body")
+    assert not Application.objects.exists()
