@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "civicloop.classification",
     "civicloop.catalog",
     "civicloop.applications",
+    "civicloop.cases",
     "civicloop.intelligence",
 ]
 DEMO_ENABLED = env_bool("CIVICLOOP_DEMO", DEBUG)

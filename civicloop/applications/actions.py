@@ -245,6 +245,7 @@ def _file(application: Application, *, attachments: int) -> None:
             "attachments": attachments,
         },
         classification=application.classification,
+        instance=application,
     )
     audit.record(
         actor=_actor(application),

@@ -44,11 +44,14 @@ def record(
     subject: str,
     data: Mapping[str, Any],
     classification: str = Classification.OFFICIAL,
+    instance: object | None = None,
 ) -> Event:
     """Write one event to the outbox and run its in-process subscribers, in the current transaction.
 
     `event_type` is the short form ("application.submitted"); the stored type carries the
-    reverse-DNS prefix. `data` holds ids and codes only, never personal data.
+    reverse-DNS prefix. `data` holds ids and codes only, never personal data. `instance`, the
+    object the event is about, is handed to in-process subscribers (as `event.instance`) so they
+    need not read back what the caller already holds; it is never stored.
     """
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction(f"record({event_type!r}) must run inside transaction.atomic")
@@ -60,6 +63,7 @@ def record(
         data=dict(data),
         classification=classification,
     )
+    event.instance = instance  # type: ignore[attr-defined]
     for subscriber in _subscribers.get(event_type, []):
         subscriber(event)
     return event

@@ -58,7 +58,7 @@ def seed() -> int:
             username=username, defaults={"kind": User.Kind.STAFF, "full_name": name, "clearance": clearance}
         )
         if is_new:
-            user.set_unusable_password()
+            user.set_password(demo_admin_password())  # demo only: one per-installation password for staff
             user.save()
             created += 1
         department = Department.objects.filter(code=department_code).first()

@@ -12,6 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = seed()
         self.stdout.write(f"demo data ready ({created} new records)")
+        password = demo_admin_password()
         self.stdout.write(
-            f"staff admin (triage queue, routing models): /admin/  user demo-admin  password {demo_admin_password()}"
+            f"staff inbox: /staff/inbox/  users clerk-seiso, clerk-kosodate, clerk-koseki  password {password}"
         )
+        self.stdout.write(f"admin (triage queue, routing models): /admin/  user demo-admin  password {password}")
