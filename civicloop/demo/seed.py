@@ -57,10 +57,10 @@ def seed() -> int:
         user, is_new = User.objects.get_or_create(
             username=username, defaults={"kind": User.Kind.STAFF, "full_name": name, "clearance": clearance}
         )
-        if is_new:
+        if is_new or not user.has_usable_password():
             user.set_password(demo_admin_password())  # demo only: one per-installation password for staff
             user.save()
-            created += 1
+            created += int(is_new)
         department = Department.objects.filter(code=department_code).first()
         if department:
             user.departments.add(department)
