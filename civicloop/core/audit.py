@@ -52,6 +52,9 @@ def record(
     # No savepoint when the caller already holds a transaction: the entry commits with its change.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
+            # The lock and the read of the head must be two statements: under READ COMMITTED a
+            # statement's snapshot is taken when it starts, so a head read in the same statement
+            # as the lock wait could miss the entry committed by the transaction we waited for.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         last = AuditEntry.objects.order_by("-seq").values_list("hash", flat=True).first()

@@ -42,3 +42,34 @@ def test_entries_cannot_be_saved_again_or_deleted_through_the_model() -> None:
         entry.save()
     with pytest.raises(AppendOnlyError):
         entry.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_keep_one_unbroken_chain() -> None:
+    """Eight writers at once: every entry links to the one before it (PostgreSQL: the advisory lock)."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer; the race exists only on PostgreSQL")
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                with transaction.atomic():
+                    audit.record(actor=f"user/{n}", action="test.append", object_type="t", object_id=f"{n}-{i}")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert AuditEntry.objects.count() == 80
+    assert audit.verify_chain() is None
