@@ -10,7 +10,7 @@ urlpatterns = [
     path("", include("civicloop.applications.urls")),
     path("", include("civicloop.intelligence.urls")),
     path("auth/", include("civicloop.accounts.urls")),
-    path("staff/", include("civicloop.cases.urls")),
+    path("", include("civicloop.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -39,6 +39,7 @@ class Case(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
         IN_REVIEW = "in_review", _("In review")
+        CORRECTION = "correction", _("Waiting for the resident's correction")
         CLOSED = "closed", _("Closed")
 
     class Sla(models.TextChoices):
@@ -46,6 +47,7 @@ class Case(models.Model):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
         DONE = "done", _("Done")
+        PAUSED = "paused", _("Paused")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="case")
@@ -83,9 +85,35 @@ class Case(models.Model):
     def sla_state(self, today: date | None = None) -> str:
         if self.status == self.Status.CLOSED:
             return self.Sla.DONE
+        if self.status == self.Status.CORRECTION:
+            return self.Sla.PAUSED  # 補正: the clock stops while the request is with the resident
         today = today or timezone.localdate()
         if today > self.due_date:
             return self.Sla.OVERDUE
         if self.due_date - today <= timedelta(days=DUE_SOON_DAYS):
             return self.Sla.DUE_SOON
         return self.Sla.ON_TRACK
+
+
+class CorrectionRequest(models.Model):
+    """A 補正 request (行政手続法7条): which answers or documents to fix, and why.
+
+    While it is open the standard processing period is paused; on resubmission the due date moves
+    by the business days the request spent with the resident.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrections")
+    fields = models.JSONField(help_text="Top-level answer names the resident may change.")
+    attachments = models.JSONField(default=list, help_text="Attachment codes the resident may replace.")
+    reason = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    paused_business_days = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

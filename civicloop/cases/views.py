@@ -14,11 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user
-from civicloop.cases.models import DUE_SOON_DAYS, Case
+from civicloop.cases.models import DUE_SOON_DAYS, Case, CorrectionRequest
 from civicloop.catalog.definition import Definition
-from civicloop.catalog.formschema import field_specs, summarize
+from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.classification.policy import Action
 from civicloop.core.models import Event
 
@@ -92,6 +93,14 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "attachments": application.attachments.all(),
             "history": history,
             "sla": case.sla_state(),
+            "correctable_fields": [
+                (name, spec.title_en if english else spec.title_ja)
+                for step in definition.steps
+                for spec in field_specs(definition.schema, step.fields)
+                for name in [spec.path]
+            ],
+            "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
+            "open_correction": case.corrections.filter(resolved_at__isnull=True).first(),
         },
     )
 
@@ -108,3 +117,70 @@ def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("You are now handling this case."))
     return redirect("cases:case-detail", public_id)
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW)
+    try:
+        actions.request_correction(
+            case=case,
+            clerk=user,
+            fields=request.POST.getlist("fields"),
+            attachments=request.POST.getlist("attachments"),
+            reason=request.POST.get("reason", ""),
+        )
+    except actions.CorrectionInvalid:
+        messages.error(request, _("Choose at least one answer or document and write the reason."))
+    except actions.IllegalTransition:
+        messages.error(request, _("A correction cannot be requested for this case now. Nothing was changed."))
+    else:
+        messages.success(
+            request, _("The correction request was sent to the resident. The processing period is paused.")
+        )
+    return redirect("cases:case-detail", public_id)
+
+
+def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The resident's side of a 補正: change only the named answers, then resubmit."""
+    application = get_application_for_user(
+        request.user, public_id, action=Action.EDIT, context=request_context(request)
+    )
+    open_request = CorrectionRequest.objects.filter(case__application=application, resolved_at__isnull=True).first()
+    if open_request is None:
+        raise Http404
+    definition = Definition(application.procedure_version.definition)
+    english = (get_language() or "ja").startswith("en")
+    answers: dict[str, Any] = dict(application.answers)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        answers.update(parse_post(definition.schema, open_request.fields, request.POST))
+        for name in open_request.fields:
+            if name not in parse_post(definition.schema, [name], request.POST):
+                answers.pop(name, None)
+        try:
+            actions.resubmit_correction(application=application, answers=answers)
+        except actions.CorrectionInvalid as exc:
+            errors = errors_for(exc.errors, open_request.fields) or exc.errors
+        else:
+            messages.success(request, _("Your corrected application was sent. Thank you."))
+            return redirect("applications:detail", public_id)
+    fields = [
+        bind(spec, answers.get(spec.path), errors, english=english)
+        for spec in field_specs(definition.schema, open_request.fields)
+    ]
+    return render(
+        request,
+        "cases/correction.html",
+        {
+            "application": application,
+            "version": application.procedure_version,
+            "correction": open_request,
+            "fields": fields,
+            "errors": errors,
+            "error_links": [("f-" + k.replace(".", "-"), v) for k, v in errors.items()],
+        },
+        status=400 if errors else 200,
+    )
