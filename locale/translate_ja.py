@@ -238,7 +238,6 @@ JA = {
     "Reason, shown to the resident": "理由（申請者に表示されます）",
     "Send the correction request": "補正の依頼を送る",
     "The department asks you to correct your application": "担当課から申請内容の補正の依頼があります",
-    "Application": "申請",
     "Sent": "送信日",
     "You have not sent any questions yet.": "まだお問い合わせはありません。",
     "Remove %(label)s %(n)s": "%(label)s %(n)s を削除",
