@@ -68,6 +68,12 @@ def claim_case(*, case: Case, clerk: User) -> Case:
         locked.assignee = clerk
         locked.status = Case.Status.IN_REVIEW
         locked.save(update_fields=["assignee", "status"])
+        # The resident sees progress (行政手続法9条): received → under review.
+        application = Application.objects.select_for_update().get(pk=locked.application_id)
+        if application.status == Application.Status.SUBMITTED:
+            application.status = Application.Status.IN_REVIEW
+            application.save(update_fields=["status", "updated_at"])
+            StatusChange.objects.create(application=application, status=application.status, at=timezone.now())
         events.record(
             "case.claimed",
             subject=f"case/{locked.public_id}",

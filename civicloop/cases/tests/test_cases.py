@@ -83,6 +83,8 @@ def test_two_clerks_claim_at_once_and_one_wins(resident: User, clerk: User, soda
         actions.claim_case(case=case, clerk=second)
     case.refresh_from_db()
     assert case.assignee == clerk and case.status == Case.Status.IN_REVIEW
+    assert case.application.status == Application.Status.IN_REVIEW
+    assert list(case.application.history.values_list("status", flat=True)) == ["submitted", "in_review"]
     response = _client(second).post(reverse("cases:case-claim", args=[case.public_id]), follow=True)
     assert "他の職員が先にこの案件を担当しました" in response.content.decode()
 
