@@ -185,3 +185,28 @@ def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None
             },
         )
     return model
+
+
+def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User) -> Inquiry:
+    """Record the department's answer; the resident sees it on their inquiry page."""
+    answer = answer.strip()
+    if not answer:
+        raise InquiryRejected("an answer is required")
+    with transaction.atomic():
+        locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        locked.answer = answer
+        locked.status = Inquiry.Status.ANSWERED
+        locked.save(update_fields=["answer", "status"])
+        events.record(
+            "inquiry.answered",
+            subject=f"inquiry/{locked.public_id}",
+            data={"department": locked.department.code if locked.department else None},
+            classification=locked.classification,
+        )
+        audit.record(
+            actor=f"user/{by.public_id}",
+            action="inquiry.answer",
+            object_type="inquiry",
+            object_id=str(locked.public_id),
+        )
+    return locked

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from civicloop.accounts.models import Department, User
-from civicloop.intelligence.actions import reroute_inquiry, submit_inquiry
+from civicloop.intelligence.actions import answer_inquiry, reroute_inquiry, submit_inquiry
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
 
 
@@ -145,7 +145,9 @@ class InquiryAdmin(admin.ModelAdmin):
             )
             obj.pk, obj.public_id = created.pk, created.public_id
             return
-        super().save_model(request, obj, form, change)
+        answer = (form.cleaned_data.get("answer") or "").strip()
+        if answer and answer != (Inquiry.objects.values_list("answer", flat=True).get(pk=obj.pk) or ""):
+            answer_inquiry(inquiry=obj, answer=answer, by=request.user)
         target = form.cleaned_data.get("reroute_to")
         if target is not None and target != obj.department:
             reroute_inquiry(

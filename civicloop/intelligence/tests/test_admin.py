@@ -63,3 +63,20 @@ def test_the_model_page_shows_its_evaluation(staff_client: tuple[Client, User], 
     )
     html = client.get(f"/admin/intelligence/routingmodel/{routing_model.pk}/change/").content.decode()
     assert "0.84" in html and "a ↔ b: 1" in html
+
+
+def test_an_answer_in_the_admin_reaches_the_resident(
+    staff_client: tuple[Client, User], routing_model: RoutingModel, resident: User
+) -> None:
+    client, _user = staff_client
+    inquiry = Inquiry.objects.create(reference_number="Q-TEST-0002", text="粗大ごみの日は？", resident=resident)
+    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
+    client.post(
+        f"/admin/intelligence/inquiry/{inquiry.pk}/change/",
+        {**formset, "answer": "毎週申込制です。", "reroute_to": "", "reroute_reason": ""},
+    )
+    inquiry.refresh_from_db()
+    assert inquiry.status == Inquiry.Status.ANSWERED and inquiry.answer == "毎週申込制です。"
+    resident_client = Client()
+    resident_client.force_login(resident)
+    assert "毎週申込制です。" in resident_client.get(f"/inquiries/{inquiry.public_id}/").content.decode()
