@@ -1,17 +1,17 @@
 # SPDX-License-Identifier: MPL-2.0
 """Access helpers: the only way a view, API route or command reads an application or attachment.
 
-Each applies the one policy (classification.policy.decide). A denied read is a 404, never a 403,
-so that guessing ids or receipt numbers tells nothing about what exists.
+Each applies the one policy (classification.policy). A denied read is a 404, never a 403, so that
+guessing ids or receipt numbers tells nothing about what exists.
 """
 
 from typing import Any
 from uuid import UUID
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from civicloop.applications.models import Application, Attachment
-from civicloop.classification.policy import NO_CONTEXT, Action, Context, decide
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, get_allowed
 
 
 def request_context(request: HttpRequest) -> Context:
@@ -22,14 +22,8 @@ def get_application_for_user(
     user: Any, public_id: UUID | str, *, action: Action, context: Context = NO_CONTEXT
 ) -> Application:
     """The application with this public id, if the policy lets `user` perform `action` on it."""
-    try:
-        application = Application.objects.select_related("procedure_version__procedure__department", "applicant").get(
-            public_id=public_id
-        )
-    except (Application.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    if not decide(user, action, application, context).allowed:
-        raise Http404
+    queryset = Application.objects.select_related("procedure_version__procedure__department", "applicant")
+    application: Application = get_allowed(queryset, user, action, context, public_id=public_id)
     return application
 
 
@@ -37,12 +31,6 @@ def get_attachment_for_user(
     user: Any, public_id: UUID | str, *, action: Action, context: Context = NO_CONTEXT
 ) -> Attachment:
     """The attachment with this public id, if the policy lets `user` perform `action` on it."""
-    try:
-        attachment = Attachment.objects.select_related("application__procedure_version__procedure__department").get(
-            public_id=public_id
-        )
-    except (Attachment.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-    if not decide(user, action, attachment, context).allowed:
-        raise Http404
+    queryset = Attachment.objects.select_related("application__procedure_version__procedure__department")
+    attachment: Attachment = get_allowed(queryset, user, action, context, public_id=public_id)
     return attachment

@@ -10,10 +10,12 @@ Both encode the same rules, so what a list shows and what a detail page opens ne
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from civicloop.accounts.models import User
 from civicloop.core.models import Classification
@@ -101,3 +103,20 @@ def visible_q(
     if context.guest_keys:
         return Q(**{f"{owner_field}__isnull": True, f"{guest_field}__in": list(context.guest_keys)})
     return nothing
+
+
+def get_allowed(
+    queryset: QuerySet[Any], user: User | AnonymousUser, action: Action, context: Context = NO_CONTEXT, **lookup: Any
+) -> Any:
+    """The one object `lookup` finds in `queryset`, if `decide` allows `action`; else Http404 (never 403).
+
+    The access helpers of each app (`get_application_for_user` …) are this with their own queryset,
+    so a missing object and a forbidden one look the same to whoever is guessing ids.
+    """
+    try:
+        obj = queryset.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not decide(user, action, obj, context).allowed:
+        raise Http404
+    return obj
