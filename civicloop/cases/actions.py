@@ -178,3 +178,69 @@ def resubmit_correction(*, application: Application, answers: dict[str, object])
             classification=locked.classification,
         )
     return request
+
+
+DECISIONS = {
+    "approve": Application.Status.APPROVED,
+    "reject": Application.Status.REJECTED,
+}
+
+
+def decide_case(*, case: Case, clerk: User, outcome: str, reason: str = "") -> Case:
+    """Approve or refuse an application and close its case. A refusal needs its reasons (行政手続法8条)."""
+    reason = reason.strip()
+    if outcome not in DECISIONS:
+        raise CorrectionInvalid({"outcome": "approve or reject"})
+    if outcome == "reject" and not reason:
+        raise CorrectionInvalid({"reason": "a refusal must state its reasons"})
+    return _close(
+        case=case, actor=clerk, status=DECISIONS[outcome], reason=reason, event="case.decided", outcome=outcome
+    )
+
+
+def withdraw_application(*, application: Application, resident: User) -> Case:
+    """The resident withdraws (取下げ) an application that has not been decided."""
+    case = Case.objects.get(application_id=application.pk)
+    return _close(
+        case=case,
+        actor=resident,
+        status=Application.Status.WITHDRAWN,
+        reason="",
+        event="case.withdrawn",
+        outcome="withdrawn",
+    )
+
+
+def _close(*, case: Case, actor: User, status: str, reason: str, event: str, outcome: str) -> Case:
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        application = Application.objects.select_for_update().get(pk=locked.application_id)
+        if locked.status == Case.Status.CLOSED:
+            raise IllegalTransition("the case is already closed")
+        now = timezone.now()
+        locked.status = Case.Status.CLOSED
+        locked.decision_reason = reason
+        locked.closed_at = now
+        locked.save(update_fields=["status", "decision_reason", "closed_at"])
+        corrections = locked.corrections.filter(resolved_at__isnull=True)
+        corrections.update(resolved_at=now)
+        application.status = status
+        application.save(update_fields=["status", "updated_at"])
+        StatusChange.objects.create(
+            application=application, status=status, note_ja=reason[:500], note_en=reason[:500], at=now
+        )
+        events.record(
+            event,
+            subject=f"case/{locked.public_id}",
+            data={"outcome": outcome, "department": locked.department.code, "overdue": now.date() > locked.due_date},
+            classification=locked.classification,
+        )
+        audit.record(
+            actor=f"user/{actor.public_id}",
+            action=event,
+            object_type="case",
+            object_id=str(locked.public_id),
+            data={"outcome": outcome},
+            classification=locked.classification,
+        )
+    return locked

@@ -56,6 +56,10 @@ class Case(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
+    decision_reason = models.TextField(
+        blank=True, help_text="Shown to the resident; required for a refusal (行政手続法8条)."
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     arrived_at = models.DateTimeField()
     due_date = models.DateField(db_index=True, help_text="The end of the standard processing period (標準処理期間).")
     classification = classification_field()

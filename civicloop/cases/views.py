@@ -184,3 +184,39 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW)
+    try:
+        actions.decide_case(
+            case=case, clerk=user, outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", "")
+        )
+    except actions.CorrectionInvalid:
+        messages.error(request, _("Choose approve or refuse. A refusal must state its reasons."))
+    except actions.IllegalTransition:
+        messages.error(request, _("This case is already closed. Nothing was changed."))
+    else:
+        messages.success(request, _("The decision was recorded and the resident can see it."))
+    return redirect("cases:case-detail", public_id)
+
+
+@require_POST
+def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The resident's 取下げ."""
+    application = get_application_for_user(
+        request.user, public_id, action=Action.EDIT, context=request_context(request)
+    )
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Tick the box to confirm that you want to withdraw the application."))
+        return redirect("applications:detail", public_id)
+    try:
+        actions.withdraw_application(application=application, resident=request.user)  # type: ignore[arg-type]
+    except (actions.IllegalTransition, Case.DoesNotExist):
+        messages.error(request, _("This application can no longer be withdrawn."))
+    else:
+        messages.success(request, _("Your application was withdrawn."))
+    return redirect("applications:detail", public_id)
