@@ -435,3 +435,48 @@ def test_a_guest_finds_an_answer_and_sends_an_inquiry(resident: "Resident") -> N
     expect(page.locator(".receipt-number")).to_have_text(re.compile(r"^Q-[0-9A-Z]{4}-[0-9A-Z]{4}$"))
     resident.checkpoint("inquiry received")
     resident.assert_clean()
+
+
+def test_a_clerk_asks_for_a_correction_and_the_resident_makes_it(resident: "Resident") -> None:
+    """The back office and the resident, one after the other in the same browser, with axe on each page."""
+    from django.core.management import call_command
+
+    from civicloop.accounts.models import User
+
+    call_command("seed_demo", verbosity=0)  # 渋谷 花子 has a submitted bulky-waste application, so a case
+    clerk = User.objects.get(username="clerk-seiso")
+    clerk.set_password("e2e-clerk-password")
+    clerk.save()
+    page = resident.page
+    # the clerk signs in, finds the case, claims it and asks for a correction
+    resident.goto("/staff/inbox/")
+    page.fill("#id_username", "clerk-seiso")
+    page.fill("#id_password", "e2e-clerk-password")
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.locator("h1")).to_have_text("受付一覧")
+    resident.checkpoint("staff inbox")
+    page.locator("tbody a").first.click()
+    resident.checkpoint("case page")
+    page.get_by_role("button", name="この案件を担当する").click()
+    page.locator("summary", has_text="補正を依頼する").click()
+    page.check("#cf-contact")
+    page.fill("#cr-reason", "お電話がつながりませんでした。日中につながる番号を入力してください。")
+    page.get_by_role("button", name="補正の依頼を送る").click()
+    expect(page.locator(".notices")).to_contain_text("処理期間は停止しています")
+    resident.checkpoint("case waiting for correction")
+    page.locator(".site-header__nav").get_by_role("button", name="サインアウト").click()
+    # the resident signs in, reads the request and corrects only the phone number
+    resident.goto("/auth/login/?next=/applications/")
+    sign_in_from_here(resident, "渋谷 花子")
+    page.locator("tbody tr", has_text="補正").locator("a").click()
+    expect(page.locator("main")).to_contain_text("お電話がつながりませんでした")
+    resident.checkpoint("application with correction request")
+    page.get_by_role("link", name="申請内容を補正する").click()
+    expect(page.locator("#f-contact-phone")).to_be_visible()
+    expect(page.locator("#f-applicant-family")).to_have_count(0)
+    resident.checkpoint("correction form")
+    page.fill("#f-contact-phone", "090-1234-5678")
+    page.get_by_role("button", name="補正を送信する").click()
+    expect(page.locator(".notices")).to_contain_text("補正した申請を送信しました")
+    expect(page.locator(".status")).to_contain_text("審査中")
+    resident.assert_clean()
