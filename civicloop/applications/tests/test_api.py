@@ -96,7 +96,11 @@ answer_shapes = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(answers=answer_shapes | json_values)
 def test_hostile_answers_never_cause_a_server_error(
     resident_client: Client, sodai_gomi: Procedure, answers: Any
