@@ -7,7 +7,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -22,16 +21,9 @@ from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
 from civicloop.core import audit, events
+from civicloop.core.files import ALLOWED_MIME, detect_mime
 
 logger = logging.getLogger(__name__)
-
-# What each catalogue type name admits, by the MIME type detected from the file's bytes.
-ALLOWED_MIME = {
-    "pdf": {"application/pdf"},
-    "jpeg": {"image/jpeg"},
-    "png": {"image/png"},
-    "heic": {"image/heic", "image/heif"},
-}
 
 
 class NotADraft(Exception):
@@ -103,13 +95,6 @@ def save_step(*, application: Application, step_id: str, answers: Mapping[str, A
     return locked
 
 
-def _detect(upload: UploadedFile) -> str | None:
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    return kind.mime if kind else None
-
-
 def add_attachment(*, application: Application, kind: str, upload: UploadedFile) -> Attachment:
     """Store one uploaded file after checking size and the type its bytes reveal (not its name)."""
     definition = Definition(application.procedure_version.definition)
@@ -124,7 +109,7 @@ def add_attachment(*, application: Application, kind: str, upload: UploadedFile)
         raise AttachmentRejected(
             _("%(name)s is larger than %(mb)s MB. Make it smaller and try again.") % {"name": name, "mb": rule.max_mb}
         )
-    mime = _detect(upload)
+    mime = detect_mime(upload)
     allowed = {m for t in rule.types for m in ALLOWED_MIME[t]}
     if mime not in allowed:
         raise AttachmentRejected(

@@ -9,16 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.catalog.models import ProcedureVersion
 from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.core.identifiers import random_code
 from civicloop.core.models import classification_field
-
-# Crockford's base32 without I, L, O, U: easy to read aloud and to type from paper.
-RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_receipt_number(year: int) -> str:
-    """A 受付番号 such as 2026-7KQ4-M9XD: 40 random bits, so one number says nothing of another."""
-    body = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
-    return f"{year}-{body[:4]}-{body[4:]}"
+    """A 受付番号 such as 2026-7KQ4-M9XD."""
+    return random_code(str(year))
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):

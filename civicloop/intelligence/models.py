@@ -1,5 +1,4 @@
 # SPDX-License-Identifier: MPL-2.0
-import secrets
 import uuid
 from typing import Any
 
@@ -10,15 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.accounts.models import Department
 from civicloop.catalog.models import Procedure
 from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.core.identifiers import random_code
 from civicloop.core.models import classification_field
-
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_reference_number() -> str:
-    """A お問い合わせ number such as Q-7KQ4-M9XD (40 random bits, like a receipt number)."""
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"Q-{body[:4]}-{body[4:]}"
+    """A お問い合わせ number such as Q-7KQ4-M9XD."""
+    return random_code("Q")
 
 
 class RoutingModel(models.Model):

@@ -2,7 +2,6 @@
 import secrets
 import uuid
 
-import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department
 from civicloop.applications.access import request_context
-from civicloop.applications.actions import ALLOWED_MIME
 from civicloop.catalog.models import Procedure
 from civicloop.classification.policy import Action
+from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.forms import InquiryForm
@@ -77,11 +76,7 @@ def _acceptable(upload: UploadedFile) -> bool:
     size = getattr(upload, "size", 0) or 0
     if size == 0 or size > ATTACHMENT_MAX_BYTES:
         return False
-    head = upload.read(8192)
-    upload.seek(0)
-    kind = filetype.guess(head)
-    allowed = ALLOWED_MIME["pdf"] | ALLOWED_MIME["jpeg"] | ALLOWED_MIME["png"]
-    return bool(kind and kind.mime in allowed)
+    return detect_mime(upload) in ALLOWED_MIME["pdf"] | ALLOWED_MIME["jpeg"] | ALLOWED_MIME["png"]
 
 
 def _attachment_error() -> str:

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """補正: a clerk names the answers to fix and why; the resident changes only those; the clock pauses."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -9,33 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.accounts.models import User
-from civicloop.applications import actions as application_actions
 from civicloop.applications.models import Application
 from civicloop.cases import actions
 from civicloop.cases.models import Case, CorrectionRequest
-from civicloop.catalog.models import Procedure
-from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.core.calendar import add_business_days, business_days_between
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def case(resident: User, sodai_gomi: Procedure) -> Case:
-    application, _created = application_actions.submit_from_api(
-        user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key="key-00000001"
-    )
-    return Case.objects.get(application=application)
-
-
-def _login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_a_clerk_requests_a_correction_and_the_clock_pauses(case: Case, clerk: User, resident_client: Client) -> None:
-    response = _login(clerk).post(
+def test_a_clerk_requests_a_correction_and_the_clock_pauses(
+    case: Case, clerk: User, resident_client: Client, login: Callable[[User], Client]
+) -> None:
+    response = login(clerk).post(
         reverse("cases:correction-request", args=[case.public_id]),
         {"fields": ["contact"], "reason": "電話番号がつながりません。正しい番号を入力してください。"},
     )
@@ -91,10 +77,12 @@ def test_an_illegal_correction_changes_nothing(case: Case, clerk: User) -> None:
     assert CorrectionRequest.objects.count() == 1
 
 
-def test_nobody_else_can_open_the_residents_correction_page(case: Case, clerk: User, other_resident: User) -> None:
+def test_nobody_else_can_open_the_residents_correction_page(
+    case: Case, clerk: User, other_resident: User, login: Callable[[User], Client]
+) -> None:
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
     url = reverse("cases:correction", args=[case.application.public_id])
-    assert _login(other_resident).get(url).status_code == 404
+    assert login(other_resident).get(url).status_code == 404
     assert Client().get(url).status_code == 404
 
 

@@ -1,38 +1,25 @@
 # SPDX-License-Identifier: MPL-2.0
 """Decisions: approve, refuse with reasons (行政手続法8条), or the resident's withdrawal."""
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from civicloop.accounts.models import User
-from civicloop.applications import actions as application_actions
 from civicloop.applications.models import Application
 from civicloop.cases import actions
 from civicloop.cases.models import Case
-from civicloop.catalog.models import Procedure
-from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.core.models import AuditEntry, Event
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def case(resident: User, sodai_gomi: Procedure) -> Case:
-    application, _created = application_actions.submit_from_api(
-        user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key="key-00000001"
-    )
-    return Case.objects.get(application=application)
-
-
-def _login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_a_refusal_without_reasons_is_refused_and_changes_nothing(case: Case, clerk: User) -> None:
-    response = _login(clerk).post(
+def test_a_refusal_without_reasons_is_refused_and_changes_nothing(
+    case: Case, clerk: User, login: Callable[[User], Client]
+) -> None:
+    response = login(clerk).post(
         reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": " "}, follow=True
     )
     assert "不承認には理由が必要です" in response.content.decode()
@@ -40,8 +27,10 @@ def test_a_refusal_without_reasons_is_refused_and_changes_nothing(case: Case, cl
     assert case.status != Case.Status.CLOSED
 
 
-def test_a_refusal_shows_its_reasons_to_the_resident(case: Case, clerk: User, resident_client: Client) -> None:
-    _login(clerk).post(
+def test_a_refusal_shows_its_reasons_to_the_resident(
+    case: Case, clerk: User, resident_client: Client, login: Callable[[User], Client]
+) -> None:
+    login(clerk).post(
         reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": "収集区域外の住所です。"}
     )
     case.refresh_from_db()
@@ -68,8 +57,8 @@ def test_the_resident_withdraws_with_confirmation(case: Case, resident_client: C
     assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED
 
 
-def test_nobody_else_can_withdraw_it(case: Case, other_resident: User) -> None:
-    response = _login(other_resident).post(
+def test_nobody_else_can_withdraw_it(case: Case, other_resident: User, login: Callable[[User], Client]) -> None:
+    response = login(other_resident).post(
         reverse("cases:withdraw", args=[case.application.public_id]), {"confirm": "yes"}
     )
     assert response.status_code == 404
