@@ -44,7 +44,8 @@ demo-data: $(VENV)/.installed-run ## Migrate, load the catalogue and the demo da
 
 run: demo-data ## Start civicloop with demo data on http://127.0.0.1:8000 (SQLite)
 	@echo "civicloop: http://$(HOST):$(PORT)/  (demo sign-in: choose a demo resident)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev system-deps lint typecheck test-sqlite test-postgres ## Lint, type-check, and run the whole suite on SQLite and PostgreSQL
 

@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "civicloop.applications",
     "civicloop.cases",
     "civicloop.intelligence",
+    "civicloop.documents",
+    "civicloop.notifications",
+    "civicloop.devices",
+    "civicloop.relay",
+    "civicloop.analytics",
 ]
 DEMO_ENABLED = env_bool("CIVICLOOP_DEMO", DEBUG)
 if DEMO_ENABLED:
@@ -92,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
+# Concurrent test runs on one PostgreSQL server each need their own test database.
+if test_db_name := env_str("CIVICLOOP_TEST_DB_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -154,6 +162,14 @@ OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate ge
 # suggested department; below it, to the human triage queue. The switch turns suggestions off.
 ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
 ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
+
+# Background work: `manage.py worker` calls each of these `run_once()` functions in turn, forever.
+# Each returns how many items it handled; the worker sleeps briefly when all of them return 0.
+WORKER_TASKS = [
+    "civicloop.relay.worker.run_once",
+    "civicloop.notifications.worker.run_once",
+    "civicloop.cases.worker.run_once",
+]
 
 LOGGING = {
     "version": 1,

@@ -262,7 +262,22 @@ JA = {
 }
 
 
+def _app_tables() -> dict[str, str | list[str]]:
+    """Each app may keep its own strings in civicloop/<app>/ja.py (a dict named JA)."""
+    import importlib.util
+
+    merged: dict[str, str | list[str]] = {}
+    for path in sorted((Path(__file__).parent.parent / "civicloop").glob("*/ja.py")):
+        spec = importlib.util.spec_from_file_location(f"ja_{path.parent.name}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.JA)
+    return merged
+
+
 def main(path: Path) -> int:
+    JA.update(_app_tables())
     po = polib.pofile(str(path))
     missing = []
     for entry in po:

@@ -28,6 +28,26 @@ class Department(models.Model):
         return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
 
 
+class Position(models.TextChoices):
+    """Ranks in approval order (専決規程). The order of this list is the order of authority."""
+
+    CLERK = "clerk", "担当"
+    KAKARICHO = "kakaricho", "係長"
+    KACHO = "kacho", "課長"
+    BUCHO = "bucho", "部長"
+    FUKU_KUCHO = "fuku_kucho", "副区長"
+    KUCHO = "kucho", "区長"
+
+
+POSITION_RANK = {p.value: i for i, p in enumerate(Position)}
+
+
+class Role(models.TextChoices):
+    SECURITY_OFFICER = "security_officer", "情報セキュリティ責任者"
+    AUDITOR = "auditor", "監査"
+    ADMINISTRATOR = "administrator", "システム管理者"
+
+
 class User(AbstractUser):
     class Kind(models.TextChoices):
         RESIDENT = "resident", "resident"
@@ -43,6 +63,15 @@ class User(AbstractUser):
     address = models.CharField(max_length=400, blank=True)
     departments = models.ManyToManyField(Department, blank=True, related_name="staff")
     clearance = models.CharField(max_length=16, choices=Classification.choices, default=Classification.OFFICIAL)
+    # The rank that signs in an approval route (専決規程): who may 決裁 what.
+    position = models.CharField(max_length=16, choices=Position.choices, default=Position.CLERK)
+    # Roles beyond the rank, as Role codes (情報セキュリティ責任者, 監査, システム管理).
+    roles = models.JSONField(default=list, blank=True)
+    # 不在: while set, an approval step for this person may be taken by a 代決 approver.
+    absent_until = models.DateField(null=True, blank=True)
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
 
     @property
     def is_resident(self) -> bool:

@@ -44,11 +44,21 @@ class Protected(Protocol):
     def guest_key(self) -> str: ...
 
 
+class DeviceTrust(StrEnum):
+    """What the device registry (civicloop.devices) knows about the device a request comes from."""
+
+    UNKNOWN = "unknown"  # no registered device is bound to this session
+    NONCOMPLIANT = "noncompliant"  # registered, but its last posture fails the compliance rules
+    BYOD = "byod"  # a registered personal device whose posture is compliant
+    MANAGED = "managed"  # a municipality-managed device whose posture is compliant
+
+
 @dataclass(frozen=True)
 class Context:
-    """Facts about the request: a guest's own session keys (and later device posture)."""
+    """Facts about the request: a guest's own session keys and the device it comes from."""
 
     guest_keys: Collection[str] = field(default_factory=frozenset)
+    device_trust: DeviceTrust = DeviceTrust.UNKNOWN
 
 
 NO_CONTEXT = Context()
