@@ -176,4 +176,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CIVICLOOP_LOG_LEVEL", "INFO")},
+    # SpiffWorkflow logs every task state change at INFO; the case history already records them.
+    "loggers": {"spiff": {"level": "WARNING"}},
 }

@@ -6,9 +6,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.accounts.models import Department
+from civicloop.accounts.models import Department, Position
 from civicloop.applications.models import Application
 from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
 from civicloop.core.models import classification_field
@@ -63,6 +64,16 @@ class Case(models.Model):
     arrived_at = models.DateTimeField()
     due_date = models.DateField(db_index=True, help_text="The end of the standard processing period (標準処理期間).")
     classification = classification_field()
+    # The BPMN process (civicloop.cases.workflow): its name in the catalogue, the whole instance
+    # (gzipped SpiffWorkflow JSON) and the user task it waits on, kept beside it for the inbox.
+    workflow = models.CharField(max_length=200, blank=True)
+    workflow_state = models.BinaryField(null=True, blank=True, editable=False)
+    step = models.CharField(max_length=32, blank=True, db_index=True)
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    # 起案: the decision the clerk drafts for the approval route (approve / reject / accept).
+    proposed_outcome = models.CharField(max_length=16, blank=True)
+    proposal_reason = models.TextField(blank=True)
+    last_reminded_on = models.DateField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -85,6 +96,14 @@ class Case(models.Model):
     @property
     def guest_key(self) -> str:
         return self.application.guest_key
+
+    def get_step_display(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
+        labels = TASKS.get(self.step)
+        if labels is None:
+            return "—"
+        return labels[1] if (get_language() or "ja").startswith("en") else labels[0]
 
     def sla_state(self, today: date | None = None) -> str:
         if self.status == self.Status.CLOSED:
@@ -121,3 +140,184 @@ class CorrectionRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class Immutable(models.Model):
+    """A record that must not change once written, except the fields named in `mutable_fields`."""
+
+    mutable_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and self._state.adding is False:
+            fields = set(kwargs.get("update_fields") or ())
+            if not fields or not fields <= set(self.mutable_fields):
+                raise ImmutableRecord(f"{type(self).__name__} {self.pk} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecord(f"{type(self).__name__} {self.pk} cannot be deleted")
+
+
+class ImmutableRecord(Exception):
+    pass
+
+
+class CaseTask(models.Model):
+    """One user task of the case's process, as it happened: who finished it, when, with what comment.
+
+    Opened when the process starts waiting on the task, closed once; the row is the history behind
+    "time per workflow step" and cannot be rewritten afterwards (save() refuses a second close).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    task_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=32, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["case", "completed_at"], name="casetask_open_idx")]
+
+    @property
+    def label_ja(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
+        return TASKS.get(self.name, (self.name, self.name))[0]
+
+    @property
+    def label_en(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
+        return TASKS.get(self.name, (self.name, self.name))[1]
+
+
+class ApprovalStep(Immutable):
+    """One rank of the 決裁 route (専決規程), in order. Acted on once; 後閲 may be added afterwards.
+
+    代決 (`proxy`): taken by someone else because every holder of the rank was absent; the step then
+    waits for 後閲, the absent approver's review after the fact.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned for rework")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    mutable_fields = (
+        "status",
+        "pending_since",
+        "acted_by",
+        "acted_at",
+        "comment",
+        "proxy",
+        "post_reviewed_by",
+        "post_reviewed_at",
+        "post_review_comment",
+    )
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="approval_steps")
+    round = models.PositiveIntegerField(help_text="Each 起案 starts a new round; a returned round stays as history.")
+    order = models.PositiveIntegerField()
+    level = models.CharField(max_length=16, choices=Position.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField()
+    pending_since = models.DateTimeField(null=True, blank=True)
+    acted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    proxy = models.BooleanField(default=False, help_text="代決: decided in place of an absent approver.")
+    post_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    post_reviewed_at = models.DateTimeField(null=True, blank=True)
+    post_review_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["round", "order"]
+        constraints = [models.UniqueConstraint(fields=["case", "round", "order"], name="approval_step_unique")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            previous = ApprovalStep.objects.filter(pk=self.pk).values_list("status", "post_reviewed_at").first()
+            if previous and previous[0] in {self.Status.APPROVED, self.Status.RETURNED}:
+                # A decided step is final; only its 後閲 may be added, once.
+                fields = set(kwargs.get("update_fields") or ())
+                post = {"post_reviewed_by", "post_reviewed_at", "post_review_comment"}
+                if previous[1] is not None or not fields or not fields <= post:
+                    raise ImmutableRecord(f"approval step {self.pk} was decided and cannot be changed")
+        super().save(*args, **kwargs)
+
+    @property
+    def awaits_post_review(self) -> bool:
+        return self.proxy and self.post_reviewed_at is None
+
+
+class Consultation(models.Model):
+    """合議: another department's opinion on the draft, asked in parallel before 決裁.
+
+    It carries what the access policy reads (classification.policy.Protected) with the consulted
+    department as its department, so the consulted staff see the case through the one policy.
+    """
+
+    class Opinion(models.TextChoices):
+        AGREE = "agree", _("Agree")
+        AGREE_WITH_COMMENTS = "comments", _("Agree with comments")
+        DISAGREE = "disagree", _("Disagree")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consultations")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="consultations")
+    question = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    opinion = models.CharField(max_length=16, choices=Opinion.choices, blank=True)
+    comment = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+
+    @property
+    def classification(self) -> str:
+        return str(self.case.classification)
+
+    @property
+    def owner_id(self) -> int | None:
+        return None  # residents never see the internal consultation
+
+    @property
+    def department_code(self) -> str:
+        return str(self.department.code)
+
+    @property
+    def guest_key(self) -> str:
+        return ""
+
+
+class CaseComment(Immutable):
+    """An internal note on a case (never shown to the resident). Comments are not edited, only added."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    classification = classification_field()
+
+    class Meta:
+        ordering = ["created_at", "pk"]

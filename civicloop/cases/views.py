@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 import uuid
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,18 +9,22 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.models import POSITION_RANK, Department, Position, User
 from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user
-from civicloop.cases.models import DUE_SOON_DAYS, Case, CorrectionRequest
+from civicloop.cases.models import DUE_SOON_DAYS, ApprovalStep, Case, Consultation, CorrectionRequest
+from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
-from civicloop.classification.policy import Action
+from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import Action, decide, get_allowed
 from civicloop.core.models import Event
 
 
@@ -31,10 +35,21 @@ def _staff(request: HttpRequest) -> Any:
     return user
 
 
+SORTS = {
+    "due": ("due_date", "pk"),
+    "arrived": ("arrived_at", "pk"),
+    "-arrived": ("-arrived_at", "-pk"),
+    "receipt": ("application__receipt_number",),
+}
+
+
 @login_required(login_url="cases:login")
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The department inbox: filter, sort, find by receipt number or name, assign in bulk."""
     user = _staff(request)
-    cases = Case.objects.visible_to(user).select_related("department", "assignee", "application__procedure_version")
+    cases = Case.objects.visible_to(user, request_context(request)).select_related(
+        "department", "assignee", "application__procedure_version"
+    )
     today = timezone.localdate()
     status = request.GET.get("status", "open")
     if status == "open":
@@ -43,9 +58,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(status=status)
     sla = request.GET.get("sla", "")
     if sla == "overdue":
-        cases = cases.open().filter(due_date__lt=today)
+        cases = cases.open().exclude(status=Case.Status.CORRECTION).filter(due_date__lt=today)
     elif sla == "due_soon":
-        cases = cases.open().filter(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+        cases = (
+            cases.open()
+            .exclude(status=Case.Status.CORRECTION)
+            .filter(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+        )
+    elif sla == "paused":
+        cases = cases.filter(status=Case.Status.CORRECTION)
+    if step := request.GET.get("step", ""):
+        cases = cases.filter(step=step)
     if procedure := request.GET.get("procedure", ""):
         cases = cases.filter(application__procedure_version__procedure__code=procedure)
     assignee = request.GET.get("assignee", "")
@@ -53,51 +76,122 @@ def inbox(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(assignee=user)
     elif assignee == "none":
         cases = cases.filter(assignee__isnull=True)
+    elif assignee.isdigit():
+        cases = cases.filter(assignee_id=int(assignee))
+    if due_before := _date(request.GET.get("due_before", "")):
+        cases = cases.filter(due_date__lte=due_before)
+    if request.GET.get("approvals") == "mine":
+        cases = cases.filter(
+            step="approval",
+            approval_steps__status=ApprovalStep.Status.PENDING,
+            approval_steps__level=user.position,
+        )
     if query := request.GET.get("q", "").strip()[:60]:
         cases = cases.filter(
             Q(application__receipt_number__iexact=query) | Q(application__applicant__full_name__contains=query)
         )
-    order = "arrived_at" if request.GET.get("sort") == "arrived" else "due_date"
-    page = Paginator(cases.order_by(order, "pk"), 50).get_page(request.GET.get("page"))
+    sort = request.GET.get("sort", "due")
+    page = Paginator(cases.order_by(*SORTS.get(sort, SORTS["due"])), 50).get_page(request.GET.get("page"))
     rows = [{"case": case, "sla": case.sla_state(today)} for case in page.object_list]
+    departments = list(user.departments.all())
+    colleagues = User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True).distinct()
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
     return render(
         request,
         "cases/inbox.html",
-        {"page": page, "rows": rows, "filters": request.GET, "statuses": Case.Status.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "filters": request.GET,
+            "query": query_without_page.urlencode(),
+            "statuses": Case.Status.choices,
+            "steps": [(name, labels[1] if _english() else labels[0]) for name, labels in TASKS.items()],
+            "procedures": Procedure.objects.filter(department__in=departments).order_by("code"),
+            "colleagues": colleagues.order_by("username"),
+            "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
+        },
     )
 
 
-@login_required(login_url="cases:login")
-def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW)
-    application = case.application
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+def _answers_sections(application: Any) -> list[dict[str, Any]]:
     definition = Definition(application.procedure_version.definition)
-    english = (get_language() or "ja").startswith("en")
+    english = _english()
     sections = []
     for step in definition.visible_steps(application.answers):
         rows = []
         for spec in field_specs(definition.schema, step.fields):
             rows += summarize(spec, application.answers.get(spec.path), english=english)
         sections.append({"title": step.title_in(english), "rows": rows})
+    return sections
+
+
+def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
+    """Other cases of the same resident, or of procedures of the same life event (same resident)."""
+    application = case.application
+    if application.applicant_id is None:
+        return []
+    return list(
+        Case.objects.visible_to(user, context)
+        .filter(application__applicant_id=application.applicant_id)
+        .exclude(pk=case.pk)
+        .select_related("application__procedure_version")
+        .order_by("-arrived_at")[:10]
+    )
+
+
+@login_required(login_url="cases:login")
+def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    context = request_context(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
+    application = case.application
+    definition = Definition(application.procedure_version.definition)
+    english = _english()
     history = Event.objects.filter(
         subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
     ).order_by("time")
+    may_approve, as_proxy = actions.can_approve(user, case)
+    approval_steps = list(case.approval_steps.select_related("acted_by", "post_reviewed_by"))
+    life_events = set(application.procedure_version.procedure.life_events.values_list("pk", flat=True))
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "application": application,
-            "sections": sections,
+            "kind": definition.data["kind"],
+            "sections": _answers_sections(application),
             "attachments": application.attachments.all(),
             "history": history,
+            "tasks": case.tasks.select_related("completed_by"),
+            "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
+            "approval_steps": approval_steps,
+            "post_reviews": [s for s in approval_steps if s.awaits_post_review and s.level == user.position],
+            "may_approve": may_approve,
+            "as_proxy": as_proxy,
+            "consultations": case.consultations.select_related("department", "answered_by"),
+            "comments": case.comments.select_related("author"),
+            "related": _related_cases(case, user, context),
+            "life_event_ids": life_events,
             "sla": case.sla_state(),
+            "is_assignee": case.assignee_id == user.pk,
+            "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
             "correctable_fields": [
-                (name, spec.title_en if english else spec.title_ja)
+                (spec.path, spec.title_en if english else spec.title_ja)
                 for step in definition.steps
                 for spec in field_specs(definition.schema, step.fields)
-                for name in [spec.path]
             ],
             "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
             "open_correction": case.corrections.filter(resolved_at__isnull=True).first(),
@@ -186,22 +280,232 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str) -> HttpResponse:
+    """Run one step on a case the policy lets this member of staff see; every refusal is named."""
+    user = _staff(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
+    try:
+        run(user, case)
+    except actions.CorrectionInvalid as exc:
+        messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
+    except actions.IllegalTransition:
+        messages.error(request, _("This step is not open for this case now. Nothing was changed."))
+    except actions.NotAuthorised:
+        messages.error(request, _("You cannot take this step on this case. Nothing was changed."))
+    else:
+        messages.success(request, done)
+    return redirect("cases:case-detail", public_id)
+
+
+PROBLEMS = {
+    "outcome": gettext_lazy("choose the decision"),
+    "reason": gettext_lazy("a refusal must state its reasons, which the resident will read"),
+    "consultation": gettext_lazy("choose at least one other department and write the question"),
+    "opinion": gettext_lazy("choose an opinion"),
+    "comment": gettext_lazy("write a comment"),
+    "decision": gettext_lazy("choose approve or return"),
+    "body": gettext_lazy("write the comment"),
+}
+
+
+def _problems(errors: dict[str, str]) -> str:
+    return "; ".join(str(PROBLEMS.get(key, key)) for key in errors)
+
+
 @login_required(login_url="cases:login")
 @require_POST
 def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW)
-    try:
-        actions.decide_case(
-            case=case, clerk=user, outcome=request.POST.get("outcome", ""), reason=request.POST.get("reason", "")
+    """起案: the clerk finishes 審査 with a drafted decision, optionally asking other departments (合議)."""
+    post = request.POST
+    if post.getlist("consult"):
+        departments = list(Department.objects.filter(code__in=post.getlist("consult")))
+        return _case_action(
+            request,
+            public_id,
+            lambda user, case: actions.request_consultation(
+                case=case,
+                clerk=user,
+                departments=departments,
+                question=post.get("question", ""),
+                outcome=post.get("outcome", ""),
+                reason=post.get("reason", ""),
+            ),
+            _("The draft was sent to the other departments for their opinions (合議)."),
         )
-    except actions.CorrectionInvalid:
-        messages.error(request, _("Choose approve or refuse. A refusal must state its reasons."))
-    except actions.IllegalTransition:
-        messages.error(request, _("This case is already closed. Nothing was changed."))
+    return _case_action(
+        request,
+        public_id,
+        lambda user, case: actions.submit_review(
+            case=case,
+            clerk=user,
+            outcome=post.get("outcome", ""),
+            reason=post.get("reason", ""),
+            comment=post.get("comment", ""),
+        ),
+        _("The draft decision was recorded and sent on."),
+    )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """決裁: approve the pending step or return the draft."""
+    return _case_action(
+        request,
+        public_id,
+        lambda user, case: actions.act_on_approval(
+            case=case, approver=user, decision=request.POST.get("decision", ""), comment=request.POST.get("comment", "")
+        ),
+        _("Your approval decision was recorded."),
+    )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def post_review(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> HttpResponse:
+    """後閲 of a step decided by 代決."""
+
+    def run(user: Any, case: Case) -> None:
+        step = case.approval_steps.filter(pk=step_id).first()
+        if step is None:
+            raise actions.IllegalTransition("no such step")
+        actions.post_review(step=step, reviewer=user, comment=request.POST.get("comment", ""))
+
+    return _case_action(request, public_id, run, _("Your review after the fact (後閲) was recorded."))
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def inspection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda user, case: actions.record_inspection(case=case, clerk=user, comment=request.POST.get("comment", "")),
+        _("The inspection was recorded."),
+    )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def fee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda user, case: actions.confirm_fee(case=case, clerk=user, comment=request.POST.get("comment", "")),
+        _("The fee payment was recorded and the result was issued."),
+    )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _case_action(
+        request,
+        public_id,
+        lambda user, case: actions.add_comment(case=case, author=user, body=request.POST.get("body", "")),
+        _("Your comment was added."),
+    )
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    def run(user: Any, case: Case) -> None:
+        assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
+        if assignee is None:
+            raise actions.CorrectionInvalid({"assignee": "choose who handles the case"})
+        actions.assign_cases(cases=[case], by=user, assignee=assignee)
+
+    return _case_action(request, public_id, run, _("The case was assigned."))
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() else 0
+
+
+@login_required(login_url="cases:login")
+@require_POST
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the ticked cases of the inbox to one colleague, all or none."""
+    user = _staff(request)
+    ids = request.POST.getlist("cases")[:200]
+    cases = list(Case.objects.visible_to(user, request_context(request)).filter(public_id__in=_uuids(ids)))
+    assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
+    back = request.POST.get("next", "")
+    target = f"{reverse('cases:inbox')}?{back}" if back else reverse("cases:inbox")
+    if not cases or assignee is None or len(cases) != len(ids):
+        messages.error(request, _("Tick the cases and choose who handles them. Nothing was changed."))
+        return redirect(target)
+    try:
+        count = actions.assign_cases(cases=cases, by=user, assignee=assignee)
+    except (actions.NotAuthorised, actions.IllegalTransition):
+        messages.error(request, _("You cannot assign these cases to that person. Nothing was changed."))
     else:
-        messages.success(request, _("The decision was recorded and the resident can see it."))
-    return redirect("cases:case-detail", public_id)
+        messages.success(
+            request, _("%(count)s cases were assigned to %(name)s.") % {"count": count, "name": assignee.display_name}
+        )
+    return redirect(target)
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
+@login_required(login_url="cases:login")
+def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """合議: the consulted department reads the draft and the application, and gives its opinion."""
+    user = _staff(request)
+    queryset = Consultation.objects.select_related(
+        "case__application__procedure_version", "case__department", "department", "requested_by"
+    )
+    asked = get_allowed(queryset, user, Action.VIEW, request_context(request), public_id=public_id)
+    if request.method == "POST":
+        try:
+            actions.answer_consultation(
+                consultation=asked,
+                staff=user,
+                opinion=request.POST.get("opinion", ""),
+                comment=request.POST.get("comment", ""),
+            )
+        except actions.CorrectionInvalid as exc:
+            messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
+        except (actions.IllegalTransition, actions.NotAuthorised):
+            messages.error(request, _("This consultation was already answered. Nothing was changed."))
+        else:
+            messages.success(request, _("Your department's opinion was sent."))
+            return redirect("cases:consultations")
+    return render(
+        request,
+        "cases/consultation.html",
+        {
+            "consultation": asked,
+            "case": asked.case,
+            "application": asked.case.application,
+            "sections": _answers_sections(asked.case.application),
+            "opinions": Consultation.Opinion.choices,
+        },
+    )
+
+
+@login_required(login_url="cases:login")
+def consultations(request: HttpRequest) -> HttpResponse:
+    """The consultations (合議) other departments asked of mine, open ones first."""
+    user = _staff(request)
+    asked = (
+        Consultation.objects.filter(department__in=user.departments.all())
+        .select_related("case__application__procedure_version", "case__department")
+        .order_by("answered_at", "requested_at")[:200]
+    )
+    context = request_context(request)
+    # A consultation is protected like a case, with the consulted department as its department.
+    visible = [c for c in asked if decide(user, Action.VIEW, cast(Any, c), context).allowed]
+    return render(request, "cases/consultations.html", {"consultations": visible})
 
 
 @require_POST

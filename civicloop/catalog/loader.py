@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
+from civicloop.cases.workflow import check_process
 from civicloop.catalog import cache
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
@@ -30,8 +31,6 @@ from civicloop.core.text import fold
 
 # libyaml's C loader parses the catalogue ~10x faster than the pure-Python one; both are "safe".
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-BUILTIN_WORKFLOWS = {"notification", "application", "application_with_fee", "application_with_inspection"}
 
 
 @dataclass(frozen=True)
@@ -121,11 +120,8 @@ def check_procedure(
     for i, event in enumerate(data["life_events"]):
         if event not in life_events:
             problems.append(Problem(name, f"life_events/{i}", f"unknown life event {event!r} (see life_events.yaml)"))
-    workflow = data["workflow"]
-    if workflow not in BUILTIN_WORKFLOWS and not (procedures_dir / workflow).is_file():
-        problems.append(
-            Problem(name, "workflow", f"{workflow!r} is neither a built-in process nor a file in procedures/")
-        )
+    for problem in check_process(data["workflow"], procedures_dir):
+        problems.append(Problem(name, "workflow", problem))
     meta_problem = _meta_schema_problem(json.dumps(schema, sort_keys=True, ensure_ascii=False))
     if meta_problem is not None:
         problems.append(Problem(name, "form/schema/" + meta_problem[0], meta_problem[1]))

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_a_clerk_requests_a_correction_and_the_clock_pauses(
     case: Case, clerk: User, resident_client: Client, login: Callable[[User], Client]
 ) -> None:
+    actions.claim_case(case=case, clerk=clerk)
     response = login(clerk).post(
         reverse("cases:correction-request", args=[case.public_id]),
         {"fields": ["contact"], "reason": "電話番号がつながりません。正しい番号を入力してください。"},
@@ -38,6 +39,7 @@ def test_the_resident_changes_only_the_named_answers_and_the_due_date_moves(
     case: Case, clerk: User, resident_client: Client
 ) -> None:
     # given a correction request sent two weeks ago (at least one business day, even over new year)
+    actions.claim_case(case=case, clerk=clerk)
     request = actions.request_correction(
         case=case, clerk=clerk, fields=["contact"], attachments=[], reason="番号を確認"
     )
@@ -66,20 +68,24 @@ def test_the_resident_changes_only_the_named_answers_and_the_due_date_moves(
 
 
 def test_an_illegal_correction_changes_nothing(case: Case, clerk: User) -> None:
+    with pytest.raises(actions.IllegalTransition):  # still at intake: nobody has reviewed it
+        actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
+    actions.claim_case(case=case, clerk=clerk)
+    with pytest.raises(actions.CorrectionInvalid):
+        actions.request_correction(case=case, clerk=clerk, fields=["no_such_field"], attachments=[], reason="x")
+    with pytest.raises(actions.CorrectionInvalid):
+        actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason=" ")
+    assert Case.objects.get(pk=case.pk).step == "review"
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
     with pytest.raises(actions.IllegalTransition):
         actions.request_correction(case=case, clerk=clerk, fields=["items"], attachments=[], reason="もう一度")
-    with pytest.raises(actions.CorrectionInvalid):
-        other = Case.objects.get(pk=case.pk)
-        other.status = Case.Status.IN_REVIEW
-        other.save()
-        actions.request_correction(case=other, clerk=clerk, fields=["no_such_field"], attachments=[], reason="x")
     assert CorrectionRequest.objects.count() == 1
 
 
 def test_nobody_else_can_open_the_residents_correction_page(
     case: Case, clerk: User, other_resident: User, login: Callable[[User], Client]
 ) -> None:
+    actions.claim_case(case=case, clerk=clerk)
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
     url = reverse("cases:correction", args=[case.application.public_id])
     assert login(other_resident).get(url).status_code == 404

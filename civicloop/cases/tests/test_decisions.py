@@ -19,20 +19,30 @@ pytestmark = pytest.mark.django_db
 def test_a_refusal_without_reasons_is_refused_and_changes_nothing(
     case: Case, clerk: User, login: Callable[[User], Client]
 ) -> None:
+    login(clerk).post(reverse("cases:case-claim", args=[case.public_id]))
     response = login(clerk).post(
         reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": " "}, follow=True
     )
     assert "不承認には理由が必要です" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).step == "review"
     case.refresh_from_db()
     assert case.status != Case.Status.CLOSED
 
 
 def test_a_refusal_shows_its_reasons_to_the_resident(
-    case: Case, clerk: User, resident_client: Client, login: Callable[[User], Client]
+    case: Case,
+    clerk: User,
+    chiefs: tuple[User, User],
+    resident_client: Client,
+    login: Callable[[User], Client],
+    fake_results: list[tuple[str, str]],
 ) -> None:
+    login(clerk).post(reverse("cases:case-claim", args=[case.public_id]))
     login(clerk).post(
         reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": "収集区域外の住所です。"}
     )
+    for approver in chiefs:
+        login(approver).post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.decision_reason == "収集区域外の住所です。"
     page = resident_client.get(reverse("applications:detail", args=[case.application.public_id])).content.decode()
@@ -41,11 +51,18 @@ def test_a_refusal_shows_its_reasons_to_the_resident(
     assert AuditEntry.objects.filter(action="case.decided", object_id=str(case.public_id)).exists()
 
 
-def test_a_closed_case_cannot_be_decided_again(case: Case, clerk: User) -> None:
-    actions.decide_case(case=case, clerk=clerk, outcome="approve")
+def test_a_closed_case_cannot_be_approved_again(
+    case: Case, clerk: User, chiefs: tuple[User, User], fake_results: list[tuple[str, str]]
+) -> None:
+    actions.claim_case(case=case, clerk=clerk)
+    actions.submit_review(case=case, clerk=clerk, outcome="reject", reason="対象外")
+    for approver in chiefs:
+        actions.act_on_approval(case=case, approver=approver, decision="approve")
     with pytest.raises(actions.IllegalTransition):
-        actions.decide_case(case=case, clerk=clerk, outcome="reject", reason="やはり不可")
-    assert Application.objects.get(pk=case.application_id).status == Application.Status.APPROVED
+        actions.act_on_approval(case=case, approver=chiefs[1], decision="approve")
+    with pytest.raises(actions.IllegalTransition):
+        actions.submit_review(case=case, clerk=clerk, outcome="approve")
+    assert Application.objects.get(pk=case.application_id).status == Application.Status.REJECTED
 
 
 def test_the_resident_withdraws_with_confirmation(case: Case, resident_client: Client) -> None:
