@@ -41,6 +41,7 @@ demo-data: $(VENV)/.installed-run ## Migrate, load the catalogue and the demo da
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py shell -c "from civicloop.intelligence.models import RoutingModel; import sys; sys.exit(0 if RoutingModel.objects.exists() else 1)" \
 	  || $(PY) manage.py train_routing_model
+	$(PY) manage.py generate_history --if-empty --years 1 --events 30000 --seed 1 -v0
 
 run: demo-data ## Start civicloop with demo data on http://127.0.0.1:8000 (SQLite)
 	@echo "civicloop: http://$(HOST):$(PORT)/  (demo sign-in: choose a demo resident)"
@@ -73,15 +74,20 @@ test-e2e: $(VENV)/.installed-dev system-deps e2e/node_modules/axe-core/axe.min.j
 bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.json
 	$(PY) bench/routing.py
 	$(PY) bench/submit.py
+	$(PY) bench/inbox.py
+	$(PY) bench/policy.py
+	$(PY) bench/mining.py
+	$(PY) bench/dashboard.py
 
 messages: $(VENV)/.installed-dev ## Regenerate translations: makemessages (GNU gettext), then the Japanese table
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=node_modules --ignore=var -v0
 	$(PY) locale/translate_ja.py
 
-vendor: ## Re-vendor front-end files from npm (design tokens, htmx, axe-core for tests)
+vendor: ## Re-vendor front-end files from npm (design tokens, htmx, ECharts, axe-core for tests)
 	cd e2e && npm install --no-audit --no-fund --silent
 	cp e2e/node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/digital-go-jp/tokens.css
 	cp e2e/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+	mkdir -p static/vendor/echarts && cp e2e/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/echarts.min.js
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

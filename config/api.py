@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from civicloop.applications.api import router as applications_router
 from civicloop.catalog.api import router as catalog_router
+from civicloop.devices.api import router as devices_router
 from civicloop.intelligence.api import router as intelligence_router
 
 api = NinjaAPI(
@@ -26,3 +27,4 @@ def malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpRespo
 api.add_router("/procedures", catalog_router, tags=["catalogue"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("", intelligence_router, tags=["inquiries and FAQ"])
+api.add_router("/devices", devices_router, tags=["devices"])

@@ -49,6 +49,13 @@ INSTALLED_APPS = [
     "civicloop.devices",
     "civicloop.relay",
     "civicloop.analytics",
+    # Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): accounts, second factors, directory SSO.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "django.contrib.humanize",  # allauth's list of security keys formats dates with it
 ]
 DEMO_ENABLED = env_bool("CIVICLOOP_DEMO", DEBUG)
 if DEMO_ENABLED:
@@ -63,6 +70,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "civicloop.devices.middleware.DeviceTrustMiddleware",
+    "civicloop.accounts.middleware.StaffMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civicloop.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -163,13 +173,157 @@ OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate ge
 ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
 ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
 
+# Analytics (civicloop.analytics): how long a dashboard's figures for one viewer and filter set are
+# kept before the rollups are read again (0: never cached), and the same for the public open data.
+ANALYTICS_CACHE_SECONDS = env_int("CIVICLOOP_DASHBOARD_CACHE_SECONDS", 60, minimum=0)
+ANALYTICS_OPENDATA_CACHE_SECONDS = env_int("CIVICLOOP_OPENDATA_CACHE_SECONDS", 600, minimum=0)
+
 # Background work: `manage.py worker` calls each of these `run_once()` functions in turn, forever.
 # Each returns how many items it handled; the worker sleeps briefly when all of them return 0.
 WORKER_TASKS = [
     "civicloop.relay.worker.run_once",
     "civicloop.notifications.worker.run_once",
     "civicloop.cases.worker.run_once",
+    "civicloop.documents.worker.run_once",
+    "civicloop.devices.worker.run_once",
 ]
+
+# Event relay (civicloop.relay, docs/relay.md): consumers get committed events in order, at least
+# once, each with its own checkpoint. Redis only wakes the relay; the outbox table is the truth, so
+# with Redis down (or the URL empty) the relay polls every RELAY_POLL_SECONDS and loses nothing.
+EVENT_CONSUMERS = {
+    "analytics": "civicloop.analytics.consumer.apply",
+    "webhooks": "civicloop.relay.webhooks.apply",
+}
+CIVICLOOP_REDIS_URL = env_str("CIVICLOOP_REDIS_URL", "redis://127.0.0.1:6379/0")
+RELAY_WAKEUP_CHANNEL = f"civicloop:{LG_CODE}:events"
+RELAY_POLL_SECONDS = env_float("CIVICLOOP_RELAY_POLL_SECONDS", 1.0, minimum=0.05)
+RELAY_BATCH_SIZE = env_int("CIVICLOOP_RELAY_BATCH_SIZE", 500, minimum=1)
+RELAY_BACKOFF_BASE_SECONDS = env_float("CIVICLOOP_RELAY_BACKOFF_BASE_SECONDS", 5.0, minimum=0.0)
+RELAY_BACKOFF_MAX_SECONDS = env_float("CIVICLOOP_RELAY_BACKOFF_MAX_SECONDS", 3600.0, minimum=0.0)
+RELAY_WEBHOOK_TIMEOUT_SECONDS = env_float("CIVICLOOP_RELAY_WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+RELAY_WEBHOOK_MAX_ATTEMPTS = env_int("CIVICLOOP_RELAY_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1)
+
+# Notifications (civicloop.notifications, docs/notifications.md): delivery retries with exponential
+# backoff and jitter, then "dead"; SMS and LINE go to fakes unless a real gateway is configured.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("CIVICLOOP_NOTIFICATIONS_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFICATIONS_BACKOFF_SECONDS = env_float("CIVICLOOP_NOTIFICATIONS_BACKOFF_SECONDS", 30.0, minimum=0.0)
+NOTIFICATIONS_BACKOFF_MAX_SECONDS = env_float("CIVICLOOP_NOTIFICATIONS_BACKOFF_MAX_SECONDS", 6 * 3600.0, minimum=0.0)
+NOTIFICATIONS_BATCH_SIZE = env_int("CIVICLOOP_NOTIFICATIONS_BATCH_SIZE", 20, minimum=1)
+NOTIFICATIONS_LEASE_SECONDS = env_int("CIVICLOOP_NOTIFICATIONS_LEASE_SECONDS", 300, minimum=30)
+NOTIFICATIONS_HTTP_TIMEOUT = env_float("CIVICLOOP_NOTIFICATIONS_HTTP_TIMEOUT", 10.0, minimum=0.1)
+NOTIFICATIONS_SMS_GATEWAY = env_str("CIVICLOOP_SMS_GATEWAY", "fake")
+NOTIFICATIONS_SMS_URL = env_str("CIVICLOOP_SMS_URL", "")
+NOTIFICATIONS_SMS_TOKEN = env_str("CIVICLOOP_SMS_TOKEN", "")
+NOTIFICATIONS_SMS_SENDER = env_str("CIVICLOOP_SMS_SENDER", LG_NAME_EN[:11])
+NOTIFICATIONS_LINE_GATEWAY = env_str("CIVICLOOP_LINE_GATEWAY", "fake")
+NOTIFICATIONS_LINE_TOKEN = env_str("CIVICLOOP_LINE_CHANNEL_TOKEN", "")
+NOTIFICATIONS_LINE_API_URL = env_str("CIVICLOOP_LINE_API_URL", "https://api.line.me/v2/bot/message/push")
+for _name, _gateway in (
+    ("CIVICLOOP_SMS_GATEWAY", NOTIFICATIONS_SMS_GATEWAY),
+    ("CIVICLOOP_LINE_GATEWAY", NOTIFICATIONS_LINE_GATEWAY),
+):
+    if _gateway not in {"fake", "http"}:
+        raise ImproperlyConfigured(f"{_name}={_gateway!r}: use fake or http")
+_CHANNELS = "civicloop.notifications.channels"
+NOTIFICATIONS_ADAPTERS = {
+    "email": f"{_CHANNELS}.mail.EmailAdapter",
+    "sms": f"{_CHANNELS}.sms.HttpSmsAdapter"
+    if NOTIFICATIONS_SMS_GATEWAY == "http"
+    else f"{_CHANNELS}.fakes.FakeSmsAdapter",
+    "line": f"{_CHANNELS}.line.HttpLineAdapter"
+    if NOTIFICATIONS_LINE_GATEWAY == "http"
+    else f"{_CHANNELS}.fakes.FakeLineAdapter",
+    "webhook": f"{_CHANNELS}.webhook.WebhookAdapter",
+}
+
+# Signed result documents (civicloop.documents, docs/documents.md): the municipality's signing key
+# and certificate (PEM or DER; or a PKCS#12 file as the key with no certificate file), the key's
+# passphrase, and the CA chain up to the root the verification page trusts. With none set and the
+# demo or DEBUG on, a demo CA is made once in VAR_DIR/signing; with neither, issuing refuses.
+SIGNING_KEY_FILE = env_str("CIVICLOOP_SIGNING_KEY_FILE", "")
+SIGNING_CERT_FILE = env_str("CIVICLOOP_SIGNING_CERT_FILE", "")
+SIGNING_KEY_PASSPHRASE = env_str("CIVICLOOP_SIGNING_KEY_PASSPHRASE", "")
+SIGNING_CHAIN_FILES = env_list("CIVICLOOP_SIGNING_CHAIN_FILES", [])
+DOCUMENTS_VERIFY_MAX_BYTES = env_int("CIVICLOOP_DOCUMENTS_VERIFY_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+
+# Classification (civicloop.classification, docs/classification.md): key-encryption keys for the
+# envelope encryption of SECRET and TOP SECRET content, one set per tier, each
+# "<key id>:<base64 of 32 bytes>", comma-separated, newest first (older keys stay listed until
+# `manage.py rotate_classification_keys` has re-wrapped every data key). With none set and DEBUG
+# on, demo keys are generated once into VAR_DIR/classification-keys.json.
+CLASSIFICATION_KEKS = {
+    "SECRET": env_list("CIVICLOOP_KEK_SECRET", []),
+    "TOP_SECRET": env_list("CIVICLOOP_KEK_TOP_SECRET", []),
+}
+CLASSIFICATION_DEMO_KEYS = DEBUG
+
+# Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): django-allauth for staff only — a
+# password or the municipality's directory (OIDC), then a second factor (TOTP app, security key or
+# passkey; recovery codes as the fallback), required for every staff page. No self sign-up.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # residents' OIDC sign-in logs in through this one
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "civicloop.accounts.adapters.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "civicloop.accounts.adapters.StaffSocialAccountAdapter"
+MFA_ADAPTER = "civicloop.accounts.adapters.StaffMfaAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False  # a staff session ends when the browser closes
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_REAUTHENTICATION_METHODS = ("mfa",)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("CIVICLOOP_STAFF_REAUTH_SECONDS", 300, minimum=30)
+STAFF_LOGIN_ATTEMPTS = env_int("CIVICLOOP_STAFF_LOGIN_ATTEMPTS", 5, minimum=1)
+STAFF_LOGIN_LOCKOUT_SECONDS = env_int("CIVICLOOP_STAFF_LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+# Proxies in front that append to X-Forwarded-For: rate limits per address read the client's address there.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("CIVICLOOP_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{STAFF_LOGIN_ATTEMPTS}/{STAFF_LOGIN_LOCKOUT_SECONDS}s/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = env_bool("CIVICLOOP_STAFF_PASSKEY_LOGIN", True)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # WebAuthn wants HTTPS except on localhost
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
+MFA_TRUST_ENABLED = False  # every sign-in asks for the second factor
+STAFF_OIDC_PROVIDER_ID = "municipality"
+STAFF_OIDC_ISSUER = env_str("CIVICLOOP_STAFF_OIDC_ISSUER", "")
+STAFF_OIDC_NAME = env_str("CIVICLOOP_STAFF_OIDC_NAME", "職員ディレクトリ")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": STAFF_OIDC_PROVIDER_ID,
+                "name": STAFF_OIDC_NAME,
+                "client_id": env_str("CIVICLOOP_STAFF_OIDC_CLIENT_ID", ""),
+                "secret": env_str("CIVICLOOP_STAFF_OIDC_CLIENT_SECRET", ""),
+                "settings": {"server_url": STAFF_OIDC_ISSUER, "token_auth_method": "client_secret_post"},
+            }
+        ]
+        if STAFF_OIDC_ISSUER
+        else [],
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# Submissions (a small edit in applications.views and .api): per signed-in resident, or per address for guests.
+SUBMISSION_RATE_LIMIT = env_int("CIVICLOOP_SUBMISSION_RATE_LIMIT", 10, minimum=0)  # 0: no limit
+SUBMISSION_RATE_LIMIT_GUEST = env_int("CIVICLOOP_SUBMISSION_RATE_LIMIT_GUEST", 30, minimum=0)
+SUBMISSION_RATE_WINDOW_S = env_int("CIVICLOOP_SUBMISSION_RATE_WINDOW_SECONDS", 600, minimum=1)
+
+# Device registry (civicloop.devices, docs/devices.md): the compliance rules a device's reported
+# posture must meet to be trusted (a managed device for TOP SECRET, any compliant one for SECRET),
+# and the signed cookie that binds a staff session to the device it was signed in on.
+DEVICE_PATCH_MAX_AGE_DAYS = env_int("CIVICLOOP_DEVICE_PATCH_MAX_AGE_DAYS", 60, minimum=0)
+DEVICE_REQUIRE_ENCRYPTION = env_bool("CIVICLOOP_DEVICE_REQUIRE_ENCRYPTION", True)
+DEVICE_REQUIRE_SCREEN_LOCK = env_bool("CIVICLOOP_DEVICE_REQUIRE_SCREEN_LOCK", True)
+DEVICE_FORBID_JAILBREAK = env_bool("CIVICLOOP_DEVICE_FORBID_JAILBREAK", True)
+DEVICE_CHECKIN_MAX_AGE_HOURS = env_int("CIVICLOOP_DEVICE_CHECKIN_MAX_AGE_HOURS", 24, minimum=1)
+DEVICE_COOKIE_NAME = "civicloop_device"
+DEVICE_COOKIE_MAX_AGE_S = env_int("CIVICLOOP_DEVICE_COOKIE_DAYS", 365, minimum=1) * 86400
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.api import api
 
@@ -15,9 +16,14 @@ urlpatterns = [
     path("", include("civicloop.notifications.urls")),
     path("", include("civicloop.devices.urls")),
     path("", include("civicloop.analytics.urls")),
+    path("", include("civicloop.classification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office.
+    path("admin/login/", RedirectView.as_view(pattern_name="cases:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("staff/account/", include("civicloop.accounts.staff_urls")),
 ]
+handler429 = "civicloop.accounts.views.too_many_requests"
 if settings.DEMO_ENABLED:
     urlpatterns.append(path("demo-idp/", include("civicloop.demo.urls")))

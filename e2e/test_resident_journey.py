@@ -442,6 +442,7 @@ def test_a_clerk_asks_for_a_correction_and_the_resident_makes_it(resident: "Resi
     from django.core.management import call_command
 
     from civicloop.accounts.models import User
+    from civicloop.demo.staff_security import current_totp
 
     call_command("seed_demo", verbosity=0)  # 渋谷 花子 has a submitted bulky-waste application, so a case
     clerk = User.objects.get(username="clerk-seiso")
@@ -450,9 +451,15 @@ def test_a_clerk_asks_for_a_correction_and_the_resident_makes_it(resident: "Resi
     page = resident.page
     # the clerk signs in, finds the case, claims it and asks for a correction
     resident.goto("/staff/inbox/")
-    page.fill("#id_username", "clerk-seiso")
+    resident.checkpoint("staff sign-in")
+    page.fill("#id_login", "clerk-seiso")
     page.fill("#id_password", "e2e-clerk-password")
-    page.get_by_role("button", name="サインイン").click()
+    page.get_by_role("button", name="サインイン", exact=True).click()
+    # the second factor: the code the clerk's TOTP app shows (seed_demo gave every demo clerk one)
+    expect(page.locator("#id_code")).to_be_visible()
+    resident.checkpoint("staff second factor")
+    page.fill("#id_code", current_totp("clerk-seiso")[0])
+    page.locator("form[action$='/2fa/authenticate/'] button[type=submit]").first.click()
     expect(page.locator("h1")).to_have_text("受付一覧")
     resident.checkpoint("staff inbox")
     page.locator("tbody a").first.click()

@@ -34,3 +34,39 @@ def sign_in_resident(*, identity: VerifiedIdentity) -> User:
             actor=f"user/{user.public_id}", action="sign_in", object_type="user", object_id=str(user.public_id)
         )
         return user
+
+
+def record_staff_sign_in(*, user: User, methods: list[str], factor: str) -> User:
+    """Record a completed staff sign-in (password or single sign-on, then the second factor)."""
+    with transaction.atomic():
+        events.record(
+            "staff.signed_in",
+            subject=f"user/{user.public_id}",
+            data={"methods": methods, "factor": factor},
+        )
+        audit.record(
+            actor=f"user/{user.public_id}",
+            action="sign_in",
+            object_type="user",
+            object_id=str(user.public_id),
+            data={"methods": methods, "factor": factor},
+        )
+    return user
+
+
+def record_second_factor_change(*, user: User, factor: str, added: bool) -> User:
+    """Record that a member of staff enrolled (or removed) a second factor: TOTP, a security key, recovery codes."""
+    with transaction.atomic():
+        events.record(
+            "staff.mfa_enrolled" if added else "staff.mfa_removed",
+            subject=f"user/{user.public_id}",
+            data={"factor": factor},
+        )
+        audit.record(
+            actor=f"user/{user.public_id}",
+            action="mfa.enrol" if added else "mfa.remove",
+            object_type="user",
+            object_id=str(user.public_id),
+            data={"factor": factor},
+        )
+    return user

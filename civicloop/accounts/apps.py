@@ -6,3 +6,11 @@ class AccountsConfig(AppConfig):
     name = "civicloop.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from allauth.mfa import signals
+
+        from civicloop.accounts import receivers
+
+        signals.authenticator_added.connect(receivers.on_authenticator_added, dispatch_uid="civicloop.mfa.added")
+        signals.authenticator_removed.connect(receivers.on_authenticator_removed, dispatch_uid="civicloop.mfa.removed")

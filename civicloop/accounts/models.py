@@ -82,6 +82,11 @@ class User(AbstractUser):
         return self.kind == self.Kind.STAFF
 
     @property
+    def is_back_office(self) -> bool:
+        """Staff and administrators: they sign in at /staff/login/ with a second factor, never via /auth/."""
+        return self.kind == self.Kind.STAFF or self.is_staff or self.is_superuser
+
+    @property
     def display_name(self) -> str:
         return self.full_name or self.username
 

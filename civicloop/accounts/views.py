@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
+from allauth.account.views import LoginView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.actions import sign_in_resident
+from civicloop.core.middleware import CONTENT_SECURITY_POLICY
 from civicloop.integrations.oidc.client import OidcError, finish_sign_in, start_sign_in
 
 _NEXT_KEY = "civicloop_next"
@@ -56,3 +60,40 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("catalog:home")
+
+
+class StaffLoginView(LoginView):
+    """The staff sign-in (/staff/login/): allauth's login with our page; the second factor follows."""
+
+    template_name = "cases/login.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["staff_sso"] = staff_sso_provider()
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if context.get("staff_sso"):
+            # The single sign-on button posts here and is answered with a redirect to the directory,
+            # so this one page lets forms go there too (CSP form-action covers redirects).
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(
+                form_action=f"{settings.OIDC_ISSUER} {settings.STAFF_OIDC_ISSUER}".strip()
+            )
+        return response
+
+
+def staff_sso_provider() -> dict[str, str] | None:
+    """The municipality directory's sign-on button, when CIVICLOOP_STAFF_OIDC_ISSUER is set."""
+    if not settings.STAFF_OIDC_ISSUER:
+        return None
+    return {
+        "name": settings.STAFF_OIDC_NAME,
+        "url": reverse("openid_connect_login", kwargs={"provider_id": settings.STAFF_OIDC_PROVIDER_ID}),
+    }
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """429 for allauth's own limits (sign-in attempts, re-authentication): a page in the visitor's language."""
+    message = _("Too many attempts in a short time. Wait a few minutes, then try again.")
+    return render(request, "accounts/rate_limited.html", {"message": message}, status=429)

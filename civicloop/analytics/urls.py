@@ -1,5 +1,17 @@
 # SPDX-License-Identifier: MPL-2.0
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicloop.analytics import opendata, views
 
 app_name = "analytics"
-urlpatterns: list = []
+urlpatterns = [
+    path("staff/dashboards/", views.index, name="index"),
+    path("staff/dashboards/cases/", views.cases, name="cases"),
+    path("staff/dashboards/<slug:slug>/", views.dashboard, name="dashboard"),
+    path("staff/dashboards/<slug:slug>/data.json", views.dashboard_data, name="dashboard-data"),
+    path("staff/dashboards/<slug:slug>/<slug:chart_id>.csv", views.chart_csv, name="chart-csv"),
+    path("applications/<uuid:public_id>/rating/", views.rate, name="rating-create"),
+    path("opendata/", opendata.catalogue, name="opendata"),
+    path("opendata/<slug:slug>.csv", opendata.dataset_csv, name="opendata-csv"),
+    path("opendata/<slug:slug>.json", opendata.dataset_json, name="opendata-json"),
+]

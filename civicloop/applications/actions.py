@@ -1,15 +1,12 @@
 # SPDX-License-Identifier: MPL-2.0
 """Writes on the citizen side: drafts, attachments and the one-transaction submission."""
 
-import functools
 import hashlib
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -22,8 +19,6 @@ from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
 from civicloop.core import audit, events
 from civicloop.core.files import ALLOWED_MIME, detect_mime
-
-logger = logging.getLogger(__name__)
 
 
 class NotADraft(Exception):
@@ -180,6 +175,8 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
 
     Idempotent: submitting an application that is already submitted returns it unchanged, so a
     double click or a retried request never makes a second application.
+    The receipt notice (email, portal) is queued in the same transaction by the notifications
+    app's subscriber of `application.submitted`, and sent by its worker after commit.
     """
     with transaction.atomic():
         locked = (
@@ -205,7 +202,6 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
             except IntegrityError:
                 if attempt == 2:
                     raise
-    transaction.on_commit(lambda: send_confirmation(locked))
     return locked
 
 
@@ -282,7 +278,6 @@ def submit_from_api(
             if existing is not None:
                 return existing, False
             continue
-        transaction.on_commit(functools.partial(send_confirmation, application))
         return application, True
     raise IntegrityError("could not allocate a receipt number")
 
@@ -294,19 +289,3 @@ def _by_key(user: User, key: str) -> Application | None:
         .order_by()
         .first()
     )
-
-
-def send_confirmation(application: Application) -> None:
-    """Email the receipt number (console backend by default). A mail failure never undoes a submission."""
-    address = application.applicant.email if application.applicant else application.guest_email
-    if not address:
-        return
-    version = application.procedure_version
-    body = (
-        f"{version.name_ja} を受け付けました。\n受付番号: {application.receipt_number}\n\n"
-        f"We have received your {version.name_en}.\nReceipt number: {application.receipt_number}\n"
-    )
-    try:
-        send_mail(f"[受付 / Received] {version.name_ja} {application.receipt_number}", body, None, [address])
-    except Exception:  # SMTP down: log it; the resident still has the number on screen
-        logger.exception("confirmation email for %s failed", application.receipt_number)

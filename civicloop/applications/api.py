@@ -9,8 +9,9 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 from ninja.security import django_auth
 
+from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions
-from civicloop.applications.access import get_application_for_user
+from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.applications.models import Application
 from civicloop.catalog.cache import published_procedure
 from civicloop.classification.policy import Action
@@ -57,13 +58,19 @@ def _out(application: Application) -> dict[str, Any]:
 
 @router.get("", response=list[ApplicationOut], summary="My applications")
 def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
-    visible = Application.objects.visible_to(request.user).submitted().select_related("procedure_version__procedure")
+    visible = (
+        Application.objects.visible_to(request.user, request_context(request))
+        .submitted()
+        .select_related("procedure_version__procedure")
+    )
     return [_out(a) for a in visible.order_by("-submitted_at")[:200]]
 
 
 @router.get("/{application_id}", response={200: ApplicationOut, 404: ErrorOut}, summary="One of my applications")
 def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
-    return _out(get_application_for_user(request.user, application_id, action=Action.VIEW))
+    return _out(
+        get_application_for_user(request.user, application_id, action=Action.API, context=request_context(request))
+    )
 
 
 @router.post(
@@ -74,6 +81,7 @@ def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any
     "transaction. Repeating a request with the same Idempotency-Key returns the first result (200) "
     "instead of creating a second application.",
 )
+@limit_submissions(json=True)
 def submit(
     request: HttpRequest,
     payload: SubmissionIn,

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.catalog.models import ProcedureVersion
+from civicloop.classification.fields import ClassifiedJSONField, SealedValueField
 from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
 from civicloop.core.identifiers import random_code
 from civicloop.core.models import classification_field
@@ -61,7 +62,10 @@ class Application(models.Model):
     guest_key = models.CharField(max_length=64, blank=True, db_index=True)
     guest_email = models.EmailField(blank=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    answers = models.JSONField(default=dict)
+    # Clear for OFFICIAL; sealed with the tier's key for SECRET and above (classification.fields).
+    answers = ClassifiedJSONField(default=dict, sealed_keys=["my_number"])
+    # 個人番号, moved out of the answers on submission; read only via classification.mynumber (logged).
+    my_number_encrypted = SealedValueField(null=True, blank=True, editable=False)
     last_step = models.CharField(max_length=60, blank=True)
     submission_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - NULL: no key given
     channel = models.CharField(max_length=20, default="online")

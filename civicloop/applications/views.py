@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions
 from civicloop.applications.access import get_application_for_user, get_attachment_for_user, request_context
 from civicloop.applications.models import Application
@@ -213,6 +214,7 @@ def attachment_delete(request: HttpRequest, public_id: uuid.UUID, attachment_id:
     return redirect("applications:attachments", public_id)
 
 
+@limit_submissions()
 def check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     application = _draft(request, public_id)
     errors: dict[str, str] = {}

@@ -1,16 +1,13 @@
 # SPDX-License-Identifier: MPL-2.0
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from civicloop.accounts.views import StaffLoginView
 from civicloop.cases import views
 
 app_name = "cases"
 urlpatterns = [
-    path(
-        "staff/login/",
-        auth_views.LoginView.as_view(template_name="cases/login.html", next_page="cases:inbox"),
-        name="login",
-    ),
+    # Staff sign-in: a password or the directory, then a second factor (accounts, django-allauth).
+    path("staff/login/", StaffLoginView.as_view(), name="login"),
     path("staff/inbox/", views.inbox, name="inbox"),
     path("staff/cases/<uuid:public_id>/", views.case_detail, name="case-detail"),
     path("staff/cases/<uuid:public_id>/claim/", views.claim, name="case-claim"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import POSITION_RANK, Department, Position, User
+from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user
@@ -24,7 +25,7 @@ from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action, decide, get_allowed
+from civicloop.classification.policy import Action, evaluate, get_allowed
 from civicloop.core.models import Event
 
 
@@ -203,7 +204,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
     try:
         actions.claim_case(case=case, clerk=user)
     except actions.CaseAlreadyClaimed:
@@ -217,7 +218,7 @@ def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
     try:
         actions.request_correction(
             case=case,
@@ -297,6 +298,9 @@ def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str
     return redirect("cases:case-detail", public_id)
 
 
+# 起案 and 決裁 bind the municipality: the second factor must be at most this old (else asked again).
+APPROVAL_REAUTH_SECONDS = 30 * 60
+
 PROBLEMS = {
     "outcome": gettext_lazy("choose the decision"),
     "reason": gettext_lazy("a refusal must state its reasons, which the resident will read"),
@@ -314,6 +318,7 @@ def _problems(errors: dict[str, str]) -> str:
 
 @login_required(login_url="cases:login")
 @require_POST
+@require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """起案: the clerk finishes 審査 with a drafted decision, optionally asking other departments (合議)."""
     post = request.POST
@@ -348,6 +353,7 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required(login_url="cases:login")
 @require_POST
+@require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """決裁: approve the pending step or return the draft."""
     return _case_action(
@@ -504,7 +510,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
     )
     context = request_context(request)
     # A consultation is protected like a case, with the consulted department as its department.
-    visible = [c for c in asked if decide(user, Action.VIEW, cast(Any, c), context).allowed]
+    visible = [c for c in asked if evaluate(user, Action.VIEW, cast(Any, c), context).allowed]
     return render(request, "cases/consultations.html", {"consultations": visible})
 
 

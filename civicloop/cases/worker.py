@@ -1,6 +1,90 @@
 # SPDX-License-Identifier: MPL-2.0
+"""SLA reminders: once a business day, the assignee and the section chiefs hear of due-soon and overdue cases."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from civicloop.accounts.models import Position, User
+from civicloop.cases.models import DUE_SOON_DAYS, Case
+from civicloop.core import events
+from civicloop.core.calendar import is_business_day
+
+BATCH = 200
 
 
 def run_once() -> int:
-    """One pass of this app's background work; returns how many items it handled."""
-    return 0
+    return send_reminders(timezone.localdate())
+
+
+def reminder_recipients(case: Case, today: date) -> list[User]:
+    """The assignee, and every present 係長 of the department (the section chief)."""
+    chiefs = User.objects.filter(
+        departments=case.department_id, position=Position.KAKARICHO, is_active=True, kind=User.Kind.STAFF
+    ).exclude(absent_until__gte=today)
+    people = {user.pk: user for user in chiefs}
+    if case.assignee is not None and case.assignee.is_active:
+        people[case.assignee.pk] = case.assignee
+    return list(people.values())
+
+
+def send_reminders(today: date, *, batch: int = BATCH) -> int:
+    """Queue one reminder per person per case per day for open cases due within DUE_SOON_DAYS or overdue.
+
+    Paused cases (補正) are left alone: their clock is stopped. Nothing is sent on closed days.
+    """
+    from civicloop.notifications.actions import notify
+
+    if not is_business_day(today):
+        return 0
+    candidates = list(
+        Case.objects.open()
+        .exclude(status=Case.Status.CORRECTION)
+        .filter(due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .exclude(last_reminded_on=today)
+        .values_list("pk", flat=True)[:batch]
+    )
+    sent = 0
+    for pk in candidates:
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("department", "assignee", "application__procedure_version")
+                .get(pk=pk)
+            )
+            if case.last_reminded_on == today or case.status == Case.Status.CLOSED:
+                continue
+            state = case.sla_state(today)
+            version = case.application.procedure_version
+            context = {
+                "state": state,
+                "procedure": {"ja": version.definition["names"]["ja"], "en": version.definition["names"]["en"]},
+                "receipt_number": case.application.receipt_number,
+                "due_date": case.due_date,
+                "assignee": case.assignee.display_name if case.assignee else "",
+                "case_url": settings.SITE_URL + reverse("cases:case-detail", args=[case.public_id]),
+            }
+            recipients = reminder_recipients(case, today)
+            for person in recipients:
+                notify(
+                    person,
+                    "case.reminder",
+                    context,
+                    subject=f"case/{case.public_id}",
+                    classification=case.classification,
+                    dedupe_key=f"case.reminder:{case.public_id}:{today.isoformat()}",
+                    department=case.department.code,
+                )
+            case.last_reminded_on = today
+            case.save(update_fields=["last_reminded_on"])
+            events.record(
+                "case.reminder_sent",
+                subject=f"case/{case.public_id}",
+                data={"department": case.department.code, "state": state, "recipients": len(recipients)},
+                classification=case.classification,
+            )
+            sent += 1
+    return sent

@@ -2,35 +2,91 @@
 """The one access policy. Every read path asks `decide`; every list is scoped by `visible_q`.
 
 Both encode the same rules, so what a list shows and what a detail page opens never disagree:
-- a resident sees only what they own (a guest, only what their own session holds);
-- staff see objects of their departments up to their clearance (the classification issue adds
-  need-to-know grants, device posture and the per-tier handling rules here, nowhere else).
+
+- a resident sees only what they own, whatever its tier (a guest, only what their session holds);
+- staff see an object when all of these hold (docs/classification.md has the table):
+  1. their clearance reaches the object's tier;
+  2. the device the request comes from reaches it (DEVICE_CEILING: unknown or non-compliant →
+     OFFICIAL, BYOD → SECRET, managed → TOP SECRET);
+  3. the tier's handling rules allow the action (HANDLING: no email above OFFICIAL; no export,
+     print, chat or API for TOP SECRET);
+  4. TOP SECRET: they hold a need-to-know grant for the object (named people only);
+     below it: they belong to the owning department, or hold a grant, or — to view only — have
+     an oversight role (auditor, information-security officer).
+  Staff never edit a resident's answers.
+
+`decide` writes every decision on SECRET or above, and every denial, to the hash-chained audit
+log. `evaluate` is the same decision without the audit entry, for display hints only (which
+buttons to show); access itself always goes through `decide`.
 """
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.http import Http404, HttpRequest
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import POSITION_RANK, Position, Role, User
+from civicloop.core import audit
 from civicloop.core.models import Classification
 
 TIER_RANK = {Classification.OFFICIAL: 0, Classification.SECRET: 1, Classification.TOP_SECRET: 2}
+TIERS = tuple(TIER_RANK)
 
 
 class Action(StrEnum):
     VIEW = "view"
     EDIT = "edit"
     DOWNLOAD = "download"
+    EXPORT = "export"  # CSV/PDF exports of records
+    PRINT = "print"
+    EMAIL = "email"  # sending the record's content by e-mail
+    SHARE = "share"  # posting it in a chat channel
+    API = "api"  # reading it through the JSON API (machine access)
+
+
+class DeviceTrust(StrEnum):
+    """What the device registry (civicloop.devices) knows about the device a request comes from."""
+
+    UNKNOWN = "unknown"  # no registered device is bound to this session
+    NONCOMPLIANT = "noncompliant"  # registered, but its last posture fails the compliance rules
+    BYOD = "byod"  # a registered personal device whose posture is compliant
+    MANAGED = "managed"  # a municipality-managed device whose posture is compliant
+
+
+# The highest tier each device posture may open (DOMAIN.md, "devices").
+DEVICE_CEILING: Mapping[DeviceTrust, Classification] = {
+    DeviceTrust.UNKNOWN: Classification.OFFICIAL,
+    DeviceTrust.NONCOMPLIANT: Classification.OFFICIAL,
+    DeviceTrust.BYOD: Classification.SECRET,
+    DeviceTrust.MANAGED: Classification.TOP_SECRET,
+}
+
+# Handling rules per tier (DOMAIN.md, "sharing"): what staff may do once they may see the object.
+HANDLING: Mapping[Classification, frozenset[Action]] = {
+    Classification.OFFICIAL: frozenset(Action),
+    Classification.SECRET: frozenset(Action) - {Action.EMAIL},
+    Classification.TOP_SECRET: frozenset({Action.VIEW, Action.EDIT, Action.DOWNLOAD}),
+}
+
+# Roles that oversee every department: they may view (only view) below TOP SECRET.
+OVERSIGHT_ROLES = frozenset({Role.AUDITOR, Role.SECURITY_OFFICER})
 
 
 class Protected(Protocol):
-    """What the policy needs to know about an object, whatever its type."""
+    """What the policy needs to know about an object, whatever its type.
+
+    Optional: `public_id` (need-to-know grants are keyed by it) and `staff_editable` (True on
+    objects staff write themselves; resident-written objects leave it out and are never edited
+    by staff).
+    """
 
     classification: str
 
@@ -44,15 +100,6 @@ class Protected(Protocol):
     def guest_key(self) -> str: ...
 
 
-class DeviceTrust(StrEnum):
-    """What the device registry (civicloop.devices) knows about the device a request comes from."""
-
-    UNKNOWN = "unknown"  # no registered device is bound to this session
-    NONCOMPLIANT = "noncompliant"  # registered, but its last posture fails the compliance rules
-    BYOD = "byod"  # a registered personal device whose posture is compliant
-    MANAGED = "managed"  # a municipality-managed device whose posture is compliant
-
-
 @dataclass(frozen=True)
 class Context:
     """Facts about the request: a guest's own session keys and the device it comes from."""
@@ -64,31 +111,187 @@ class Context:
 NO_CONTEXT = Context()
 
 
+def context_from_request(request: HttpRequest) -> Context:
+    """The policy's view of a request: its session's guest keys and its device's posture.
+
+    The device middleware (civicloop.devices) sets `request.device_trust`; without it the device
+    is UNKNOWN, which opens OFFICIAL only.
+    """
+    session = getattr(request, "session", None)
+    return Context(
+        guest_keys=frozenset(session.get("guest_keys", []) if session is not None else []),
+        device_trust=DeviceTrust(getattr(request, "device_trust", DeviceTrust.UNKNOWN)),
+    )
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
     reason: str
 
 
-def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
-    """Decide whether `user` may perform `action` on `obj`. The single source of access truth."""
+def tier_of(obj: Any) -> Classification:
+    return Classification(obj.classification)
+
+
+def rank(tier: str) -> int:
+    return TIER_RANK[Classification(tier)]
+
+
+def device_allows(device: DeviceTrust, tier: str) -> bool:
+    return rank(tier) <= rank(DEVICE_CEILING[device])
+
+
+def is_oversight(user: User) -> bool:
+    return any(user.has_role(role) for role in OVERSIGHT_ROLES)
+
+
+def has_grant(user: User, obj: Any) -> bool:
+    """True when `user` holds an unexpired, unrevoked need-to-know grant for `obj`."""
+    from civicloop.classification.models import NeedToKnowGrant
+
+    public_id = getattr(obj, "public_id", None)
+    if public_id is None:
+        return False
+    return NeedToKnowGrant.objects.active().filter(user=user, object_public_id=public_id).exists()
+
+
+def scope_facts(user: User) -> tuple[list[str], list[uuid.UUID]]:
+    """The person's department codes and the public ids they hold active grants for, in one query.
+
+    One round trip instead of two: the inbox is the busiest list, and its scoped query is measured
+    against the unscoped one (bench/policy.py).
+    """
+    from civicloop.classification.models import NeedToKnowGrant
+
+    departments = user.departments.order_by().annotate(kind=Value("d")).values_list("kind", "code")
+    grants = (
+        NeedToKnowGrant.objects.active()
+        .filter(user=user)
+        .order_by()
+        .annotate(kind=Value("g"), value=Cast("object_public_id", CharField()))
+        .values_list("kind", "value")
+    )
+    codes: list[str] = []
+    ids: list[uuid.UUID] = []
+    for kind, value in departments.union(grants, all=True):
+        if kind == "d":
+            codes.append(value)
+        else:
+            ids.append(uuid.UUID(str(value)))
+    return codes, ids
+
+
+class _Facts:
+    """What the database says about one person and one object, asked at most once each."""
+
+    def __init__(self, user: User, obj: Protected) -> None:
+        self.user, self.obj = user, obj
+
+    @cached_property
+    def in_department(self) -> bool:
+        return bool(self.user.departments.filter(code=self.obj.department_code).exists())
+
+    @cached_property
+    def granted(self) -> bool:
+        return has_grant(self.user, self.obj)
+
+
+def _staff_decision(user: User, action: Action, obj: Protected, context: Context, facts: _Facts) -> Decision:
+    tier = tier_of(obj)
+    if action is Action.EDIT and not getattr(obj, "staff_editable", False):
+        return Decision(False, "staff do not edit a resident's answers")
+    if rank(tier) > rank(user.clearance):
+        return Decision(False, "clearance below classification")
+    if not device_allows(context.device_trust, tier):
+        ceiling = DEVICE_CEILING[context.device_trust]
+        return Decision(False, f"device posture {context.device_trust} opens {ceiling} at most")
+    if action not in HANDLING[tier]:
+        return Decision(False, f"{action} is not allowed for {tier}")
+    if tier is Classification.TOP_SECRET:
+        if facts.granted:
+            return Decision(True, "need-to-know grant")
+        return Decision(False, "TOP SECRET needs a need-to-know grant")
+    if facts.in_department:
+        return Decision(True, "department member")
+    if facts.granted:
+        return Decision(True, "need-to-know grant")
+    if action is Action.VIEW and is_oversight(user):
+        return Decision(True, "oversight role")
+    return Decision(False, "outside the owning department")
+
+
+def evaluate(
+    user: User | AnonymousUser,
+    action: Action,
+    obj: Protected,
+    context: Context = NO_CONTEXT,
+    _facts: _Facts | None = None,
+) -> Decision:
+    """The decision `decide` would take, without writing the audit entry: for display hints only."""
     if user.is_authenticated and isinstance(user, User):
         if user.is_resident:
             if obj.owner_id is not None and obj.owner_id == user.pk:
                 return Decision(True, "owner")
             return Decision(False, "not the owner")
         if user.is_staff_member:
-            if action is Action.EDIT:
-                return Decision(False, "staff do not edit a resident's answers")
-            if TIER_RANK[Classification(obj.classification)] > TIER_RANK[Classification(user.clearance)]:
-                return Decision(False, "clearance below classification")
-            if user.departments.filter(code=obj.department_code).exists():
-                return Decision(True, "department member")
-            return Decision(False, "outside the owning department")
+            return _staff_decision(user, action, obj, context, _facts or _Facts(user, obj))
         return Decision(False, "unknown kind of user")
     if obj.owner_id is None and obj.guest_key and obj.guest_key in context.guest_keys:
         return Decision(True, "guest session holds this object")
     return Decision(False, "not signed in")
+
+
+def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
+    """Decide whether `user` may perform `action` on `obj`. The single source of access truth.
+
+    Every decision on SECRET or above and every denial is appended to the audit log. Only those:
+    the append takes the chain's lock on PostgreSQL, and OFFICIAL reads are the bulk of traffic.
+    """
+    decision = evaluate(user, action, obj, context)
+    if not decision.allowed or rank(obj.classification) >= rank(Classification.SECRET):
+        audit.record(
+            actor=actor_label(user),
+            action=f"access.{action}",
+            object_type=object_type_label(obj),
+            object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
+            data={"allowed": decision.allowed, "reason": decision.reason, "device": str(context.device_trust)},
+            classification=obj.classification,
+        )
+    return decision
+
+
+def actor_label(user: Any) -> str:
+    """How the audit log names a person: `user/<public id>`, or `anonymous`."""
+    public_id = getattr(user, "public_id", None)
+    return f"user/{public_id}" if getattr(user, "is_authenticated", False) and public_id else "anonymous"
+
+
+def object_type_label(obj: Any) -> str:
+    meta = getattr(obj, "_meta", None)
+    return str(meta.label_lower) if meta is not None else type(obj).__name__.lower()
+
+
+def _staff_q(
+    user: User, *, department_field: str, public_id_field: str, context: Context, grants: Iterable[Any] | None
+) -> Q:
+    nothing = Q(pk__in=[])
+    ceiling = min(rank(user.clearance), rank(DEVICE_CEILING[context.device_trust]))
+    below_top = [tier for tier in TIERS if TIER_RANK[tier] <= min(ceiling, rank(Classification.SECRET))]
+    if grants is not None:
+        codes, ids = list(user.departments.values_list("code", flat=True)), list(grants)
+    else:
+        codes, ids = scope_facts(user)
+    if is_oversight(user):
+        scope = Q()
+    else:
+        scope = Q(**{f"{department_field}__in": codes})
+        if ids:
+            scope |= Q(**{f"{public_id_field}__in": ids})
+    q = (Q(classification__in=below_top) & scope) if below_top else nothing
+    if ceiling >= rank(Classification.TOP_SECRET) and ids:
+        q |= Q(classification=Classification.TOP_SECRET, **{f"{public_id_field}__in": ids})
+    return q
 
 
 def visible_q(
@@ -98,17 +301,22 @@ def visible_q(
     department_field: str,
     guest_field: str,
     context: Context = NO_CONTEXT,
+    public_id_field: str = "public_id",
+    grants: Iterable[Any] | None = None,
 ) -> Q:
-    """The same rules as `decide(..., Action.VIEW, ...)`, as a filter for a QuerySet."""
+    """The same rules as `decide(..., Action.VIEW, ...)`, as a filter for a QuerySet.
+
+    Two small queries at most (the user's departments and active grants), never one per row;
+    a caller that already holds the grants passes them as `grants`.
+    """
     nothing = Q(pk__in=[])
     if user.is_authenticated and isinstance(user, User):
         if user.is_resident:
             return Q(**{owner_field: user.pk})
         if user.is_staff_member:
-            rank = TIER_RANK[Classification(user.clearance)]
-            tiers = [tier for tier, r in TIER_RANK.items() if r <= rank]
-            codes = list(user.departments.values_list("code", flat=True))
-            return Q(**{f"{department_field}__in": codes, "classification__in": tiers})
+            return _staff_q(
+                user, department_field=department_field, public_id_field=public_id_field, context=context, grants=grants
+            )
         return nothing
     if context.guest_keys:
         return Q(**{f"{owner_field}__isnull": True, f"{guest_field}__in": list(context.guest_keys)})
@@ -130,3 +338,33 @@ def get_allowed(
     if not decide(user, action, obj, context).allowed:
         raise Http404
     return obj
+
+
+def handling_summary(user: User | AnonymousUser, obj: Protected, context: Context = NO_CONTEXT) -> dict[Action, bool]:
+    """Which actions the person could take on `obj` right now: flags for the banner and buttons."""
+    facts = _Facts(user, obj) if isinstance(user, User) else None
+    return {action: evaluate(user, action, obj, context, facts).allowed for action in Action}
+
+
+# --- Who may change a label or name people (used by classification.actions) -------------------
+
+
+def is_security_officer(user: Any) -> bool:
+    return bool(getattr(user, "is_staff_member", False) and user.has_role(Role.SECURITY_OFFICER))
+
+
+def is_owner(user: Any, obj: Protected) -> bool:
+    """The owner of an object is the head of its owning department: a 課長 (or higher rank) in it.
+
+    Lowering a label needs the owner (DOMAIN.md); granting need-to-know may be done by the owner or
+    the information-security officer.
+    """
+    if not getattr(user, "is_staff_member", False):
+        return False
+    if POSITION_RANK.get(user.position, 0) < POSITION_RANK[Position.KACHO]:
+        return False
+    return bool(user.departments.filter(code=obj.department_code).exists())
+
+
+def at_least(tier: str, floor: str) -> bool:
+    return rank(tier) >= rank(floor)

@@ -7,6 +7,7 @@ subscribers run inside the same transaction, so the reaction commits or rolls ba
 change. Outside consumers get the event from the outbox after commit (at least once).
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,9 +19,13 @@ from django.utils import timezone
 from civicloop.core.models import Classification, Event
 
 TYPE_PREFIX = "jp.lg.civicloop."
+log = logging.getLogger("civicloop.events")
 
 Subscriber = Callable[[Event], None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+# Called once after each commit that recorded events (the relay's wake-up signal). A hook that
+# fails is logged, never raised: the outbox row is already committed and the relay polls anyway.
+_after_commit_hooks: list[Callable[[], None]] = []
 
 
 class NotInTransaction(RuntimeError):
@@ -36,6 +41,29 @@ def subscribe(event_type: str) -> Callable[[Subscriber], Subscriber]:
         return func
 
     return register
+
+
+def after_commit(func: Callable[[], None]) -> Callable[[], None]:
+    """Register `func` to run after a transaction that recorded events commits (not per event)."""
+    if func not in _after_commit_hooks:
+        _after_commit_hooks.append(func)
+    return func
+
+
+def _run_after_commit_hooks() -> None:
+    for hook in _after_commit_hooks:
+        try:
+            hook()
+        except Exception:  # the change is committed; a failing hook must not stop the others
+            log.exception("after-commit hook %s failed", getattr(hook, "__name__", hook))
+
+
+def _schedule_after_commit_hooks() -> None:
+    connection = transaction.get_connection()
+    # One callback per transaction, not per event: look for ours among those already queued.
+    if any(func is _run_after_commit_hooks for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_run_after_commit_hooks, robust=True)
 
 
 def record(
@@ -66,4 +94,6 @@ def record(
     event.instance = instance  # type: ignore[attr-defined]
     for subscriber in _subscribers.get(event_type, []):
         subscriber(event)
+    if _after_commit_hooks:
+        _schedule_after_commit_hooks()
     return event

@@ -29,11 +29,20 @@ class Event(models.Model):
     time = models.DateTimeField(db_index=True)
     data = models.JSONField(default=dict)
     classification = classification_field()
-    relayed_at = models.DateTimeField(null=True, blank=True)
+    # The relay's log order (docs/relay.md). Null until the relay takes the committed event in;
+    # it is assigned then, not at insert, because a transaction that began earlier can commit
+    # later: numbers drawn at insert would let a reader step past an event not yet visible.
+    position = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    relayed_at = models.DateTimeField(null=True, blank=True, help_text="When the relay gave it a position.")
 
     class Meta:
         ordering = ["time", "id"]
-        indexes = [models.Index(fields=["relayed_at", "time"], name="event_outbox_idx")]
+        indexes = [
+            # Only the few events still waiting for a position: stays small however long the log grows.
+            models.Index(
+                fields=["time", "id"], name="event_unsequenced_idx", condition=models.Q(position__isnull=True)
+            ),
+        ]
 
     def as_cloudevent(self) -> dict[str, Any]:
         return {

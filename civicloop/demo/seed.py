@@ -5,21 +5,31 @@ Never installed in production (the demo app is only in INSTALLED_APPS with CIVIC
 """
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
-from civicloop.accounts.models import Department, OidcIdentity, User
+from civicloop.accounts.models import Department, OidcIdentity, Position, Role, User
 from civicloop.applications import actions
 from civicloop.applications.models import Application
 from civicloop.catalog.models import Procedure
 from civicloop.core.models import Classification
 from civicloop.demo.residents import DEMO_RESIDENTS
+from civicloop.demo.staff_security import ensure_managed_device, ensure_second_factor
+from civicloop.devices.compliance import Posture
 
+# (username, name, department, clearance, rank): each department has a clerk and the 係長 and 課長
+# its usual 決裁 route needs (専決規程: procedures/_shared/approval_rules.yaml).
 DEMO_STAFF = [
-    ("clerk-seiso", "清掃 一郎", "seiso", Classification.OFFICIAL),
-    ("clerk-kosodate", "子育 さくら", "kosodate_kyufu", Classification.SECRET),
-    ("clerk-koseki", "戸籍 健", "koseki_juumin", Classification.OFFICIAL),
+    ("clerk-seiso", "清掃 一郎", "seiso", Classification.OFFICIAL, Position.CLERK),
+    ("kakaricho-seiso", "清掃 係長 二郎", "seiso", Classification.SECRET, Position.KAKARICHO),
+    ("kacho-seiso", "清掃 課長 三枝", "seiso", Classification.SECRET, Position.KACHO),
+    ("clerk-kosodate", "子育 さくら", "kosodate_kyufu", Classification.SECRET, Position.CLERK),
+    ("kakaricho-kosodate", "子育 係長 陽菜", "kosodate_kyufu", Classification.SECRET, Position.KAKARICHO),
+    ("kacho-kosodate", "子育 課長 髙橋", "kosodate_kyufu", Classification.SECRET, Position.KACHO),
+    ("clerk-koseki", "戸籍 健", "koseki_juumin", Classification.OFFICIAL, Position.CLERK),
+    ("kakaricho-koseki", "戸籍 係長 𠮷田", "koseki_juumin", Classification.SECRET, Position.KAKARICHO),
 ]
 
 # 渋谷 花子 has already booked a bulky-waste collection, so "my applications" is not empty at first sign-in.
@@ -53,9 +63,10 @@ def demo_admin_password() -> str:
 def seed() -> int:
     """Create what is missing; running it again changes nothing. Returns how many records were made."""
     created = 0
-    for username, name, department_code, clearance in DEMO_STAFF:
+    for username, name, department_code, clearance, position in DEMO_STAFF:
         user, is_new = User.objects.get_or_create(
-            username=username, defaults={"kind": User.Kind.STAFF, "full_name": name, "clearance": clearance}
+            username=username,
+            defaults={"kind": User.Kind.STAFF, "full_name": name, "clearance": clearance, "position": position},
         )
         if is_new or not user.has_usable_password():
             user.set_password(demo_admin_password())  # demo only: one per-installation password for staff
@@ -66,9 +77,14 @@ def seed() -> int:
             user.departments.add(department)
     if not User.objects.filter(username="demo-admin").exists():
         User.objects.create_superuser(
-            username="demo-admin", password=demo_admin_password(), kind=User.Kind.STAFF, full_name="デモ 管理者"
+            username="demo-admin",
+            password=demo_admin_password(),
+            kind=User.Kind.STAFF,
+            full_name="デモ 管理者",
+            roles=[Role.ADMINISTRATOR],
         )
         created += 1
+    created += _seed_staff_security()
     for resident in DEMO_RESIDENTS:
         identity = OidcIdentity.objects.filter(issuer=settings.OIDC_ISSUER, subject=resident["sub"]).first()
         if identity is None:
@@ -90,4 +106,26 @@ def seed() -> int:
             user=hanako, procedure=procedure, answers=HANAKO_BULKY_WASTE, idempotency_key="demo-seed-bulky-waste"
         )
         created += 1
+    return created
+
+
+def _seed_staff_security() -> int:
+    """Every demo staff member gets a TOTP app (staff need a second factor) and a managed laptop."""
+    administrator = User.objects.get(username="demo-admin")
+    if not administrator.has_role(Role.ADMINISTRATOR):  # seeded before administrators had the role
+        administrator.roles = [*administrator.roles, Role.ADMINISTRATOR]
+        administrator.save(update_fields=["roles"])
+    posture = Posture(
+        os="Windows",
+        os_version="11 24H2",
+        patch_level=timezone.localdate() - timedelta(days=7),
+        disk_encrypted=True,
+        screen_lock=True,
+        jailbroken=False,
+        agent_version="civicloop-demo-agent/1",
+    )
+    created = 0
+    for user in User.objects.filter(username__in=[s[0] for s in DEMO_STAFF] + ["demo-admin"]):
+        created += int(ensure_second_factor(user))
+        created += int(ensure_managed_device(user, administrator=administrator, today_posture=posture))
     return created

@@ -1,4 +1,55 @@
 # SPDX-License-Identifier: MPL-2.0
 """Japanese for this app's UI strings; merged by locale/translate_ja.py."""
 
-JA: dict[str, str | list[str]] = {}
+JA: dict[str, str | list[str]] = {
+    # Kinds of document (IssuedDocument.Kind)
+    "Notice of decision": "決定通知書",
+    "Permit": "許可書",
+    "Certificate": "証明書",
+    "Notice of refusal": "不承認通知書",
+    "Notice of acceptance": "受理通知書",
+    # The list on the application and case pages
+    "Result documents": "結果の文書",
+    "Each document is signed electronically by the municipality.": "各文書には電子署名が付されています。",
+    "Check that a document is authentic": "文書が本物か確認する",
+    # The verification page
+    "Check a document": "文書の確認",
+    "Documents from %(lg_name)s are signed electronically. Check here that a document was issued by us and has not been changed.": "%(lg_name)sが発行する文書には電子署名が付されています。このページで、文書が本区の発行したもので改ざんされていないことを確認できます。",
+    "This document is authentic": "真正な文書です",
+    "The signature is intact, it is the municipality's, nothing was changed after signing, and the file is one we issued.": "電子署名は損なわれておらず、本区の署名です。署名の後に変更されておらず、本区が発行したファイルと一致します。",
+    "This document has been altered or was not issued by us": "改ざんされているか、本区が発行した文書ではありません",
+    "Reason": "理由",
+    "Do not rely on this file. If you received it from us, download it again from your application page, or ask the department.": "このファイルの内容を信頼しないでください。本区から受け取ったものであれば、申請の詳細ページからもう一度ダウンロードするか、担当課にお問い合わせください。",
+    "Verification code": "確認コード",
+    "A document with this code was issued": "この確認コードの文書は発行されています",
+    "To be sure the file you hold is this document, unchanged, upload it below.": "お手元のファイルがこの文書そのもので変更されていないことを確かめるには、下の欄でファイルを確認してください。",
+    "No document has this verification code": "この確認コードの文書はありません",
+    "Check the code printed at the bottom of the document.": "文書の下部に印刷された確認コードをご確認ください。",
+    "Check a PDF file": "PDFファイルで確認する",
+    "Check the file": "ファイルを確認する",
+    "Check by verification code": "確認コードで調べる",
+    "Verification code (printed at the bottom of the document)": "確認コード（文書の下部に印刷されています）",
+    "Look up": "調べる",
+    "This page shows no personal data: only the kind of document, when it was issued and by which department.": "このページに個人情報は表示されません。表示するのは文書の種類、発行日、発行した課だけです。",
+    "Issued": "発行済み",
+    "Kind": "種類",
+    "Document number": "文書番号",
+    "Issued on": "発行日",
+    "Issuing department": "発行した課",
+    # Why a file is not authentic (views.PROBLEMS)
+    "The file could not be read as a PDF.": "ファイルをPDFとして読み取れませんでした。",
+    "The file has no electronic signature.": "ファイルに電子署名がありません。",
+    "The signature does not match the content: the file was changed after it was signed.": "署名と内容が一致しません。署名の後にファイルが変更されています。",
+    "The signature was not made with a certificate of this municipality.": "本区の証明書による署名ではありません。",
+    "Something was added to the file after it was signed.": "署名の後にファイルへ内容が追加されています。",
+    "The signature is sound, but the file matches no document we issued.": "署名は有効ですが、本区が発行したどの文書とも一致しません。",
+    "The file was not signed with the certificate its document was issued with.": "この文書の発行に使われた証明書で署名されていません。",
+    # The upload form
+    "The PDF to check": "確認するPDFファイル",
+    "The PDF file exactly as you received it (downloaded from your application page).": "受け取ったままのPDFファイル（申請の詳細ページからダウンロードしたもの）を選んでください。",
+    "Choose the PDF file to check.": "確認するPDFファイルを選んでください。",
+    "The file is empty. Choose the PDF you received.": "ファイルが空です。受け取ったPDFファイルを選んでください。",
+    "The file could not be uploaded. Try again.": "ファイルをアップロードできませんでした。もう一度お試しください。",
+    "The file is larger than %(limit)s. Documents we issue are much smaller.": "ファイルが %(limit)s を超えています。本区が発行する文書はこれよりずっと小さなファイルです。",
+    "This file is not a PDF.": "このファイルはPDFではありません。",
+}

@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicloop.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/", views.verify, name="verify"),
+    path("applications/<uuid:public_id>/documents/<uuid:document_id>/", views.download, name="download"),
+]

@@ -1,5 +1,11 @@
 # SPDX-License-Identifier: MPL-2.0
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civicloop.notifications import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/preferences/", views.preferences, name="preferences"),
+    path("notifications/<uuid:public_id>/", views.notice_detail, name="notice-detail"),
+]

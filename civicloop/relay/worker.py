@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
+"""The relay's entry in settings.WORKER_TASKS (`manage.py worker`, started by `make run`)."""
+
+from civicloop.relay.relay import run_pass
 
 
 def run_once() -> int:
-    """One pass of this app's background work; returns how many items it handled."""
-    return 0
+    """One relay pass: sequence committed events, feed each consumer a batch, post due webhooks."""
+    return run_pass()

@@ -12,6 +12,7 @@ from civicloop.accounts.models import Department, User
 from civicloop.applications import actions
 from civicloop.applications.models import Application, Attachment
 from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import Context, DeviceTrust
 from civicloop.conftest import VALID_SODAI_GOMI
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +106,12 @@ def test_staff_see_their_departments_applications_only(
 
 def test_staff_below_the_classification_see_nothing(submitted: Application, clerk: User) -> None:
     Application.objects.filter(pk=submitted.pk).update(classification="SECRET")
-    assert not Application.objects.visible_to(clerk).exists()
+    managed = Context(device_trust=DeviceTrust.MANAGED)
+    assert not Application.objects.visible_to(clerk, managed).exists()
     clerk.clearance = "SECRET"
     clerk.save()
-    assert Application.objects.visible_to(clerk).exists()
+    assert Application.objects.visible_to(clerk, managed).exists()
+    assert not Application.objects.visible_to(clerk).exists()  # an unknown device opens OFFICIAL only
 
 
 def test_a_guest_sees_only_the_draft_of_their_own_session(client: Client, catalog: None) -> None:

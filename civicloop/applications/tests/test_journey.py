@@ -13,6 +13,7 @@ from civicloop.applications.models import Application
 from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.core.models import AuditEntry, Event
+from civicloop.notifications import worker as notification_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,9 @@ def test_a_resident_applies_and_gets_a_receipt_number_an_email_and_a_status_page
     assert application.status == Application.Status.SUBMITTED
     assert re.fullmatch(r"\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", application.receipt_number or "")
     assert application.receipt_number in response.content.decode()
+    # the receipt notice was queued in the submission's transaction; the worker sends it
+    assert not mail.outbox
+    assert notification_worker.run_once() == 1
     assert len(mail.outbox) == 1 and application.receipt_number in mail.outbox[0].body
     assert mail.outbox[0].to == [resident.email]
     listing = resident_client.get(reverse("applications:my-list")).content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from civicloop.accounts.models import Department, Position, User
+from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.applications import actions as application_actions
 from civicloop.cases import actions
 from civicloop.cases.models import Case
@@ -28,6 +29,8 @@ def login() -> Callable[[User], Client]:
 
     def signed_in(user: User) -> Client:
         client = Client()
+        if user.is_back_office:
+            return sign_in_with_mfa(client, user)
         client.force_login(user)
         return client
 

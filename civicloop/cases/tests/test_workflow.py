@@ -372,3 +372,24 @@ def test_two_approvers_at_once_one_wins_and_the_other_is_told(
     assert sorted(outcomes) == ["NotAuthorised", "approved"]
     steps = list(refresh(case).approval_steps.values_list("level", "status"))
     assert steps == [("kakaricho", "approved"), ("kacho", "pending")]
+
+
+def test_approving_asks_for_the_second_factor_again_after_half_an_hour(
+    case: Case, clerk: User, chiefs: tuple[User, User]
+) -> None:
+    import time
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from civicloop.accounts.testing import sign_in_with_mfa
+
+    actions.claim_case(case=case, clerk=clerk)
+    actions.submit_review(case=case, clerk=clerk, outcome="approve")
+    stale = sign_in_with_mfa(Client(), chiefs[0], at=time.time() - 3600)
+    response = stale.post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+    assert list(refresh(case).approval_steps.values_list("status", flat=True)) == ["pending", "waiting"]
+    fresh = sign_in_with_mfa(Client(), chiefs[0])
+    fresh.post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
+    assert list(refresh(case).approval_steps.values_list("status", flat=True)) == ["approved", "pending"]

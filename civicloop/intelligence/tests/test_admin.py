@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from civicloop.accounts.models import Department, User
+from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
 
 pytestmark = pytest.mark.django_db
@@ -13,9 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client(catalog: None) -> tuple[Client, User]:
     user = User.objects.create(username="counter", kind=User.Kind.STAFF, is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(user)
-    return client, user
+    return sign_in_with_mfa(Client(), user), user
 
 
 def test_counter_staff_register_an_inquiry_for_a_resident(

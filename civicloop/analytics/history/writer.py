@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Write the simulated history: events (COPY on PostgreSQL), rollups, and optionally case rows.
+
+Each flush is one transaction: the events, the rollups they cause and the Application/Case rows
+behind them commit together, so an interrupted run leaves whole days, never half a case.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from civicloop.accounts.models import Department, User
+from civicloop.analytics.consumer import Item, apply_items
+from civicloop.analytics.history.simulate import CaseRow, Ev
+from civicloop.applications.models import Application
+from civicloop.cases.models import Case
+from civicloop.catalog.models import Procedure
+from civicloop.core.events import TYPE_PREFIX
+from civicloop.core.models import Event
+
+APPLICATION_STATUS = {
+    "approve": Application.Status.APPROVED,
+    "reject": Application.Status.REJECTED,
+    "accept": Application.Status.COMPLETED,
+    "withdrawn": Application.Status.WITHDRAWN,
+}
+
+
+class Writer:
+    def __init__(self, *, with_rows: bool, count_rollups: bool = True) -> None:
+        self.with_rows = with_rows
+        self.count_rollups = count_rollups
+        self.source = f"urn:lg:{settings.LG_CODE}"
+        self.events = 0
+        self.case_rows = 0
+        if with_rows:
+            self.versions: dict[str, int] = {
+                p.code: p.current_version_id for p in Procedure.objects.all() if p.current_version_id is not None
+            }
+            self.departments = dict(Department.objects.values_list("code", "pk"))
+            self.users = {
+                str(pid): pk for pid, pk in User.objects.filter(kind=User.Kind.STAFF).values_list("public_id", "pk")
+            }
+
+    def flush(self, events: Sequence[Ev], cases: Sequence[CaseRow]) -> None:
+        if not events:
+            return
+        with transaction.atomic():
+            self._insert_events(events)
+            if self.count_rollups:
+                apply_items([Item(ev[5], ev[0], ev[1], ev[2], ev[3], ev[4]) for ev in events])
+            if self.with_rows and cases:
+                self._insert_cases(cases)
+        self.events += len(events)
+
+    def _insert_events(self, events: Sequence[Ev]) -> None:
+        table = Event._meta.db_table
+        columns = "id, source, type, subject, time, data, classification"
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for kind, subject, at, data, cls, event_id in events:
+                        copy.write_row(
+                            (
+                                event_id,
+                                self.source,
+                                TYPE_PREFIX + kind,
+                                subject,
+                                at,
+                                json.dumps(data, ensure_ascii=False),
+                                cls,
+                            )
+                        )
+                return
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - model's table
+                [
+                    (
+                        event_id.hex,
+                        self.source,
+                        TYPE_PREFIX + kind,
+                        subject,
+                        adapt(at),
+                        json.dumps(data, ensure_ascii=False),
+                        cls,
+                    )
+                    for kind, subject, at, data, cls, event_id in events
+                ],
+            )
+
+    def _insert_cases(self, rows: Sequence[CaseRow]) -> None:
+        applications = Application.objects.bulk_create(
+            [
+                Application(
+                    public_id=row.application_id,
+                    receipt_number=row.receipt_number,
+                    procedure_version_id=self.versions[row.procedure],
+                    status=self._application_status(row),
+                    channel=row.channel,
+                    classification=row.classification,
+                    submitted_at=row.submitted_at,
+                )
+                for row in rows
+                if row.procedure in self.versions
+            ]
+        )
+        by_public_id = {a.public_id: a.pk for a in applications}
+        cases = Case.objects.bulk_create(
+            [
+                Case(
+                    public_id=row.case_id,
+                    application_id=by_public_id[row.application_id],
+                    department_id=self.departments[row.department],
+                    status=self._case_status(row),
+                    assignee_id=self.users.get(row.assignee),
+                    closed_at=row.closed_at,
+                    arrived_at=row.submitted_at,
+                    due_date=row.due,
+                    classification=row.classification,
+                    step="" if row.closed_at else ("review" if row.assignee else "intake"),
+                )
+                for row in rows
+                if row.application_id in by_public_id
+            ]
+        )
+        self.case_rows += len(cases)
+        self._insert_corrections(rows, {c.public_id: c.pk for c in cases})
+
+    def _insert_corrections(self, rows: Sequence[CaseRow], case_pks: dict[Any, int]) -> None:
+        """補正 requests with their real times (the model's auto_now_add would stamp today)."""
+        values = []
+        adapt = connection.ops.adapt_datetimefield_value
+        for row in rows:
+            clerk = self.users.get(row.assignee)
+            if row.case_id not in case_pks or clerk is None:
+                continue
+            for requested, resolved in row.corrections:
+                values.append(
+                    (case_pks[row.case_id], '["applicant"]', "[]", "demo", clerk, adapt(requested), adapt(resolved), 0)
+                )
+        if values:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO cases_correctionrequest (case_id, fields, attachments, reason, requested_by_id, "
+                    "requested_at, resolved_at, paused_business_days) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    values,
+                )
+
+    @staticmethod
+    def _application_status(row: CaseRow) -> str:
+        if row.closed_at is not None:
+            return APPLICATION_STATUS[row.outcome]
+        if row.corrections and row.corrections[-1][1] is None:
+            return Application.Status.CORRECTION_REQUESTED
+        return Application.Status.IN_REVIEW if row.assignee else Application.Status.SUBMITTED
+
+    @staticmethod
+    def _case_status(row: CaseRow) -> str:
+        if row.closed_at is not None:
+            return Case.Status.CLOSED
+        if row.corrections and row.corrections[-1][1] is None:
+            return Case.Status.CORRECTION
+        return Case.Status.IN_REVIEW if row.assignee else Case.Status.NEW

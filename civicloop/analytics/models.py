@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Rollups: small tables the dashboards read instead of scanning the event log.
+
+All of them are derived from `core.Event` by `analytics.consumer` and can be dropped and rebuilt
+(`manage.py rebuild_rollups`); only `ServiceRating` (a resident's answer) and `GeneratedHistory`
+(what the demo generator wrote) are primary data.
+
+Every rollup row carries the `department` code and the `classification` of the events it counts,
+so the one access policy (`classification.policy.visible_q`) scopes rollups exactly as it scopes
+cases: a clerk sees figures of their departments up to their clearance.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from civicloop.core.models import classification_field
+
+
+class MonthlyCount(models.Model):
+    """How many events of one kind (`metric`, refined by `dim`) a month saw, per procedure.
+
+    One long table instead of one column per figure: a new figure needs no migration, and one
+    upsert statement writes a whole batch. `dim` is '' when a metric has no sub-dimension (never
+    NULL: NULLs are never equal, so ON CONFLICT could not find the row).
+    """
+
+    month = models.DateField(help_text="The first day of the month (Asia/Tokyo).")
+    department = models.CharField(max_length=40)
+    procedure = models.CharField(max_length=60)
+    classification = classification_field()
+    metric = models.CharField(max_length=40)
+    dim = models.CharField(max_length=60, default="", blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "month", "department", "procedure", "classification", "dim"],
+                name="analytics_monthly_key",
+            )
+        ]
+
+
+class DailyCount(models.Model):
+    """Cases opened and closed per day: arrivals, throughput and (cumulated) the backlog."""
+
+    day = models.DateField()
+    department = models.CharField(max_length=40)
+    procedure = models.CharField(max_length=60)
+    classification = classification_field()
+    metric = models.CharField(max_length=20)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "day", "department", "procedure", "classification"], name="analytics_daily_key"
+            )
+        ]
+
+
+class MonthlyHistogram(models.Model):
+    """A distribution (processing days, step durations, approval waits) as counts per bucket.
+
+    Percentiles come from the buckets (analytics.durations), so a median over years of cases reads
+    a few hundred rows instead of every case.
+    """
+
+    month = models.DateField()
+    department = models.CharField(max_length=40)
+    procedure = models.CharField(max_length=60)
+    classification = classification_field()
+    metric = models.CharField(max_length=40)
+    dim = models.CharField(max_length=60, default="", blank=True)
+    bucket = models.IntegerField()
+    count = models.BigIntegerField(default=0)
+    total = models.FloatField(default=0.0, help_text="Sum of the raw values, for means.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "month", "department", "procedure", "classification", "dim", "bucket"],
+                name="analytics_histogram_key",
+            )
+        ]
+
+
+class CaseFact(models.Model):
+    """What the rollups remember about one case between its events (keyed by the case's public id).
+
+    `case.decided` does not say when the case arrived, `document.issued` does not say which
+    procedure: the consumer joins them here instead of reading the event log back.
+    """
+
+    case_id = models.UUIDField(primary_key=True)
+    application_id = models.UUIDField(null=True, db_index=True)
+    department = models.CharField(max_length=40)
+    procedure = models.CharField(max_length=60)
+    classification = classification_field()
+    opened_at = models.DateTimeField()
+    due_date = models.DateField()
+    assignee = models.CharField(max_length=40, blank=True, help_text="Public id of the clerk who claimed it.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, help_text="While a 補正 request is open.")
+    paused_calendar_days = models.IntegerField(default=0)
+    paused_business_days = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The open cases only: backlog, workload and overdue counts read this small part.
+            models.Index(
+                fields=["department", "due_date"], name="analytics_open_case_idx", condition=models.Q(closed_at=None)
+            )
+        ]
+
+
+class DraftFact(models.Model):
+    """The steps one application's draft reached, so each counts once in the abandonment funnel."""
+
+    application_id = models.UUIDField(primary_key=True)
+    procedure = models.CharField(max_length=60)
+    department = models.CharField(max_length=40)
+    classification = classification_field()
+    month = models.DateField(help_text="The month the draft was started.")
+    steps = models.TextField(default="", blank=True, help_text="Space-separated step ids reached.")
+    submitted = models.BooleanField(default=False)
+
+
+class AppliedEvent(models.Model):
+    """The id of every event already counted: a redelivered event is recognised and skipped.
+
+    Written in the same transaction as the counts it caused, so the two never disagree.
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+
+
+class ServiceRating(models.Model):
+    """A resident's rating of the service (1–5) once their application has its result."""
+
+    application = models.OneToOneField("applications.Application", on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rated_at = models.DateTimeField(auto_now_add=True)
+    classification = classification_field()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="analytics_rating_score_1_to_5")
+        ]
+
+
+class GeneratedHistory(models.Model):
+    """One run of `generate_history`: what the demo history holds (so `--if-empty` can skip)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    seed = models.BigIntegerField()
+    start = models.DateField()
+    end = models.DateField()
+    events = models.BigIntegerField()
+    applications = models.BigIntegerField()
+    with_rows = models.BooleanField()

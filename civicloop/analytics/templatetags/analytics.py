@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: MPL-2.0
+"""`{% rating_form application %}`: the satisfaction rating on the resident's application page."""
+
+from typing import Any
+
+from django import template
+
+from civicloop.analytics.actions import RATEABLE
+from civicloop.analytics.models import ServiceRating
+from civicloop.applications.access import request_context
+from civicloop.applications.models import Application
+from civicloop.classification.policy import Action, decide
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/_rating.html", takes_context=True)
+def rating_form(context: dict[str, Any], application: Application) -> dict[str, Any]:
+    """Shown after the result, to whoever may act on the application (its resident), until rated."""
+    request = context["request"]
+    may_rate = (
+        application.status in RATEABLE
+        and decide(request.user, Action.EDIT, application, request_context(request)).allowed
+    )
+    rating = ServiceRating.objects.filter(application=application).first() if may_rate else None
+    return {
+        "application": application,
+        "show_form": may_rate and rating is None,
+        "rating": rating,
+        "scores": [(5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1")],
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The registry of read paths the access matrix walks.
+
+A read path is any way data leaves the system: the policy itself, a QuerySet scope, a page, an API
+route, later an export, a dashboard, the event relay, a document download. Each entry says which
+policy action the path asks for and how to tell, for one subject on one device, whether the path
+revealed one object of the world. The matrix (test_access_matrix.py) runs every entry for every
+role × clearance × tier × device posture and compares with the oracle.
+
+To cover a new path, append one `ReadPath` to READ_PATHS (docs/classification.md, "The access
+matrix"): give it the action it asks the policy for, `audience="staff"` if it serves staff only,
+`device_from_request=False` if it does not pass the request's device posture to the policy (it
+is then judged as an unknown device), and a `reveals(probe)` function.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.urls import reverse
+
+from civicloop.accounts.models import User
+from civicloop.applications.models import Application, Attachment
+from civicloop.cases.models import Case
+from civicloop.classification.policy import Action, Context, DeviceTrust, decide, visible_q
+from civicloop.classification.tests.conftest import DEVICE_HEADER, CaseFile
+from civicloop.classification.tests.oracle import Subject
+
+
+@dataclass
+class Probe:
+    """One subject on one device, looking at one case file."""
+
+    subject: Subject
+    user: User | None
+    device: str
+    file: CaseFile
+    client: Client
+    cache: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    @property
+    def person(self) -> User | AnonymousUser:
+        return self.user if self.user is not None else AnonymousUser()
+
+    @property
+    def context(self) -> Context:
+        return Context(device_trust=DeviceTrust(self.device))
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url, **{DEVICE_HEADER: self.device})
+
+    def listing(self, path_name: str, url: str) -> str:
+        """A list page's body, fetched once per subject and device (the world has all tiers in it)."""
+        key = (path_name, self.subject.name, self.device)
+        if key not in self.cache:
+            self.cache[key] = self.get(url).content.decode(errors="replace")
+        return self.cache[key]
+
+
+@dataclass(frozen=True)
+class ReadPath:
+    name: str
+    action: str
+    reveals: Callable[[Probe], bool]
+    audience: str = "anyone"  # or "staff": residents and visitors are turned away whatever the data
+    device_from_request: bool = True
+
+
+TARGETS: dict[str, Callable[[CaseFile], Any]] = {
+    "application": lambda f: f.application,
+    "case": lambda f: f.case,
+    "attachment": lambda f: f.attachment,
+}
+
+
+def _decides(target: str, action: Action) -> Callable[[Probe], bool]:
+    return lambda p: decide(p.person, action, TARGETS[target](p.file), p.context).allowed
+
+
+def _scoped(model: type[Any], **fields: str) -> Callable[[Probe], bool]:
+    def reveals(p: Probe) -> bool:
+        q = visible_q(p.person, context=p.context, **fields)  # type: ignore[arg-type]
+        target = {Application: p.file.application, Case: p.file.case, Attachment: p.file.attachment}[model]
+        return bool(model.objects.filter(q).filter(pk=target.pk).exists())
+
+    return reveals
+
+
+def _page(url_of: Callable[[CaseFile], str]) -> Callable[[Probe], bool]:
+    """An object's page or file: revealed when it answers 200, or when a refusal still names it."""
+
+    def reveals(p: Probe) -> bool:
+        response = p.get(url_of(p.file))
+        if response.status_code == 200:
+            return True
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return str(p.file.application.receipt_number).encode() in body
+
+    return reveals
+
+
+def _listed(url: str) -> Callable[[Probe], bool]:
+    def reveals(p: Probe) -> bool:
+        body = p.listing(url, url)
+        return str(p.file.application.receipt_number) in body or str(p.file.case.public_id) in body
+
+    return reveals
+
+
+APPLICATION_FIELDS = {
+    "owner_field": "applicant",
+    "department_field": "procedure_version__procedure__department__code",
+    "guest_field": "guest_key",
+}
+
+READ_PATHS: list[ReadPath] = [
+    *(
+        ReadPath(f"policy.decide {target} {action}", str(action), _decides(target, action))
+        for target in TARGETS
+        for action in Action
+    ),
+    ReadPath("visible_q Application", "view", _scoped(Application, **APPLICATION_FIELDS)),
+    ReadPath(
+        "visible_q Case",
+        "view",
+        _scoped(
+            Case,
+            owner_field="application__applicant",
+            department_field="department__code",
+            guest_field="application__guest_key",
+        ),
+    ),
+    ReadPath(
+        "visible_q Attachment",
+        "view",
+        _scoped(Attachment, **{k: f"application__{v}" for k, v in APPLICATION_FIELDS.items()}),
+    ),
+    ReadPath(
+        "HTML application detail",
+        "view",
+        _page(lambda f: reverse("applications:detail", args=[f.application.public_id])),
+    ),
+    ReadPath(
+        "HTML attachment download",
+        "download",
+        _page(lambda f: reverse("applications:attachment-download", args=[f.attachment.public_id])),
+    ),
+    ReadPath(
+        "HTML case detail",
+        "view",
+        _page(lambda f: reverse("cases:case-detail", args=[f.case.public_id])),
+        audience="staff",
+    ),
+    ReadPath("HTML staff inbox", "view", _listed("/staff/inbox/"), audience="staff"),
+    # The API routes ask the policy with the request's device, and the one route for a single
+    # object asks for the API action (the handling table's "API" row).
+    ReadPath("API GET /api/applications/<id>", "api", _page(lambda f: f"/api/applications/{f.application.public_id}")),
+    ReadPath("API GET /api/applications", "view", _listed("/api/applications")),
+]

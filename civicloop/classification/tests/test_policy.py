@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The policy's audit trail, its SQL scope and the branches the matrix does not name one by one."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from civicloop.accounts.models import User
+from civicloop.applications.models import Application
+from civicloop.cases.models import Case
+from civicloop.classification.family import content_type_of
+from civicloop.classification.models import NeedToKnowGrant
+from civicloop.classification.policy import (
+    Action,
+    Context,
+    DeviceTrust,
+    context_from_request,
+    decide,
+    evaluate,
+    handling_summary,
+)
+from civicloop.classification.tests.conftest import World
+from civicloop.core.audit import verify_chain
+from civicloop.core.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+MANAGED = Context(device_trust=DeviceTrust.MANAGED)
+
+
+def _entries(obj: object) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(object_id=str(obj.public_id), action__startswith="access."))  # type: ignore[attr-defined]
+
+
+def test_an_allowed_official_read_writes_no_audit_entry(world: World, make_staff: Callable[..., User]) -> None:
+    clerk = make_staff()
+    official = world.files["OFFICIAL"].application
+    assert decide(clerk, Action.VIEW, official).allowed
+    assert _entries(official) == []
+
+
+def test_every_decision_on_secret_is_audited_allowed_or_not(world: World, make_staff: Callable[..., User]) -> None:
+    clerk = make_staff(clearance="SECRET")
+    secret = world.files["SECRET"].application
+    assert decide(clerk, Action.VIEW, secret, MANAGED).allowed
+    assert not decide(clerk, Action.EMAIL, secret, MANAGED).allowed
+    entries = _entries(secret)
+    assert [(e.action, e.data["allowed"]) for e in entries] == [("access.view", True), ("access.email", False)]
+    assert entries[0].actor == f"user/{clerk.public_id}" and entries[0].classification == "SECRET"
+    assert entries[1].data["reason"] == "email is not allowed for SECRET"
+    assert verify_chain() is None
+
+
+def test_a_denial_on_official_is_audited_too(world: World) -> None:
+    official = world.files["OFFICIAL"].application
+    assert not decide(world.other, Action.VIEW, official).allowed
+    assert not decide(AnonymousUser(), Action.VIEW, official).allowed
+    assert [(e.actor, e.data["reason"]) for e in _entries(official)] == [
+        (f"user/{world.other.public_id}", "not the owner"),
+        ("anonymous", "not signed in"),
+    ]
+
+
+def test_evaluate_and_the_handling_summary_decide_the_same_without_an_audit_entry(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    clerk = make_staff(clearance="TOP_SECRET")
+    secret = world.files["SECRET"].case
+    flags = handling_summary(clerk, secret, Context(device_trust=DeviceTrust.BYOD))
+    assert flags[Action.VIEW] and flags[Action.EXPORT] and not flags[Action.EMAIL] and not flags[Action.EDIT]
+    assert evaluate(clerk, Action.VIEW, secret, Context()).reason == "device posture unknown opens OFFICIAL at most"
+    assert _entries(secret) == []
+
+
+def test_an_expired_or_revoked_grant_no_longer_opens_top_secret(world: World, make_staff: Callable[..., User]) -> None:
+    clerk = make_staff(clearance="TOP_SECRET")
+    top = world.files["TOP_SECRET"].case
+    grant = NeedToKnowGrant.objects.create(
+        content_type=content_type_of(top),
+        object_public_id=top.public_id,
+        user=clerk,
+        granted_by=clerk,
+        reason="on the child-protection team",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    assert decide(clerk, Action.VIEW, top, MANAGED).allowed
+    assert Case.objects.visible_to(clerk, MANAGED).filter(pk=top.pk).exists()
+    NeedToKnowGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert not decide(clerk, Action.VIEW, top, MANAGED).allowed
+    assert not Case.objects.visible_to(clerk, MANAGED).filter(pk=top.pk).exists()
+    NeedToKnowGrant.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() + timedelta(days=1), revoked_at=timezone.now()
+    )
+    assert not decide(clerk, Action.VIEW, top, MANAGED).allowed
+
+
+def test_the_scope_takes_two_queries_whatever_the_number_of_rows(
+    world: World, make_staff: Callable[..., User], django_assert_num_queries: Callable[..., object]
+) -> None:
+    clerk = make_staff(clearance="TOP_SECRET")
+    with django_assert_num_queries(2):  # departments and grants in one, then the list itself
+        rows = list(Application.objects.visible_to(clerk, MANAGED))
+    assert {a.classification for a in rows} == {"OFFICIAL", "SECRET"}
+
+
+def test_known_grants_can_be_passed_to_spare_a_query(world: World, make_staff: Callable[..., User]) -> None:
+    from civicloop.classification.policy import visible_q
+
+    clerk = make_staff(clearance="TOP_SECRET")
+    top = world.files["TOP_SECRET"].application
+    q = visible_q(
+        clerk,
+        owner_field="applicant",
+        department_field="procedure_version__procedure__department__code",
+        guest_field="guest_key",
+        context=MANAGED,
+        grants=[top.public_id],
+    )
+    assert set(Application.objects.filter(q).values_list("classification", flat=True)) == {
+        "OFFICIAL",
+        "SECRET",
+        "TOP_SECRET",
+    }
+
+
+def test_the_context_of_a_request_carries_its_device_and_guest_keys(rf: object) -> None:
+    request = rf.get("/")  # type: ignore[attr-defined]
+    request.session = {"guest_keys": ["k1"]}
+    assert context_from_request(request) == Context(guest_keys=frozenset({"k1"}), device_trust=DeviceTrust.UNKNOWN)
+    request.device_trust = DeviceTrust.BYOD
+    assert context_from_request(request).device_trust is DeviceTrust.BYOD
+
+
+def test_the_handling_summary_asks_the_database_at_most_twice(
+    world: World, make_staff: Callable[..., User], django_assert_max_num_queries: Callable[..., object]
+) -> None:
+    clerk = make_staff(departments=("kosodate_kyufu",), clearance="SECRET")
+    case = Case.objects.select_related("department").get(pk=world.files["SECRET"].case.pk)
+    with django_assert_max_num_queries(2):  # department membership, then a grant
+        flags = handling_summary(clerk, case, Context(device_trust=DeviceTrust.BYOD))
+    assert not any(flags.values())

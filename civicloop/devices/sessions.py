@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Binding a signed-in session to the device it runs on.
+
+The browser on a registered device carries a signed, HttpOnly cookie naming that device (set when
+the device is registered or linked in that browser). At sign-in the session records the device;
+from then on every request must carry the same cookie, or the session is ended
+(middleware.DeviceTrustMiddleware). A session cookie copied to another machine is then worthless
+without the device cookie too, which scripts cannot read.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from civicloop.devices.models import Device
+
+SESSION_KEY = "civicloop_device"
+_SALT = "civicloop.devices.cookie"
+
+
+def device_id_from_cookie(request: HttpRequest) -> str | None:
+    """The device public id the browser's signed cookie names; None when missing or tampered with."""
+    value = request.get_signed_cookie(
+        settings.DEVICE_COOKIE_NAME, default=None, salt=_SALT, max_age=settings.DEVICE_COOKIE_MAX_AGE_S
+    )
+    return value or None
+
+
+def set_device_cookie(response: HttpResponse, device: Device) -> None:
+    response.set_signed_cookie(
+        settings.DEVICE_COOKIE_NAME,
+        str(device.public_id),
+        salt=_SALT,
+        max_age=settings.DEVICE_COOKIE_MAX_AGE_S,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def bind_session(request: HttpRequest, device: Device) -> None:
+    request.session[SESSION_KEY] = str(device.public_id)
+
+
+def bound_device_id(request: HttpRequest) -> str | None:
+    value = request.session.get(SESSION_KEY)
+    return str(value) if value else None
+
+
+def bind_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Receiver of Django's user_logged_in: record the device this browser is, if it is the user's."""
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session.pop(SESSION_KEY, None)
+    device_id = device_id_from_cookie(request)
+    if device_id and Device.objects.active().filter(public_id=device_id, owner_id=user.pk).exists():
+        request.session[SESSION_KEY] = device_id

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MPL-2.0
+"""`{% load documents %}{% documents_for application request.user %}`: the result documents one may see."""
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from civicloop.applications.access import request_context
+from civicloop.classification.policy import NO_CONTEXT
+from civicloop.documents.models import IssuedDocument
+
+register = template.Library()
+
+
+@register.inclusion_tag("documents/_list.html", takes_context=True)
+def documents_for(context: template.Context, application: Any, user: Any) -> dict[str, Any]:
+    """The application's issued documents that the policy shows `user` (a list, never a 403)."""
+    request = context.get("request")
+    policy_context = request_context(request) if request is not None else NO_CONTEXT
+    english = (get_language() or "ja").startswith("en")
+    documents = (
+        IssuedDocument.objects.visible_to(user, policy_context)
+        .filter(case__application=application)
+        .only("public_id", "kind", "number", "title_ja", "title_en", "size", "issued_at", "verification_code")
+    )
+    return {
+        "application": application,
+        "documents": [{"document": d, "title": d.title_in(english)} for d in documents],
+    }

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: MPL-2.0
+from collections.abc import Callable
+
+import pytest
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from civicloop.accounts.models import User
+from civicloop.documents.models import IssuedDocument
+
+pytestmark = pytest.mark.django_db
+
+TAG = Template("{% load documents %}{% documents_for application user %}")
+
+
+def render_for(document: IssuedDocument, user: User) -> str:
+    request = RequestFactory().get("/")
+    request.session = {}  # type: ignore[attr-defined]
+    request.user = user
+    return TAG.render(Context({"application": document.case.application, "user": user, "request": request}))
+
+
+def test_the_owner_sees_the_download_link(document: IssuedDocument, applicant: User) -> None:
+    html = render_for(document, applicant)
+    assert reverse("documents:download", args=[document.case.application.public_id, document.public_id]) in html
+
+
+def test_another_resident_sees_nothing(document: IssuedDocument, other_resident: User) -> None:
+    assert str(document.public_id) not in render_for(document, other_resident)
+
+
+def test_staff_outside_the_department_see_nothing(document: IssuedDocument, other_clerk: User) -> None:
+    assert str(document.public_id) not in render_for(document, other_clerk)
+
+
+def test_the_application_page_lists_the_document(
+    document: IssuedDocument, applicant: User, login: Callable[[User], Client]
+) -> None:
+    page = login(applicant).get(reverse("applications:detail", args=[document.case.application.public_id]))
+    assert str(document.public_id) in page.content.decode()
+
+
+def test_the_case_page_lists_the_document(
+    document: IssuedDocument, clerk: User, login: Callable[[User], Client]
+) -> None:
+    page = login(clerk).get(reverse("cases:case-detail", args=[document.case.public_id]))
+    assert str(document.public_id) in page.content.decode()

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Notices for the events residents care about, queued inside the transaction that recorded them.
+
+Each subscriber looks its objects up by the event's subject, decides who hears of it (the
+signed-in applicant, or the email address a guest gave), and calls `notify` with the event id
+as the de-duplication key: a redelivered event queues nothing new. The context holds what the
+notice needs — numbers, names of procedures and items, links — never the applicant's answers.
+"""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from civicloop.accounts.models import User
+from civicloop.applications.models import Application
+from civicloop.cases.models import Case
+from civicloop.catalog.definition import Definition
+from civicloop.catalog.formschema import field_specs
+from civicloop.core import events
+from civicloop.core.models import Event
+from civicloop.intelligence.models import Inquiry
+from civicloop.notifications.actions import notify
+
+logger = logging.getLogger(__name__)
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _applicant(application: Application) -> User | str | None:
+    """Who hears about an application: its signed-in applicant, else the guest's email, else nobody."""
+    if application.applicant is not None:
+        return application.applicant
+    return application.guest_email or None
+
+
+def _about_application(application: Application) -> dict[str, Any]:
+    """What every application notice says: the procedure, the receipt number and, for accounts, a link."""
+    version = application.procedure_version
+    return {
+        "procedure": {"ja": version.name_ja, "en": version.name_en},
+        "receipt_number": application.receipt_number,
+        # A guest's application page opens only in the browser session that made it: no link.
+        "application_url": _absolute(reverse("applications:detail", args=[application.public_id]))
+        if application.applicant_id
+        else "",
+    }
+
+
+def _case(subject_or_id: str) -> Case:
+    return Case.objects.select_related("department", "application__applicant", "application__procedure_version").get(
+        public_id=subject_or_id.removeprefix("case/")
+    )
+
+
+def _notify_applicant(
+    event: Event, application: Application, code: str, extra: dict[str, Any], department: str
+) -> None:
+    recipient = _applicant(application)
+    if recipient is None:
+        return
+    notify(
+        recipient,
+        code,
+        {**_about_application(application), **extra},
+        subject=event.subject,
+        classification=event.classification,
+        dedupe_key=f"event/{event.id}",
+        department=department,
+    )
+
+
+@events.subscribe("application.submitted")
+def application_received(event: Event) -> None:
+    application = getattr(event, "instance", None)
+    if not isinstance(application, Application):
+        application = Application.objects.select_related("applicant", "procedure_version").get(
+            public_id=event.subject.removeprefix("application/")
+        )
+    _notify_applicant(event, application, "application.received", {}, str(event.data.get("department", "")))
+
+
+@events.subscribe("case.correction_requested")
+def correction_requested(event: Event) -> None:
+    case = _case(event.subject)
+    application = case.application
+    request = case.corrections.order_by("-requested_at", "-pk").first()
+    definition = Definition(application.procedure_version.definition)
+    fields = list(event.data.get("fields", []))
+    items = [{"ja": spec.title_ja, "en": spec.title_en} for spec in field_specs(definition.schema, fields)]
+    for code in event.data.get("attachments", []):
+        rule = definition.attachment(code)
+        if rule is not None:
+            items.append({"ja": rule.label_in(False), "en": rule.label_in(True)})
+    extra = {
+        "items": items,
+        "reason": request.reason if request else "",
+        "correction_url": _absolute(reverse("cases:correction", args=[application.public_id])),
+    }
+    _notify_applicant(event, application, "case.correction_requested", extra, case.department.code)
+
+
+@events.subscribe("case.decided")
+def case_decided(event: Event) -> None:
+    case = _case(event.subject)
+    extra = {"outcome": event.data.get("outcome", "")}
+    _notify_applicant(event, case.application, "case.decided", extra, case.department.code)
+
+
+@events.subscribe("case.withdrawn")
+def case_withdrawn(event: Event) -> None:
+    case = _case(event.subject)
+    _notify_applicant(event, case.application, "case.withdrawn", {}, case.department.code)
+
+
+@events.subscribe("document.issued")
+def document_issued(event: Event) -> None:
+    case_id = str(event.data.get("case", ""))
+    if not case_id:
+        logger.warning("document.issued %s names no case; no notice queued", event.id)
+        return
+    case = _case(case_id)
+    application = case.application
+    document_id = event.subject.removeprefix("document/")
+    try:
+        path = reverse("documents:download", args=[application.public_id, document_id])
+    except NoReverseMatch:  # the documents app has no download page (yet): send them to the application
+        path = reverse("applications:detail", args=[application.public_id])
+    extra = {"document_url": _absolute(path)}
+    _notify_applicant(event, application, "document.issued", extra, case.department.code)
+
+
+@events.subscribe("inquiry.answered")
+def inquiry_answered(event: Event) -> None:
+    inquiry = Inquiry.objects.select_related("resident", "department").get(
+        public_id=event.subject.removeprefix("inquiry/")
+    )
+    recipient: User | str | None = inquiry.resident or inquiry.contact_email or None
+    if recipient is None:
+        return
+    notify(
+        recipient,
+        "inquiry.answered",
+        {
+            "reference_number": inquiry.reference_number,
+            "inquiry_url": _absolute(reverse("intelligence:inquiry-detail", args=[inquiry.public_id])),
+        },
+        subject=event.subject,
+        classification=event.classification,
+        dedupe_key=f"event/{event.id}",
+        department=inquiry.department.code if inquiry.department else "",
+    )
