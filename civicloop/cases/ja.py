@@ -104,5 +104,13 @@ JA: dict[str, str | list[str]] = {
     "%(name)s decided this step in your place (代決). Review it (後閲).": "%(name)s さんがあなたに代わって決裁しました（代決）。後閲してください。",
     "%(counter)s case": ["%(counter)s 件"],
     "Accept": "受理",
+    "Claimed": "担当決定",
+    "Inspected": "調査済み",
+    "Corrected by the resident": "申請者が補正",
+    "Drafted: approve": "起案：承認",
+    "Drafted: refuse": "起案：不承認",
+    "Drafted: accept": "起案：受理",
+    "Every department answered": "全課回答済み",
+    "Fee paid": "納付済み",
     "Waiting for the resident's correction": "補正待ち",
 }

@@ -165,6 +165,23 @@ class ImmutableRecord(Exception):
     pass
 
 
+# How a step ended, for people (CaseTask.outcome holds the code).
+TASK_OUTCOMES = {
+    "claimed": _("Claimed"),
+    "inspected": _("Inspected"),
+    "correction": _("Correction requested"),
+    "resubmitted": _("Corrected by the resident"),
+    "approve": _("Drafted: approve"),
+    "reject": _("Drafted: refuse"),
+    "accept": _("Drafted: accept"),
+    "answered": _("Every department answered"),
+    "approved": _("Approved"),
+    "returned": _("Returned for rework"),
+    "paid": _("Fee paid"),
+    "withdrawn": _("Withdrawn"),
+}
+
+
 class CaseTask(models.Model):
     """One user task of the case's process, as it happened: who finished it, when, with what comment.
 
@@ -186,6 +203,10 @@ class CaseTask(models.Model):
     class Meta:
         ordering = ["started_at", "pk"]
         indexes = [models.Index(fields=["case", "completed_at"], name="casetask_open_idx")]
+
+    @property
+    def outcome_label(self) -> str:
+        return str(TASK_OUTCOMES.get(self.outcome, self.outcome))
 
     @property
     def label_ja(self) -> str:

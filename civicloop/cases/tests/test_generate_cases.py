@@ -20,7 +20,7 @@ RANK = {Classification.OFFICIAL: 0, Classification.SECRET: 1, Classification.TOP
 
 
 def generate(**options: Any) -> None:
-    call_command("generate_cases", jobs=0, no_vacuum=True, verbosity=0, **options)
+    call_command("generate_cases", **{"jobs": 0, "no_vacuum": True, "verbosity": 0, **options})
 
 
 def schema_objects() -> set[tuple[str, str]]:
@@ -94,7 +94,7 @@ def test_states_are_consistent_and_assignees_are_cleared_for_their_cases(catalog
 
 @postgres_only
 def test_history_and_events_follow_each_case(catalog: None) -> None:
-    generate(cases=200, seed=5)
+    generate(cases=200, seed=5, jobs=1)  # rows built in a worker process, as by default
     case = Case.objects.filter(status=Case.Status.CLOSED).select_related("application").first()
     assert case is not None
     types = set(Event.objects.filter(subject=f"case/{case.public_id}").values_list("type", flat=True))
