@@ -2,7 +2,6 @@
 """The whole loop in real browsers, one per person: apply → 受付 → 補正 → fix → 起案 → 決裁 (係長, 課長) →
 fee → the resident downloads the signed result, which pyHanko validates; a tampered copy fails /verify/."""
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
