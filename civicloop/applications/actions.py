@@ -3,6 +3,7 @@
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -90,9 +91,18 @@ def save_step(*, application: Application, step_id: str, answers: Mapping[str, A
     return locked
 
 
-def add_attachment(*, application: Application, kind: str, upload: UploadedFile) -> Attachment:
-    """Store one uploaded file after checking size and the type its bytes reveal (not its name)."""
-    definition = Definition(application.procedure_version.definition)
+@dataclass(frozen=True)
+class CheckedUpload:
+    kind: str
+    name: str
+    size: int
+    mime: str
+    sha256: str
+    upload: UploadedFile
+
+
+def check_upload(definition: Definition, kind: str, upload: UploadedFile) -> CheckedUpload:
+    """Size and the type its bytes reveal (not its name), against the procedure's rule for `kind`."""
     rule = definition.attachment(kind)
     if rule is None:
         raise AttachmentRejected(_("This form has no such attachment."))
@@ -115,29 +125,49 @@ def add_attachment(*, application: Application, kind: str, upload: UploadedFile)
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    return CheckedUpload(kind, name, size, mime or "", digest.hexdigest(), upload)
+
+
+def store_attachment(locked: Application, checked: CheckedUpload) -> Attachment:
+    """Write a checked file for a locked application, with its event (in the caller's transaction)."""
+    attachment = Attachment(
+        application=locked,
+        kind=checked.kind,
+        original_name=checked.name,
+        content_type=checked.mime,
+        size=checked.size,
+        sha256=checked.sha256,
+        classification=locked.classification,
+    )
+    attachment.file.save(attachment.public_id.hex, checked.upload, save=False)
+    attachment.save()
+    events.record(
+        "application.attachment_added",
+        subject=f"application/{locked.public_id}",
+        data={
+            "attachment": str(attachment.public_id),
+            "kind": checked.kind,
+            "content_type": checked.mime,
+            "size": checked.size,
+        },
+        classification=locked.classification,
+    )
+    return attachment
+
+
+def add_attachment(*, application: Application, kind: str, upload: UploadedFile) -> Attachment:
+    """Store one uploaded file on a draft after checking it (check_upload)."""
+    definition = Definition(application.procedure_version.definition)
+    checked = check_upload(definition, kind, upload)
+    rule = definition.attachment(kind)
+    assert rule is not None  # check_upload refused unknown kinds
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if not locked.is_draft:
             raise NotADraft(locked.receipt_number)
         if locked.attachments.filter(kind=kind).count() >= rule.max_files:
             raise AttachmentRejected(_("You can attach at most %(n)s files here.") % {"n": rule.max_files})
-        attachment = Attachment(
-            application=locked,
-            kind=kind,
-            original_name=name,
-            content_type=mime or "",
-            size=size,
-            sha256=digest.hexdigest(),
-            classification=locked.classification,
-        )
-        attachment.file.save(attachment.public_id.hex, upload, save=False)
-        attachment.save()
-        events.record(
-            "application.attachment_added",
-            subject=f"application/{locked.public_id}",
-            data={"attachment": str(attachment.public_id), "kind": kind, "content_type": mime, "size": size},
-            classification=locked.classification,
-        )
+        attachment = store_attachment(locked, checked)
     return attachment
 
 

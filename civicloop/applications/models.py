@@ -123,6 +123,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     classification = classification_field()
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Set when a 補正 replaced this file; kept (never deleted) so the record shows what was sent.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["kind", "uploaded_at"]

@@ -340,7 +340,7 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "application": application,
             "version": application.procedure_version,
             "history": application.history.all(),
-            "attachments": application.attachments.all(),
+            "attachments": application.attachments.filter(superseded_at__isnull=True),
         },
     )
 

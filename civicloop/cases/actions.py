@@ -7,15 +7,19 @@ BPMN process (civicloop.cases.workflow). Two clerks acting at once: the second w
 then finds the step gone and gets the named error; there is never a last write that wins.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import POSITION_RANK, Department, Position, User
+from civicloop.applications.actions import AttachmentRejected, CheckedUpload, check_upload, store_attachment
 from civicloop.applications.models import Application, StatusChange
 from civicloop.cases import workflow
 from civicloop.cases.approval import route_for
@@ -322,8 +326,45 @@ def request_correction(
     return request
 
 
-def resubmit_correction(*, application: Application, answers: dict[str, object]) -> CorrectionRequest:
-    """The resident's corrected answers: only the named fields change; the period resumes, extended."""
+def _checked_replacements(
+    application: Application, kinds: list[str], uploads: Mapping[str, Sequence[UploadedFile]]
+) -> list[CheckedUpload]:
+    """Every document the request names needs at least one new file, each checked like any upload."""
+    definition = Definition(application.procedure_version.definition)
+    checked, errors = [], {}
+    for kind in kinds:
+        rule = definition.attachment(kind)
+        files = list(uploads.get(kind, []))
+        if rule is None:
+            continue
+        label = rule.label_in((get_language() or "ja").startswith("en"))
+        if not files:
+            errors[f"attachment:{kind}"] = _("Attach the new file for %(label)s.") % {"label": label}
+        elif len(files) > rule.max_files:
+            errors[f"attachment:{kind}"] = _("You can attach at most %(n)s files here.") % {"n": rule.max_files}
+        for upload in files[: rule.max_files]:
+            try:
+                checked.append(check_upload(definition, kind, upload))
+            except AttachmentRejected as exc:
+                errors[f"attachment:{kind}"] = str(exc)
+    if errors:
+        raise CorrectionInvalid(errors)
+    return checked
+
+
+def resubmit_correction(
+    *,
+    application: Application,
+    answers: dict[str, object],
+    uploads: Mapping[str, Sequence[UploadedFile]] | None = None,
+) -> CorrectionRequest:
+    """The resident's corrected answers (and replaced documents): only what the request named changes.
+
+    The replaced files are kept, marked superseded, so the record shows what was first sent. The
+    period resumes, extended by the business days the request spent with the resident.
+    """
+    pending = CorrectionRequest.objects.filter(case__application=application, resolved_at__isnull=True).first()
+    replacements = _checked_replacements(application, list(pending.attachments) if pending else [], uploads or {})
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("department").get(application_id=application.pk)
         locked = Application.objects.select_for_update().select_related("procedure_version").get(pk=application.pk)
@@ -347,6 +388,11 @@ def resubmit_correction(*, application: Application, answers: dict[str, object])
         case.status = Case.Status.IN_REVIEW
         case.save(update_fields=["due_date", "status"])
         _advance(case, "correction", None, result="resubmitted")
+        if set(request.attachments) != {c.kind for c in replacements}:
+            raise IllegalTransition("the request changed while the files were being checked")
+        locked.attachments.filter(kind__in=request.attachments, superseded_at__isnull=True).update(superseded_at=now)
+        for checked in replacements:
+            store_attachment(locked, checked)
         locked.answers = merged
         locked.status = Application.Status.IN_REVIEW
         locked.save(update_fields=["answers", "status", "updated_at"])
@@ -354,7 +400,11 @@ def resubmit_correction(*, application: Application, answers: dict[str, object])
         events.record(
             "application.corrected",
             subject=f"application/{locked.public_id}",
-            data={"fields": request.fields, "paused_business_days": request.paused_business_days},
+            data={
+                "fields": request.fields,
+                "attachments": request.attachments,
+                "paused_business_days": request.paused_business_days,
+            },
             classification=locked.classification,
         )
     return request

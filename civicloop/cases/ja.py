@@ -112,5 +112,9 @@ JA: dict[str, str | list[str]] = {
     "Drafted: accept": "起案：受理",
     "Every department answered": "全課回答済み",
     "Fee paid": "納付済み",
+    "(a new file replaces the one you sent)": "（新しいファイルが、送信済みのファイルに置き換わります）",
+    "Replaced by a correction": "補正で差し替えられた書類",
+    "replaced": "差し替え",
+    "Attach the new file for %(label)s.": "%(label)sの新しいファイルを添付してください。",
     "Waiting for the resident's correction": "補正待ち",
 }

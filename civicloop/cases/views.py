@@ -174,7 +174,8 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "application": application,
             "kind": definition.data["kind"],
             "sections": _answers_sections(application),
-            "attachments": application.attachments.all(),
+            "attachments": [a for a in application.attachments.all() if a.superseded_at is None],
+            "replaced_attachments": [a for a in application.attachments.all() if a.superseded_at is not None],
             "history": history,
             "tasks": case.tasks.select_related("completed_by"),
             "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
@@ -256,9 +257,11 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             if name not in parse_post(definition.schema, [name], request.POST):
                 answers.pop(name, None)
         try:
-            actions.resubmit_correction(application=application, answers=answers)
+            uploads = {kind: request.FILES.getlist(f"attachment-{kind}") for kind in open_request.attachments}
+            actions.resubmit_correction(application=application, answers=answers, uploads=uploads)
         except actions.CorrectionInvalid as exc:
-            errors = errors_for(exc.errors, open_request.fields) or exc.errors
+            file_errors = {k: v for k, v in exc.errors.items() if k.startswith("attachment:")}
+            errors = {**(errors_for(exc.errors, open_request.fields) or exc.errors), **file_errors}
         else:
             messages.success(request, _("Your corrected application was sent. Thank you."))
             return redirect("applications:detail", public_id)
@@ -274,8 +277,16 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "version": application.procedure_version,
             "correction": open_request,
             "fields": fields,
+            "replaceable": [
+                (code, rule.label_in(english), errors.get(f"attachment:{code}", ""))
+                for code in open_request.attachments
+                if (rule := definition.attachment(code)) is not None
+            ],
             "errors": errors,
-            "error_links": [("f-" + k.replace(".", "-"), v) for k, v in errors.items()],
+            "error_links": [
+                (("file-" + k.split(":", 1)[1]) if k.startswith("attachment:") else "f-" + k.replace(".", "-"), v)
+                for k, v in errors.items()
+            ],
         },
         status=400 if errors else 200,
     )

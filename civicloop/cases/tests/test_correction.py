@@ -94,3 +94,40 @@ def test_nobody_else_can_open_the_residents_correction_page(
 
 def test_without_an_open_request_there_is_no_correction_page(case: Case, resident_client: Client) -> None:
     assert resident_client.get(reverse("cases:correction", args=[case.application.public_id])).status_code == 404
+
+
+def test_a_correction_replaces_the_named_documents_and_keeps_the_old_ones(
+    case: Case, clerk: User, resident_client: Client
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    from civicloop.applications.actions import check_upload, store_attachment
+    from civicloop.applications.models import Application
+    from civicloop.applications.tests.test_attachments import tiny_png
+    from civicloop.catalog.definition import Definition
+
+    application = Application.objects.get(pk=case.application_id)
+    definition = Definition(application.procedure_version.definition)
+    with transaction.atomic():
+        first = store_attachment(
+            application, check_upload(definition, "item_photo", SimpleUploadedFile("blurred.png", tiny_png()))
+        )
+    actions.claim_case(case=case, clerk=clerk)
+    actions.request_correction(case=case, clerk=clerk, fields=[], attachments=["item_photo"], reason="写真が不鮮明です")
+    url = reverse("cases:correction", args=[application.public_id])
+    assert 'name="attachment-item_photo"' in resident_client.get(url).content.decode()
+
+    missing = resident_client.post(url, {})
+    assert missing.status_code == 400 and "品目の写真の新しいファイルを添付してください" in missing.content.decode()
+    wrong = resident_client.post(url, {"attachment-item_photo": SimpleUploadedFile("photo.png", b"%PDF-1.4 not a png")})
+    assert wrong.status_code == 400
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CORRECTION  # nothing changed
+
+    response = resident_client.post(url, {"attachment-item_photo": SimpleUploadedFile("sharp.png", tiny_png())})
+    assert response.status_code == 302
+    current = list(application.attachments.filter(superseded_at__isnull=True).values_list("original_name", flat=True))
+    assert current == ["sharp.png"]
+    first.refresh_from_db()
+    assert first.superseded_at is not None and first.file.storage.exists(first.file.name)
+    assert Case.objects.get(pk=case.pk).step == "review"

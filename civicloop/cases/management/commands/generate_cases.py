@@ -260,14 +260,15 @@ class Generator:
     """
 
     def __init__(
-        self, *, procs: list[Proc], staff: dict[int, dict[str, list[int]]], seed: int, years: float, ids: Ids
-    ) -> None:
+        self, *, procs: list[Proc], staff: dict[int, dict[str, list[int]]], seed: int, years: float, ids: Ids,
+        residents: int, history: bool,
+    ) -> None:  # fmt: skip
         self.procs, self.staff, self.seed, self.ids = procs, staff, seed, ids
+        self.residents_total, self.history = residents, history
         self.weights = [VOLUME.get(p.code, 1.0) for p in procs]
         self.clock = Clock(timezone.now())
         self.span_s = int(years * 365 * 86400)
         self.source = f"urn:lg:{settings.LG_CODE}"
-        self.residents_total, self.history = 1, True
         self.case_extra = optional(Case, ["workflow", "step", "step_started_at"])
         self.event_extra = optional(Event, ["position"]) if ids.position is not None else []
         now = timezone.now()
@@ -707,8 +708,10 @@ class Command(BaseCommand):
                 case=next_id(cursor, Case),
                 position=next_id(cursor, Event, "position") if has_position else None,
             )
-            generator = Generator(procs=procs, staff=staff, seed=options["seed"], years=options["years"], ids=ids)
-            generator.residents_total, generator.history = residents, not options["no_history"]
+            generator = Generator(
+                procs=procs, staff=staff, seed=options["seed"], years=options["years"], ids=ids, residents=residents,
+                history=not options["no_history"],
+            )  # fmt: skip
             jobs = [("residents", s, min(CHUNK, residents - s)) for s in range(0, residents, CHUNK)]
             jobs += [("cases", s, min(CHUNK, cases - s)) for s in range(0, cases, CHUNK)]
             _generator = generator
