@@ -79,7 +79,16 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_date", "arrived_at"]
-        indexes = [models.Index(fields=["department", "status", "due_date"], name="case_inbox_idx")]
+        indexes = [
+            models.Index(fields=["department", "status", "due_date"], name="case_inbox_idx"),
+            # The default inbox (open cases of a department by due date) reads this in order and
+            # stops after one page, instead of sorting every open case of the department.
+            models.Index(
+                fields=["department", "due_date", "id"],
+                name="case_open_inbox_idx",
+                condition=~models.Q(status="closed"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.application.receipt_number}"

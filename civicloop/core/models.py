@@ -42,6 +42,8 @@ class Event(models.Model):
             models.Index(
                 fields=["time", "id"], name="event_unsequenced_idx", condition=models.Q(position__isnull=True)
             ),
+            # A case page's history: the events of one case and its application, in time order.
+            models.Index(fields=["subject", "time"], name="event_subject_idx"),
         ]
 
     def as_cloudevent(self) -> dict[str, Any]:
