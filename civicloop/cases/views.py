@@ -48,8 +48,16 @@ SORTS = {
 def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: filter, sort, find by receipt number or name, assign in bulk."""
     user = _staff(request)
-    cases = Case.objects.visible_to(user, request_context(request)).select_related(
-        "department", "assignee", "application__procedure_version"
+    cases = (
+        Case.objects.visible_to(user, request_context(request))
+        .select_related("department", "assignee", "application__procedure_version")
+        # A row needs names and dates, not the process state, the answers or the ~13 KB form definition.
+        .defer(
+            "workflow_state",
+            "application__answers",
+            "application__procedure_version__definition",
+            "application__procedure_version__search_text",
+        )
     )
     today = timezone.localdate()
     status = request.GET.get("status", "open")
