@@ -39,13 +39,6 @@ DB_NAME = "civicloop_bench_inbox"
 DATABASE_URL = f"postgres://{submit.PG_USER}@{submit.PG_HOST}:{submit.PG_PORT}/{DB_NAME}"
 SEED = 1
 TARGET = {"p50_ms": 50, "p99_ms": 150}
-# What bench/README.md proposes, as raw SQL: the models belong to other work in progress. Created
-# for the --proposals phase only and dropped afterwards, so the data set keeps the app's own schema.
-PROPOSED_INDEXES = {
-    "bench_event_subject_idx": "CREATE INDEX bench_event_subject_idx ON core_event (subject, time)",
-    "bench_case_open_inbox_idx": "CREATE INDEX bench_case_open_inbox_idx ON cases_case "
-    "(department_id, due_date, id) INCLUDE (classification) WHERE status <> 'closed'",
-}
 
 # wrk script: GET (or POST) a rotating list of paths with the session cookie; one JSON line at the end.
 WRK_SCRIPT = r"""
@@ -473,24 +466,6 @@ def measure_http(opts: argparse.Namespace, env: dict[str, str], var_dir: Path, c
     return rounds
 
 
-def with_proposed_indexes(measure: Any) -> dict[str, Any]:
-    """Run `measure()` with the proposed indexes in place; always drop them again."""
-    with submit.pg_connect(DB_NAME) as conn:
-        started = time.monotonic()
-        for sql in PROPOSED_INDEXES.values():
-            conn.execute(sql)
-        conn.execute("ANALYZE cases_case")
-        conn.execute("ANALYZE core_event")
-        built = round(time.monotonic() - started, 1)
-    log(f"proposed indexes built in {built} s: {', '.join(PROPOSED_INDEXES)}")
-    try:
-        return {"indexes": list(PROPOSED_INDEXES.values()), "build_s": built, **measure()}
-    finally:
-        with submit.pg_connect(DB_NAME) as conn:
-            for name in PROPOSED_INDEXES:
-                conn.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -507,7 +482,6 @@ def main() -> int:
     parser.add_argument("--case-pages", type=int, default=2000, help="different cases the case-page phase opens")
     parser.add_argument("--workflow-cases", type=int, default=200, help="n for workflow.bench_run(n)")
     parser.add_argument("--baseline-updates", type=int, default=2000, help="bare status updates to time")
-    parser.add_argument("--proposals", action="store_true", help="measure again with the proposed indexes")
     parser.add_argument("--output", type=Path, default=RESULTS / "inbox.json")
     opts = parser.parse_args()
 
@@ -539,15 +513,6 @@ def main() -> int:
     filters_ms = per_filter_times(client, inbox)
     connections.close_all()
     rounds = measure_http(opts, env, var_dir, cookie, inbox, cases)
-    proposals = None
-    if opts.proposals:
-        proposals = with_proposed_indexes(
-            lambda: {
-                "inbox_view_server_ms": per_filter_times(client, inbox),
-                "rounds": measure_http(opts, env, var_dir, cookie, inbox, cases),
-            }
-        )
-        connections.close_all()
     workflow = workflow_throughput(opts.workflow_cases)
     baseline = baseline_updates(opts.baseline_updates)
     connections.close_all()
@@ -556,12 +521,6 @@ def main() -> int:
     def med(name: str, key: str) -> float:
         return round(statistics.median(r[name][key] for r in rounds), 2)
 
-    if proposals:
-        proposals["summary"] = {
-            f"{name}_{key}": round(statistics.median(r[name][key] for r in proposals["rounds"]), 2)
-            for name in ("inbox", "case_page", "baseline")
-            for key in ("p50_ms", "p99_ms")
-        }
     report = {
         "cases": opts.cases,
         "inbox_p50_ms": med("inbox", "p50_ms"),
@@ -592,7 +551,6 @@ def main() -> int:
         "inbox_views": inbox,
         "inbox_view_server_ms": filters_ms,
         "case_pages_opened": len(cases),
-        "with_proposed_indexes": proposals,
         "workflow": workflow,
         "baseline_updates": baseline,
         "clerk": {
@@ -639,13 +597,6 @@ def print_summary(report: dict[str, Any], output: Path) -> None:
         f"  workflow    {'n/a (' + report['workflow'].get('note', '') + ')' if wf is None else f'{wf:.1f} cases/s'}"
         f"   beside bare status updates {report['baseline_updates_per_s']:.1f}/s"
     )
-    if proposed := report.get("with_proposed_indexes"):
-        summary = proposed["summary"]
-        for name, label in (("inbox", "inbox"), ("case_page", "case page")):
-            print(
-                f"  proposed    {label:<10} p50 {summary[f'{name}_p50_ms']:7.2f} ms   p99 {summary[f'{name}_p99_ms']:7.2f} ms"
-                "   (with the proposed indexes)"
-            )
     print(f"  written to  {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
 
 
