@@ -281,6 +281,8 @@ def main(path: Path) -> int:
     po = polib.pofile(str(path))
     missing = []
     for entry in po:
+        if entry.obsolete:  # a string no source uses any more
+            continue
         value = JA.get(entry.msgid)
         if value is None:
             missing.append(entry.msgid)

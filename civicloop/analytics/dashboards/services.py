@@ -4,7 +4,7 @@
 from collections import defaultdict
 from datetime import date
 
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicloop.analytics.dashboards.base import (
@@ -24,6 +24,7 @@ from civicloop.catalog.models import LifeEvent
 
 TOP_PROCEDURES = 6
 UPTAKE_MONTHS = 12
+COUNTER_ONLY_MONTHS = 3
 
 
 def build(scope: Q, filters: Filters) -> list[Chart]:
@@ -88,16 +89,22 @@ def uptake(scope: Q, filters: Filters) -> Chart:
         horizontal=True,
         empty_note=_("No procedure went online in this period."),
     )
-    submitted = MonthlyCount.objects.filter(scope, metric="submitted")
-    first_any = dict(submitted.values_list("procedure").annotate(first=Min("month")).order_by())
-    first_online = submitted.filter(dim="online").values_list("procedure").annotate(first=Min("month")).order_by()
+    months: dict[str, dict[date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    rows = MonthlyCount.objects.filter(scope, metric="submitted").values_list("procedure", "month", "dim").distinct()
+    for code, month, dim in rows:
+        months[code][month].add(dim)
     codes = {p.code for p in all_procedures()}
-    for code, first in sorted(first_online, key=lambda r: r[1]):
-        # New online: it was applied for at the counter only before its first online month.
-        if first <= first_any.get(code, first) or not (filters.start <= first <= filters.end):
+    for code, by_month in sorted(months.items()):
+        online = sorted(m for m, dims in by_month.items() if "online" in dims)
+        if not online or not (filters.start <= online[0] <= filters.end):
+            continue
+        # New online: at least COUNTER_ONLY_MONTHS months of counter applications before the first
+        # online one (a month without online applications by chance is not a launch).
+        if sum(1 for m in by_month if m < online[0]) < COUNTER_ONLY_MONTHS:
             continue
         if (filters.procedure and code != filters.procedure) or (codes and code not in codes):
             continue
+        first = online[0]
         chart.add(_uptake_row(scope, filters, code, first), drill_link(filters, procedure=code, state="opened"))
     return chart
 

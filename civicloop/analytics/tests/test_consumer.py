@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """The rollup consumer: incremental equals rebuild, redelivery counts once, real events count."""
 
+import io
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -138,3 +139,14 @@ def test_the_fast_calendar_agrees_with_the_core_calendar_day_by_day() -> None:
         assert business_days_between(a, b) == calendar.business_days_between(a, b)
         n, kind = rng.randrange(0, 40), rng.choice(["business", "calendar"])
         assert due_date(a, n, kind) == calendar.due_date(a, n, kind)
+
+
+def test_the_rebuild_command_recounts_the_event_table(catalog: None, recent: Any) -> None:
+    Event.objects.bulk_create(case_events("sodai-gomi", "seiso", recent) + case_events("sodai-gomi", "seiso", recent))
+    MonthlyCount.objects.create(
+        metric="submitted", month=recent.date().replace(day=1), department="seiso", procedure="sodai-gomi", count=99
+    )
+    out = io.StringIO()
+    call_command("rebuild_rollups", stdout=out, verbosity=0)
+    assert MonthlyCount.objects.get(metric="submitted").count == 2
+    assert "12 events counted" in out.getvalue()

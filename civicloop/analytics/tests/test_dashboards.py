@@ -137,3 +137,32 @@ def test_the_operations_dashboard_reads_a_fixed_number_of_queries(
     client = staff_client(koseki_clerk)
     with django_assert_max_num_queries(25):
         assert client.get("/staff/dashboards/operations/data.json").status_code == 200
+
+
+def test_uptake_lists_a_procedure_only_after_months_at_the_counter(
+    catalog: None, koseki_clerk: User, staff_client: StaffClient
+) -> None:
+    from django.utils import timezone
+
+    from civicloop.analytics.dashboards.base import add_months
+    from civicloop.analytics.models import MonthlyCount
+
+    this_month = timezone.localdate().replace(day=1)
+
+    def submitted(procedure: str, months_ago: int, dim: str) -> None:
+        MonthlyCount.objects.create(
+            metric="submitted",
+            month=add_months(this_month, -months_ago),
+            department="koseki_juumin",
+            procedure=procedure,
+            dim=dim,
+            count=20,
+        )
+
+    for ago in (6, 5, 4):  # three months at the counter only, then online
+        submitted("inkan-toroku", ago, "counter")
+    submitted("inkan-toroku", 3, "online")
+    submitted("juminhyo", 5, "counter")  # one quiet month is not a launch
+    submitted("juminhyo", 4, "online")
+    payload = staff_client(koseki_clerk).get("/staff/dashboards/services/data.json").json()
+    assert [row[0] for row in chart(payload, "uptake")["rows"]] == ["印鑑登録申請"]

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from civicloop.analytics import consumer
+from civicloop.analytics import consumer, store
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         began = time.monotonic()
         with tqdm(total=total, unit="event", desc="rollups", mininterval=1.0, disable=options["verbosity"] == 0) as bar:
             counted = consumer.rebuild(progress=bar.update, batch_size=options["batch"])
+        store.vacuum_rollups()
         seconds = time.monotonic() - began
         self.stdout.write(
             f"{counted:,} events counted in {seconds:.1f} s ({counted / max(seconds, 1e-9):,.0f} events/s)"
