@@ -116,7 +116,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query": query_without_page.urlencode(),
             "statuses": Case.Status.choices,
             "steps": [(name, labels[1] if _english() else labels[0]) for name, labels in TASKS.items()],
-            "procedures": Procedure.objects.filter(department__in=departments).order_by("code"),
+            "procedures": Procedure.objects.filter(department__in=departments)
+            .select_related("current_version")
+            .defer("current_version__definition", "current_version__search_text")
+            .order_by("code"),
             "colleagues": colleagues.order_by("username"),
             "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
         },
