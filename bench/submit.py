@@ -121,6 +121,8 @@ def bench_env(var_dir: Path) -> dict[str, str]:
         CIVICLOOP_DEMO="0",
         CIVICLOOP_VAR_DIR=str(var_dir),
         CIVICLOOP_LOG_LEVEL="WARNING",
+        # One benchmark user submits thousands of times: the per-resident submission limit is off.
+        CIVICLOOP_SUBMISSION_RATE_LIMIT="0",
         DJANGO_SETTINGS_MODULE="bench.settings",
         PYTHONPATH=str(ROOT),
     )
