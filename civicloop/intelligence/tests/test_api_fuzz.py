@@ -5,10 +5,13 @@ no 5xx, and every response matches the schema. A bounded number of examples per 
 It lives here because /api/routing/suggest needs a trained routing model (this app's fixture).
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
@@ -21,10 +24,18 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
-def api_schema(catalog: None, routing_model: Any) -> Any:
+def api_schema(catalog: None, routing_model: Any) -> Iterator[Any]:
+    """The app called in-process. As Django's own test client does, the end of each request must
+    not close the database connection, which holds the test's transaction (PostgreSQL)."""
     from config.wsgi import application
 
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def _cookies(client: Client) -> dict[str, str]:
