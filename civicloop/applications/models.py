@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.catalog.models import ProcedureVersion
 from civicloop.classification.fields import ClassifiedJSONField, SealedValueField
-from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.identifiers import random_code
 from civicloop.core.models import classification_field
 
@@ -20,7 +20,9 @@ def new_receipt_number(year: int) -> str:
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
-    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "ApplicationQuerySet":
+    def visible_to(
+        self, user: Any, context: Context = NO_CONTEXT, action: Action = Action.VIEW
+    ) -> "ApplicationQuerySet":
         """Scoped by the one policy (classification.policy), in SQL."""
         return self.filter(
             visible_q(
@@ -29,6 +31,7 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
                 department_field="procedure_version__procedure__department__code",
                 guest_field="guest_key",
                 context=context,
+                action=action,
             )
         )
 

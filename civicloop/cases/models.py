@@ -11,14 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, Position
 from civicloop.applications.models import Application
-from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.models import classification_field
 
 DUE_SOON_DAYS = 3
 
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "CaseQuerySet":
+    def visible_to(self, user: Any, context: Context = NO_CONTEXT, action: Action = Action.VIEW) -> "CaseQuerySet":
         """Scoped by the one policy (classification.policy), in SQL."""
         return self.filter(
             visible_q(
@@ -27,6 +27,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
                 department_field="department__code",
                 guest_field="application__guest_key",
                 context=context,
+                action=action,
             )
         )
 

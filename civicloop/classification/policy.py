@@ -14,6 +14,12 @@ Both encode the same rules, so what a list shows and what a detail page opens ne
      below it: they belong to the owning department, or hold a grant, or — to view only — have
      an oversight role (auditor, information-security officer).
   Staff never edit a resident's answers.
+- acting on an object (WORK: a step of its process, a comment, an answer to a 合議, a 決裁) needs
+  authority, not just sight: membership of the owning department, clearance and a device that
+  reach the tier, a need-to-know grant as well for TOP SECRET, and no oversight role (auditors and
+  the information-security officer watch; they never act). A grant lets someone outside the
+  department see an object, never work it. Every action function checks WORK itself
+  (`authorise`), so a view that forgets cannot open a write.
 
 `decide` writes every decision on SECRET or above, and every denial, to the hash-chained audit
 log. `evaluate` is the same decision without the audit entry, for display hints only (which
@@ -50,6 +56,9 @@ class Action(StrEnum):
     EMAIL = "email"  # sending the record's content by e-mail
     SHARE = "share"  # posting it in a chat channel
     API = "api"  # reading it through the JSON API (machine access)
+    # Acting on the record: taking a step of its process, commenting, answering a 合議, 決裁. Needs
+    # authority, not just sight: membership of the owning department and a role that may act.
+    WORK = "work"
 
 
 class DeviceTrust(StrEnum):
@@ -73,7 +82,7 @@ DEVICE_CEILING: Mapping[DeviceTrust, Classification] = {
 HANDLING: Mapping[Classification, frozenset[Action]] = {
     Classification.OFFICIAL: frozenset(Action),
     Classification.SECRET: frozenset(Action) - {Action.EMAIL},
-    Classification.TOP_SECRET: frozenset({Action.VIEW, Action.EDIT, Action.DOWNLOAD}),
+    Classification.TOP_SECRET: frozenset({Action.VIEW, Action.EDIT, Action.DOWNLOAD, Action.WORK}),
 }
 
 # Roles that oversee every department: they may view (only view) below TOP SECRET.
@@ -197,6 +206,23 @@ class _Facts:
         return has_grant(self.user, self.obj)
 
 
+class NotPermitted(Exception):
+    """The policy refused an action (`authorise`); nothing was changed. The message is the reason."""
+
+
+def _work_decision(user: User, obj: Protected, facts: _Facts) -> Decision:
+    """WORK, once clearance, device and handling allow the tier: department, no oversight role."""
+    if not user.is_active:
+        return Decision(False, "inactive account")
+    if is_oversight(user):
+        return Decision(False, "oversight roles watch; they do not act")
+    if not facts.in_department:
+        return Decision(False, "only the owning department acts on it")
+    if tier_of(obj) is Classification.TOP_SECRET and not facts.granted:
+        return Decision(False, "TOP SECRET needs a need-to-know grant")
+    return Decision(True, "department member")
+
+
 def _staff_decision(user: User, action: Action, obj: Protected, context: Context, facts: _Facts) -> Decision:
     tier = tier_of(obj)
     if action is Action.EDIT and not getattr(obj, "staff_editable", False):
@@ -208,6 +234,8 @@ def _staff_decision(user: User, action: Action, obj: Protected, context: Context
         return Decision(False, f"device posture {context.device_trust} opens {ceiling} at most")
     if action not in HANDLING[tier]:
         return Decision(False, f"{action} is not allowed for {tier}")
+    if action is Action.WORK:
+        return _work_decision(user, obj, facts)
     if tier is Classification.TOP_SECRET:
         if facts.granted:
             return Decision(True, "need-to-know grant")
@@ -261,6 +289,38 @@ def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: 
     return decision
 
 
+def authorise(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
+    """`decide`, raising NotPermitted on a refusal: the first line of every action function.
+
+    Actions call this themselves rather than trusting the view that called them, so a new view,
+    command or API route can't open a write the policy forbids.
+    """
+    decision = decide(user, action, obj, context)
+    if not decision.allowed:
+        raise NotPermitted(decision.reason)
+    return decision
+
+
+def record_listed(
+    user: User | AnonymousUser, action: Action, objects: Iterable[Protected], context: Context = NO_CONTEXT
+) -> None:
+    """Audit what a list revealed exactly as the detail of each object would: SECRET and above.
+
+    Lists are scoped by `visible_q(..., action=...)`, so every object here was allowed; the entry
+    says so and names the list as the reason.
+    """
+    for obj in objects:
+        if rank(obj.classification) >= rank(Classification.SECRET):
+            audit.record(
+                actor=actor_label(user),
+                action=f"access.{action}",
+                object_type=object_type_label(obj),
+                object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
+                data={"allowed": True, "reason": "listed", "device": str(context.device_trust)},
+                classification=obj.classification,
+            )
+
+
 def actor_label(user: Any) -> str:
     """How the audit log names a person: `user/<public id>`, or `anonymous`."""
     public_id = getattr(user, "public_id", None)
@@ -273,23 +333,40 @@ def object_type_label(obj: Any) -> str:
 
 
 def _staff_q(
-    user: User, *, department_field: str, public_id_field: str, context: Context, grants: Iterable[Any] | None
+    user: User,
+    *,
+    action: Action,
+    department_field: str,
+    public_id_field: str,
+    context: Context,
+    grants: Iterable[Any] | None,
 ) -> Q:
     nothing = Q(pk__in=[])
     ceiling = min(rank(user.clearance), rank(DEVICE_CEILING[context.device_trust]))
-    below_top = [tier for tier in TIERS if TIER_RANK[tier] <= min(ceiling, rank(Classification.SECRET))]
+    # The tiers this person on this device may reach and whose handling rules allow the action.
+    handled = [tier for tier in TIERS if TIER_RANK[tier] <= ceiling and action in HANDLING[tier]]
+    below_top = [tier for tier in handled if tier is not Classification.TOP_SECRET]
     if grants is not None:
         codes, ids = list(user.departments.values_list("code", flat=True)), list(grants)
     else:
         codes, ids = scope_facts(user)
-    if is_oversight(user):
+    in_department = Q(**{f"{department_field}__in": codes})
+    top_secret = Classification.TOP_SECRET in handled and ids
+    if action is Action.WORK:
+        if is_oversight(user) or not user.is_active:
+            return nothing
+        q = (Q(classification__in=below_top) & in_department) if below_top else nothing
+        if top_secret:
+            q |= Q(classification=Classification.TOP_SECRET, **{f"{public_id_field}__in": ids}) & in_department
+        return q
+    if action is Action.VIEW and is_oversight(user):
         scope = Q()
     else:
-        scope = Q(**{f"{department_field}__in": codes})
+        scope = in_department
         if ids:
             scope |= Q(**{f"{public_id_field}__in": ids})
     q = (Q(classification__in=below_top) & scope) if below_top else nothing
-    if ceiling >= rank(Classification.TOP_SECRET) and ids:
+    if top_secret:
         q |= Q(classification=Classification.TOP_SECRET, **{f"{public_id_field}__in": ids})
     return q
 
@@ -303,8 +380,13 @@ def visible_q(
     context: Context = NO_CONTEXT,
     public_id_field: str = "public_id",
     grants: Iterable[Any] | None = None,
+    action: Action = Action.VIEW,
 ) -> Q:
-    """The same rules as `decide(..., Action.VIEW, ...)`, as a filter for a QuerySet.
+    """The same rules as `decide(..., action, ...)`, as a filter for a QuerySet.
+
+    A list asks for the action its detail asks for (the API list for API, an export for EXPORT),
+    so the handling table applies to lists exactly as to one object. EDIT is not expressible here
+    (it depends on who wrote the object); ask `decide`.
 
     Two small queries at most (the user's departments and active grants), never one per row;
     a caller that already holds the grants passes them as `grants`.
@@ -315,7 +397,12 @@ def visible_q(
             return Q(**{owner_field: user.pk})
         if user.is_staff_member:
             return _staff_q(
-                user, department_field=department_field, public_id_field=public_id_field, context=context, grants=grants
+                user,
+                action=action,
+                department_field=department_field,
+                public_id_field=public_id_field,
+                context=context,
+                grants=grants,
             )
         return nothing
     if context.guest_keys:

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.models import classification_field
 
 
 class IssuedDocumentQuerySet(models.QuerySet["IssuedDocument"]):
-    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "IssuedDocumentQuerySet":
+    def visible_to(
+        self, user: Any, context: Context = NO_CONTEXT, action: Action = Action.VIEW
+    ) -> "IssuedDocumentQuerySet":
         """Scoped by the one policy (classification.policy), in SQL — the same rules as the case's."""
         return self.filter(
             visible_q(
@@ -20,6 +22,7 @@ class IssuedDocumentQuerySet(models.QuerySet["IssuedDocument"]):
                 department_field="case__department__code",
                 guest_field="case__application__guest_key",
                 context=context,
+                action=action,
             )
         )
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import NO_CONTEXT, Context, visible_q
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.identifiers import random_code
 from civicloop.core.models import classification_field
 
@@ -42,7 +42,7 @@ class RoutingModel(models.Model):
 
 
 class InquiryQuerySet(models.QuerySet["Inquiry"]):
-    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "InquiryQuerySet":
+    def visible_to(self, user: Any, context: Context = NO_CONTEXT, action: Action = Action.VIEW) -> "InquiryQuerySet":
         return self.filter(
             visible_q(
                 user,
@@ -50,6 +50,7 @@ class InquiryQuerySet(models.QuerySet["Inquiry"]):
                 department_field="department__code",
                 guest_field="guest_key",
                 context=context,
+                action=action,
             )
         )
 

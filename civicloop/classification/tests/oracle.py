@@ -46,6 +46,12 @@ def expected(subject: Subject, tier: str, device: str, action: str) -> bool:
         return False
     if action in FORBIDDEN[tier]:
         return False
+    if action == "work":
+        # Acting needs the owning department; auditors and the security officer never act, and a
+        # need-to-know grant opens sight only (TOP SECRET asks for both department and grant).
+        if subject.oversight or not subject.in_department:
+            return False
+        return subject.granted if tier == "TOP_SECRET" else True
     if tier == "TOP_SECRET":
         return subject.granted  # named people only
     if subject.in_department or subject.granted:
