@@ -247,6 +247,17 @@ SIGNING_KEY_PASSPHRASE = env_str("CIVICLOOP_SIGNING_KEY_PASSPHRASE", "")
 SIGNING_CHAIN_FILES = env_list("CIVICLOOP_SIGNING_CHAIN_FILES", [])
 DOCUMENTS_VERIFY_MAX_BYTES = env_int("CIVICLOOP_DOCUMENTS_VERIFY_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
+# Audit chain anchoring (civicloop.core.audit, docs/security.md): the HMAC key that seals each audit
+# entry, "<key id>:<base64 of 32+ bytes>", kept out of the database and its backups; retired keys,
+# newest first, kept to verify the entries they sealed; the folder of signed checkpoints (write-once
+# storage in production, operations.md) and how often the worker writes one. With no key and DEBUG
+# or the demo on, a development key is made once in VAR_DIR/audit-key (mode 0600).
+AUDIT_KEY = env_str("CIVICLOOP_AUDIT_KEY", "")
+AUDIT_OLD_KEYS = env_list("CIVICLOOP_AUDIT_KEYS", [])
+AUDIT_DEV_KEY = DEBUG or DEMO_ENABLED
+AUDIT_CHECKPOINT_DIR = env_path("CIVICLOOP_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints")
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("CIVICLOOP_AUDIT_CHECKPOINT_INTERVAL_SECONDS", 3600, minimum=60)
+
 # Classification (civicloop.classification, docs/classification.md): key-encryption keys for the
 # envelope encryption of SECRET and TOP SECRET content, one set per tier, each
 # "<key id>:<base64 of 32 bytes>", comma-separated, newest first (older keys stay listed until

@@ -77,6 +77,11 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # HMAC-SHA256 of the hash under a key the database does not hold (core.audit): recomputing the
+    # hashes after a rewrite is not enough to pass verification without it. Empty on entries written
+    # before the key existed, until `seal_audit_chain` seals them.
+    key_id = models.CharField(max_length=40, blank=True, default="")
+    mac = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["seq"]
