@@ -186,6 +186,7 @@ WORKER_TASKS = [
     "civicloop.cases.worker.run_once",
     "civicloop.documents.worker.run_once",
     "civicloop.devices.worker.run_once",
+    "civicloop.core.audit_checkpoints.run_once",  # a signed audit checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS
 ]
 
 # Event relay (civicloop.relay, docs/relay.md): consumers get committed events in order, at least
