@@ -156,13 +156,12 @@ def _write_once(directory: Path, name: str, body: bytes) -> None:
 def load_checkpoints(directory: Path | None = None) -> list[Checkpoint]:
     """Every checkpoint in the folder, oldest first, each signature checked; CheckpointInvalid on the first bad one."""
     directory = directory or checkpoint_dir()
-    if not directory.is_dir():
-        return []
+    paths = sorted(directory.glob("[!.]*.json")) if directory.is_dir() else []
+    if not paths:
+        return []  # nothing to check, so no signing key needed either
     keys = material()
     trusted: dict[bytes, x509.Certificate] = {}  # a certificate's path is validated once per run
-    checkpoints = []
-    for path in sorted(directory.glob("[!.]*.json")):
-        checkpoints.append(_read(path, keys, trusted))
+    checkpoints = [_read(path, keys, trusted) for path in paths]
     return sorted(checkpoints, key=lambda c: (c.time, c.count))
 
 
