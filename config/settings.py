@@ -336,6 +336,13 @@ DEVICE_FORBID_JAILBREAK = env_bool("CIVICLOOP_DEVICE_FORBID_JAILBREAK", True)
 DEVICE_CHECKIN_MAX_AGE_HOURS = env_int("CIVICLOOP_DEVICE_CHECKIN_MAX_AGE_HOURS", 24, minimum=1)
 DEVICE_COOKIE_NAME = "civicloop_device"
 DEVICE_COOKIE_MAX_AGE_S = env_int("CIVICLOOP_DEVICE_COOKIE_DAYS", 365, minimum=1) * 86400
+# Device approval and second-factor invitations (docs/devices.md, docs/staff-sign-in.md): the MDM
+# integration's own bearer token (empty: its API answers 401), and how long an invitation to enrol
+# a first second factor stays valid.
+MDM_TOKEN = env_str("CIVICLOOP_MDM_TOKEN", "")
+if MDM_TOKEN and len(MDM_TOKEN) < 32:
+    raise ImproperlyConfigured("CIVICLOOP_MDM_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
+MFA_INVITATION_HOURS = env_int("CIVICLOOP_MFA_INVITATION_HOURS", 72, minimum=1)
 
 LOGGING = {
     "version": 1,

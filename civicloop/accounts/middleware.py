@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from civicloop.accounts import invitations
 from civicloop.accounts.mfa import has_second_factor, session_passed_mfa
 from civicloop.accounts.models import User
 
@@ -20,7 +21,8 @@ from civicloop.accounts.models import User
 class StaffMfaRequiredMiddleware:
     """A second factor is required for staff, on every page and API call.
 
-    - Staff without a TOTP app or security key are sent to set one up (allauth's MFA pages).
+    - Staff without a TOTP app or security key are sent to set one up (allauth's MFA pages), and
+      before that to type the invitation an administrator issued them (accounts.invitations).
     - Staff who have one but whose session never used it (a session made some other way than the
       staff sign-in, which always asks for it) are asked for it now.
     Residents and guests pass straight through: they sign in through OpenID Connect at /auth/.
@@ -59,7 +61,7 @@ class StaffMfaRequiredMiddleware:
             return JsonResponse({"detail": "a second factor (TOTP or security key) is required for staff"}, status=403)
         if not enrolled:
             messages.info(request, _("Staff must set up two-step verification before continuing."))
-            return redirect("mfa_index")
+            return redirect("mfa_index" if invitations.remembered(request) else invitations.REDEEM_URL)
         methods = get_adapter(request).get_reauthentication_methods(request.user)
         url = methods[0]["url"] if methods else reverse("mfa_reauthenticate")
         return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")

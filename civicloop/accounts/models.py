@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from civicloop.core.models import Classification
@@ -101,3 +103,45 @@ class OidcIdentity(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")]
+
+
+class MfaInvitationQuerySet(models.QuerySet["MfaInvitation"]):
+    def usable(self, now: datetime) -> "MfaInvitationQuerySet":
+        """Neither used, nor replaced by a newer invitation, nor expired at `now`."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class MfaInvitation(models.Model):
+    """A one-time code that lets a member of staff enrol their first second factor.
+
+    Without it a password alone would be enough to enrol an authenticator of the signer-in's
+    choosing and take the account over (issue 10). An administrator or the information-security
+    officer issues it (accounts.actions.issue_mfa_invitation) and hands the code over out of band;
+    only its hash is stored.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mfa_invitations")
+    # SHA-256 of the code: codes carry 80 random bits, so a fast hash is enough (as device tokens).
+    code_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # None: issued at the server console (`manage.py issue_mfa_invitation`), to bootstrap.
+    issued_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Wrong codes typed by its person while it was open; at actions.INVITATION_ATTEMPTS it is withdrawn.
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when a newer invitation replaces this one (one usable invitation per person at a time), or
+    # when too many wrong codes withdraw it.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MfaInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"invitation for {self.user} ({self.issued_at:%Y-%m-%d %H:%M})"
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now

@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 from django.urls import reverse
 
+from civicloop.accounts.actions import issue_mfa_invitation
 from civicloop.accounts.models import User
 from civicloop.accounts.testing import give_totp, sign_in_with_mfa
 from civicloop.accounts.tests.conftest import PASSWORD
@@ -16,6 +17,8 @@ from civicloop.accounts.tests.helpers import totp_code
 from civicloop.core.models import Event
 
 pytestmark = pytest.mark.django_db
+
+REDEEM = "staff_account:mfa-invitation-redeem"
 
 
 def _signed_in_with_password_only(user: User) -> Client:
@@ -27,20 +30,26 @@ def _signed_in_with_password_only(user: User) -> Client:
 
 def test_staff_without_a_second_factor_are_sent_to_set_one_up(staff_with_password: User) -> None:
     client = _signed_in_with_password_only(staff_with_password)
+    # without an invitation: to the page that asks for one
     for path in (reverse("cases:inbox"), "/staff/devices/", "/admin/"):
         response = client.get(path)
-        assert response.status_code == 302 and response.headers["Location"] == reverse("mfa_index"), path
+        assert response.status_code == 302 and response.headers["Location"] == reverse(REDEEM), path
     api = client.get("/api/applications")
     assert api.status_code == 403 and "second factor" in api.json()["detail"]
-    # the pages to set it up, and signing out, stay open
+    # with one: to the set-up pages, which stay open
+    _, code = issue_mfa_invitation(user=staff_with_password, by=None)
+    client.post(reverse(REDEEM), {"code": code})
+    assert client.get(reverse("cases:inbox")).headers["Location"] == reverse("mfa_index")
     assert client.get(reverse("mfa_index")).status_code == 200
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)  # allauth reports the new factor after commit, inside the request
 def test_enrolling_a_totp_app_opens_the_inbox_and_is_recorded(staff_with_password: User) -> None:
-    # given a clerk just signed in with a password and shown the TOTP set-up page (no second password)
+    # given a clerk just signed in with a password and their invitation, shown the TOTP set-up page
     client = _signed_in_with_password_only(staff_with_password)
+    _, code = issue_mfa_invitation(user=staff_with_password, by=None)
+    client.post(reverse(REDEEM), {"code": code})
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200 and 'src="data:image/svg+xml;base64,' in page.content.decode()
     secret = client.session["mfa.totp.secret"]
