@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MPL-2.0
-"""A new member of staff's first sign-in: password, set up a TOTP app, then register their phone.
+"""A new member of staff's first sign-in: password, invitation code, set up a TOTP app, then register their phone.
 
-Staff must have a second factor before any staff page: the clerk is sent to set one up, scans
-(here: reads) the secret, types the code, keeps the recovery codes, reaches the inbox, then
-registers this browser's device as BYOD and gets its one-time enrolment token. axe-core and
-screenshots on every page, under the same Content-Security-Policy staff get.
+Staff must have a second factor before any staff page, and the first one needs an invitation an
+administrator issued: the clerk types the code, is sent to set up the factor, scans (here: reads)
+the secret, types the code, keeps the recovery codes, reaches the inbox, then registers this
+browser's device as BYOD and gets its one-time enrolment token. axe-core and screenshots on every
+page, under the same Content-Security-Policy staff get.
 """
 
 import re
@@ -27,6 +28,7 @@ def _code(secret: str) -> str:
 
 
 def test_a_new_clerk_sets_up_a_totp_app_then_registers_a_personal_device(resident: "Resident") -> None:
+    from civicloop.accounts.actions import issue_mfa_invitation
     from civicloop.accounts.models import Department, User
     from civicloop.core.models import Event
     from civicloop.devices.models import Device
@@ -35,15 +37,23 @@ def test_a_new_clerk_sets_up_a_totp_app_then_registers_a_personal_device(residen
     clerk.departments.add(Department.objects.get(code="seiso"))
     clerk.set_password("e2e-new-clerk-password")
     clerk.save()
+    _invitation, code = issue_mfa_invitation(user=clerk, by=None)  # as `manage.py issue_mfa_invitation`
     page = resident.page
     resident.prefix = "staff-"
-    # password only: the clerk has no second factor yet, so they are sent to set one up
+    # password only: the clerk has no second factor yet, so they are asked for the invitation first
     resident.goto("/staff/login/")
     page.fill("#id_login", "new-clerk")
     page.fill("#id_password", "e2e-new-clerk-password")
     page.get_by_role("button", name="サインイン", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/staff/account/2fa/$"))
+    expect(page).to_have_url(re.compile(r"/staff/account/2fa/invitation/$"))
     expect(page.locator(".notices")).to_contain_text("2段階認証を設定してください")
+    expect(page.locator("#invitation-required")).to_contain_text(
+        "二要素認証の登録には管理者が発行する招待コードが必要です"
+    )
+    resident.checkpoint("invitation code")
+    page.fill("#id_code", code)
+    page.get_by_role("button", name="次へ進む").click()
+    expect(page).to_have_url(re.compile(r"/staff/account/2fa/$"))
     resident.checkpoint("second factor overview")
     page.locator("a[href$='/2fa/totp/activate/']").click()
     expect(page.locator("img[src^='data:image/svg+xml;base64,']")).to_be_visible()
@@ -69,7 +79,9 @@ def test_a_new_clerk_sets_up_a_totp_app_then_registers_a_personal_device(residen
     page.get_by_role("link", name="端末とセキュリティに戻る").click()
     expect(page.locator("tbody")).to_contain_text("私物のスマートフォン")
     expect(page.locator("tbody")).to_contain_text("エージェントからまだ報告がありません")
+    expect(page.locator("tbody")).to_contain_text("未承認")
     device = Device.objects.get(owner=clerk)
     assert device.kind == Device.Kind.BYOD
     assert Event.objects.filter(type="jp.lg.civicloop.staff.mfa_enrolled", data__factor="totp").exists()
+    assert Event.objects.filter(type="jp.lg.civicloop.staff.mfa_invitation_used").count() == 1
     resident.assert_clean()

@@ -2,6 +2,7 @@
 """Writes to the device registry. Each records its event (and audit entry) in its transaction."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -22,6 +23,31 @@ class InvalidPosture(ValueError):
     """The report cannot be true (a patch level in the future); nothing is stored."""
 
 
+class AlreadyRejected(Exception):
+    """The device was rejected; it is not approved later (the owner registers it again)."""
+
+
+@dataclass(frozen=True)
+class MdmIntegration:
+    """The MDM integration as an approver: authenticated by its own token (CIVICLOOP_MDM_TOKEN, api.py)."""
+
+    actor: str = "integration/mdm"
+
+
+MDM = MdmIntegration()
+Approver = User | MdmIntegration
+
+# Who vouches for a device besides the MDM (docs/devices.md, "Approval"): the system administrator,
+# who registers managed devices, and the information-security officer (情報セキュリティ責任者),
+# who answers for device posture. Nobody approves their own device.
+APPROVER_ROLES = (Role.ADMINISTRATOR, Role.SECURITY_OFFICER)
+
+
+def is_device_approver(user: object) -> bool:
+    """May `user` approve or reject other people's devices?"""
+    return isinstance(user, User) and user.is_back_office and any(user.has_role(r) for r in APPROVER_ROLES)
+
+
 def _subject(device: Device) -> str:
     return f"device/{device.public_id}"
 
@@ -39,7 +65,9 @@ def register_device(*, owner: User, kind: str, name: str, platform: str, registe
     """Register a device and return it with its enrolment token, which exists only in this return value.
 
     Staff register their own personal devices (BYOD); only an administrator registers a managed
-    device, for any member of staff. The device is not trusted until its agent first checks in.
+    device, for any member of staff. A personal device awaits approval (approve_device); a managed
+    device an administrator registers for someone else is approved by that registration. Neither is
+    trusted until its agent first checks in.
     """
     if not owner.is_back_office:
         raise NotAllowed("only staff have devices")
@@ -69,7 +97,80 @@ def register_device(*, owner: User, kind: str, name: str, platform: str, registe
             object_id=str(device.public_id),
             data={"kind": kind, "owner": str(owner.public_id)},
         )
+        if kind == Device.Kind.MANAGED and registered_by.pk != owner.pk:
+            device = _decide(device, by=registered_by, approval=Device.Approval.APPROVED, kind=kind)
     return device, token
+
+
+def approve_device(*, device: Device, by: Approver, kind: str | None = None) -> Device:
+    """Approve a device as `kind` (default: the kind it was registered as); only then is it trusted.
+
+    `by` is an administrator or the information-security officer who does not own the device, or
+    the MDM integration (MDM). Approving an approved device again changes only its kind; a
+    rejected device stays rejected (AlreadyRejected).
+    """
+    kind = kind or device.kind
+    if kind not in Device.Kind.values:
+        raise ValueError(f"unknown device kind {kind!r}")
+    _check_approver(device, by)
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.is_revoked:
+            raise NotAllowed("the device was revoked")
+        if device.approval == Device.Approval.REJECTED:
+            raise AlreadyRejected("the device was rejected")
+        if device.is_approved and device.kind == kind:
+            return device
+        return _decide(device, by=by, approval=Device.Approval.APPROVED, kind=kind)
+
+
+def reject_device(*, device: Device, by: Approver) -> Device:
+    """Reject a device awaiting approval, or withdraw an approval: it is worth UNKNOWN from now on."""
+    _check_approver(device, by)
+    with transaction.atomic():
+        device = Device.objects.select_for_update().get(pk=device.pk)
+        if device.is_revoked:
+            raise NotAllowed("the device was revoked")
+        if device.approval == Device.Approval.REJECTED:
+            return device
+        return _decide(device, by=by, approval=Device.Approval.REJECTED, kind=device.kind)
+
+
+def _check_approver(device: Device, by: Approver) -> None:
+    if isinstance(by, MdmIntegration):
+        return
+    if not is_device_approver(by):
+        raise NotAllowed("only an administrator or the information-security officer decides on devices")
+    if by.pk == device.owner_id:
+        raise NotAllowed("nobody approves or rejects their own device")
+
+
+def _decide(device: Device, *, by: Approver, approval: str, kind: str) -> Device:
+    """Record a decision on a device locked (or just created) in the caller's transaction."""
+    before = device.trust()
+    previous_kind = device.kind
+    device.approval = approval
+    device.kind = kind
+    device.decided_at = timezone.now()
+    device.decided_by = by if isinstance(by, User) else None
+    device.decided_via = Device.DecidedVia.MDM if isinstance(by, MdmIntegration) else Device.DecidedVia.STAFF
+    device.save(update_fields=["approval", "kind", "decided_at", "decided_by", "decided_via"])
+    verb = "approved" if approval == Device.Approval.APPROVED else "rejected"
+    actor = by.actor if isinstance(by, MdmIntegration) else f"user/{by.public_id}"
+    events.record(
+        f"device.{verb}",
+        subject=_subject(device),
+        data={"kind": kind, "via": device.decided_via, "by": actor},
+    )
+    audit.record(
+        actor=actor,
+        action="device.approve" if verb == "approved" else "device.reject",
+        object_type="device",
+        object_id=str(device.public_id),
+        data={"kind": kind, "previous_kind": previous_kind, "owner": str(device.owner.public_id)},
+    )
+    _trust_changed(device, before, device.trust(), cause=verb)
+    return device
 
 
 def device_for_token(token: str) -> Device | None:
@@ -147,10 +248,11 @@ def mark_overdue_devices(*, now: datetime | None = None) -> int:
             device = Device.objects.select_for_update().get(pk=pk)
             if not device.compliant:
                 continue
-            before = DeviceTrust.MANAGED if device.kind == Device.Kind.MANAGED else DeviceTrust.BYOD
+            # What the stored flag made the device worth; an unapproved device was UNKNOWN and stays so.
+            before = device.trust(device.last_check_in_at, rules)
             device.compliant = False
             device.reasons = [Reason.CHECK_IN_OVERDUE.value]
             device.save(update_fields=["compliant", "reasons"])
-            _trust_changed(device, before, DeviceTrust.NONCOMPLIANT, cause="check_in_overdue")
+            _trust_changed(device, before, device.trust(now, rules), cause="check_in_overdue")
             changed += 1
     return changed

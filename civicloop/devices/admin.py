@@ -8,8 +8,8 @@ from civicloop.devices.models import Device
 class DeviceAdmin(admin.ModelAdmin):
     """Read-mostly: devices are registered on /staff/devices/ so the token is shown to the right person."""
 
-    list_display = ["name", "owner", "kind", "platform", "compliant", "last_check_in_at", "revoked_at"]
-    list_filter = ["kind", "platform", "compliant"]
+    list_display = ["name", "owner", "kind", "approval", "platform", "compliant", "last_check_in_at", "revoked_at"]
+    list_filter = ["kind", "approval", "platform", "compliant"]
     search_fields = ["name", "owner__username", "public_id"]
     readonly_fields = [
         "public_id",
@@ -23,6 +23,11 @@ class DeviceAdmin(admin.ModelAdmin):
         "compliant",
         "reasons",
         "revoked_at",
+        # Approval goes through devices.actions (approve_device / reject_device), never an edit here.
+        "approval",
+        "decided_at",
+        "decided_by",
+        "decided_via",
     ]
     exclude = ["token_hash"]
 

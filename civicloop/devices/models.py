@@ -28,6 +28,9 @@ class DeviceQuerySet(models.QuerySet["Device"]):
     def owned_by(self, user: object) -> "DeviceQuerySet":
         return self.filter(owner=user)
 
+    def awaiting_approval(self) -> "DeviceQuerySet":
+        return self.active().filter(approval=Device.Approval.PENDING)
+
 
 class Device(models.Model):
     """A laptop, phone or tablet a member of staff works from, known by its agent's token."""
@@ -43,6 +46,17 @@ class Device(models.Model):
         ANDROID = "android", "Android"
         CHROMEOS = "chromeos", "ChromeOS"
         LINUX = "linux", "Linux"
+
+    class Approval(models.TextChoices):
+        """Whether someone other than the owner vouched for the device (docs/devices.md, "Approval")."""
+
+        PENDING = "pending", _("Not approved yet")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class DecidedVia(models.TextChoices):
+        STAFF = "staff", _("An approver on the staff pages")
+        MDM = "mdm", _("The MDM integration")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
@@ -62,6 +76,15 @@ class Device(models.Model):
     compliant = models.BooleanField(default=False)
     reasons = models.JSONField(default=list, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the owner and the device's agent say is not enough: until an approver (an administrator
+    # or the information-security officer, never the owner) or the MDM integration approves the
+    # device, it is worth UNKNOWN whatever it reports (the finding of issue 10).
+    approval = models.CharField(max_length=10, choices=Approval.choices, default=Approval.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_via = models.CharField(max_length=10, choices=DecidedVia.choices, blank=True)
 
     objects = DeviceQuerySet.as_manager()
 
@@ -76,6 +99,10 @@ class Device(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def is_approved(self) -> bool:
+        return self.approval == self.Approval.APPROVED
+
     def current_reasons(self, now: datetime | None = None, rules: Rules | None = None) -> list[str]:
         """The reasons stored at the last check-in plus the clock rule, as of `now`."""
         rules = rules or Rules.from_settings()
@@ -84,8 +111,12 @@ class Device(models.Model):
         return ([late.value] if late else []) + stored
 
     def trust(self, now: datetime | None = None, rules: Rules | None = None) -> DeviceTrust:
-        """What this device is worth to the access policy right now."""
-        if self.is_revoked:
+        """What this device is worth to the access policy right now (the table in docs/devices.md).
+
+        Revoked, awaiting approval or rejected: UNKNOWN, whatever the agent reports. Approved:
+        NONCOMPLIANT while a rule is broken, else the kind it was approved as.
+        """
+        if self.is_revoked or not self.is_approved:
             return DeviceTrust.UNKNOWN
         if not self.compliant or self.current_reasons(now, rules):
             return DeviceTrust.NONCOMPLIANT

@@ -10,4 +10,7 @@ urlpatterns = [
     path("staff/devices/link/", views.device_link, name="device-link"),
     path("staff/devices/managed/", views.managed_register, name="managed-register"),
     path("staff/devices/<uuid:public_id>/revoke/", views.device_revoke, name="device-revoke"),
+    path("staff/devices/approvals/", views.approval_list, name="approval-list"),
+    path("staff/devices/<uuid:public_id>/approve/", views.device_approve, name="device-approve"),
+    path("staff/devices/<uuid:public_id>/reject/", views.device_reject, name="device-reject"),
 ]

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Staff pages of the device registry: my devices, register or link this browser, revoke."""
+"""Staff pages of the device registry: my devices, register or link this browser, revoke, approve."""
 
 import uuid
 from collections.abc import Callable
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.actions import is_invitation_issuer
 from civicloop.accounts.models import Role, User
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.classification.policy import DeviceTrust
@@ -62,12 +63,19 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapper
 
 
+def _trust_label(device: Device | None, trust: DeviceTrust) -> str:
+    """What the status column says: an unapproved device says why it is not trusted."""
+    if device is not None and not device.is_approved and not device.is_revoked:
+        return str(device.get_approval_display())
+    return str(TRUST_LABELS[trust])
+
+
 def _row(device: Device) -> dict[str, Any]:
     trust = device.trust()
     return {
         "device": device,
         "trust": trust.value,
-        "trust_label": TRUST_LABELS[trust],
+        "trust_label": _trust_label(device, trust),
         "reasons": [REASON_LABELS[Reason(r)] for r in device.current_reasons() if r in _REASON_CODES],
     }
 
@@ -77,17 +85,20 @@ def device_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     devices = Device.objects.active().owned_by(user)
     trust: DeviceTrust = getattr(request, "device_trust", DeviceTrust.UNKNOWN)
+    this_device: Device | None = getattr(request, "device", None)
     return render(
         request,
         "devices/list.html",
         {
             "rows": [_row(d) for d in devices],
-            "this_device": getattr(request, "device", None),
+            "this_device": this_device,
             "this_trust": trust.value,
-            "this_trust_label": TRUST_LABELS[trust],
+            "this_trust_label": _trust_label(this_device, trust),
             "personal_form": PersonalDeviceForm(),
             "link_form": LinkForm(),
             "is_administrator": user.has_role(Role.ADMINISTRATOR),
+            "is_approver": actions.is_device_approver(user),
+            "is_invitation_issuer": is_invitation_issuer(user),
         },
     )
 
@@ -177,3 +188,55 @@ def managed_register(request: HttpRequest) -> HttpResponse:
             )
             return _token_page(request, device, token, linked=False)
     return render(request, "devices/managed_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _approver(request: HttpRequest) -> User:
+    user = _staff(request)
+    if not actions.is_device_approver(user):
+        raise Http404
+    return user
+
+
+@login_required(login_url="cases:login")
+@never_cache
+def approval_list(request: HttpRequest) -> HttpResponse:
+    """Devices awaiting approval, for administrators and the information-security officer (not their own)."""
+    user = _approver(request)
+    devices = Device.objects.awaiting_approval().exclude(owner=user).select_related("owner", "registered_by")
+    return render(request, "devices/approvals.html", {"rows": [_row(d) for d in devices]})
+
+
+def _record_decision(
+    request: HttpRequest, public_id: uuid.UUID, decide: Callable[..., Device], done: str
+) -> HttpResponse:
+    user = _approver(request)
+    device = Device.objects.active().select_related("owner").filter(public_id=public_id).first()
+    if device is None:
+        raise Http404
+    try:
+        decide(device=device, by=user)
+    except actions.NotAllowed as exc:
+        raise Http404 from exc
+    except actions.AlreadyRejected:
+        messages.error(
+            request, _("%(name)s was rejected earlier. Its owner registers it again.") % {"name": device.name}
+        )
+        return redirect("devices:approval-list")
+    messages.success(request, done % {"name": device.name, "owner": device.owner.display_name})
+    return redirect("devices:approval-list")
+
+
+@login_required(login_url="cases:login")
+@staff_only
+@require_POST
+@require_recent_auth(LINK_MAX_AUTH_AGE_S)
+def device_approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _record_decision(request, public_id, actions.approve_device, _("%(name)s of %(owner)s is approved."))
+
+
+@login_required(login_url="cases:login")
+@staff_only
+@require_POST
+@require_recent_auth(LINK_MAX_AUTH_AGE_S)
+def device_reject(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _record_decision(request, public_id, actions.reject_device, _("%(name)s of %(owner)s is rejected."))

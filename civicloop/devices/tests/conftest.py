@@ -26,6 +26,11 @@ def administrator(catalog: None) -> User:
     return User.objects.create(username="it-admin", kind=User.Kind.STAFF, roles=[Role.ADMINISTRATOR])
 
 
+@pytest.fixture
+def security_officer(catalog: None) -> User:
+    return User.objects.create(username="ciso", kind=User.Kind.STAFF, roles=[Role.SECURITY_OFFICER])
+
+
 def good_posture(**changes: object) -> Posture:
     values: dict[str, object] = {
         "os": "macOS",
@@ -41,10 +46,13 @@ def good_posture(**changes: object) -> Posture:
 
 
 @pytest.fixture
-def make_device(administrator: User) -> Callable[..., tuple[Device, str]]:
-    """A registered device of `owner` and its token, checked in with a good posture unless told otherwise."""
+def make_device(administrator: User, security_officer: User) -> Callable[..., tuple[Device, str]]:
+    """A registered device of `owner` and its token, approved by someone else and checked in with a
+    good posture, unless told otherwise."""
 
-    def make(owner: User, kind: str = Device.Kind.BYOD, *, checked_in: bool = True) -> tuple[Device, str]:
+    def make(
+        owner: User, kind: str = Device.Kind.BYOD, *, checked_in: bool = True, approved: bool = True
+    ) -> tuple[Device, str]:
         device, token = actions.register_device(
             owner=owner,
             kind=kind,
@@ -52,6 +60,9 @@ def make_device(administrator: User) -> Callable[..., tuple[Device, str]]:
             platform=Device.Platform.MACOS,
             registered_by=administrator if kind == Device.Kind.MANAGED else owner,
         )
+        if approved and not device.is_approved:
+            approver = security_officer if owner == administrator else administrator
+            device = actions.approve_device(device=device, by=approver)
         if checked_in:
             device = actions.check_in_device(device=device, posture=good_posture())
         return device, token

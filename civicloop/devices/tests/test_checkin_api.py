@@ -50,7 +50,7 @@ def test_a_compliant_report_makes_a_personal_device_trusted(
     assert device.last_posture["os"] == "Windows" and device.last_check_in_at is not None
     checked = Event.objects.filter(type="jp.lg.civicloop.device.checked_in", subject=f"device/{device.public_id}")
     assert checked.count() == 1 and checked.get().data["compliant"] is True
-    changed = Event.objects.get(type="jp.lg.civicloop.device.trust_changed")
+    changed = Event.objects.get(type="jp.lg.civicloop.device.trust_changed", data__cause="check_in")
     assert changed.data == {"from": "noncompliant", "to": "byod", "cause": "check_in", "kind": "byod"}
 
 
