@@ -60,6 +60,13 @@ INSTALLED_APPS = [
 DEMO_ENABLED = env_bool("CIVICLOOP_DEMO", DEBUG)
 if DEMO_ENABLED:
     INSTALLED_APPS.append("civicloop.demo")
+# The demo lets anyone sign in as any resident and signs documents with a CA anyone can make. With
+# DEBUG off the web process refuses to start with it on, unless this says exactly "I-understand"
+# (a staging or training site); it then warns at every start. `check --deploy` fails either way.
+_DEMO_HATCH = env_str("CIVICLOOP_DEMO_ON_PUBLIC_SITE", "")
+if _DEMO_HATCH not in {"", "I-understand"}:
+    raise ImproperlyConfigured("CIVICLOOP_DEMO_ON_PUBLIC_SITE must be exactly I-understand, or unset")
+DEMO_ON_PUBLIC_SITE = _DEMO_HATCH == "I-understand"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

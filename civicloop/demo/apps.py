@@ -6,3 +6,6 @@ class DemoConfig(AppConfig):
     name = "civicloop.demo"
     label = "demo"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from civicloop.demo import checks  # noqa: F401 - registers the deploy checks

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -36,6 +37,19 @@ class TokenError(Exception):
 
 def issuer() -> str:
     return f"{settings.SITE_URL}/demo-idp"
+
+
+def registered_redirect_uris() -> frozenset[str]:
+    """The redirect URIs registered for the one client, compared as whole strings (RFC 9700, 4.1.3).
+
+    A prefix match let `<site>.evil.example/…` and `<site>@evil.example/…` receive codes. The
+    resident callback, and the staff directory's when the demo provider stands in for it.
+    """
+    uris = {settings.SITE_URL + reverse("accounts:callback")}
+    if issuer() == settings.STAFF_OIDC_ISSUER:
+        provider = {"provider_id": settings.STAFF_OIDC_PROVIDER_ID}
+        uris.add(settings.SITE_URL + reverse("openid_connect_callback", kwargs=provider))
+    return frozenset(uris)
 
 
 @cache

@@ -33,7 +33,7 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
 def authorize(request: HttpRequest) -> HttpResponse:
     params = {name: (request.POST if request.method == "POST" else request.GET).get(name, "") for name in _AUTH_PARAMS}
-    if params["client_id"] != settings.OIDC_CLIENT_ID or not params["redirect_uri"].startswith(settings.SITE_URL):
+    if params["client_id"] != settings.OIDC_CLIENT_ID or params["redirect_uri"] not in idp.registered_redirect_uris():
         return HttpResponseBadRequest("unknown client or redirect URI")
     if params["response_type"] != "code" or params["code_challenge_method"] != "S256" or not params["code_challenge"]:
         return _error_redirect(params, "invalid_request", "code flow with PKCE (S256) is required")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -26,8 +27,10 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 @pytest.fixture
 def api_schema(catalog: None, routing_model: Any) -> Iterator[Any]:
     """The app called in-process. As Django's own test client does, the end of each request must
-    not close the database connection, which holds the test's transaction (PostgreSQL)."""
-    from config.wsgi import application
+    not close the database connection, which holds the test's transaction (PostgreSQL). Django's
+    handler itself, not config.wsgi: that refuses to start with the demo on and DEBUG off, and
+    pytest-django turns DEBUG off."""
+    application = get_wsgi_application()
 
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
