@@ -8,6 +8,8 @@ docs/configuration.md.
 
 import os
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -67,3 +69,25 @@ def env_float(name: str, default: float, *, minimum: float | None = None, maximu
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ImproperlyConfigured(f"{name}={value} is outside [{minimum}, {maximum}]")
     return value
+
+
+_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+_REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+def env_cache(name: str, *, key_prefix: str) -> dict[str, Any]:
+    """A Django cache from a URL: empty for each process's own memory, redis://, rediss:// or unix:// for Redis.
+
+    Django's file and database caches are not offered: their `incr` reads and writes back, so two
+    processes counting at once lose counts, and rate limits need an atomic count.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {"BACKEND": _MEMORY_CACHE}
+    scheme = urlsplit(raw).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        # The URL may carry a password: name only its scheme.
+        raise ImproperlyConfigured(
+            f"{name}: {scheme or 'no'} scheme; use redis://, rediss:// or unix://, or leave it empty"
+        )
+    return {"BACKEND": _REDIS_CACHE, "LOCATION": raw, "KEY_PREFIX": key_prefix}

@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from config.env import env_bool, env_cache, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("CIVICLOOP_VAR_DIR", BASE_DIR / "var")
@@ -119,7 +119,9 @@ if test_db_name := env_str("CIVICLOOP_TEST_DB_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rate-limit counts and cached figures. Empty: each process keeps its own in memory (one process,
+# `make run`); with several workers a shared Redis, or each worker counts its own limits.
+CACHES = {"default": env_cache("CIVICLOOP_CACHE_URL", key_prefix=f"civicloop:{LG_CODE}")}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -332,6 +334,11 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SUBMISSION_RATE_LIMIT = env_int("CIVICLOOP_SUBMISSION_RATE_LIMIT", 10, minimum=0)  # 0: no limit
 SUBMISSION_RATE_LIMIT_GUEST = env_int("CIVICLOOP_SUBMISSION_RATE_LIMIT_GUEST", 30, minimum=0)
 SUBMISSION_RATE_WINDOW_S = env_int("CIVICLOOP_SUBMISSION_RATE_WINDOW_SECONDS", 600, minimum=1)
+# Public endpoints that cost CPU per request (accounts.ratelimit): document verification (uploads
+# and code lookups) and routing suggestions, per signed-in user or per address.
+VERIFY_RATE_LIMIT = env_int("CIVICLOOP_VERIFY_RATE_LIMIT", 30, minimum=0)  # 0: no limit
+ROUTING_SUGGEST_RATE_LIMIT = env_int("CIVICLOOP_ROUTING_SUGGEST_RATE_LIMIT", 60, minimum=0)
+PUBLIC_RATE_WINDOW_S = env_int("CIVICLOOP_PUBLIC_RATE_WINDOW_SECONDS", 600, minimum=1)
 
 # Device registry (civicloop.devices, docs/devices.md): the compliance rules a device's reported
 # posture must meet to be trusted (a managed device for TOP SECRET, any compliant one for SECRET),

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.mfa import signals
 
-        from civicloop.accounts import receivers
+        from civicloop.accounts import checks, receivers  # noqa: F401 - checks registers the deploy check
 
         signals.authenticator_added.connect(receivers.on_authenticator_added, dispatch_uid="civicloop.mfa.added")
         signals.authenticator_removed.connect(receivers.on_authenticator_removed, dispatch_uid="civicloop.mfa.removed")

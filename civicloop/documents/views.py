@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from civicloop.accounts.ratelimit import limit_requests
 from civicloop.applications.access import request_context
 from civicloop.classification.policy import Action
 from civicloop.documents import verification
@@ -26,7 +27,13 @@ PROBLEMS = {
 }
 
 
+def _is_a_check(request: HttpRequest) -> bool:
+    """An upload or a code lookup: the page alone costs nothing and is not counted."""
+    return request.method == "POST" or bool(request.GET.get("code", "").strip())
+
+
 @require_http_methods(["GET", "POST"])
+@limit_requests("verify", limit_setting="VERIFY_RATE_LIMIT", json=False, counts=_is_a_check)
 def verify(request: HttpRequest) -> HttpResponse:
     """Public (no sign-in): a document's status by its verification code, or an uploaded PDF checked."""
     code = request.GET.get("code", "").strip()[:40]

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
+from civicloop.accounts.ratelimit import limit_requests
 from civicloop.classification.policy import Action
 from civicloop.intelligence import actions, faq, routing
 from civicloop.intelligence.access import get_inquiry_for_user
@@ -92,6 +93,7 @@ def get_inquiry(request: HttpRequest, inquiry_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/routing/suggest", response={200: SuggestionOut, 503: Message}, summary="Suggest a department for a text")
+@limit_requests("routing_suggest", limit_setting="ROUTING_SUGGEST_RATE_LIMIT", json=True, counts=lambda request: True)
 def suggest(request: HttpRequest, payload: SuggestIn) -> Status[dict[str, Any]]:
     suggestions = routing.suggest([payload.text])
     if not suggestions:
