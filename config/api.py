@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MPL-2.0
 """The JSON API: one NinjaAPI, one Router per app."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from civicloop.applications.api import router as applications_router
 from civicloop.catalog.api import router as catalog_router
+from civicloop.core.views import request_too_large
 from civicloop.devices.api import router as devices_router
 from civicloop.intelligence.api import router as intelligence_router
 
@@ -22,6 +24,12 @@ api = NinjaAPI(
 def malformed_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     """A body that claims to be multipart but is not (no boundary, broken parts) is the client's error."""
     return api.create_response(request, {"detail": f"malformed request body: {exc}"}, status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """Multipart fields over the limit (other bodies are stopped earlier, by RequestBodyLimitMiddleware)."""
+    return request_too_large(request)
 
 
 api.add_router("/procedures", catalog_router, tags=["catalogue"])

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "civicloop.core.middleware.JapaneseFirstLocaleMiddleware",
+    "civicloop.core.middleware.RequestBodyLimitMiddleware",  # after the language, before anything reads a body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,7 +107,13 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'civicloop.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CIVICLOOP_DB_CONN_MAX_AGE", 60))}
+# Health checks: a kept connection the server has dropped (restart, failover, idle timeout) is
+# replaced before the request's first query instead of failing it with a 500 (docs/security.md).
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("CIVICLOOP_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE makes a write transaction take the
     # lock at BEGIN so two submissions queue instead of failing with "database is locked".

@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/account/", include("civicloop.accounts.staff_urls")),
 ]
+handler400 = "civicloop.core.views.bad_request"  # an oversized form field answers 413, not 400
 handler429 = "civicloop.accounts.views.too_many_requests"
 if settings.DEMO_ENABLED:
     urlpatterns.append(path("demo-idp/", include("civicloop.demo.urls")))

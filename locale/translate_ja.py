@@ -259,6 +259,8 @@ JA = {
     "Sent": "送信日",
     "You have not sent any questions yet.": "まだお問い合わせはありません。",
     "Remove %(label)s %(n)s": "%(label)s %(n)s を削除",
+    "The request is larger than %(mb)s MB and was not accepted. Nothing was saved; send less at once, or attach large files one at a time.": "リクエストが %(mb)s MB を超えているため、受け付けませんでした。何も保存されていません。一度に送る量を減らすか、大きなファイルは1つずつ添付してください。",
+    "Request too large": "リクエストが大きすぎます",
 }
 
 

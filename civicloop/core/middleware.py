@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from civicloop.core.views import request_too_large
+
 # No inline script anywhere: every script is a static file, so 'self' is enough.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -56,3 +58,29 @@ class JapaneseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, decided on Content-Length before anything reads it.
+
+    Django raises RequestDataTooBig wherever the body is first read (the CSRF check, a form, the
+    API's parser), which became a 400, or a 500 from the API with DEBUG on. Multipart bodies pass: their
+    files stream to disk and only their other fields count, which Django checks while parsing —
+    config/api.py and core.views.bad_request turn that into the same 413.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_multipart = (request.content_type or "").startswith("multipart/")
+        if not is_multipart and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return request_too_large(request)
+        return self.get_response(request)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:  # Django's own reading treats a malformed length as no body
+        return 0
