@@ -7,7 +7,6 @@ JA: dict[str, str | list[str]] = {
     "Staff must set up two-step verification before continuing.": "職員は、先に2段階認証を設定してください。",
     "Too many applications in a short time. Nothing was submitted; try again in %(minutes)s minutes.": "短時間に申請が多すぎます。今回の申請は送信されていません。%(minutes)s分後にもう一度お試しください。",
     "Too many requests in a short time. Try again in %(minutes)s minutes.": "短時間にリクエストが多すぎます。%(minutes)s分後にもう一度お試しください。",
-    "Too many requests in a short time. Try again in %(minutes)s minutes.": "短時間にリクエストが多すぎます。%(minutes)s分後にもう一度お試しください。",
     "Too many attempts in a short time. Wait a few minutes, then try again.": "短時間に試行が多すぎます。数分待ってから、もう一度お試しください。",
     "Too many requests": "リクエストが多すぎます",
     "Back to the home page": "トップページに戻る",
