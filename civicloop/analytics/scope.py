@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 
 from civicloop.applications.access import request_context
-from civicloop.classification.policy import visible_q
+from civicloop.classification.policy import Action, visible_q
 
 
 def staff_user(request: HttpRequest) -> Any:
@@ -26,8 +26,12 @@ def staff_user(request: HttpRequest) -> Any:
     return user
 
 
-def rollup_scope(request: HttpRequest) -> Q:
-    """The filter that limits rollup rows to what the request's user may see."""
+def rollup_scope(request: HttpRequest, action: Action = Action.VIEW) -> Q:
+    """The filter that limits rollup rows to what the request's user may do `action` with.
+
+    A CSV download asks for EXPORT, as an export of records would: an auditor, who may *view* every
+    department's figures, exports only their own department's.
+    """
     user = staff_user(request)
     return visible_q(
         user,
@@ -35,6 +39,7 @@ def rollup_scope(request: HttpRequest) -> Q:
         department_field="department",
         guest_field="department",
         context=request_context(request),
+        action=action,
         # A need-to-know grant opens one named case, not its department's figures: aggregates
         # follow department, clearance and device only. (So TOP SECRET, which only grants open,
         # is in no dashboard figure.)

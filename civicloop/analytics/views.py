@@ -29,17 +29,19 @@ from civicloop.analytics.procedures import all_procedures
 from civicloop.analytics.scope import rollup_scope, staff_user
 from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.cases.models import Case
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import DEVICE_CEILING, TIERS, Action, actor_label, rank, record_listed
+from civicloop.core import audit
+from civicloop.core.models import Classification
 
 STAFF_LOGIN = "cases:login"
 
 
-def _charts(request: HttpRequest, slug: str, filters: Filters) -> list[Chart]:
-    """The dashboard's charts for this viewer; cached briefly per scope, filters and language."""
+def _charts(request: HttpRequest, slug: str, filters: Filters, action: Action = Action.VIEW) -> list[Chart]:
+    """The dashboard's charts for this viewer and action; cached briefly per scope, filters and language."""
     dashboard = DASHBOARDS.get(slug)
     if dashboard is None:
         raise Http404
-    scope = rollup_scope(request)
+    scope = rollup_scope(request, action)
     key = "analytics:" + hashlib.sha256(f"{slug}|{scope}|{filters}|{get_language()}".encode()).hexdigest()
     charts: list[Chart] | None = cache.get(key) if settings.ANALYTICS_CACHE_SECONDS else None
     if charts is None:
@@ -113,9 +115,10 @@ def chart_csv(request: HttpRequest, slug: str, chart_id: str) -> HttpResponse:
         filters = Filters.from_query(request.GET)
     except FilterError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    chart = next((c for c in _charts(request, slug, filters) if c.id == chart_id), None)
+    chart = next((c for c in _charts(request, slug, filters, Action.EXPORT) if c.id == chart_id), None)
     if chart is None:
         raise Http404
+    _audit_export(request, slug, chart_id, filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{slug}-{chart.id}-{filters.start:%Y%m}-{filters.end:%Y%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -125,6 +128,22 @@ def chart_csv(request: HttpRequest, slug: str, chart_id: str) -> HttpResponse:
     writer.writerow([c.label for c in chart.columns])
     writer.writerows(["" if v is None else v for v in row] for row in chart.rows)
     return response
+
+
+def _audit_export(request: HttpRequest, slug: str, chart_id: str, filters: Filters) -> None:
+    """Every CSV export is on the audit chain (the handling table audits exports); classified as the
+    highest tier its figures may hold for this viewer on this device (never TOP SECRET: no grants)."""
+    user = staff_user(request)
+    context = request_context(request)
+    reach = min(rank(user.clearance), rank(DEVICE_CEILING[context.device_trust]), rank(Classification.SECRET))
+    audit.record(
+        actor=actor_label(user),
+        action=f"access.{Action.EXPORT}",
+        object_type="analytics.chart",
+        object_id=f"{slug}/{chart_id}",
+        classification=TIERS[reach],
+        data={"query": filters.query(), "device": str(context.device_trust)},
+    )
 
 
 def _aware(day: Any) -> datetime:
@@ -188,6 +207,9 @@ def cases(request: HttpRequest) -> HttpResponse:
         filters = Filters.from_query({})
     queryset, state = _case_list_query(request, filters)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # Audited as each case's page would be (SECRET and above): the drill-down is a list of cases.
+    record_listed(request.user, Action.VIEW, page.object_list, request_context(request))
     today = timezone.localdate()
     return render(
         request,

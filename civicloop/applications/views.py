@@ -18,7 +18,7 @@ from civicloop.applications.models import Application
 from civicloop.catalog.definition import Definition, Step
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize, validate
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import Action, record_listed
 
 
 def _english() -> bool:
@@ -317,11 +317,15 @@ def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def my_applications(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    visible = Application.objects.visible_to(request.user, request_context(request)).select_related(
+    context = request_context(request)
+    visible = Application.objects.visible_to(request.user, context, action=Action.VIEW).select_related(
         "procedure_version__procedure__department"
     )
     page = Paginator(visible.submitted().order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
-    drafts = visible.drafts().order_by("-updated_at")[:20]
+    page.object_list = list(page.object_list)
+    drafts = list(visible.drafts().order_by("-updated_at")[:20])
+    # Audited as each row's detail page would be (SECRET and above): a list is no quieter way in.
+    record_listed(request.user, Action.VIEW, [*page.object_list, *drafts], context)
     return render(request, "applications/my_list.html", {"page": page, "drafts": drafts})
 
 

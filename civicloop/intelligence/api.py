@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from civicloop.accounts.ratelimit import limit_requests
+from civicloop.applications.access import request_context
 from civicloop.classification.policy import Action
 from civicloop.intelligence import actions, faq, routing
 from civicloop.intelligence.access import get_inquiry_for_user
@@ -89,7 +90,9 @@ def create_inquiry(request: HttpRequest, payload: InquiryIn) -> Status[dict[str,
 
 @router.get("/inquiries/{inquiry_id}", response={200: InquiryOut}, auth=django_auth, summary="One of my inquiries")
 def get_inquiry(request: HttpRequest, inquiry_id: UUID) -> dict[str, Any]:
-    return _out(get_inquiry_for_user(request.user, inquiry_id, action=Action.VIEW))
+    # Machine access asks for API with the request's device, like /api/applications/<id>: the
+    # handling table's "API" row (never TOP SECRET) and the device ceiling apply here too.
+    return _out(get_inquiry_for_user(request.user, inquiry_id, action=Action.API, context=request_context(request)))
 
 
 @router.post("/routing/suggest", response={200: SuggestionOut, 503: Message}, summary="Suggest a department for a text")

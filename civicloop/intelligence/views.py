@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from civicloop.accounts.models import Department
 from civicloop.applications.access import request_context
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import Action, record_listed
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
@@ -93,5 +93,9 @@ def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def my_inquiries(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    inquiries = Inquiry.objects.visible_to(request.user, request_context(request)).select_related("department")[:50]
+    context = request_context(request)
+    inquiries = list(
+        Inquiry.objects.visible_to(request.user, context, action=Action.VIEW).select_related("department")[:50]
+    )
+    record_listed(request.user, Action.VIEW, inquiries, context)  # as each inquiry's page would
     return render(request, "intelligence/my_inquiries.html", {"inquiries": inquiries})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.applications.access import request_context
+from civicloop.classification.policy import Action, record_listed
 from civicloop.notifications import actions
 from civicloop.notifications.access import get_notice_for_user
 from civicloop.notifications.forms import PreferencesForm
@@ -19,8 +20,12 @@ from civicloop.notifications.models import ChannelPreference, Message
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    notices = Message.objects.inbox_of(request.user, request_context(request)).defer("body")
+    context = request_context(request)
+    notices = Message.objects.inbox_of(request.user, context).defer("body")
     page = Paginator(notices, 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # The inbox shows titles: audited as opening each notice would be (SECRET and above).
+    record_listed(request.user, Action.VIEW, page.object_list, context)
     return render(request, "notifications/inbox.html", {"page": page})
 
 

@@ -3,6 +3,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from civicloop.catalog.models import Procedure
 from civicloop.classification import family
 from civicloop.classification.policy import TIERS, DeviceTrust
 from civicloop.conftest import VALID_SODAI_GOMI
+from civicloop.intelligence.models import Inquiry
+from civicloop.notifications.models import Channel, Message
 
 DEVICE_HEADER = "HTTP_X_TEST_DEVICE_TRUST"
 
@@ -36,12 +39,57 @@ class DeviceHeaderMiddleware:
 
 @dataclass
 class CaseFile:
-    """One submitted application, its case and one attachment, all at `tier`."""
+    """One submitted application, its case and one attachment, all at `tier`; and, at the same tier
+    and for the same department, the resident's inquiry (お問い合わせ) and two notices about the case
+    (on the portal and by e-mail). Their text carries `CONTENT_MARK` so a page can be searched for it.
+    """
 
     tier: str
     application: Application
     case: Case
     attachment: Attachment
+    inquiry: Inquiry
+    notice: Message
+    email_notice: Message
+
+
+CONTENT_MARK = "CONTENT-MARK"
+PERSONAL_ADDRESS = "PERSONAL-ADDRESS 渋谷区神南1-2-3"
+
+
+def content_of(file: CaseFile) -> list[str]:
+    """Strings that are content (or a resident's address) of the file's inquiry and notices."""
+    return [file.inquiry.text, file.inquiry.answer, file.notice.title, file.notice.body, file.email_notice.address]
+
+
+def _inquiry_and_notices(owner: User, case: Case, tier: str, key: str) -> tuple[Inquiry, Message, Message]:
+    department = Department.objects.get(code=case.department.code)
+    inquiry = Inquiry.objects.create(
+        reference_number=f"Q-{key}"[:20],
+        text=f"{CONTENT_MARK} inquiry text {key}: 粗大ごみの出し方",
+        answer=f"{CONTENT_MARK} answer {key}",
+        resident=owner,
+        department=department,
+        status=Inquiry.Status.ROUTED,
+        classification=tier,
+    )
+    notices = [
+        Message.objects.create(
+            template_code="case.opened",
+            channel=channel,
+            recipient=owner,
+            address=address,
+            recipient_ref=f"user/{owner.public_id}",
+            dedupe_key=f"world-{key}",
+            title=f"{CONTENT_MARK} notice title {key}",
+            body=f"{CONTENT_MARK} notice body {key}",
+            subject=f"case/{case.public_id}",
+            department_code=department.code,
+            classification=tier,
+        )
+        for channel, address in ((Channel.PORTAL, ""), (Channel.EMAIL, owner.email or f"{key}@example.jp"))
+    ]
+    return inquiry, notices[0], notices[1]
 
 
 @dataclass
@@ -72,17 +120,20 @@ def build_case_file(owner: User, procedure: Procedure, tier: str, key: str) -> C
     case = Case.objects.get(application=application)
     with transaction.atomic():
         family.relabel_family(case, new=tier)
+    case = Case.objects.select_related("department").get(pk=case.pk)
     return CaseFile(
         tier,
         Application.objects.get(pk=application.pk),
-        Case.objects.get(pk=case.pk),
+        case,
         Attachment.objects.get(pk=attachment.pk),
+        *_inquiry_and_notices(owner, case, tier, key),
     )
 
 
 @pytest.fixture
 def world(make_resident: Callable[..., User], sodai_gomi: Procedure) -> World:
-    owner = make_resident()
+    # The owner's personal data, which no admin page may show (administration gives no access to it).
+    owner = make_resident(address=PERSONAL_ADDRESS, birthdate=date(1980, 4, 1))
     other = make_resident()
     files = {tier: build_case_file(owner, sodai_gomi, tier, f"world-{tier}") for tier in TIERS}
     return World(owner, other, files)

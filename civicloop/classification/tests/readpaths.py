@@ -25,7 +25,7 @@ from civicloop.accounts.models import User
 from civicloop.applications.models import Application, Attachment
 from civicloop.cases.models import Case
 from civicloop.classification.policy import Action, Context, DeviceTrust, decide, visible_q
-from civicloop.classification.tests.conftest import DEVICE_HEADER, CaseFile
+from civicloop.classification.tests.conftest import DEVICE_HEADER, CaseFile, content_of
 from civicloop.classification.tests.oracle import Subject
 
 
@@ -64,7 +64,9 @@ class ReadPath:
     name: str
     action: str
     reveals: Callable[[Probe], bool]
-    audience: str = "anyone"  # or "staff": residents and visitors are turned away whatever the data
+    # "anyone"; "staff": residents and visitors are turned away whatever the data; "recipient": only
+    # the resident a notice was sent to; "nobody": the path must never reveal it (content in the admin).
+    audience: str = "anyone"
     device_from_request: bool = True
 
 
@@ -88,23 +90,53 @@ def _scoped(model: type[Any], **fields: str) -> Callable[[Probe], bool]:
     return reveals
 
 
-def _page(url_of: Callable[[CaseFile], str]) -> Callable[[Probe], bool]:
+def _receipt(f: CaseFile) -> list[str]:
+    return [str(f.application.receipt_number), str(f.case.public_id)]
+
+
+def _reference(f: CaseFile) -> list[str]:
+    return [f.inquiry.reference_number]
+
+
+def _notices(f: CaseFile) -> list[str]:
+    return [str(f.notice.public_id), str(f.email_notice.public_id), str(f.case.public_id)]
+
+
+def _body(response: Any) -> str:
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    return str(raw.decode(errors="replace"))
+
+
+def _page(
+    url_of: Callable[[CaseFile], str], names: Callable[[CaseFile], list[str]] = _receipt
+) -> Callable[[Probe], bool]:
     """An object's page or file: revealed when it answers 200, or when a refusal still names it."""
 
     def reveals(p: Probe) -> bool:
         response = p.get(url_of(p.file))
         if response.status_code == 200:
             return True
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        return str(p.file.application.receipt_number).encode() in body
+        body = _body(response)
+        return any(name in body for name in names(p.file))
 
     return reveals
 
 
-def _listed(url: str) -> Callable[[Probe], bool]:
+def _listed(url: str, names: Callable[[CaseFile], list[str]] = _receipt) -> Callable[[Probe], bool]:
     def reveals(p: Probe) -> bool:
         body = p.listing(url, url)
-        return str(p.file.application.receipt_number) in body or str(p.file.case.public_id) in body
+        return any(name in body for name in names(p.file))
+
+    return reveals
+
+
+def _shows_content(url_of: Callable[[CaseFile], str]) -> Callable[[Probe], bool]:
+    """A page that shows the file's content (inquiry text, a notice's text, an e-mail address)."""
+
+    def reveals(p: Probe) -> bool:
+        url = url_of(p.file)
+        body = p.listing(url, url)
+        return any(text and text in body for text in content_of(p.file))
 
     return reveals
 
@@ -157,5 +189,24 @@ READ_PATHS: list[ReadPath] = [
     # The API routes ask the policy with the request's device, and the one route for a single
     # object asks for the API action (the handling table's "API" row).
     ReadPath("API GET /api/applications/<id>", "api", _page(lambda f: f"/api/applications/{f.application.public_id}")),
-    ReadPath("API GET /api/applications", "view", _listed("/api/applications")),
+    ReadPath("API GET /api/applications", "api", _listed("/api/applications")),
+    # Every other list asks for its detail's action (and audits what the detail audits: test_list_audit.py).
+    ReadPath("HTML my applications", "view", _listed("/applications/")),
+    ReadPath("HTML my inquiries", "view", _listed("/inquiries/", _reference)),
+    ReadPath(
+        "HTML inquiry detail",
+        "view",
+        _page(lambda f: reverse("intelligence:inquiry-detail", args=[f.inquiry.public_id]), _reference),
+    ),
+    ReadPath(
+        "API GET /api/inquiries/<id>", "api", _page(lambda f: f"/api/inquiries/{f.inquiry.public_id}", _reference)
+    ),
+    ReadPath("HTML notices inbox", "view", _listed("/notifications/", _notices), audience="recipient"),
+    ReadPath(
+        "HTML notice detail",
+        "view",
+        _page(lambda f: reverse("notifications:notice-detail", args=[f.notice.public_id]), _notices),
+        audience="recipient",
+    ),
+    ReadPath("HTML dashboard drill-down", "view", _listed("/staff/dashboards/cases/"), audience="staff"),
 ]

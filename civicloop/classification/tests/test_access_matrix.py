@@ -55,7 +55,7 @@ def _grant_everything(user: User, world: World, granted_by: User) -> None:
     from django.utils import timezone
 
     for file in world.files.values():
-        for obj in (file.application, file.case, file.attachment):
+        for obj in (file.application, file.case, file.attachment, file.inquiry):
             NeedToKnowGrant.objects.create(
                 content_type=content_type_of(obj),
                 object_public_id=obj.public_id,
@@ -90,8 +90,12 @@ def _subjects(world: World, make_staff: Callable[..., User]) -> Iterator[tuple[S
 
 
 def _expected(path: ReadPath, subject: Subject, tier: str, device: str) -> bool:
+    if path.audience == "nobody":
+        return False
     if path.audience == "staff" and subject.kind != "staff":
         return False
+    if path.audience == "recipient" and subject.kind != "resident":
+        return False  # notices are read by the person they were sent to, never by colleagues
     return expected(subject, tier, device if path.device_from_request else "unknown", path.action)
 
 

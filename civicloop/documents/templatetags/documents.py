@@ -7,7 +7,7 @@ from django import template
 from django.utils.translation import get_language
 
 from civicloop.applications.access import request_context
-from civicloop.classification.policy import NO_CONTEXT
+from civicloop.classification.policy import NO_CONTEXT, Action, record_listed
 from civicloop.documents.models import IssuedDocument
 
 register = template.Library()
@@ -19,11 +19,24 @@ def documents_for(context: template.Context, application: Any, user: Any) -> dic
     request = context.get("request")
     policy_context = request_context(request) if request is not None else NO_CONTEXT
     english = (get_language() or "ja").startswith("en")
-    documents = (
-        IssuedDocument.objects.visible_to(user, policy_context)
+    # The list asks for what each link opens (DOWNLOAD: an auditor who may view the case but not
+    # take its files away sees no link that would 404) and audits SECRET rows as the download would.
+    documents = list(
+        IssuedDocument.objects.visible_to(user, policy_context, action=Action.DOWNLOAD)
         .filter(case__application=application)
-        .only("public_id", "kind", "number", "title_ja", "title_en", "size", "issued_at", "verification_code")
+        .only(
+            "public_id",
+            "kind",
+            "number",
+            "title_ja",
+            "title_en",
+            "size",
+            "issued_at",
+            "verification_code",
+            "classification",
+        )
     )
+    record_listed(user, Action.DOWNLOAD, documents, policy_context)
     return {
         "application": application,
         "documents": [{"document": d, "title": d.title_in(english)} for d in documents],
