@@ -2,6 +2,7 @@
 """Writes on the citizen side: drafts, attachments and the one-transaction submission."""
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,18 @@ class SubmissionInvalid(Exception):
 
 class ProcedureUnavailable(Exception):
     pass
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was already used for another request body; nothing was submitted.
+
+    Returning the first application would silently drop the second submission (a client bug that
+    reuses keys would lose a resident's application), so the reuse is refused instead.
+    """
+
+    def __init__(self, application: Application) -> None:
+        super().__init__(application.receipt_number or str(application.public_id))
+        self.application = application
 
 
 def _actor(application: Application) -> str:
@@ -268,15 +281,25 @@ def _file(application: Application, *, attachments: int) -> None:
     )
 
 
+def submission_digest(procedure_code: str, answers: Mapping[str, Any]) -> str:
+    """SHA-256 of the request body in one canonical form: key order and spacing do not matter."""
+    body = json.dumps(
+        {"procedure": procedure_code, "answers": answers}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 def submit_from_api(
     *, user: User, procedure: Procedure, answers: Mapping[str, Any], idempotency_key: str
 ) -> tuple[Application, bool]:
-    """Create and submit in one step (API clients); the same key returns the first result.
+    """Create and submit in one step (API clients); the same key and body return the first result.
 
     No draft is written: the answers are validated first, then one transaction inserts the
-    numbered application, its history line, its event and its audit entry.
+    numbered application, its history line, its event and its audit entry. The same key with
+    another body (other answers, another procedure) raises IdempotencyKeyReused.
     """
-    existing = _by_key(user, idempotency_key)
+    digest = submission_digest(procedure.code, answers)
+    existing = _by_key(user, idempotency_key, digest)
     if existing is not None:
         return existing, False
     if problem := storable_problem(answers):
@@ -296,6 +319,7 @@ def submit_from_api(
             applicant=user,
             answers=pruned,
             submission_key=idempotency_key[:100],
+            submission_digest=digest,
             classification=version.classification,
         )
         try:
@@ -304,7 +328,7 @@ def submit_from_api(
         except IntegrityError:
             # Either a concurrent request with the same key won (return its result) or the
             # receipt number clashed (try again with a new one).
-            existing = _by_key(user, idempotency_key)
+            existing = _by_key(user, idempotency_key, digest)
             if existing is not None:
                 return existing, False
             continue
@@ -312,10 +336,17 @@ def submit_from_api(
     raise IntegrityError("could not allocate a receipt number")
 
 
-def _by_key(user: User, key: str) -> Application | None:
-    return (
+def _by_key(user: User, key: str, digest: str) -> Application | None:
+    """The application this user already submitted with `key`, if its body had `digest`.
+
+    Applications submitted before digests were kept have none and are matched by key alone.
+    """
+    existing = (
         Application.objects.select_related("procedure_version__procedure")
         .filter(applicant=user, submission_key=key)
         .order_by()
         .first()
     )
+    if existing is not None and existing.submission_digest and existing.submission_digest != digest:
+        raise IdempotencyKeyReused(existing)
+    return existing

@@ -83,8 +83,9 @@ def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any
     response={200: ApplicationOut, 201: ApplicationOut, 404: ErrorOut, 422: ErrorOut, 403: ErrorOut},
     summary="Submit an application",
     description="Validates the answers against the procedure's current form and submits in one "
-    "transaction. Repeating a request with the same Idempotency-Key returns the first result (200) "
-    "instead of creating a second application.",
+    "transaction. Repeating a request with the same Idempotency-Key and the same body returns the "
+    "first result (200) instead of creating a second application; the same key with a different body "
+    "(other answers or another procedure) is refused with 422 and nothing is submitted.",
 )
 @limit_submissions(json=True)
 def submit(
@@ -101,6 +102,14 @@ def submit(
     try:
         application, created = actions.submit_from_api(
             user=user, procedure=procedure, answers=payload.answers, idempotency_key=idempotency_key
+        )
+    except actions.IdempotencyKeyReused:
+        return Status(
+            422,
+            {
+                "detail": "this Idempotency-Key was already used for a different request body; nothing was "
+                "submitted. Use a new key for each new submission, and resend the same body to retry one."
+            },
         )
     except actions.SubmissionInvalid as exc:
         return Status(

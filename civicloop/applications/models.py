@@ -71,6 +71,9 @@ class Application(models.Model):
     my_number_encrypted = SealedValueField(null=True, blank=True, editable=False)
     last_step = models.CharField(max_length=60, blank=True)
     submission_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - NULL: no key given
+    # SHA-256 of the canonical API request body sent with `submission_key` (actions.submission_digest):
+    # a retry must send the same body; another body under the same key is refused, not lost.
+    submission_digest = models.CharField(max_length=64, blank=True, default="")
     channel = models.CharField(max_length=20, default="online")
     classification = classification_field()
     created_at = models.DateTimeField(auto_now_add=True)
