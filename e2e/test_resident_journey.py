@@ -40,12 +40,13 @@ def tiny_png() -> bytes:
 
 
 def tiny_pdf() -> bytes:
-    """A one-page PDF with a correct cross-reference table."""
+    """A one-page PDF with a correct cross-reference table and stream length (uploads are parsed)."""
+    content = b"BT /F1 18 Tf 20 40 Td (bank proof) Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length 44 >>\nstream\nBT /F1 18 Tf 20 40 Td (bank proof) Tj ET\nendstream",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")

@@ -19,7 +19,7 @@ from civicloop.applications.models import Application, Attachment, StatusChange,
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
-from civicloop.core import audit, events
+from civicloop.core import audit, events, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 
 
@@ -134,6 +134,8 @@ def check_upload(definition: Definition, kind: str, upload: UploadedFile) -> Che
             _("%(name)s is not a %(types)s file (its content was checked, not its name).")
             % {"name": name, "types": " / ".join(t.upper() for t in rule.types)}
         )
+    if mime == "application/pdf" and (problem := pdf.refusal(upload, name)):
+        raise AttachmentRejected(problem)  # staff would open it: nothing in it may run (core/pdf.py)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

@@ -12,6 +12,7 @@ from civicloop.accounts.models import Department
 from civicloop.applications.access import request_context
 from civicloop.catalog.models import Procedure
 from civicloop.classification.policy import Action, record_listed
+from civicloop.core import pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
@@ -50,6 +51,8 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["attachment"]
         if upload is not None and not _acceptable(upload):
             form.add_error("attachment", _attachment_error())
+        elif upload is not None and (problem := _pdf_refusal(upload)):
+            form.add_error("attachment", problem)
         else:
             guest_key = ""
             if not request.user.is_authenticated:
@@ -70,6 +73,13 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
         {"form": form, "errors": errors, "error_links": [(f"id_{k}", v) for k, v in errors.items()]},
         status=400 if errors else 200,
     )
+
+
+def _pdf_refusal(upload: UploadedFile) -> str | None:
+    """Why a PDF is refused (it holds JavaScript or other active content, or does not parse), if it is."""
+    if detect_mime(upload) not in ALLOWED_MIME["pdf"]:
+        return None
+    return pdf.refusal(upload, (upload.name or "file")[-200:])
 
 
 def _acceptable(upload: UploadedFile) -> bool:

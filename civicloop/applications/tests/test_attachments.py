@@ -3,6 +3,7 @@
 
 import struct
 import zlib
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from civicloop.applications.models import Application, Attachment
+from civicloop.testing.pdfs import javascript_action, make_pdf, name
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,9 @@ def tiny_png() -> bytes:
     )
 
 
-TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# A real one-page PDF: uploaded PDFs are parsed (core/pdf.py), and one without a cross-reference
+# table is refused as damaged.
+TINY_PDF = make_pdf()
 
 
 @pytest.fixture
@@ -70,6 +74,31 @@ def test_bad_files_get_a_clear_error_and_are_not_stored(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert name in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_a_pdf_that_runs_javascript_when_opened_is_refused_and_says_why(
+    resident_client: Client, draft: Application
+) -> None:
+    # given a PDF whose /OpenAction runs JavaScript, hidden in a compressed object stream
+    def open_action(b: Any) -> None:
+        b.root[name("/OpenAction")] = b.add(javascript_action())
+
+    script = make_pdf(open_action, hidden=True)
+    # when the resident attaches it
+    response = _upload(resident_client, draft, "通帳.pdf", script)
+    # then it is refused with the reason and what to do, and nothing is stored
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "通帳.pdf" in page and "JavaScript" in page
+    assert "印刷してスキャンするか、PDFを作り直してください" in page
+    assert not Attachment.objects.exists()
+
+
+def test_a_damaged_pdf_is_refused(resident_client: Client, draft: Application) -> None:
+    response = _upload(resident_client, draft, "broken.pdf", b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n")
+    assert response.status_code == 400
+    assert "PDFとして読み取れなかった" in response.content.decode()
     assert not Attachment.objects.exists()
 
 
