@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from civicloop.core.text import fold
 from civicloop.intelligence.training import DATA_DIR
@@ -44,11 +42,16 @@ class Hit:
 
 class FaqIndex:
     def __init__(self, entries: list[FaqEntry]) -> None:
+        # Imported here, not at the top: scikit-learn takes seconds to import (training.py says why).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.entries = entries
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), preprocessor=fold, sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform([e.document() for e in entries]) if entries else None
 
     def search(self, query: str, *, limit: int = 5, minimum: float = MIN_SCORE) -> list[Hit]:
+        from sklearn.metrics.pairwise import linear_kernel
+
         if self.matrix is None or not fold(query):
             return []
         scores = linear_kernel(self.vectorizer.transform([query]), self.matrix).ravel()

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MPL-2.0
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from civicloop.intelligence.actions import train_routing_model
+from civicloop.intelligence.models import RoutingModel
 
 
 class Command(BaseCommand):
@@ -12,14 +14,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-eval", action="store_true", help="skip the 5-fold cross-validation (faster)")
+        parser.add_argument(
+            "--if-missing", action="store_true", help="do nothing when a model has been trained already (make run)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = options["verbosity"]
+        if options["if_missing"] and RoutingModel.objects.exists():
+            if verbosity > 1:
+                self.stdout.write("a routing model exists already; not training")
+            return
         evaluate = not options["no_eval"]
-        with tqdm(
-            total=(5 if evaluate else 0) + 1, desc="training", unit="fit", disable=options["verbosity"] == 0
-        ) as bar:
+        if verbosity > 0:
+            self.stdout.write("training the inquiry-routing model" + (" and cross-validating it" if evaluate else ""))
+        # The bar only where someone watches it: piped into a log (make run > file, CI) it would
+        # leave one line of carriage returns per step.
+        show_bar = verbosity > 0 and sys.stderr.isatty()
+        with tqdm(total=(5 if evaluate else 0) + 1, desc="training", unit="fit", disable=not show_bar) as bar:
             model = train_routing_model(evaluate=evaluate, progress=bar.update)
         summary = f"routing model v{model.version}: {model.train_examples} examples ({model.corrections_used} corrections), trained in {model.train_seconds:.1f} s"
         if model.cv_macro_f1 is not None:
             summary += f", cv macro-F1 {model.cv_macro_f1:.3f}, top-3 accuracy {model.cv_top3_accuracy:.3f}"
-        self.stdout.write(summary)
+        if verbosity > 0:
+            self.stdout.write(summary)

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MPL-2.0
+"""`manage.py train_routing_model`, as `make run` calls it on every start."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from civicloop.intelligence.models import RoutingModel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_if_missing_trains_nothing_when_a_model_exists(routing_model: RoutingModel) -> None:
+    out = StringIO()
+    call_command("train_routing_model", if_missing=True, stdout=out)
+    assert RoutingModel.objects.count() == 1 and out.getvalue() == ""
+
+
+def test_it_says_it_is_training_and_draws_no_progress_bar_into_a_log(
+    catalog: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: output that goes to a file (make run > log, CI), not a terminal: pytest's capture
+    out = StringIO()
+
+    # when
+    call_command("train_routing_model", if_missing=True, no_eval=True, stdout=out)
+
+    # then
+    assert out.getvalue().startswith("training the inquiry-routing model")
+    assert "routing model v1: 1" in out.getvalue()
+    assert "training:" not in capsys.readouterr().err  # tqdm's bar, one carriage-return line per fit
+
+
+def test_starting_the_project_does_not_import_scikit_learn(tmp_path: Path) -> None:
+    # Every process (each manage.py command, the web server, the worker) loads the URLconf and the
+    # apps; scikit-learn alone took seconds of each start. Only training and suggesting need it.
+    probe = (
+        "import sys, django; django.setup(); from django.urls import get_resolver; "
+        "get_resolver().url_patterns; print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'joblib'}))"
+    )
+    env = {**os.environ, "CIVICLOOP_DEBUG": "1", "CIVICLOOP_VAR_DIR": str(tmp_path)}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
