@@ -6,13 +6,17 @@ Authlib does the protocol work: discovery, state, nonce, PKCE (S256), the token 
 ID-token validation against the provider's JWKS.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
 
 
 class OidcError(Exception):
@@ -45,12 +49,26 @@ def _client() -> Any:
 
 def start_sign_in(request: HttpRequest, redirect_uri: str) -> HttpResponse:
     if not settings.OIDC_ISSUER:
-        raise OidcError("no identity provider is configured (CIVICLOOP_OIDC_ISSUER)")
+        raise _unavailable(request, "no identity provider is configured (CIVICLOOP_OIDC_ISSUER)")
     try:
         response: HttpResponse = _client().authorize_redirect(request, redirect_uri)
     except Exception as exc:  # the provider is down or its discovery document is broken
-        raise OidcError(str(exc)) from exc
+        raise _unavailable(request, f"the provider {settings.OIDC_ISSUER} did not answer: {exc}") from exc
     return response
+
+
+def _unavailable(request: HttpRequest, reason: str) -> OidcError:
+    """Log why sign-in cannot start, and return the error to raise.
+
+    The resident only reads that sign-in is unavailable; whoever runs the site needs the reason.
+    The usual one in development is a server started on another port than CIVICLOOP_SITE_URL
+    names, which leaves the demo provider's issuer pointing at nothing (or at someone else).
+    """
+    site = urlsplit(settings.SITE_URL).netloc
+    if site and request.get_host() != site:
+        reason += f"; this request came to {request.get_host()} but CIVICLOOP_SITE_URL is {settings.SITE_URL}"
+    log.warning("resident sign-in unavailable: %s", reason)
+    return OidcError(reason)
 
 
 def finish_sign_in(request: HttpRequest) -> VerifiedIdentity:
