@@ -7,11 +7,15 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CIVICLOOP_DEBUG ?= 1
+# The demo identity provider (its issuer), resident sign-in and every link in e-mail live at the
+# site URL, so it follows HOST and PORT unless it is set. On HOST=0.0.0.0 or behind a proxy, set
+# it to the address browsers use.
+export CIVICLOOP_SITE_URL ?= http://$(HOST):$(PORT)
 # PostgreSQL for the second test run; CI and these machines serve it on 127.0.0.1 with trust auth.
 PG_TEST_URL ?= postgres://$(shell whoami)@127.0.0.1:5432/civicloop
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data clean
+.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,18 +39,23 @@ system-deps: ## Install Debian packages the tests and documents need (root), or 
 	  else echo "Please install:$$missing  (sudo apt-get install$$missing)"; fi; \
 	fi
 
-demo-data: $(VENV)/.installed-run ## Migrate, load the catalogue and the demo data (SQLite by default)
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py load_catalog
-	$(PY) manage.py seed_demo
-	@$(PY) manage.py shell -c "from civicloop.intelligence.models import RoutingModel; import sys; sys.exit(0 if RoutingModel.objects.exists() else 1)" \
-	  || $(PY) manage.py train_routing_model
-	$(PY) manage.py generate_history --if-empty --years 1 --events 30000 --seed 1 -v0
+# What the demo sends by e-mail goes to files in <VAR_DIR>/mail/, not into the server's output.
+run demo-data totp manage: export CIVICLOOP_EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 
-run: demo-data ## Start civicloop with demo data on http://127.0.0.1:8000 (SQLite)
-	@echo "civicloop: http://$(HOST):$(PORT)/  (demo sign-in: choose a demo resident)"
+demo-data: $(VENV)/.installed-run ## Migrate, load the catalogue and the demo, train the routing model once (safe to repeat)
+	@$(PY) manage.py prepare_demo
+
+run: demo-data ## Start civicloop with demo data on http://127.0.0.1:8000 (SQLite); another port: PORT=8101 make run
 	@$(PY) manage.py worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
-	  $(PY) manage.py runserver $(HOST):$(PORT)
+	  $(PY) manage.py serve_demo $(HOST):$(PORT)
+
+totp: $(VENV)/.installed-run ## The code a demo staff member's authenticator app shows now: make totp who=clerk-seiso
+	@test -n "$(who)" || { echo "usage: make totp who=clerk-seiso (a demo staff username)"; exit 2; }
+	@$(PY) manage.py demo_totp $(who)
+
+manage: $(VENV)/.installed-run ## Any manage.py command with the development settings: make manage cmd="verify_audit_chain"
+	@test -n "$(cmd)" || { echo 'usage: make manage cmd="<command> [options]", e.g. cmd=help'; exit 2; }
+	@$(PY) manage.py $(cmd)
 
 test: $(VENV)/.installed-dev system-deps lint typecheck test-sqlite test-postgres ## Lint, type-check, and run the whole suite on SQLite and PostgreSQL
 

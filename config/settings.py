@@ -174,6 +174,8 @@ EMAIL_HOST_USER = env_str("CIVICLOOP_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env_str("CIVICLOOP_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CIVICLOOP_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CIVICLOOP_EMAIL_FROM", "no-reply@civicloop.invalid")
+# Where django.core.mail.backends.filebased.EmailBackend writes, one file per message (`make run` uses it).
+EMAIL_FILE_PATH = env_path("CIVICLOOP_EMAIL_FILE_PATH", VAR_DIR / "mail")
 
 # Resident sign-in through OpenID Connect (デジタル認証アプリ or any code-flow provider).
 # With the demo on and no issuer set, the built-in demo provider at /demo-idp/ is used.
