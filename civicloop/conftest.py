@@ -2,6 +2,8 @@
 """Fixtures shared by every app's tests: the catalogue, a small fixed cast, and request helpers."""
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.test import Client
 from civicloop.accounts.models import Department, User
 from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import Procedure
+from civicloop.core.calendar import add_business_days
 
 
 @pytest.fixture
@@ -71,6 +74,7 @@ VALID_SODAI_GOMI = {
             "town": "宇田川町",
             "block": "1-1",
         },
-        "preferred_date": "2026-12-10",
+        # sodai-gomi.yaml asks for a working day at least 7 days ahead (x-date-rule), so the date moves with today.
+        "preferred_date": add_business_days(datetime.now(ZoneInfo("Asia/Tokyo")).date(), 7).isoformat(),
     },
 }

@@ -7,16 +7,24 @@ x-description-en, x-choices, x-widget and friends are annotations documented in
 procedures/_shared/defs.yaml. Everything here is pure: no database, no request.
 """
 
+import functools
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
+
+from civicloop.catalog import phone
+from civicloop.catalog.daterules import RULE_KEY, DateRule, format_date, parse_date
 
 Schema = dict[str, Any]
 Answers = dict[str, Any]
@@ -24,8 +32,25 @@ Answers = dict[str, Any]
 # Control characters (NUL above all: PostgreSQL's jsonb refuses it) never belong in an answer;
 # newlines and tabs in a textarea do.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORMAT_CHECKER = FormatChecker(formats=["date", "email"])
+_FORMAT_CHECKER = FormatChecker(formats=["date"])
+# Django's rule rather than jsonschema's (which only wants an "@"): the domain needs a dot, so
+# taro@example is refused. No allowlist: a resident's address is never @localhost.
+_EMAIL_VALIDATOR = EmailValidator(allowlist=[])
 _DEFAULT_SLOTS = 1
+
+
+@_FORMAT_CHECKER.checks("email")
+def _is_email(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        _EMAIL_VALIDATOR(value)
+    except DjangoValidationError:
+        return False
+    return True
+
+
+_FORMAT_CHECKER.checks(phone.FORMAT)(phone.is_phone)
 
 
 def resolve(root: Schema, node: Schema) -> Schema:
@@ -143,6 +168,8 @@ def _parse_scalar(spec: FieldSpec, raw: str | None) -> Any:
         value = unicodedata.normalize("NFKC", value).strip()
     if normalize == "postal_code" and re.fullmatch(r"\d{7}", value):
         value = f"{value[:3]}-{value[3:]}"  # 〒1500042 and 150-0042 are one address
+    if normalize == "phone":
+        value = phone.normalize_phone(value)  # ０９０ー１２３４ー５６７８ → 090-1234-5678
     if value == "":
         return None
     if spec.kind == "number":
@@ -233,10 +260,16 @@ def _qualified_label(schema: Schema, path: list[Any], english: bool) -> str:
     return f"{parent} ({label})" if english else f"{parent}（{label}）"
 
 
-def _message(error: ValidationError, node: Schema, english: bool, label: str = "") -> str:
+def _message(error: ValidationError, node: Schema, english: bool, label: str = "", today: date | None = None) -> str:
     label = label or _label(node, english)
     validator = error.validator
     value = error.validator_value
+    if validator == RULE_KEY and (rule := DateRule.of(error.schema)) is not None:
+        return rule.describe(today or timezone.localdate(), english=english, label=label)
+    if validator == "format" and value == phone.FORMAT:
+        return _(
+            "%(label)s must be a Japanese phone number with its area code, such as 03-1234-5678 or 090-1234-5678"
+        ) % {"label": label}
     if validator == "required" or (validator == "const" and node.get("type") == "boolean"):
         if "enum" in node or node.get("type") in {"boolean", "array"}:
             return _("Select %(label)s") % {"label": label}
@@ -279,13 +312,44 @@ def _expand(error: ValidationError) -> Iterator[ValidationError]:
         yield error
 
 
-def validate(schema: Schema, answers: Any, *, english: bool = False) -> dict[str, str]:
-    """Map each invalid field's dotted path to one message in the active language."""
+@functools.lru_cache(maxsize=4)
+def _validator_for(today: date) -> Any:
+    """Draft 2020-12 plus the `x-date-rule` keyword, judged against `today` (one class per day)."""
+
+    def date_rule(_validator: Any, _rule: Any, instance: Any, node: Schema) -> Iterator[ValidationError]:
+        day = parse_date(instance)
+        try:
+            rule = DateRule.of(node)
+        except (KeyError, ValueError):  # a rule the loader would have refused: nothing to enforce
+            return
+        if day is not None and rule is not None and not rule.allows(day, today):
+            yield ValidationError(f"{instance} is outside the date rule {node[RULE_KEY]}")
+
+    return validators.extend(Draft202012Validator, {RULE_KEY: date_rule})
+
+
+def validate(
+    schema: Schema,
+    answers: Any,
+    *,
+    english: bool = False,
+    today: date | None = None,
+    date_rules_on: Collection[str] | None = None,
+) -> dict[str, str]:
+    """Map each invalid field's dotted path to one message in the active language.
+
+    Date rules (`x-date-rule`) count from `today` (Asia/Tokyo by default). `date_rules_on` limits
+    them to some top-level fields: a 補正 re-checks the whole application, but a date chosen weeks
+    ago must only be judged against today when the resident is asked to change it.
+    """
+    today = today or timezone.localdate()
     errors: dict[str, str] = {}
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = _validator_for(today)(schema, format_checker=_FORMAT_CHECKER)
     for top in validator.iter_errors(answers):
         for error in _expand(top):
             path = list(error.absolute_path)
+            if error.validator == RULE_KEY and date_rules_on is not None and (path[:1] or [""])[0] not in date_rules_on:
+                continue
             if error.validator == "required" and isinstance(error.instance, dict):
                 for name in error.validator_value:
                     if name not in error.instance:
@@ -293,7 +357,7 @@ def validate(schema: Schema, answers: Any, *, english: bool = False) -> dict[str
                 continue
             key = ".".join(map(str, path)) or "__all__"
             label = _qualified_label(schema, path, english) if path else ""
-            errors.setdefault(key, _message(error, _node_at(schema, path), english, label))
+            errors.setdefault(key, _message(error, _node_at(schema, path), english, label, today))
     return errors
 
 
@@ -350,6 +414,12 @@ class BoundField:
     children: list["BoundField"] = field(default_factory=list)
     rows: list[list["BoundField"]] = field(default_factory=list)
     can_add: bool = False
+    rule_hint: str = ""  # a date rule with today's dates: "2026年12月11日以降の平日を選んでください"
+    source_note: str = ""  # where a prefilled value came from (set by the view)
+
+    @property
+    def has_hint(self) -> bool:
+        return bool(self.help or self.rule_hint or self.source_note)
 
     @property
     def has_error_below(self) -> bool:
@@ -385,6 +455,21 @@ def _attrs(spec: FieldSpec) -> dict[str, str]:
     return attrs
 
 
+def _date_rule_attrs(spec: FieldSpec, today: date, english: bool) -> tuple[dict[str, str], str]:
+    """`min`/`max` for the date picker and the rule as a hint (weekday limits only the hint can say)."""
+    try:
+        rule = DateRule.of(spec.node) if spec.kind == "date" else None
+    except (KeyError, ValueError):
+        rule = None
+    if rule is None:
+        return {}, ""
+    earliest, latest = rule.bounds(today)
+    attrs = {"min": earliest.isoformat()} if earliest else {}
+    if latest:
+        attrs["max"] = latest.isoformat()
+    return attrs, "" if rule.is_only_not_in_future else rule.describe(today, english=english)
+
+
 def bind(
     spec: FieldSpec,
     value: Any,
@@ -393,9 +478,12 @@ def bind(
     english: bool,
     name: str | None = None,
     add_row_to: str = "",
+    today: date | None = None,
 ) -> BoundField:
     """A field with its current value and error, named for the form; arrays become rows."""
     name = name or spec.path
+    today = today or timezone.localdate()
+    rule_attrs, rule_hint = _date_rule_attrs(spec, today, english)
     bound = BoundField(
         name=name,
         id="f-" + name.replace(".", "-"),
@@ -405,14 +493,23 @@ def bind(
         required=spec.required,
         value=value,
         error=errors.get(name, ""),
-        attrs=_attrs(spec),
+        attrs={**_attrs(spec), **rule_attrs},
+        rule_hint=rule_hint,
     )
     if spec.kind == "group":
         value = value if isinstance(value, dict) else {}
         for child in spec.children:
             leaf = child.path.rsplit(".", 1)[-1]
             bound.children.append(
-                bind(child, value.get(leaf), errors, english=english, name=f"{name}.{leaf}", add_row_to=add_row_to)
+                bind(
+                    child,
+                    value.get(leaf),
+                    errors,
+                    english=english,
+                    name=f"{name}.{leaf}",
+                    add_row_to=add_row_to,
+                    today=today,
+                )
             )
     elif spec.kind == "repeat":
         rows = value if isinstance(value, list) else []
@@ -429,6 +526,7 @@ def bind(
                         errors,
                         english=english,
                         name=f"{name}.{index}.{leaf}",
+                        today=today,
                     )
                     for child in spec.children
                 ]
@@ -489,9 +587,8 @@ def display_value(spec: FieldSpec, value: Any, english: bool) -> str:
         node = spec.node.get("items", {}) if spec.kind == "checkboxes" else spec.node
         values = value if isinstance(value, list) else [value]
         return "、".join(_choice_label(node, str(v), english) for v in values)
-    if spec.kind == "date" and isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value) and not english:
-        year, month, day = value.split("-")
-        return f"{int(year)}年{int(month)}月{int(day)}日"
+    if spec.kind == "date" and (day := parse_date(value)) is not None:
+        return format_date(day, english)
     return str(value)
 
 

@@ -23,14 +23,18 @@ from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
 from civicloop.cases.workflow import check_process
-from civicloop.catalog import cache
+from civicloop.catalog import cache, prefill
+from civicloop.catalog.daterules import rule_problems
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
+from civicloop.catalog.phone import FORMAT as PHONE_FORMAT
 from civicloop.core import events
 from civicloop.core.text import fold
 
 # libyaml's C loader parses the catalogue ~10x faster than the pure-Python one; both are "safe".
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Formats the form engine checks; jsonschema would silently ignore any other (a typo included).
+_FORMATS = {"date", "email", PHONE_FORMAT}
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,16 @@ def _check_form(
                 )
             if spec.choices is not None and any(not label for _, label in spec.choices):
                 problems.append(Problem(name, f"form/schema:{spec.path}", "every enum value needs an x-choices label"))
+            if "format" in spec.node and spec.node["format"] not in _FORMATS:
+                problems.append(
+                    Problem(
+                        name,
+                        f"form/schema:{spec.path}",
+                        f"unknown format {spec.node['format']!r}; use one of {sorted(_FORMATS)}",
+                    )
+                )
+            problems += [Problem(name, f"form/schema:{spec.path}", reason) for reason in rule_problems(spec.node)]
+        problems += [Problem(name, f"form/schema:{path}", reason) for path, reason in prefill.target_problems(schema)]
     except (KeyError, TypeError, ValueError) as exc:
         problems.append(Problem(name, "form/schema", f"the form engine cannot render it: {exc}"))
     return problems

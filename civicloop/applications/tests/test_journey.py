@@ -72,7 +72,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
     assert 'class="error-summary"' in html
     assert "申込者の氏名（名）を入力してください" in html
     assert 'href="#f-applicant-given"' in html
-    assert "電話番号は「03-1234-5678」のように" in html
+    assert "連絡先（電話番号）は「03-1234-5678」「090-1234-5678」のように市外局番から入力してください" in html
     application.refresh_from_db()
     assert application.answers["applicant"] == {"family": "𠮷田"}
     assert application.answers["contact"] == {"phone": "電話"}

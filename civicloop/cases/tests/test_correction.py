@@ -51,7 +51,7 @@ def test_the_resident_changes_only_the_named_answers_and_the_due_date_moves(
     assert 'name="contact.phone"' in page and 'name="applicant.family"' not in page
     # when the resident sends a bad number, then a good one (and tries to change another answer)
     bad = resident_client.post(url, {"contact.phone": "つながらない"})
-    assert bad.status_code == 400 and "電話番号は「03-1234-5678」のように" in bad.content.decode()
+    assert bad.status_code == 400 and "（電話番号）は「03-1234-5678」「090-1234-5678」のように" in bad.content.decode()
     good = resident_client.post(url, {"contact.phone": "03-9999-0000", "applicant.family": "改ざん"})
     # then only the named answer changed, the case is back in review, and the period is extended
     assert good.status_code == 302

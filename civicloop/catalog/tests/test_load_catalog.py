@@ -120,3 +120,48 @@ def test_the_submission_cache_serves_a_procedure_and_forgets_it_on_load(settings
     assert cache.published_procedure("no-such-procedure") is None
     call_command("load_catalog")
     assert cache.published_procedure("sodai-gomi") is not first
+
+
+def test_bad_date_rules_and_prefills_are_load_errors_naming_file_path_and_reason(procedures_dir: Path) -> None:
+    # given a procedure whose annotations the form engine could not honour
+    path = procedures_dir / "sodai-gomi.yaml"
+    data = yaml.safe_load(path.read_text())
+    properties = data["form"]["schema"]["properties"]
+    properties["collection"]["properties"]["preferred_date"]["x-date-rule"] = {
+        "earliest": "+1 fortnight",
+        "days": "odd",
+    }
+    properties["collection"]["properties"]["place_note"]["x-date-rule"] = {"latest": "today"}
+    properties["applicant"]["x-prefill"] = "passport"
+    properties["items"]["items"]["properties"]["detail"]["x-prefill"] = "email"
+    properties["items"]["items"]["properties"]["detail"]["format"] = "emial"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    # when it is loaded
+    with pytest.raises(CommandError) as raised:
+        call_command("load_catalog", dir=procedures_dir)
+    # then each problem is named and nothing is written
+    message = str(raised.value)
+    assert (
+        "sodai-gomi.yaml: form/schema:collection.preferred_date: x-date-rule: earliest: '+1 fortnight' is not"
+        " 'today' or an offset such as '+7 days' or '+3 business days'" in message
+    )
+    assert "sodai-gomi.yaml: form/schema:collection.preferred_date: x-date-rule: days must be one of" in message
+    assert (
+        "sodai-gomi.yaml: form/schema:collection.place_note: x-date-rule is only for a field with format: date"
+        in message
+    )
+    assert "sodai-gomi.yaml: form/schema:applicant: x-prefill must be one of name, address, birthdate, email" in message
+    assert "sodai-gomi.yaml: form/schema:items.#.detail: x-prefill cannot be used inside repeated rows" in message
+    assert "sodai-gomi.yaml: form/schema:items.#.detail: unknown format 'emial'" in message
+    assert not Procedure.objects.exists()
+
+
+def test_a_date_rule_whose_earliest_day_comes_after_its_latest_is_refused(procedures_dir: Path) -> None:
+    path = procedures_dir / "sodai-gomi.yaml"
+    data = yaml.safe_load(path.read_text())
+    preferred = data["form"]["schema"]["properties"]["collection"]["properties"]["preferred_date"]
+    preferred["x-date-rule"] = {"earliest": "+10 business days", "latest": "+7 days"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(CommandError) as raised:
+        call_command("load_catalog", dir=procedures_dir)
+    assert "form/schema:collection.preferred_date: x-date-rule: earliest comes after latest" in str(raised.value)
