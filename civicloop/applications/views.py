@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
+import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -9,15 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions
 from civicloop.applications.access import get_application_for_user, get_attachment_for_user, request_context
 from civicloop.applications.models import Application
 from civicloop.catalog.definition import Definition, Step
-from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize, validate
+from civicloop.catalog.formschema import BoundField, bind, errors_for, field_specs, parse_post, summarize, validate
 from civicloop.catalog.models import Procedure
+from civicloop.catalog.prefill import Identity, Sourced, prefill, sourced_paths
 from civicloop.classification.policy import Action, record_listed
 
 
@@ -38,21 +41,72 @@ def _draft(request: HttpRequest, public_id: uuid.UUID) -> Application:
     return application
 
 
-@require_POST
+# "Sign in and start" leaves this in the session; the sign-in returns to GET start, which honours it
+# once. Starting stays a POST with a CSRF token: a link elsewhere cannot open drafts in a resident's
+# name, because the GET only completes a start the resident asked for a moment ago.
+_START_INTENT = "civicloop_start_intent"
+_START_INTENT_SECONDS = 30 * 60
+
+
+@require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, code: str) -> HttpResponse:
     procedure = get_object_or_404(Procedure.objects.published().select_related("current_version"), code=code)
     version = procedure.current_version
     assert version is not None
-    if not request.user.is_authenticated:
+    if request.method == "GET":
+        if not (request.user.is_authenticated and _take_start_intent(request, code)):
+            return redirect("catalog:procedure-detail", code)
+        application = actions.start_application(procedure=procedure, user=_user(request))
+    elif not request.user.is_authenticated:
         if not (version.allows_guest and request.POST.get("as_guest")):
-            return redirect(f"{reverse('accounts:login')}?next={reverse('catalog:procedure-detail', args=[code])}")
+            request.session[_START_INTENT] = {"code": code, "at": int(time.time())}
+            return redirect(f"{reverse('accounts:login')}?next={reverse('applications:start', args=[code])}")
         guest_key = Application.new_guest_key()
         request.session["guest_keys"] = [*request.session.get("guest_keys", [])[-19:], guest_key]
         application = actions.start_application(procedure=procedure, user=None, guest_key=guest_key)
     else:
         application = actions.start_application(procedure=procedure, user=_user(request))
     definition = Definition(version.definition)
+    _prefill_from_sign_in(application, definition)
     return redirect("applications:step", application.public_id, definition.steps[0].id)
+
+
+def _take_start_intent(request: HttpRequest, code: str) -> bool:
+    intent = request.session.pop(_START_INTENT, None)
+    return (
+        isinstance(intent, dict)
+        and intent.get("code") == code
+        and time.time() - float(intent.get("at", 0)) < _START_INTENT_SECONDS
+    )
+
+
+def _prefill_from_sign_in(application: Application, definition: Definition) -> None:
+    """Fill the empty `x-prefill` answers of a new draft from the resident's sign-in (基本4情報)."""
+    identity = Identity.of(application.applicant)
+    if identity is None:
+        return
+    filled = prefill(definition.schema, application.answers, identity)
+    if filled == application.answers:
+        return
+    # Later steps first, and the first step last even when nothing of it was filled: the draft's last
+    # saved step is where "my applications" resumes, and the resident has not seen any step yet.
+    first = definition.steps[0]
+    for s in reversed(definition.steps):
+        if s == first or any(filled.get(name) != application.answers.get(name) for name in s.fields):
+            fragment = {name: filled[name] for name in s.fields if name in filled}
+            application = actions.save_step(application=application, step_id=s.id, answers=fragment)
+
+
+def _sourced(application: Application, definition: Definition, answers: dict[str, Any]) -> Sourced:
+    return sourced_paths(definition.schema, answers, Identity.of(application.applicant))
+
+
+def _mark_sources(fields: Iterable[BoundField], roots: frozenset[str]) -> None:
+    """Say on the form which fields still hold what the sign-in gave."""
+    for bound in fields:
+        if bound.name in roots:
+            bound.source_note = _("Filled in from your sign-in")
+        _mark_sources(bound.children, roots)
 
 
 def _next_url(application: Application, definition: Definition, step: Step) -> str:
@@ -101,6 +155,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
                 )
     specs = field_specs(definition.schema, current.fields)
     fields = [bind(spec, answers.get(spec.path), errors, english=_english(), add_row_to=add_row_to) for spec in specs]
+    _mark_sources(fields, _sourced(application, definition, answers).roots)
     visible = definition.visible_steps(answers)
     return render(
         request,
@@ -281,6 +336,7 @@ def _render_check(request: HttpRequest, application: Application, errors: dict[s
             "application": application,
             "version": application.procedure_version,
             "sections": sections,
+            "sourced": _sourced(application, definition, answers).leaves,
             "attachment_groups": files,
             "has_attachments": bool(definition.attachments),
             "errors": all_errors,

@@ -87,12 +87,14 @@ def test_another_residents_draft_cannot_be_written_to(
 ) -> None:
     resident_client.post(reverse("applications:start", args=["sodai-gomi"]))
     draft = Application.objects.get()
+    before = dict(draft.answers)  # what the resident's sign-in filled in
     response = outsider_client.post(
         reverse("applications:step", args=[draft.public_id, "applicant"]), {"applicant.family": "乗っ取り"}
     )
     assert response.status_code == 404
     draft.refresh_from_db()
-    assert draft.answers == {}
+    assert draft.answers == before
+    assert draft.answers["applicant"]["family"] != "乗っ取り"
 
 
 def test_staff_see_their_departments_applications_only(
