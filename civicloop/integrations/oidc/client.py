@@ -81,15 +81,33 @@ def finish_sign_in(request: HttpRequest) -> VerifiedIdentity:
     claims = token.get("userinfo") or {}
     if not claims.get("sub"):
         raise OidcError("the ID token carries no subject")
+    return identity_from_claims(claims, default_issuer=settings.OIDC_ISSUER)
+
+
+def identity_from_claims(claims: dict[str, Any], *, default_issuer: str) -> VerifiedIdentity:
+    """基本4情報 from verified ID-token claims, as providers spell them.
+
+    Names: `name`, or `family_name` + `given_name` joined with a space, so forms can split them
+    again. Readings: `name_kana` (the demo provider), or the OIDC language-tagged claims
+    `name#ja-Kana-JP` / `family_name#ja-Kana-JP` + `given_name#ja-Kana-JP`. Address: the
+    `formatted` string, or its parts; a postal code goes in front as 〒NNN-NNNN so it survives.
+    """
     return VerifiedIdentity(
-        issuer=str(claims.get("iss", settings.OIDC_ISSUER)),
+        issuer=str(claims.get("iss", default_issuer)),
         subject=str(claims["sub"]),
-        name=str(claims.get("name", "")),
-        name_kana=str(claims.get("name_kana", "")),
+        name=_full_name(claims, ""),
+        name_kana=str(claims.get("name_kana") or "") or _full_name(claims, "#ja-Kana-JP"),
         birthdate=_parse_date(claims.get("birthdate")),
         address=_format_address(claims.get("address")),
         email=str(claims.get("email", "")),
     )
+
+
+def _full_name(claims: dict[str, Any], tag: str) -> str:
+    if name := str(claims.get(f"name{tag}") or "").strip():
+        return name
+    parts = [str(claims.get(f"{key}{tag}") or "").strip() for key in ("family_name", "given_name")]
+    return " ".join(p for p in parts if p)
 
 
 def _parse_date(value: object) -> date | None:
@@ -100,6 +118,12 @@ def _parse_date(value: object) -> date | None:
 
 
 def _format_address(value: object) -> str:
-    if isinstance(value, dict):
-        return str(value.get("formatted", ""))
-    return str(value or "")
+    if not isinstance(value, dict):
+        return str(value or "")
+    postal = str(value.get("postal_code") or "").strip()
+    text = str(value.get("formatted") or "").strip() or "".join(
+        str(value.get(key) or "").strip() for key in ("region", "locality", "street_address")
+    )
+    if postal and postal not in text:
+        text = f"〒{postal} {text}".strip()
+    return text
