@@ -10,13 +10,15 @@ critical violations fail the test) and photographed at phone and desktop widths.
 import re
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from civicloop.applications.models import Application
+from civicloop.core.calendar import add_business_days
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 if TYPE_CHECKING:
@@ -62,11 +64,8 @@ def tiny_pdf() -> bytes:
 
 
 def collection_day() -> str:
-    """A weekday at least 7 days from today, as the form asks."""
-    day = date.today() + timedelta(days=10)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day.isoformat()
+    """A working day at least 7 days from today, as sodai-gomi.yaml's date rule asks."""
+    return add_business_days(datetime.now(ZoneInfo("Asia/Tokyo")).date(), 7).isoformat()
 
 
 # --- page helpers ---------------------------------------------------------------------------
@@ -161,17 +160,17 @@ def apply_for_sodai_gomi(who: "Resident") -> str:
     expect(page).to_have_url(re.compile(r"/procedures/sodai-gomi/$"))
     who.checkpoint("sodai-gomi procedure detail")
     page.locator("form.start-form button[type=submit]").first.click()  # サインインして始める
-    sign_in_from_here(who, "渋谷 花子")
-    expect(page).to_have_url(re.compile(r"/procedures/sodai-gomi/$"))
-    page.get_by_role("button", name="申請を始める").click()
+    sign_in_from_here(who, "渋谷 花子")  # and straight on into the form: no second 「申請を始める」
 
-    # Step 1: applicant — first with mistakes a resident makes (hiragana for katakana, letters in the phone).
+    # Step 1: applicant — filled in from the sign-in; then mistakes a resident makes (hiragana for
+    # katakana, letters in the phone).
     expect_step(page, "applicant")
+    expect(page.locator("#f-applicant-given")).to_have_value("花子")
     who.checkpoint("sodai-gomi step applicant")
     fill(page, {"#f-applicant-family": "渋谷", "#f-applicant-family_kana": "しぶや", "#f-contact-phone": "でんわ"})
     save_and_continue(page)
     expect_step(page, "applicant")
-    assert_error_summary_works(page, minimum=3)
+    assert_error_summary_works(page, minimum=2)
     expect(page.locator("#f-applicant-family_kana")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#f-applicant-family")).to_have_value("渋谷")  # nothing typed is lost
     who.checkpoint("sodai-gomi step applicant with errors")
