@@ -2,8 +2,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from civicloop.accounts.views import admin_sign_in
 from config.api import api
 
 urlpatterns = [
@@ -19,8 +19,9 @@ urlpatterns = [
     path("", include("civicloop.classification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
-    # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office.
-    path("admin/login/", RedirectView.as_view(pattern_name="cases:login", query_string=True)),
+    # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office;
+    # someone signed in whom the admin is not for gets a 403 here rather than a redirect loop.
+    path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("staff/account/", include("civicloop.accounts.staff_urls")),
 ]

@@ -28,4 +28,8 @@ JA: dict[str, str | list[str]] = {
     "Invitation for %(name)s": "%(name)s さんへの招待コード",
     "Give this code to the member of staff in person or by phone. It is shown only now; it is stored only as a hash.": "このコードを職員に対面または電話で渡してください。表示されるのは今回だけで、保存されるのはハッシュ値のみです。",
     "It works once, until %(expires)s.": "%(expires)s まで、一度だけ使えます。",
+    "The administration pages are not open to you": "管理画面は利用できません",
+    "You are signed in, but your account is not an administrator's account, so the administration pages (/admin/) are closed to it. Nothing else has changed.": "サインインしていますが、このアカウントは管理者のアカウントではないため、管理画面（/admin/）は利用できません。ほかには何も変わっていません。",
+    "If your work needs them, ask the system administrator to give your account access.": "業務で必要な場合は、システム管理者にアカウントへの権限の付与を依頼してください。",
+    "Go to the staff inbox": "職員の受付一覧へ",
 }

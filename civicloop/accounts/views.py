@@ -102,6 +102,20 @@ def staff_sso_provider() -> dict[str, str] | None:
     }
 
 
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """/admin/login/: the admin's sign-in is the staff sign-in, except for someone already signed in.
+
+    The admin sends a signed-in person without `is_staff` here; /staff/login/ would send them back
+    to the admin (they are signed in), which sends them here again, forever. They get a 403 that
+    says why instead.
+    """
+    user: Any = request.user
+    if user.is_authenticated and not (user.is_active and user.is_staff):
+        return render(request, "accounts/admin_forbidden.html", status=403)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{reverse('cases:login')}?{query}" if query else reverse("cases:login"))
+
+
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """429 for allauth's own limits (sign-in attempts, re-authentication): a page in the visitor's language."""
     message = _("Too many attempts in a short time. Wait a few minutes, then try again.")

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from civicloop.accounts.models import Department, User
+from civicloop.classification.adminscope import PolicyScopedAdmin
 from civicloop.intelligence.actions import answer_inquiry, reroute_inquiry, submit_inquiry
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
 
@@ -92,8 +93,13 @@ class InquiryRegisterForm(forms.ModelForm):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(admin.ModelAdmin):
-    """The triage queue (status: triage) and each department's queue, until the back-office inbox exists."""
+class InquiryAdmin(PolicyScopedAdmin):
+    """The triage queue (status: triage) and each department's queue, until the back-office inbox exists.
+
+    Scoped by the policy (PolicyScopedAdmin): each person sees the inquiries their department may
+    view — the triage department those waiting for triage — and an inquiry's text only where
+    `/inquiries/<id>/` would show it to them. The list shows no text and searches none.
+    """
 
     form = InquiryRerouteForm
     list_display = (
@@ -106,7 +112,7 @@ class InquiryAdmin(admin.ModelAdmin):
         "channel",
     )
     list_filter = ("status", "department", "channel")
-    search_fields = ("reference_number", "text")
+    search_fields = ("reference_number",)
     readonly_fields = (
         "reference_number",
         "text",

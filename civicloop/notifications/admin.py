@@ -1,25 +1,25 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Delivery status for staff: every message, its attempts and last error; re-send the failed ones."""
+"""Delivery status for staff: the messages of their departments, attempts and last error; re-send the failed ones.
+
+What a message says and where it goes are the recipient's: no title, body, address or recipient
+appears here, whatever the tier (administration gives no access to content). Which messages are
+listed follows the policy, as for every classified model (classification.adminscope).
+"""
+
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from civicloop.classification.adminscope import PolicyScopedAdmin
+from civicloop.classification.policy import Action, Context, visible_q
 from civicloop.notifications.actions import requeue_messages
-from civicloop.notifications.models import Channel, ChannelPreference, Message
-from civicloop.notifications.rendering import is_classified
-
-_HIDDEN = "(classified: only the recipient reads it, in their notices)"
-
-
-def _hides_text(message: Message) -> bool:
-    """The admin is not a read path of the access policy, so a SECRET+ notice's own text stays in the
-    recipient's inbox. Outside channels of such a notice carry only the pointer text: safe to show."""
-    return message.channel == Channel.PORTAL and is_classified(message.classification)
+from civicloop.notifications.models import ChannelPreference, Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(PolicyScopedAdmin):
     list_display = (
         "created_at",
         "template_code",
@@ -32,7 +32,7 @@ class MessageAdmin(admin.ModelAdmin):
         "classification",
     )
     list_filter = ("status", "channel", "template_code", "classification")
-    search_fields = ("public_id", "subject", "dedupe_key")
+    search_fields = ("public_id", "subject")
     date_hierarchy = "created_at"
     actions = ("send_again",)
     fields = (
@@ -40,8 +40,6 @@ class MessageAdmin(admin.ModelAdmin):
         "template_code",
         "language",
         "channel",
-        "recipient",
-        "address",
         "subject",
         "classification",
         "department_code",
@@ -53,25 +51,27 @@ class MessageAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "read_at",
-        "title_text",
-        "body_text",
-        "dedupe_key",
     )
     readonly_fields = fields
+
+    def scope(self, queryset: QuerySet[Any], user: Any, context: Context) -> QuerySet[Any]:
+        # The department's staff see its messages' delivery status; a resident's own, their own.
+        return queryset.filter(
+            visible_q(
+                user,
+                owner_field="recipient",
+                department_field="department_code",
+                guest_field="recipient_ref",  # never a guest key: guests have no portal notices
+                context=Context(device_trust=context.device_trust),
+                action=Action.VIEW,
+            )
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # messages come from notify() only
 
     def has_delete_permission(self, request: HttpRequest, obj: Message | None = None) -> bool:
         return False  # the delivery record stays
-
-    @admin.display(description="title")
-    def title_text(self, obj: Message) -> str:
-        return _HIDDEN if _hides_text(obj) else obj.title
-
-    @admin.display(description="body")
-    def body_text(self, obj: Message) -> str:
-        return _HIDDEN if _hides_text(obj) else obj.body
 
     @admin.action(description="Send the selected failed or dead messages again")
     def send_again(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
@@ -81,6 +81,9 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(ChannelPreference)
 class ChannelPreferenceAdmin(admin.ModelAdmin):
+    """Staff set webhook URLs here (notifications.md); a resident's phone number and LINE id stay theirs."""
+
     list_display = ("user", "language", "email_enabled", "sms_enabled", "line_enabled", "webhook_url", "updated_at")
-    search_fields = ("user__username", "user__email")
+    search_fields = ("user__username",)
     raw_id_fields = ("user",)
+    exclude = ("phone", "line_user_id")

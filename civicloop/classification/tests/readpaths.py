@@ -130,15 +130,35 @@ def _listed(url: str, names: Callable[[CaseFile], list[str]] = _receipt) -> Call
     return reveals
 
 
-def _shows_content(url_of: Callable[[CaseFile], str]) -> Callable[[Probe], bool]:
-    """A page that shows the file's content (inquiry text, a notice's text, an e-mail address)."""
+def _shows(
+    url_of: Callable[[CaseFile], str], texts: Callable[[CaseFile], list[str]] = content_of
+) -> Callable[[Probe], bool]:
+    """A page that shows content: by default the file's (inquiry text and answer, a notice's title
+    and body, a resident's e-mail address), whichever page it is."""
 
     def reveals(p: Probe) -> bool:
         url = url_of(p.file)
         body = p.listing(url, url)
-        return any(text and text in body for text in content_of(p.file))
+        return any(text and text in body for text in texts(p.file))
 
     return reveals
+
+
+def _personal_data(f: CaseFile) -> list[str]:
+    """What the user admin must never show of the resident who owns the file."""
+    owner = f.application.applicant
+    assert owner is not None
+    return [owner.email, owner.full_name, owner.address, "1980-04-01", "1980年4月1日"]
+
+
+def _admin(path: str) -> Callable[[CaseFile], str]:
+    """An admin URL for one object of the file: `path` names it, e.g. "intelligence/inquiry/{inquiry}"."""
+    return lambda f: (
+        "/admin/"
+        + path.format(
+            inquiry=f.inquiry.pk, notice=f.notice.pk, email_notice=f.email_notice.pk, owner=f.application.applicant_id
+        )
+    )
 
 
 APPLICATION_FIELDS = {
@@ -209,4 +229,57 @@ READ_PATHS: list[ReadPath] = [
         audience="recipient",
     ),
     ReadPath("HTML dashboard drill-down", "view", _listed("/staff/dashboards/cases/"), audience="staff"),
+    # The Django admin. Every member of staff in the matrix has is_staff and is a superuser
+    # (test_access_matrix.py), so nothing but the policy stands between them and these pages:
+    # administration shows what the policy lets them view, and never a notice's text or a
+    # resident's personal data (classification.adminscope).
+    ReadPath("admin inquiry list", "view", _listed("/admin/intelligence/inquiry/", _reference), audience="staff"),
+    ReadPath(
+        "admin inquiry page",
+        "view",
+        _page(_admin("intelligence/inquiry/{inquiry}/change/"), _reference),
+        audience="staff",
+    ),
+    ReadPath(
+        "admin inquiry history page",
+        "view",
+        _page(_admin("intelligence/inquiry/{inquiry}/history/"), _reference),
+        audience="staff",
+    ),
+    ReadPath(
+        "admin inquiry page shows its text",
+        "view",
+        _shows(_admin("intelligence/inquiry/{inquiry}/change/"), lambda f: [f.inquiry.text]),
+        audience="staff",
+    ),
+    ReadPath("admin message list", "view", _listed("/admin/notifications/message/", _notices), audience="staff"),
+    ReadPath(
+        "admin message page",
+        "view",
+        _page(_admin("notifications/message/{notice}/change/"), _notices),
+        audience="staff",
+    ),
+    ReadPath("admin inquiry list shows content", "view", _shows(_admin("intelligence/inquiry/")), audience="nobody"),
+    ReadPath("admin message list shows content", "view", _shows(_admin("notifications/message/")), audience="nobody"),
+    ReadPath(
+        "admin portal message page shows content",
+        "view",
+        _shows(_admin("notifications/message/{notice}/change/")),
+        audience="nobody",
+    ),
+    ReadPath(
+        "admin e-mail message page shows content",
+        "view",
+        _shows(_admin("notifications/message/{email_notice}/change/")),
+        audience="nobody",
+    ),
+    ReadPath(
+        "admin user list shows a resident", "view", _shows(_admin("accounts/user/"), _personal_data), audience="nobody"
+    ),
+    ReadPath(
+        "admin user page of a resident",
+        "view",
+        _page(_admin("accounts/user/{owner}/change/"), _personal_data),
+        audience="nobody",
+    ),
 ]

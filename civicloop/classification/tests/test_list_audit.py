@@ -35,6 +35,8 @@ LISTS = [
     ListPath("/inquiries/", "view", lambda f: f.inquiry),
     ListPath("/notifications/", "view", lambda f: f.notice, as_owner=True),
     ListPath("/staff/dashboards/cases/", "view", lambda f: f.case),
+    ListPath("/admin/intelligence/inquiry/", "view", lambda f: f.inquiry),
+    ListPath("/admin/notifications/message/", "view", lambda f: f.notice),
 ]
 
 
