@@ -6,7 +6,8 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Role, User
+from civicloop.core.models import AuditEntry
 from civicloop.documents.models import IssuedDocument
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,18 @@ def test_the_case_page_lists_the_document(
 ) -> None:
     page = login(clerk).get(reverse("cases:case-detail", args=[document.case.public_id]))
     assert str(document.public_id) in page.content.decode()
+
+
+def test_an_auditor_who_may_view_the_case_sees_no_link_they_could_not_download(document: IssuedDocument) -> None:
+    # The list asks for what its links open (DOWNLOAD), which oversight roles may not do.
+    auditor = User.objects.create(username="auditor", kind=User.Kind.STAFF, roles=[Role.AUDITOR])
+    assert str(document.public_id) not in render_for(document, auditor)
+
+
+def test_a_secret_document_in_the_list_is_audited_as_its_download_would_be(
+    document: IssuedDocument, applicant: User
+) -> None:
+    IssuedDocument.objects.filter(pk=document.pk).update(classification="SECRET")
+    assert str(document.public_id) in render_for(document, applicant)
+    entry = AuditEntry.objects.get(action="access.download", object_id=str(document.public_id))
+    assert entry.data["reason"] == "listed" and entry.actor == f"user/{applicant.public_id}"
