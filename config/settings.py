@@ -190,6 +190,8 @@ OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate ge
 # suggested department; below it, to the human triage queue. The switch turns suggestions off.
 ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
 ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
+# The department whose staff route inquiries the model was not sure of (人による振り分け).
+INQUIRY_TRIAGE_DEPARTMENT = env_str("CIVICLOOP_INQUIRY_TRIAGE_DEPARTMENT", "somu")
 
 # Analytics (civicloop.analytics): how long a dashboard's figures for one viewer and filter set are
 # kept before the rollups are read again (0: never cached), and the same for the public open data.

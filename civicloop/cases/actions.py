@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
 """Writes on the back-office side. Lock order, where several rows are locked: case, then application.
 
-Each action locks the case row, checks under the lock that the case's process is waiting for the
+Each action locks the case row, checks under the lock that the actor may work the case (the one
+policy's WORK action: the owning department, clearance and a device that reach its tier, no
+oversight role; else NotAuthorised, nothing changed) and that the case's process is waiting for the
 step the action completes (else IllegalTransition, nothing changed), and completes that step of the
 BPMN process (civicloop.cases.workflow). Two clerks acting at once: the second waits for the lock,
 then finds the step gone and gets the named error; there is never a last write that wins.
@@ -26,6 +28,15 @@ from civicloop.cases.approval import route_for
 from civicloop.cases.models import ApprovalStep, Case, CaseComment, CaseTask, Consultation, CorrectionRequest
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import validate
+from civicloop.classification.policy import (
+    NO_CONTEXT,
+    Action,
+    Context,
+    DeviceTrust,
+    NotPermitted,
+    authorise,
+    evaluate,
+)
 from civicloop.core import audit, events
 from civicloop.core.calendar import add_business_days, business_days_between, due_date
 
@@ -38,8 +49,9 @@ class IllegalTransition(Exception):
     """The case is not in a state that allows this step (e.g. approving a closed case)."""
 
 
-class NotAuthorised(Exception):
-    """This person may not take this step (e.g. approving above their rank); nothing was changed."""
+class NotAuthorised(NotPermitted):
+    """This person may not take this step (another department, an oversight role, approving above
+    their rank); nothing was changed."""
 
 
 class CorrectionInvalid(Exception):
@@ -92,6 +104,21 @@ def open_case(*, application: Application) -> Case:
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("department").get(pk=case.pk)
+
+
+def _authorise(actor: User, obj: Any, context: Context) -> None:
+    """The policy's WORK check, under the row lock: the label and the department are read as locked."""
+    try:
+        authorise(actor, Action.WORK, obj, context)
+    except NotPermitted as exc:
+        raise NotAuthorised(str(exc)) from exc
+
+
+def _lock_for(case: Case, actor: User, context: Context) -> Case:
+    """Lock the case and check that `actor` may work it. Every staff step starts here."""
+    locked = _lock(case)
+    _authorise(actor, locked, context)
+    return locked
 
 
 def _procedure_code(case: Case) -> str:
@@ -186,10 +213,14 @@ def _in_department(user: User, case: Case) -> bool:
 # -- intake and assignment ------------------------------------------------------------------------
 
 
-def claim_case(*, case: Case, clerk: User) -> Case:
+# Whether an assignee could work a case is judged as if from the best device they could use.
+ASSIGNEE_CONTEXT = Context(device_trust=DeviceTrust.MANAGED)
+
+
+def claim_case(*, case: Case, clerk: User, context: Context = NO_CONTEXT) -> Case:
     """Take an unassigned case (受付). Two clerks at once: one wins, the other gets CaseAlreadyClaimed."""
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         if locked.assignee_id is not None and locked.assignee_id != clerk.pk:
             raise CaseAlreadyClaimed(str(locked.public_id))
         if locked.status == Case.Status.CLOSED:
@@ -215,7 +246,7 @@ def claim_case(*, case: Case, clerk: User) -> Case:
     return locked
 
 
-def assign_cases(*, cases: Sequence[Case], by: User, assignee: User) -> int:
+def assign_cases(*, cases: Sequence[Case], by: User, assignee: User, context: Context = NO_CONTEXT) -> int:
     """Assign (or reassign) cases to a member of their department; 係長 and above only.
 
     All or nothing: if one case may not be assigned, none is. Returns how many were assigned.
@@ -236,6 +267,10 @@ def assign_cases(*, cases: Sequence[Case], by: User, assignee: User) -> int:
                 raise IllegalTransition(f"case {case.public_id} is closed")
             if not (by.is_staff_member and assignee.is_staff_member and case.department_id in both):
                 raise NotAuthorised(f"case {case.public_id}: both people must belong to its department")
+            _authorise(by, case, context)
+            # The assignee is not at a device now: they must be able to work it from a managed one.
+            if not evaluate(assignee, Action.WORK, case, ASSIGNEE_CONTEXT).allowed:
+                raise NotAuthorised(f"case {case.public_id}: the assignee may not work a case of this label")
         for case in locked:
             if case.assignee_id == assignee.pk:
                 continue
@@ -252,12 +287,13 @@ def assign_cases(*, cases: Sequence[Case], by: User, assignee: User) -> int:
     return len(locked)
 
 
-def add_comment(*, case: Case, author: User, body: str) -> CaseComment:
+def add_comment(*, case: Case, author: User, body: str, context: Context = NO_CONTEXT) -> CaseComment:
+    """An internal comment on the case (never shown to the resident); kept, never edited."""
     body = body.strip()
     if not body:
         raise CorrectionInvalid({"body": "write the comment"})
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, author, context)
         comment = CaseComment.objects.create(
             case=locked,
             author=author,
@@ -271,31 +307,32 @@ def add_comment(*, case: Case, author: User, body: str) -> CaseComment:
             data={"department": locked.department.code},
             classification=locked.classification,
         )
+        _audit(author, "case.comment", locked, {"comment": comment.pk})
     return comment
 
 
 # -- review, inspection, 補正 ---------------------------------------------------------------------
 
 
-def record_inspection(*, case: Case, clerk: User, comment: str) -> Case:
+def record_inspection(*, case: Case, clerk: User, comment: str, context: Context = NO_CONTEXT) -> Case:
     """現地調査: the clerk records what the on-site inspection found."""
     comment = comment.strip()
     if not comment:
         raise CorrectionInvalid({"comment": "record what the inspection found"})
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         _advance(locked, "inspection", clerk, result="inspected", comment=comment)
         _audit(clerk, "case.inspection", locked)
     return locked
 
 
 def request_correction(
-    *, case: Case, clerk: User, fields: list[str], attachments: list[str], reason: str
+    *, case: Case, clerk: User, fields: list[str], attachments: list[str], reason: str, context: Context = NO_CONTEXT
 ) -> CorrectionRequest:
     """Send a 補正 request naming the answers (and documents) to fix; pauses the processing period."""
     reason = reason.strip()
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         application = (
             Application.objects.select_for_update().select_related("procedure_version").get(pk=locked.application_id)
         )
@@ -357,6 +394,7 @@ def _checked_replacements(
 def resubmit_correction(
     *,
     application: Application,
+    resident: User,
     answers: dict[str, object],
     uploads: Mapping[str, Sequence[UploadedFile]] | None = None,
 ) -> CorrectionRequest:
@@ -370,6 +408,9 @@ def resubmit_correction(
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("department").get(application_id=application.pk)
         locked = Application.objects.select_for_update().select_related("procedure_version").get(pk=application.pk)
+        if locked.applicant_id is None or locked.applicant_id != resident.pk:
+            raise NotAuthorised("only the applicant answers a correction request")
+        before = dict(locked.answers)
         request = case.corrections.filter(resolved_at__isnull=True).first()
         if request is None or case.status != Case.Status.CORRECTION:
             raise IllegalTransition(case.status)
@@ -399,6 +440,15 @@ def resubmit_correction(
         locked.status = Application.Status.IN_REVIEW
         locked.save(update_fields=["answers", "status", "updated_at"])
         StatusChange.objects.create(application=locked, status=locked.status, at=now)
+        changed = sorted(k for k in request.fields if before.get(k) != merged.get(k))
+        audit.record(
+            actor=f"user/{resident.public_id}",
+            action="application.correct",
+            object_type="application",
+            object_id=str(locked.public_id),
+            data={"fields": request.fields, "changed": changed, "attachments": request.attachments},
+            classification=locked.classification,
+        )
         events.record(
             "application.corrected",
             subject=f"application/{locked.public_id}",
@@ -430,14 +480,16 @@ def _check_proposal(case: Case, outcome: str, reason: str) -> str:
     return str(kind)
 
 
-def submit_review(*, case: Case, clerk: User, outcome: str, reason: str = "", comment: str = "") -> Case:
+def submit_review(
+    *, case: Case, clerk: User, outcome: str, reason: str = "", comment: str = "", context: Context = NO_CONTEXT
+) -> Case:
     """Finish 審査 (or a 届出's 確認) with the drafted decision (起案); the 決裁 route starts.
 
     A refusal needs its reasons, which the resident will read (行政手続法8条).
     """
     reason = reason.strip()
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         if locked.step != "review" or locked.status == Case.Status.CLOSED:
             raise IllegalTransition(locked.step or locked.status)
         _check_proposal(locked, outcome, reason)
@@ -455,13 +507,20 @@ def submit_review(*, case: Case, clerk: User, outcome: str, reason: str = "", co
 
 
 def request_consultation(
-    *, case: Case, clerk: User, departments: Iterable[Department], question: str, outcome: str, reason: str = ""
+    *,
+    case: Case,
+    clerk: User,
+    departments: Iterable[Department],
+    question: str,
+    outcome: str,
+    reason: str = "",
+    context: Context = NO_CONTEXT,
 ) -> list[Consultation]:
     """起案 with 合議: the draft goes to other departments for their opinions, in parallel, before 決裁."""
     question, reason = question.strip(), reason.strip()
     targets = [d for d in departments]
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         if locked.step != "review" or locked.status == Case.Status.CLOSED:
             raise IllegalTransition(locked.step or locked.status)
         _check_proposal(locked, outcome, reason)
@@ -490,7 +549,9 @@ def request_consultation(
     return consultations
 
 
-def answer_consultation(*, consultation: Consultation, staff: User, opinion: str, comment: str = "") -> Consultation:
+def answer_consultation(
+    *, consultation: Consultation, staff: User, opinion: str, comment: str = "", context: Context = NO_CONTEXT
+) -> Consultation:
     """A consulted department's opinion. When the last one answers, the draft moves on to 決裁."""
     comment = comment.strip()
     if opinion not in Consultation.Opinion.values:
@@ -500,10 +561,10 @@ def answer_consultation(*, consultation: Consultation, staff: User, opinion: str
     with transaction.atomic():
         locked = _lock(consultation.case)
         answer = Consultation.objects.select_for_update().select_related("department").get(pk=consultation.pk)
+        # The consulted department works the consultation (it carries that department and the case's label).
+        _authorise(staff, answer, context)
         if answer.answered_at is not None or locked.step != "consultation":
             raise IllegalTransition("this consultation was already answered")
-        if not staff.departments.filter(pk=answer.department_id).exists():
-            raise NotAuthorised("only the consulted department answers")
         answer.opinion = opinion
         answer.comment = comment
         answer.answered_by = staff
@@ -584,7 +645,9 @@ def can_approve(user: User, case: Case) -> tuple[bool, bool]:
     return allowed, proxy
 
 
-def act_on_approval(*, case: Case, approver: User, decision: str, comment: str = "") -> ApprovalStep:
+def act_on_approval(
+    *, case: Case, approver: User, decision: str, comment: str = "", context: Context = NO_CONTEXT
+) -> ApprovalStep:
     """決裁: approve the pending step of the route, or return the draft for rework (差戻し).
 
     Serial: each rank in turn. 代決 when every holder of the rank is absent: a lower rank (係長 or
@@ -596,7 +659,7 @@ def act_on_approval(*, case: Case, approver: User, decision: str, comment: str =
     if decision == "return" and not comment:
         raise CorrectionInvalid({"comment": "say why the draft goes back"})
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, approver, context)
         if locked.step != "approval" or locked.status == Case.Status.CLOSED:
             raise IllegalTransition(locked.step or locked.status)
         pending = pending_step(locked)
@@ -644,9 +707,12 @@ def act_on_approval(*, case: Case, approver: User, decision: str, comment: str =
     return step
 
 
-def post_review(*, step: ApprovalStep, reviewer: User, comment: str = "") -> ApprovalStep:
+def post_review(
+    *, step: ApprovalStep, reviewer: User, comment: str = "", context: Context = NO_CONTEXT
+) -> ApprovalStep:
     """後閲: the absent approver reviews a step taken by 代決, after the fact. Once."""
     with transaction.atomic():
+        _lock_for(step.case, reviewer, context)
         locked = ApprovalStep.objects.select_for_update().select_related("case__department").get(pk=step.pk)
         if not locked.awaits_post_review:
             raise IllegalTransition("this step does not await 後閲")
@@ -666,10 +732,10 @@ def post_review(*, step: ApprovalStep, reviewer: User, comment: str = "") -> App
     return locked
 
 
-def confirm_fee(*, case: Case, clerk: User, comment: str = "") -> Case:
+def confirm_fee(*, case: Case, clerk: User, comment: str = "", context: Context = NO_CONTEXT) -> Case:
     """手数料納付: the fee was paid; the result goes out."""
     with transaction.atomic():
-        locked = _lock(case)
+        locked = _lock_for(case, clerk, context)
         waiting = _advance(locked, "fee", clerk, result="paid", comment=comment.strip())
         _audit(clerk, "case.fee_paid", locked)
         _after_step(locked, waiting, clerk)
@@ -720,6 +786,8 @@ def withdraw_application(*, application: Application, resident: User) -> Case:
     """The resident withdraws (取下げ) an application that has not been decided; the process stops."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("department").get(application_id=application.pk)
+        if application.applicant_id is None or application.applicant_id != resident.pk:
+            raise NotAuthorised("only the applicant withdraws an application")
         if locked.status == Case.Status.CLOSED:
             raise IllegalTransition("the case is already closed")
         now = timezone.now()

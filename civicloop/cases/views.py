@@ -25,7 +25,7 @@ from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action, evaluate, get_allowed
+from civicloop.classification.policy import Action, Context, evaluate, get_allowed
 from civicloop.core.models import Event
 
 
@@ -216,11 +216,14 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
+    context = request_context(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
-        actions.claim_case(case=case, clerk=user)
+        actions.claim_case(case=case, clerk=user, context=context)
     except actions.CaseAlreadyClaimed:
         messages.error(request, _("Another member of staff claimed this case first. Nothing was changed."))
+    except actions.NotAuthorised:
+        messages.error(request, _("You cannot take this step on this case. Nothing was changed."))
     else:
         messages.success(request, _("You are now handling this case."))
     return redirect("cases:case-detail", public_id)
@@ -230,11 +233,13 @@ def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
+    context = request_context(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         actions.request_correction(
             case=case,
             clerk=user,
+            context=context,
             fields=request.POST.getlist("fields"),
             attachments=request.POST.getlist("attachments"),
             reason=request.POST.get("reason", ""),
@@ -243,6 +248,8 @@ def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
         messages.error(request, _("Choose at least one answer or document and write the reason."))
     except actions.IllegalTransition:
         messages.error(request, _("A correction cannot be requested for this case now. Nothing was changed."))
+    except actions.NotAuthorised:
+        messages.error(request, _("You cannot take this step on this case. Nothing was changed."))
     else:
         messages.success(
             request, _("The correction request was sent to the resident. The processing period is paused.")
@@ -269,7 +276,12 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 answers.pop(name, None)
         try:
             uploads = {kind: request.FILES.getlist(f"attachment-{kind}") for kind in open_request.attachments}
-            actions.resubmit_correction(application=application, answers=answers, uploads=uploads)
+            actions.resubmit_correction(
+                application=application,
+                resident=request.user,  # type: ignore[arg-type]
+                answers=answers,
+                uploads=uploads,
+            )
         except actions.CorrectionInvalid as exc:
             file_errors = {k: v for k, v in exc.errors.items() if k.startswith("attachment:")}
             errors = {**(errors_for(exc.errors, open_request.fields) or exc.errors), **file_errors}
@@ -306,9 +318,10 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str) -> HttpResponse:
     """Run one step on a case the policy lets this member of staff see; every refusal is named."""
     user = _staff(request)
-    case = get_case_for_user(user, public_id, action=Action.VIEW, context=request_context(request))
+    context = request_context(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
-        run(user, case)
+        run(user, case, context)
     except actions.CorrectionInvalid as exc:
         messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
     except actions.IllegalTransition:
@@ -349,7 +362,8 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return _case_action(
             request,
             public_id,
-            lambda user, case: actions.request_consultation(
+            lambda user, case, ctx: actions.request_consultation(
+                context=ctx,
                 case=case,
                 clerk=user,
                 departments=departments,
@@ -362,7 +376,8 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
         request,
         public_id,
-        lambda user, case: actions.submit_review(
+        lambda user, case, ctx: actions.submit_review(
+            context=ctx,
             case=case,
             clerk=user,
             outcome=post.get("outcome", ""),
@@ -381,8 +396,12 @@ def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
         request,
         public_id,
-        lambda user, case: actions.act_on_approval(
-            case=case, approver=user, decision=request.POST.get("decision", ""), comment=request.POST.get("comment", "")
+        lambda user, case, ctx: actions.act_on_approval(
+            context=ctx,
+            case=case,
+            approver=user,
+            decision=request.POST.get("decision", ""),
+            comment=request.POST.get("comment", ""),
         ),
         _("Your approval decision was recorded."),
     )
@@ -393,11 +412,11 @@ def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def post_review(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> HttpResponse:
     """後閲 of a step decided by 代決."""
 
-    def run(user: Any, case: Case) -> None:
+    def run(user: Any, case: Case, ctx: Context) -> None:
         step = case.approval_steps.filter(pk=step_id).first()
         if step is None:
             raise actions.IllegalTransition("no such step")
-        actions.post_review(step=step, reviewer=user, comment=request.POST.get("comment", ""))
+        actions.post_review(step=step, reviewer=user, comment=request.POST.get("comment", ""), context=ctx)
 
     return _case_action(request, public_id, run, _("Your review after the fact (後閲) was recorded."))
 
@@ -408,7 +427,9 @@ def inspection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
         request,
         public_id,
-        lambda user, case: actions.record_inspection(case=case, clerk=user, comment=request.POST.get("comment", "")),
+        lambda user, case, ctx: actions.record_inspection(
+            context=ctx, case=case, clerk=user, comment=request.POST.get("comment", "")
+        ),
         _("The inspection was recorded."),
     )
 
@@ -419,7 +440,9 @@ def fee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
         request,
         public_id,
-        lambda user, case: actions.confirm_fee(case=case, clerk=user, comment=request.POST.get("comment", "")),
+        lambda user, case, ctx: actions.confirm_fee(
+            context=ctx, case=case, clerk=user, comment=request.POST.get("comment", "")
+        ),
         _("The fee payment was recorded and the result was issued."),
     )
 
@@ -430,7 +453,9 @@ def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
         request,
         public_id,
-        lambda user, case: actions.add_comment(case=case, author=user, body=request.POST.get("body", "")),
+        lambda user, case, ctx: actions.add_comment(
+            context=ctx, case=case, author=user, body=request.POST.get("body", "")
+        ),
         _("Your comment was added."),
     )
 
@@ -438,11 +463,11 @@ def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required(login_url="cases:login")
 @require_POST
 def assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    def run(user: Any, case: Case) -> None:
+    def run(user: Any, case: Case, ctx: Context) -> None:
         assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
         if assignee is None:
             raise actions.CorrectionInvalid({"assignee": "choose who handles the case"})
-        actions.assign_cases(cases=[case], by=user, assignee=assignee)
+        actions.assign_cases(cases=[case], by=user, assignee=assignee, context=ctx)
 
     return _case_action(request, public_id, run, _("The case was assigned."))
 
@@ -465,7 +490,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the cases and choose who handles them. Nothing was changed."))
         return redirect(target)
     try:
-        count = actions.assign_cases(cases=cases, by=user, assignee=assignee)
+        count = actions.assign_cases(cases=cases, by=user, assignee=assignee, context=request_context(request))
     except (actions.NotAuthorised, actions.IllegalTransition):
         messages.error(request, _("You cannot assign these cases to that person. Nothing was changed."))
     else:
@@ -492,19 +517,23 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     queryset = Consultation.objects.select_related(
         "case__application__procedure_version", "case__department", "department", "requested_by"
     )
-    asked = get_allowed(queryset, user, Action.VIEW, request_context(request), public_id=public_id)
+    context = request_context(request)
+    asked = get_allowed(queryset, user, Action.VIEW, context, public_id=public_id)
     if request.method == "POST":
         try:
             actions.answer_consultation(
                 consultation=asked,
                 staff=user,
+                context=context,
                 opinion=request.POST.get("opinion", ""),
                 comment=request.POST.get("comment", ""),
             )
         except actions.CorrectionInvalid as exc:
             messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
-        except (actions.IllegalTransition, actions.NotAuthorised):
+        except actions.IllegalTransition:
             messages.error(request, _("This consultation was already answered. Nothing was changed."))
+        except actions.NotAuthorised:
+            messages.error(request, _("Only the consulted department answers. Nothing was changed."))
         else:
             messages.success(request, _("Your department's opinion was sent."))
             return redirect("cases:consultations")

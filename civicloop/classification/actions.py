@@ -19,7 +19,16 @@ from civicloop.accounts.models import User
 from civicloop.classification import crypto, family
 from civicloop.classification.fields import ClassifiedJSONField, encrypted_fields
 from civicloop.classification.models import ClassificationRequest, ClassificationRequestHistory, NeedToKnowGrant
-from civicloop.classification.policy import actor_label, is_owner, is_security_officer, rank
+from civicloop.classification.policy import (
+    NO_CONTEXT,
+    Action,
+    Context,
+    actor_label,
+    decide,
+    is_owner,
+    is_security_officer,
+    rank,
+)
 from civicloop.core import audit, events
 from civicloop.core.models import Classification
 
@@ -80,6 +89,16 @@ def _lock(obj: models.Model) -> Any:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
+def _check_may_request(user: User, obj: Any, context: Context) -> None:
+    """Asking for a new label: the owning department's staff (WORK), or the security officer where
+    they may see the object. Deciding and granting are not content reads: `may_decide` and
+    `may_grant` name who (the officer is never named on TOP SECRET content to grant on it)."""
+    needed = Action.VIEW if is_security_officer(user) else Action.WORK
+    decision = decide(user, needed, obj, context)
+    if not decision.allowed:
+        raise NotAllowed(decision.reason)
+
+
 def _history(request: ClassificationRequest, status: str, actor: User, note: str = "") -> None:
     ClassificationRequestHistory.objects.create(request=request, status=status, actor=actor, note=note)
 
@@ -96,9 +115,15 @@ def _audit(actor: User, action: str, request: ClassificationRequest, **data: Any
 
 
 def request_classification_change(
-    *, obj: models.Model, requested_by: User, to_tier: str, justification: str, provisional: bool = False
+    *,
+    obj: models.Model,
+    requested_by: User,
+    to_tier: str,
+    justification: str,
+    provisional: bool = False,
+    context: Context = NO_CONTEXT,
 ) -> ClassificationRequest:
-    """Ask for another tier for `obj` (the caller has checked that `requested_by` may view it).
+    """Ask for another tier for `obj`: its department's staff, or the information-security officer.
 
     A raise waits for the information-security officer unless it is `provisional` (applied at
     once, the owner notified through `classification.provisionally_raised`) or the requester is
@@ -112,6 +137,7 @@ def request_classification_change(
         raise JustificationRequired
     with transaction.atomic():
         locked = _lock(obj)
+        _check_may_request(requested_by, locked, context)
         old = str(locked.classification)
         if old == new:
             raise NoChange(old)
@@ -202,6 +228,7 @@ def _open_request(request: ClassificationRequest, decided_by: User) -> tuple[Cla
     obj = _lock(locked.target())
     if not may_decide(decided_by, locked, obj):
         raise NotAllowed("a raise needs the security officer, a lowering the owner")
+
     return locked, obj
 
 
@@ -277,6 +304,7 @@ def grant_need_to_know(
     """Name `user` for `obj` and its family until `expires_at` (the security officer or the owner grants)."""
     if not may_grant(granted_by, obj):
         raise NotAllowed("the security officer or the owner grants need-to-know")
+
     if not user.is_staff_member:
         raise GrantInvalid("need-to-know is granted to staff only")
     if rank(user.clearance) < rank(obj.classification):  # type: ignore[attr-defined]
@@ -321,6 +349,7 @@ def revoke_need_to_know(*, obj: models.Model, user: User, revoked_by: User) -> i
     """End `user`'s active grants on `obj` and its family; returns how many ended."""
     if not may_grant(revoked_by, obj):
         raise NotAllowed("the security officer or the owner revokes need-to-know")
+
     ids = [m.public_id for m in family.family_of(obj) if getattr(m, "public_id", None) is not None]  # type: ignore[attr-defined]
     with transaction.atomic():
         count = (

@@ -259,13 +259,15 @@ def evaluate(
     """The decision `decide` would take, without writing the audit entry: for display hints only."""
     if user.is_authenticated and isinstance(user, User):
         if user.is_resident:
+            if action is Action.WORK:
+                return Decision(False, "residents do not work cases")
             if obj.owner_id is not None and obj.owner_id == user.pk:
                 return Decision(True, "owner")
             return Decision(False, "not the owner")
         if user.is_staff_member:
             return _staff_decision(user, action, obj, context, _facts or _Facts(user, obj))
         return Decision(False, "unknown kind of user")
-    if obj.owner_id is None and obj.guest_key and obj.guest_key in context.guest_keys:
+    if action is not Action.WORK and obj.owner_id is None and obj.guest_key and obj.guest_key in context.guest_keys:
         return Decision(True, "guest session holds this object")
     return Decision(False, "not signed in")
 
@@ -394,7 +396,7 @@ def visible_q(
     nothing = Q(pk__in=[])
     if user.is_authenticated and isinstance(user, User):
         if user.is_resident:
-            return Q(**{owner_field: user.pk})
+            return nothing if action is Action.WORK else Q(**{owner_field: user.pk})
         if user.is_staff_member:
             return _staff_q(
                 user,
@@ -405,7 +407,7 @@ def visible_q(
                 grants=grants,
             )
         return nothing
-    if context.guest_keys:
+    if context.guest_keys and action is not Action.WORK:
         return Q(**{f"{owner_field}__isnull": True, f"{guest_field}__in": list(context.guest_keys)})
     return nothing
 

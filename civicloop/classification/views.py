@@ -99,6 +99,7 @@ def request_create(request: HttpRequest, object_type: str, public_id: uuid.UUID)
                 to_tier=form.cleaned_data["to_tier"],
                 justification=form.cleaned_data["justification"],
                 provisional=form.cleaned_data["provisional"],
+                context=context_from_request(request),
             )
         except actions.ClassificationError as exc:
             messages.error(request, _error_message(exc))

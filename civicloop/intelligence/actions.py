@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from civicloop.accounts.models import Department, User
 from civicloop.catalog.models import Procedure
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, decide
 from civicloop.core import audit, events
 from civicloop.intelligence import routing, training
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel, new_reference_number
@@ -19,6 +20,10 @@ MAX_TEXT = 4000
 
 class InquiryRejected(Exception):
     """The inquiry cannot be accepted as sent (empty, too long); the message says why."""
+
+
+class NotAuthorised(NotPermitted):
+    """Only the department the inquiry is with (or triage's, before routing) answers or moves it."""
 
 
 def submit_inquiry(
@@ -92,13 +97,24 @@ def _save_with_reference(inquiry: Inquiry) -> None:
                 raise
 
 
-def reroute_inquiry(*, inquiry: Inquiry, to_department: Department, by: User, reason: str) -> Inquiry:
+def _lock_for(inquiry: Inquiry, actor: User, context: Context) -> Inquiry:
+    """Lock the inquiry and check that `actor` may work it: its department's staff (or triage's)."""
+    locked = Inquiry.objects.select_for_update(of=("self",)).select_related("department").get(pk=inquiry.pk)
+    decision = decide(actor, Action.WORK, locked, context)
+    if not decision.allowed:
+        raise NotAuthorised(decision.reason)
+    return locked
+
+
+def reroute_inquiry(
+    *, inquiry: Inquiry, to_department: Department, by: User, reason: str, context: Context = NO_CONTEXT
+) -> Inquiry:
     """Move an inquiry to another department; the correction (who, why) feeds the next training."""
     reason = reason.strip()
     if not reason:
         raise InquiryRejected("a reason is required")
     with transaction.atomic():
-        locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        locked = _lock_for(inquiry, by, context)
         RoutingCorrection.objects.create(
             inquiry=locked,
             from_department=locked.department,
@@ -187,13 +203,13 @@ def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None
     return model
 
 
-def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User) -> Inquiry:
+def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User, context: Context = NO_CONTEXT) -> Inquiry:
     """Record the department's answer; the resident sees it on their inquiry page."""
     answer = answer.strip()
     if not answer:
         raise InquiryRejected("an answer is required")
     with transaction.atomic():
-        locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+        locked = _lock_for(inquiry, by, context)
         locked.answer = answer
         locked.status = Inquiry.Status.ANSWERED
         locked.save(update_fields=["answer", "status"])

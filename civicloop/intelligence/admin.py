@@ -2,13 +2,15 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.classification.adminscope import PolicyScopedAdmin
-from civicloop.intelligence.actions import answer_inquiry, reroute_inquiry, submit_inquiry
+from civicloop.classification.policy import context_from_request
+from civicloop.intelligence.actions import NotAuthorised, answer_inquiry, reroute_inquiry, submit_inquiry
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
 
 
@@ -152,10 +154,19 @@ class InquiryAdmin(PolicyScopedAdmin):
             obj.pk, obj.public_id = created.pk, created.public_id
             return
         answer = (form.cleaned_data.get("answer") or "").strip()
-        if answer and answer != (Inquiry.objects.values_list("answer", flat=True).get(pk=obj.pk) or ""):
-            answer_inquiry(inquiry=obj, answer=answer, by=request.user)
         target = form.cleaned_data.get("reroute_to")
-        if target is not None and target != obj.department:
-            reroute_inquiry(
-                inquiry=obj, to_department=target, by=request.user, reason=form.cleaned_data["reroute_reason"]
-            )
+        context = context_from_request(request)
+        try:
+            if answer and answer != (Inquiry.objects.values_list("answer", flat=True).get(pk=obj.pk) or ""):
+                answer_inquiry(inquiry=obj, answer=answer, by=request.user, context=context)
+            if target is not None and target != obj.department:
+                reroute_inquiry(
+                    inquiry=obj,
+                    to_department=target,
+                    by=request.user,
+                    reason=form.cleaned_data["reroute_reason"],
+                    context=context,
+                )
+        except NotAuthorised:
+            # Administration is not authority: only the department the inquiry is with acts on it.
+            messages.error(request, _("Only the department this inquiry is with can answer or move it."))

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department
@@ -43,11 +45,14 @@ class RoutingModel(models.Model):
 
 class InquiryQuerySet(models.QuerySet["Inquiry"]):
     def visible_to(self, user: Any, context: Context = NO_CONTEXT, action: Action = Action.VIEW) -> "InquiryQuerySet":
-        return self.filter(
+        """Scoped by the one policy; an inquiry waiting for triage belongs to the triage department."""
+        return self.annotate(
+            owning_department=Coalesce("department__code", Value(settings.INQUIRY_TRIAGE_DEPARTMENT))
+        ).filter(
             visible_q(
                 user,
                 owner_field="resident",
-                department_field="department__code",
+                department_field="owning_department",
                 guest_field="guest_key",
                 context=context,
                 action=action,
@@ -117,7 +122,8 @@ class Inquiry(models.Model):
 
     @property
     def department_code(self) -> str:
-        return self.department.code if self.department else ""
+        """The department that answers it; until routed, the one that triages (a setting)."""
+        return self.department.code if self.department else str(settings.INQUIRY_TRIAGE_DEPARTMENT)
 
 
 class RoutingCorrection(models.Model):

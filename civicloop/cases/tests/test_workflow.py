@@ -229,7 +229,7 @@ def test_a_correction_loops_back_to_review_and_pauses_the_clock(case: Case, cler
     case = refresh(case)
     assert case.step == "correction" and case.sla_state() == Case.Sla.PAUSED
     answers = dict(case.application.answers, contact={"phone": "03-9999-0000"})
-    actions.resubmit_correction(application=case.application, answers=answers)
+    actions.resubmit_correction(application=case.application, resident=case.application.applicant, answers=answers)
     case = refresh(case)
     assert case.step == "review"
     assert list(case.tasks.values_list("name", flat=True)) == ["intake", "review", "correction", "review"]

@@ -37,7 +37,8 @@ def expected(subject: Subject, tier: str, device: str, action: str) -> bool:
     if subject.kind == "anonymous":
         return False
     if subject.kind == "resident":
-        return subject.owns  # residents always reach their own data, whatever its tier
+        # Residents always reach their own data, whatever its tier; they never work a case.
+        return subject.owns and action != "work"
     if action == "edit":
         return False  # staff never change a resident's answers
     if ORDER.index(tier) > ORDER.index(subject.clearance):

@@ -11,11 +11,15 @@ from civicloop.applications.models import Application, Attachment
 from civicloop.cases.models import Case
 from civicloop.classification import actions, family
 from civicloop.classification.models import ClassificationRequest
+from civicloop.classification.policy import Context, DeviceTrust
 from civicloop.classification.tests.conftest import CaseFile, World
 from civicloop.core.audit import verify_chain
 from civicloop.core.models import AuditEntry, Event
 
 pytestmark = pytest.mark.django_db
+
+# Label requests are writes: they come from a device that may show the file (the policy's WORK).
+MANAGED = Context(device_trust=DeviceTrust.MANAGED)
 
 Status = ClassificationRequest.Status
 WHY = "DV支援措置の対象者の住所を含むため"
@@ -52,7 +56,7 @@ def test_a_clerks_raise_waits_for_the_security_officer_and_then_applies_to_the_w
     # given a clerk asks to raise an OFFICIAL case to TOP SECRET
     file = world.files["OFFICIAL"]
     request = actions.request_classification_change(
-        obj=file.case, requested_by=make_staff(), to_tier="TOP_SECRET", justification=WHY
+        context=MANAGED, obj=file.case, requested_by=make_staff(), to_tier="TOP_SECRET", justification=WHY
     )
     assert request.status == Status.REQUESTED and _tiers(file) == ("OFFICIAL",) * 3
     # when the information-security officer approves
@@ -75,7 +79,11 @@ def test_a_clerks_raise_waits_for_the_security_officer_and_then_applies_to_the_w
 
 def test_only_the_security_officer_approves_a_raise(world: World, make_staff: Callable[..., User], kacho: User) -> None:
     request = actions.request_classification_change(
-        obj=world.files["OFFICIAL"].case, requested_by=make_staff(), to_tier="SECRET", justification=WHY
+        context=MANAGED,
+        obj=world.files["OFFICIAL"].case,
+        requested_by=make_staff(),
+        to_tier="SECRET",
+        justification=WHY,
     )
     for someone in (kacho, make_staff(roles=(Role.AUDITOR,)), make_staff(roles=(Role.ADMINISTRATOR,))):
         with pytest.raises(actions.NotAllowed):
@@ -88,7 +96,7 @@ def test_a_provisional_raise_applies_at_once_tells_the_owner_and_a_rejection_res
 ) -> None:
     file = world.files["OFFICIAL"]
     request = actions.request_classification_change(
-        obj=file.case, requested_by=make_staff(), to_tier="SECRET", justification=WHY, provisional=True
+        context=MANAGED, obj=file.case, requested_by=make_staff(), to_tier="SECRET", justification=WHY, provisional=True
     )
     assert request.status == Status.PROVISIONAL and _tiers(file) == ("SECRET",) * 3
     notice = Event.objects.get(type="jp.lg.civicloop.classification.provisionally_raised")
@@ -105,7 +113,7 @@ def test_a_provisional_raise_applies_at_once_tells_the_owner_and_a_rejection_res
 def test_an_approved_provisional_raise_stays(world: World, make_staff: Callable[..., User], officer: User) -> None:
     file = world.files["OFFICIAL"]
     request = actions.request_classification_change(
-        obj=file.case, requested_by=make_staff(), to_tier="SECRET", justification=WHY, provisional=True
+        context=MANAGED, obj=file.case, requested_by=make_staff(), to_tier="SECRET", justification=WHY, provisional=True
     )
     actions.approve_classification_request(request=request, decided_by=officer)
     assert _tiers(file) == ("SECRET",) * 3
@@ -115,7 +123,7 @@ def test_an_approved_provisional_raise_stays(world: World, make_staff: Callable[
 
 def test_the_security_officers_own_raise_applies_at_once(world: World, officer: User) -> None:
     request = actions.request_classification_change(
-        obj=world.files["SECRET"].case, requested_by=officer, to_tier="TOP_SECRET", justification=WHY
+        context=MANAGED, obj=world.files["SECRET"].case, requested_by=officer, to_tier="TOP_SECRET", justification=WHY
     )
     assert request.status == Status.APPROVED and _tiers(world.files["SECRET"]) == ("TOP_SECRET",) * 3
 
@@ -125,6 +133,7 @@ def test_lowering_needs_the_owner_the_departments_kacho(
 ) -> None:
     file = world.files["SECRET"]
     request = actions.request_classification_change(
+        context=MANAGED,
         obj=file.case,
         requested_by=make_staff(clearance="SECRET"),
         to_tier="OFFICIAL",
@@ -144,10 +153,15 @@ def test_the_owners_own_lowering_applies_at_once_and_a_provisional_lowering_is_r
     file = world.files["SECRET"]
     with pytest.raises(actions.NotAllowed):
         actions.request_classification_change(
-            obj=file.case, requested_by=kacho, to_tier="OFFICIAL", justification="個人情報を含まない", provisional=True
+            context=MANAGED,
+            obj=file.case,
+            requested_by=kacho,
+            to_tier="OFFICIAL",
+            justification="個人情報を含まない",
+            provisional=True,
         )
     request = actions.request_classification_change(
-        obj=file.case, requested_by=kacho, to_tier="OFFICIAL", justification="個人情報を含まない"
+        context=MANAGED, obj=file.case, requested_by=kacho, to_tier="OFFICIAL", justification="個人情報を含まない"
     )
     assert request.status == Status.APPROVED and _tiers(file) == ("OFFICIAL",) * 3
 
@@ -156,7 +170,11 @@ def test_the_owners_own_lowering_applies_at_once_and_a_provisional_lowering_is_r
 def test_a_change_needs_a_written_justification(world: World, make_staff: Callable[..., User], text: str) -> None:
     with pytest.raises(actions.JustificationRequired):
         actions.request_classification_change(
-            obj=world.files["OFFICIAL"].case, requested_by=make_staff(), to_tier="SECRET", justification=text
+            context=MANAGED,
+            obj=world.files["OFFICIAL"].case,
+            requested_by=make_staff(),
+            to_tier="SECRET",
+            justification=text,
         )
     assert not ClassificationRequest.objects.exists()
 
@@ -165,12 +183,16 @@ def test_bad_requests_change_nothing(world: World, make_staff: Callable[..., Use
     case = world.files["OFFICIAL"].case
     with pytest.raises(actions.NoChange):
         actions.request_classification_change(
-            obj=case, requested_by=make_staff(), to_tier="OFFICIAL", justification=WHY
+            context=MANAGED, obj=case, requested_by=make_staff(), to_tier="OFFICIAL", justification=WHY
         )
     with pytest.raises(actions.InvalidTier):
-        actions.request_classification_change(obj=case, requested_by=make_staff(), to_tier="COSMIC", justification=WHY)
+        actions.request_classification_change(
+            context=MANAGED, obj=case, requested_by=make_staff(), to_tier="COSMIC", justification=WHY
+        )
     with pytest.raises(actions.NotAllowed):
-        actions.request_classification_change(obj=case, requested_by=world.owner, to_tier="SECRET", justification=WHY)
+        actions.request_classification_change(
+            context=MANAGED, obj=case, requested_by=world.owner, to_tier="SECRET", justification=WHY
+        )
     assert not ClassificationRequest.objects.exists()
 
 
@@ -179,9 +201,11 @@ def test_a_request_overtaken_by_another_change_is_stale(
 ) -> None:
     case = world.files["OFFICIAL"].case
     first = actions.request_classification_change(
-        obj=case, requested_by=make_staff(), to_tier="SECRET", justification=WHY
+        context=MANAGED, obj=case, requested_by=make_staff(), to_tier="SECRET", justification=WHY
     )
-    actions.request_classification_change(obj=case, requested_by=officer, to_tier="TOP_SECRET", justification=WHY)
+    actions.request_classification_change(
+        context=MANAGED, obj=case, requested_by=officer, to_tier="TOP_SECRET", justification=WHY
+    )
     with pytest.raises(actions.StaleRequest):
         actions.approve_classification_request(request=first, decided_by=officer)
     assert _tiers(world.files["OFFICIAL"]) == ("TOP_SECRET",) * 3
@@ -190,7 +214,7 @@ def test_a_request_overtaken_by_another_change_is_stale(
 def test_raising_an_attachment_alone_does_not_raise_its_application(world: World, officer: User) -> None:
     file = world.files["OFFICIAL"]
     actions.request_classification_change(
-        obj=file.attachment, requested_by=officer, to_tier="SECRET", justification=WHY
+        context=MANAGED, obj=file.attachment, requested_by=officer, to_tier="SECRET", justification=WHY
     )
     assert _tiers(file) == ("OFFICIAL", "OFFICIAL", "SECRET")
 
@@ -198,9 +222,11 @@ def test_raising_an_attachment_alone_does_not_raise_its_application(world: World
 def test_lowering_a_file_keeps_a_member_labelled_higher_on_its_own(world: World, kacho: User, officer: User) -> None:
     file = world.files["SECRET"]
     actions.request_classification_change(
-        obj=file.attachment, requested_by=officer, to_tier="TOP_SECRET", justification=WHY
+        context=MANAGED, obj=file.attachment, requested_by=officer, to_tier="TOP_SECRET", justification=WHY
     )
-    actions.request_classification_change(obj=file.case, requested_by=kacho, to_tier="OFFICIAL", justification=WHY)
+    actions.request_classification_change(
+        context=MANAGED, obj=file.case, requested_by=kacho, to_tier="OFFICIAL", justification=WHY
+    )
     assert _tiers(file) == ("OFFICIAL", "OFFICIAL", "TOP_SECRET")
 
 
@@ -220,6 +246,8 @@ def test_addressable_models_are_found_without_registration() -> None:
 def test_a_relabel_inside_a_failing_transaction_leaves_nothing(world: World, officer: User) -> None:
     file = world.files["OFFICIAL"]
     with pytest.raises(RuntimeError), transaction.atomic():
-        actions.request_classification_change(obj=file.case, requested_by=officer, to_tier="SECRET", justification=WHY)
+        actions.request_classification_change(
+            context=MANAGED, obj=file.case, requested_by=officer, to_tier="SECRET", justification=WHY
+        )
         raise RuntimeError("the caller's transaction fails")
     assert _tiers(file) == ("OFFICIAL",) * 3 and not ClassificationRequest.objects.exists()

@@ -13,7 +13,7 @@ from civicloop.accounts.models import Position, Role, User
 from civicloop.applications.models import Application
 from civicloop.classification import actions
 from civicloop.classification.models import ClassificationRequest
-from civicloop.classification.policy import DeviceTrust
+from civicloop.classification.policy import Context, DeviceTrust
 from civicloop.classification.tests.conftest import World, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,7 @@ def test_a_kacho_decides_lowerings_of_their_department_only(world: World, make_s
         requested_by=make_staff(clearance="SECRET"),
         to_tier="OFFICIAL",
         justification=WHY,
+        context=Context(device_trust=DeviceTrust.BYOD),
     )
     kacho = staff_client(make_staff(position=Position.KACHO))
     other = staff_client(make_staff(departments=("kosodate_kyufu",), position=Position.KACHO))

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(catalog: None) -> tuple[Client, User]:
+    # Counter staff of 総務課, the department that triages inquiries (CIVICLOOP_INQUIRY_TRIAGE_DEPARTMENT).
     user = User.objects.create(username="counter", kind=User.Kind.STAFF, is_staff=True, is_superuser=True)
+    user.departments.add(Department.objects.get(code="somu"))
     return sign_in_with_mfa(Client(), user), user
 
 
@@ -52,6 +54,28 @@ def test_rerouting_in_the_admin_records_who_and_why(
     )
     inquiry.refresh_from_db()
     assert inquiry.status == Inquiry.Status.ROUTED
+
+
+def test_only_the_department_an_inquiry_is_with_answers_it_even_as_a_superuser(
+    staff_client: tuple[Client, User], routing_model: RoutingModel
+) -> None:
+    # given an inquiry with 清掃リサイクル課 and a superuser of 総務課
+    client, _user = staff_client
+    inquiry = Inquiry.objects.create(
+        reference_number="Q-TEST-0003",
+        text="粗大ごみの日は？",
+        status=Inquiry.Status.ROUTED,
+        department=Department.objects.get(code="seiso"),
+    )
+    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
+    # when the superuser answers it in the admin
+    client.post(
+        f"/admin/intelligence/inquiry/{inquiry.pk}/change/",
+        {**formset, "answer": "毎週申込制です。", "reroute_to": "", "reroute_reason": ""},
+    )
+    # then nothing changed: administration is not authority over another department's work
+    inquiry.refresh_from_db()
+    assert inquiry.status == Inquiry.Status.ROUTED and inquiry.answer == ""
 
 
 def test_the_model_page_shows_its_evaluation(staff_client: tuple[Client, User], routing_model: RoutingModel) -> None:

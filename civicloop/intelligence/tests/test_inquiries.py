@@ -89,6 +89,7 @@ def test_a_correction_changes_the_next_models_answer(routing_model: RoutingModel
     assert first is not None and first[0].department != "gikai"
     # when a person re-routes it, with a reason, and the model is retrained
     gikai = Department.objects.get(code="gikai")
+    clerk.departments.add(Department.objects.get(code=inquiry.department_code))  # whoever has it now moves it
     actions.reroute_inquiry(inquiry=inquiry, to_department=gikai, by=clerk, reason="議会の広報誌の件でした")
     assert RoutingCorrection.objects.get().reason == "議会の広報誌の件でした"
     model = actions.train_routing_model(evaluate=False)
@@ -104,6 +105,27 @@ def test_rerouting_needs_a_reason(routing_model: RoutingModel, clerk: User) -> N
         actions.reroute_inquiry(
             inquiry=inquiry, to_department=Department.objects.get(code="gikai"), by=clerk, reason=" "
         )
+
+
+def test_only_the_department_an_inquiry_is_with_moves_or_answers_it(
+    routing_model: RoutingModel, clerk: User, settings
+) -> None:
+    # given an inquiry waiting for triage, which 総務課 does, and a clerk of 清掃リサイクル課
+    settings.ROUTING_THRESHOLD = 1.0
+    inquiry = actions.submit_inquiry(text=BULKY)
+    gikai = Department.objects.get(code="gikai")
+    # when the clerk tries to move or answer it, they are refused and nothing changes
+    with pytest.raises(actions.NotAuthorised):
+        actions.reroute_inquiry(inquiry=inquiry, to_department=gikai, by=clerk, reason="議会の件")
+    with pytest.raises(actions.NotAuthorised):
+        actions.answer_inquiry(inquiry=inquiry, answer="回答", by=clerk)
+    assert not RoutingCorrection.objects.exists() and Inquiry.objects.get().status == Inquiry.Status.TRIAGE
+    # then a member of 総務課 routes it, and from then on only 議会事務局 answers it
+    triage = User.objects.create(username="triage", kind=User.Kind.STAFF)
+    triage.departments.add(Department.objects.get(code="somu"))
+    actions.reroute_inquiry(inquiry=inquiry, to_department=gikai, by=triage, reason="議会の件")
+    with pytest.raises(actions.NotAuthorised):
+        actions.answer_inquiry(inquiry=inquiry, answer="回答", by=triage)
 
 
 def test_a_resident_lists_only_their_own_inquiries(
