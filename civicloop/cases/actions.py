@@ -36,6 +36,7 @@ from civicloop.classification.policy import (
     NotPermitted,
     authorise,
     evaluate,
+    records_refusals,
 )
 from civicloop.core import audit, events
 from civicloop.core.calendar import add_business_days, business_days_between, due_date
@@ -111,7 +112,7 @@ def _authorise(actor: User, obj: Any, context: Context) -> None:
     try:
         authorise(actor, Action.WORK, obj, context)
     except NotPermitted as exc:
-        raise NotAuthorised(str(exc)) from exc
+        raise NotAuthorised(str(exc), refusal=exc.refusal) from exc
 
 
 def _lock_for(case: Case, actor: User, context: Context) -> Case:
@@ -217,6 +218,7 @@ def _in_department(user: User, case: Case) -> bool:
 ASSIGNEE_CONTEXT = Context(device_trust=DeviceTrust.MANAGED)
 
 
+@records_refusals
 def claim_case(*, case: Case, clerk: User, context: Context = NO_CONTEXT) -> Case:
     """Take an unassigned case (受付). Two clerks at once: one wins, the other gets CaseAlreadyClaimed."""
     with transaction.atomic():
@@ -246,6 +248,7 @@ def claim_case(*, case: Case, clerk: User, context: Context = NO_CONTEXT) -> Cas
     return locked
 
 
+@records_refusals
 def assign_cases(*, cases: Sequence[Case], by: User, assignee: User, context: Context = NO_CONTEXT) -> int:
     """Assign (or reassign) cases to a member of their department; 係長 and above only.
 
@@ -287,6 +290,7 @@ def assign_cases(*, cases: Sequence[Case], by: User, assignee: User, context: Co
     return len(locked)
 
 
+@records_refusals
 def add_comment(*, case: Case, author: User, body: str, context: Context = NO_CONTEXT) -> CaseComment:
     """An internal comment on the case (never shown to the resident); kept, never edited."""
     body = body.strip()
@@ -314,6 +318,7 @@ def add_comment(*, case: Case, author: User, body: str, context: Context = NO_CO
 # -- review, inspection, 補正 ---------------------------------------------------------------------
 
 
+@records_refusals
 def record_inspection(*, case: Case, clerk: User, comment: str, context: Context = NO_CONTEXT) -> Case:
     """現地調査: the clerk records what the on-site inspection found."""
     comment = comment.strip()
@@ -326,6 +331,7 @@ def record_inspection(*, case: Case, clerk: User, comment: str, context: Context
     return locked
 
 
+@records_refusals
 def request_correction(
     *, case: Case, clerk: User, fields: list[str], attachments: list[str], reason: str, context: Context = NO_CONTEXT
 ) -> CorrectionRequest:
@@ -418,7 +424,8 @@ def resubmit_correction(
         merged = {k: v for k, v in locked.answers.items() if k not in request.fields}
         merged.update({k: v for k, v in answers.items() if k in request.fields})
         merged = definition.prune(merged)
-        errors = validate(definition.schema, merged)
+        # A date chosen weeks ago is judged against today only when the 補正 asks to change it.
+        errors = validate(definition.schema, merged, date_rules_on=request.fields)
         if errors:
             raise CorrectionInvalid(errors)
         now = timezone.now()
@@ -480,6 +487,7 @@ def _check_proposal(case: Case, outcome: str, reason: str) -> str:
     return str(kind)
 
 
+@records_refusals
 def submit_review(
     *, case: Case, clerk: User, outcome: str, reason: str = "", comment: str = "", context: Context = NO_CONTEXT
 ) -> Case:
@@ -506,6 +514,7 @@ def submit_review(
     return locked
 
 
+@records_refusals
 def request_consultation(
     *,
     case: Case,
@@ -549,6 +558,7 @@ def request_consultation(
     return consultations
 
 
+@records_refusals
 def answer_consultation(
     *, consultation: Consultation, staff: User, opinion: str, comment: str = "", context: Context = NO_CONTEXT
 ) -> Consultation:
@@ -645,6 +655,7 @@ def can_approve(user: User, case: Case) -> tuple[bool, bool]:
     return allowed, proxy
 
 
+@records_refusals
 def act_on_approval(
     *, case: Case, approver: User, decision: str, comment: str = "", context: Context = NO_CONTEXT
 ) -> ApprovalStep:
@@ -707,6 +718,7 @@ def act_on_approval(
     return step
 
 
+@records_refusals
 def post_review(
     *, step: ApprovalStep, reviewer: User, comment: str = "", context: Context = NO_CONTEXT
 ) -> ApprovalStep:
@@ -732,6 +744,7 @@ def post_review(
     return locked
 
 
+@records_refusals
 def confirm_fee(*, case: Case, clerk: User, comment: str = "", context: Context = NO_CONTEXT) -> Case:
     """手数料納付: the fee was paid; the result goes out."""
     with transaction.atomic():

@@ -25,7 +25,7 @@ from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action, Context, evaluate, get_allowed
+from civicloop.classification.policy import Action, Context, evaluate, get_allowed, record_listed
 from civicloop.core.models import Event
 
 
@@ -102,6 +102,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "due")
     page = Paginator(cases.order_by(*SORTS.get(sort, SORTS["due"])), 50).get_page(request.GET.get("page"))
     rows = [{"case": case, "sla": case.sla_state(today)} for case in page.object_list]
+    record_listed(user, Action.VIEW, page.object_list, request_context(request))  # as each case page would
     departments = list(user.departments.all())
     colleagues = User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True).distinct()
     query_without_page = request.GET.copy()
@@ -562,6 +563,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
     context = request_context(request)
     # A consultation is protected like a case, with the consulted department as its department.
     visible = [c for c in asked if evaluate(user, Action.VIEW, cast(Any, c), context).allowed]
+    record_listed(user, Action.VIEW, cast(Any, visible), context)
     return render(request, "cases/consultations.html", {"consultations": visible})
 
 

@@ -23,11 +23,13 @@ from civicloop.classification.policy import (
     NO_CONTEXT,
     Action,
     Context,
+    NotPermitted,
     actor_label,
-    decide,
+    authorise,
     is_owner,
     is_security_officer,
     rank,
+    records_refusals,
 )
 from civicloop.core import audit, events
 from civicloop.core.models import Classification
@@ -94,9 +96,12 @@ def _check_may_request(user: User, obj: Any, context: Context) -> None:
     they may see the object. Deciding and granting are not content reads: `may_decide` and
     `may_grant` name who (the officer is never named on TOP SECRET content to grant on it)."""
     needed = Action.VIEW if is_security_officer(user) else Action.WORK
-    decision = decide(user, needed, obj, context)
-    if not decision.allowed:
-        raise NotAllowed(decision.reason)
+    try:
+        authorise(user, needed, obj, context)
+    except NotPermitted as exc:
+        refused = NotAllowed(str(exc))
+        refused.refusal = exc.refusal  # type: ignore[attr-defined]  # written by records_refusals
+        raise refused from exc
 
 
 def _history(request: ClassificationRequest, status: str, actor: User, note: str = "") -> None:
@@ -114,6 +119,7 @@ def _audit(actor: User, action: str, request: ClassificationRequest, **data: Any
     )
 
 
+@records_refusals
 def request_classification_change(
     *,
     obj: models.Model,

@@ -27,11 +27,11 @@ buttons to show); access itself always goes through `decide`.
 """
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
-from typing import Any, Protocol
+from functools import cached_property, wraps
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -42,6 +42,9 @@ from django.http import Http404, HttpRequest
 from civicloop.accounts.models import POSITION_RANK, Position, Role, User
 from civicloop.core import audit
 from civicloop.core.models import Classification
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TIER_RANK = {Classification.OFFICIAL: 0, Classification.SECRET: 1, Classification.TOP_SECRET: 2}
 TIERS = tuple(TIER_RANK)
@@ -207,7 +210,15 @@ class _Facts:
 
 
 class NotPermitted(Exception):
-    """The policy refused an action (`authorise`); nothing was changed. The message is the reason."""
+    """The policy refused an action (`authorise`); nothing was changed. The message is the reason.
+
+    `refusal` is the audit entry of the refusal. It is written by `records_refusals` once the
+    action's transaction has rolled back: written inside it, the entry would be rolled back too.
+    """
+
+    def __init__(self, reason: str, refusal: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.refusal = refusal
 
 
 def _work_decision(user: User, obj: Protected, facts: _Facts) -> Decision:
@@ -272,6 +283,17 @@ def evaluate(
     return Decision(False, "not signed in")
 
 
+def _access_entry(user: Any, action: Action, obj: Protected, context: Context, decision: Decision) -> dict[str, Any]:
+    return {
+        "actor": actor_label(user),
+        "action": f"access.{action}",
+        "object_type": object_type_label(obj),
+        "object_id": str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
+        "data": {"allowed": decision.allowed, "reason": decision.reason, "device": str(context.device_trust)},
+        "classification": obj.classification,
+    }
+
+
 def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
     """Decide whether `user` may perform `action` on `obj`. The single source of access truth.
 
@@ -280,27 +302,41 @@ def decide(user: User | AnonymousUser, action: Action, obj: Protected, context: 
     """
     decision = evaluate(user, action, obj, context)
     if not decision.allowed or rank(obj.classification) >= rank(Classification.SECRET):
-        audit.record(
-            actor=actor_label(user),
-            action=f"access.{action}",
-            object_type=object_type_label(obj),
-            object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
-            data={"allowed": decision.allowed, "reason": decision.reason, "device": str(context.device_trust)},
-            classification=obj.classification,
-        )
+        audit.record(**_access_entry(user, action, obj, context, decision))
     return decision
 
 
 def authorise(user: User | AnonymousUser, action: Action, obj: Protected, context: Context = NO_CONTEXT) -> Decision:
-    """`decide`, raising NotPermitted on a refusal: the first line of every action function.
+    """`decide` for writes, raising NotPermitted on a refusal: the first check of every action function.
 
     Actions call this themselves rather than trusting the view that called them, so a new view,
-    command or API route can't open a write the policy forbids.
+    command or API route can't open a write the policy forbids. The refusal's audit entry travels
+    with the exception (the action's transaction is about to roll back); `records_refusals` on the
+    action writes it.
     """
-    decision = decide(user, action, obj, context)
+    decision = evaluate(user, action, obj, context)
     if not decision.allowed:
-        raise NotPermitted(decision.reason)
+        raise NotPermitted(decision.reason, refusal=_access_entry(user, action, obj, context, decision))
+    if rank(obj.classification) >= rank(Classification.SECRET):
+        audit.record(**_access_entry(user, action, obj, context, decision))
     return decision
+
+
+def records_refusals(action: Callable[P, R]) -> Callable[P, R]:
+    """Decorate an action: a refusal raised inside its transaction is audited after the rollback."""
+
+    @wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return action(*args, **kwargs)
+        except Exception as exc:
+            refusal = getattr(exc, "refusal", None)
+            if refusal is not None:
+                exc.refusal = None  # type: ignore[attr-defined]  # once, however many layers re-raise it
+                audit.record(**refusal)
+            raise
+
+    return run
 
 
 def record_listed(

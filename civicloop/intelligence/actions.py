@@ -10,7 +10,7 @@ from django.db.models import Max
 
 from civicloop.accounts.models import Department, User
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, decide
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, authorise, records_refusals
 from civicloop.core import audit, events
 from civicloop.intelligence import routing, training
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel, new_reference_number
@@ -100,12 +100,14 @@ def _save_with_reference(inquiry: Inquiry) -> None:
 def _lock_for(inquiry: Inquiry, actor: User, context: Context) -> Inquiry:
     """Lock the inquiry and check that `actor` may work it: its department's staff (or triage's)."""
     locked = Inquiry.objects.select_for_update(of=("self",)).select_related("department").get(pk=inquiry.pk)
-    decision = decide(actor, Action.WORK, locked, context)
-    if not decision.allowed:
-        raise NotAuthorised(decision.reason)
+    try:
+        authorise(actor, Action.WORK, locked, context)
+    except NotPermitted as exc:
+        raise NotAuthorised(str(exc), refusal=exc.refusal) from exc
     return locked
 
 
+@records_refusals
 def reroute_inquiry(
     *, inquiry: Inquiry, to_department: Department, by: User, reason: str, context: Context = NO_CONTEXT
 ) -> Inquiry:
@@ -203,6 +205,7 @@ def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None
     return model
 
 
+@records_refusals
 def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User, context: Context = NO_CONTEXT) -> Inquiry:
     """Record the department's answer; the resident sees it on their inquiry page."""
     answer = answer.strip()
