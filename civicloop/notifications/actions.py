@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Role, User
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, authorise, records_refusals
 from civicloop.core import audit, events
 from civicloop.core.models import Classification
 from civicloop.notifications.models import Channel, ChannelPreference, Message
@@ -251,12 +252,22 @@ def update_preferences(*, user: User, choice: PreferenceChoice) -> ChannelPrefer
     return pref
 
 
-def requeue_messages(*, messages: Iterable[Message], by: User) -> int:
-    """Send failed or dead messages again now, with a fresh count of attempts (staff, from the admin)."""
+@records_refusals
+def requeue_messages(*, messages: Iterable[Message], by: User, context: Context = NO_CONTEXT) -> int:
+    """Send failed or dead messages again now, with a fresh count of attempts.
+
+    All or nothing: each message must be one `by` may work (its department's staff, per the one
+    policy; a notice of no department, such as a sign-in notice, the system administrators'), else
+    NotPermitted and nothing is queued.
+    """
     count = 0
     with transaction.atomic():
         for message in messages:
             locked = Message.objects.select_for_update().get(pk=message.pk)
+            if locked.department_code:
+                authorise(by, Action.WORK, locked, context)
+            elif not (by.is_staff_member and by.has_role(Role.ADMINISTRATOR)):
+                raise NotPermitted("a notice of no department is sent again by a system administrator")
             if locked.status not in {Message.Status.FAILED, Message.Status.DEAD}:
                 continue
             locked.status = Message.Status.QUEUED

@@ -11,9 +11,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from civicloop.classification.adminscope import PolicyScopedAdmin
-from civicloop.classification.policy import Action, Context, visible_q
+from civicloop.classification.policy import Action, Context, NotPermitted, context_from_request, visible_q
 from civicloop.notifications.actions import requeue_messages
 from civicloop.notifications.models import ChannelPreference, Message
 
@@ -75,7 +76,16 @@ class MessageAdmin(PolicyScopedAdmin):
 
     @admin.action(description="Send the selected failed or dead messages again")
     def send_again(self, request: HttpRequest, queryset: QuerySet[Message]) -> None:
-        count = requeue_messages(messages=queryset, by=request.user)  # type: ignore[arg-type]
+        try:
+            count = requeue_messages(
+                messages=queryset,
+                by=request.user,  # type: ignore[arg-type]
+                context=context_from_request(request),
+            )
+        except NotPermitted:
+            # Administration is not authority: the department a notice belongs to sends it again.
+            self.message_user(request, _("Only the department a notice belongs to can send it again."), messages.ERROR)
+            return
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Department, User
 from civicloop.applications.models import Application
 from civicloop.cases.models import Case, CorrectionRequest
 from civicloop.catalog.models import Procedure
@@ -144,6 +144,7 @@ def test_an_issued_document_links_to_its_download(case: Case) -> None:
 
 def test_an_answered_inquiry_notifies_its_resident(resident: User, clerk: User, catalog: None) -> None:
     inquiry = submit_inquiry(text="粗大ごみの出し方を教えてください", resident=resident)
+    clerk.departments.add(Department.objects.get(code=inquiry.department_code))  # it answers what it has
 
     answer_inquiry(inquiry=inquiry, answer="申込ページからお申し込みください。", by=clerk)
 
@@ -154,6 +155,7 @@ def test_an_answered_inquiry_notifies_its_resident(resident: User, clerk: User, 
 
 def test_an_answered_guest_inquiry_goes_to_its_contact_address(clerk: User, catalog: None) -> None:
     inquiry = submit_inquiry(text="道路の穴について", guest_key="g" * 43, contact_email="asker@example.jp")
+    clerk.departments.add(Department.objects.get(code=inquiry.department_code))
 
     answer_inquiry(inquiry=inquiry, answer="確認します。", by=clerk)
     deliver_all()

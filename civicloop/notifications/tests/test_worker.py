@@ -10,6 +10,7 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from civicloop.accounts.models import User
+from civicloop.classification.policy import NotPermitted
 from civicloop.core.models import Event
 from civicloop.notifications import worker
 from civicloop.notifications.actions import notify, requeue_messages
@@ -193,12 +194,28 @@ def test_a_worker_that_died_mid_send_leaves_the_message_due_again_after_its_leas
     assert queued_email.status == Message.Status.SENT and queued_email.attempts == 2
 
 
+def test_only_a_system_administrator_sends_a_notice_of_no_department_again(
+    queued_email: Message, clerk: User, settings: Settings
+) -> None:
+    # given a dead notice of no department and an auditor, who may read its status but not act
+    _use(settings, RefusingAdapter)
+    deliver_all()
+    auditor = User.objects.create(username="auditor", kind=User.Kind.STAFF, roles=["auditor"])
+    # when the auditor asks to send it again, then nothing is queued
+    with pytest.raises(NotPermitted):
+        requeue_messages(messages=Message.objects.filter(pk=queued_email.pk), by=auditor)
+    queued_email.refresh_from_db()
+    assert queued_email.status == Message.Status.DEAD
+    assert not Event.objects.filter(type="jp.lg.civicloop.notification.requeued").exists()
+
+
 def test_staff_can_send_dead_messages_again(queued_email: Message, clerk: User, settings: Settings) -> None:
     _use(settings, RefusingAdapter)
     deliver_all()
     _use(settings, None)
 
-    assert requeue_messages(messages=Message.objects.filter(pk=queued_email.pk), by=clerk) == 1
+    operator = User.objects.create(username="operator", kind=User.Kind.STAFF, roles=["administrator"])
+    assert requeue_messages(messages=Message.objects.filter(pk=queued_email.pk), by=operator) == 1
     deliver_all()
 
     queued_email.refresh_from_db()
