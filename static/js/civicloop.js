@@ -8,16 +8,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-prevent-double-click]").forEach((button) => {
     button.form?.addEventListener("submit", () => {
       setTimeout(() => { button.disabled = true; }, 0);
-      // Choosing a file uploads it at once, so a chosen-but-not-uploaded file is never left behind.
-  document.querySelectorAll(".upload-form input[type=file]").forEach((input) => {
-    input.addEventListener("change", () => { if (input.files.length) input.form.requestSubmit(); });
+    });
   });
-});
-    // Choosing a file uploads it at once, so a chosen-but-not-uploaded file is never left behind.
-  document.querySelectorAll(".upload-form input[type=file]").forEach((input) => {
-    input.addEventListener("change", () => { if (input.files.length) input.form.requestSubmit(); });
-  });
-});
   // Choosing a file uploads it at once, so a chosen-but-not-uploaded file is never left behind.
   document.querySelectorAll(".upload-form input[type=file]").forEach((input) => {
     input.addEventListener("change", () => { if (input.files.length) input.form.requestSubmit(); });
