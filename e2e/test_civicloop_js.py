@@ -7,6 +7,7 @@ pasted three times, nested in the double-click guard, so it fired once per guard
 after every submit).
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,7 +30,7 @@ PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>civi
 # Counts submit events instead of leaving the page (added after civicloop.js, so it runs last).
 COUNTER = """document.addEventListener("DOMContentLoaded", () => {
   window.submits = {};
-  document.querySelectorAll("form").forEach((form, i) => form.addEventListener("submit", (event) => {
+  document.querySelectorAll("form").forEach((form) => form.addEventListener("submit", (event) => {
     event.preventDefault();
     const key = form.id || form.className;
     window.submits[key] = (window.submits[key] || 0) + 1;
@@ -37,11 +38,9 @@ COUNTER = """document.addEventListener("DOMContentLoaded", () => {
 });"""
 
 
-def test_choosing_a_file_sends_its_form_once_even_beside_guarded_buttons(resident: "Resident", tmp_path) -> None:
+def test_choosing_a_file_sends_its_form_once_even_beside_guarded_buttons(resident: "Resident", tmp_path: Path) -> None:
     page = resident.page
-    page.context.route(
-        resident.base_url + PAGE_PATH, lambda route: route.fulfill(body=PAGE, content_type="text/html")
-    )
+    page.context.route(resident.base_url + PAGE_PATH, lambda route: route.fulfill(body=PAGE, content_type="text/html"))
     page.context.route(
         resident.base_url + "/__e2e__/count-submits.js",
         lambda route: route.fulfill(body=COUNTER, content_type="text/javascript"),
