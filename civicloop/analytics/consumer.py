@@ -27,7 +27,7 @@ from django.db.models import Max, Min
 from civicloop.analytics import durations, store
 from civicloop.analytics.models import CaseFact, DraftFact
 from civicloop.analytics.procedures import procedure_info
-from civicloop.analytics.workdays import add_business_days, business_days_between
+from civicloop.core.calendar import add_business_days, business_days_between
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 

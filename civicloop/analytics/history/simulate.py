@@ -18,7 +18,7 @@ import numpy as np
 
 from civicloop.analytics.history import profiles as p
 from civicloop.analytics.procedures import ProcedureInfo
-from civicloop.analytics.workdays import due_date, is_business_day
+from civicloop.core.calendar import due_date, is_business_day
 
 JST = timezone(timedelta(hours=9))
 OFFICE_OPEN = time(8, 30)

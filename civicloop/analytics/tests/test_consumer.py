@@ -2,7 +2,6 @@
 """The rollup consumer: incremental equals rebuild, redelivery counts once, real events count."""
 
 import io
-import random
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,8 +12,7 @@ from django.core.management import call_command
 from civicloop.analytics import consumer
 from civicloop.analytics.models import CaseFact, DailyCount, DraftFact, MonthlyCount, MonthlyHistogram
 from civicloop.analytics.tests.conftest import case_events, event
-from civicloop.analytics.workdays import business_days_between, due_date
-from civicloop.core import calendar
+from civicloop.core.calendar import business_days_between
 from civicloop.core.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -128,17 +126,6 @@ def test_rebuild_moves_the_relay_checkpoint_to_what_it_counted(catalog: None, re
     consumer.rebuild()
     assert ConsumerCursor.objects.get(name="analytics").position == head_position() > 0
     assert MonthlyCount.objects.get(metric="submitted").count == 1
-
-
-def test_the_fast_calendar_agrees_with_the_core_calendar_day_by_day() -> None:
-    rng = random.Random(3)
-    start = date(2024, 12, 1)
-    for _ in range(150):
-        a = start + timedelta(days=rng.randrange(0, 800))
-        b = a + timedelta(days=rng.randrange(0, 60))
-        assert business_days_between(a, b) == calendar.business_days_between(a, b)
-        n, kind = rng.randrange(0, 40), rng.choice(["business", "calendar"])
-        assert due_date(a, n, kind) == calendar.due_date(a, n, kind)
 
 
 def test_the_rebuild_command_recounts_the_event_table(catalog: None, recent: Any) -> None:

@@ -1,9 +1,17 @@
 # SPDX-License-Identifier: MPL-2.0
-from datetime import date
+import random
+from datetime import date, timedelta
 
+import jpholiday
 import pytest
 
-from civicloop.core.calendar import add_business_days, business_days_between, due_date, is_business_day
+from civicloop.core.calendar import (
+    add_business_days,
+    business_days_between,
+    due_date,
+    is_business_day,
+    is_year_end_closure,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +53,28 @@ def test_a_calendar_period_ending_on_a_closed_day_moves_to_the_next_business_day
 def test_an_unknown_day_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown day kind"):
         due_date(date(2026, 1, 5), 3, "lunar")
+
+
+def test_the_cached_calendar_agrees_with_asking_jpholiday_about_every_day() -> None:
+    # The per-year holiday sets and running totals must give what a day-by-day walk gives.
+    day, end = date(2024, 12, 1), date(2027, 2, 1)
+    while day < end:
+        expected = day.weekday() < 5 and not is_year_end_closure(day) and not jpholiday.is_holiday(day)
+        assert is_business_day(day) is expected, day
+        day += timedelta(days=1)
+
+
+def test_business_days_between_counts_across_years_like_a_walk() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        start = date(2024, 11, 1) + timedelta(days=rng.randrange(0, 800))
+        end = start + timedelta(days=rng.randrange(-5, 420))
+        walked = sum(is_business_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))
+        assert business_days_between(start, end) == walked
+        if walked:
+            # the walked-th business day after start is the last business day up to `end`
+            last = add_business_days(start, walked)
+            assert last <= end and is_business_day(last)
+            assert not any(
+                is_business_day(d) for d in (last + timedelta(days=n) for n in range(1, (end - last).days + 1))
+            )
