@@ -57,7 +57,13 @@ def _case(subject_or_id: str) -> Case:
 
 
 def _notify_applicant(
-    event: Event, application: Application, code: str, extra: dict[str, Any], department: str
+    event: Event,
+    application: Application,
+    code: str,
+    extra: dict[str, Any],
+    department: str,
+    *,
+    dedupe_key: str = "",
 ) -> None:
     recipient = _applicant(application)
     if recipient is None:
@@ -68,9 +74,17 @@ def _notify_applicant(
         {**_about_application(application), **extra},
         subject=event.subject,
         classification=event.classification,
-        dedupe_key=f"event/{event.id}",
+        dedupe_key=dedupe_key or f"event/{event.id}",
         department=department,
     )
+
+
+def _result_key(case: Case) -> str:
+    """One result notice per case. Deciding a case records `case.decided` and, in the same
+    transaction, issues the signed result (`document.issued`): both would mail the resident in the
+    same second. They share this key, so the first (the decision, which links the page holding
+    the PDF) is sent and the second queues nothing."""
+    return f"result/case/{case.public_id}"
 
 
 @events.subscribe("application.submitted")
@@ -107,7 +121,9 @@ def correction_requested(event: Event) -> None:
 def case_decided(event: Event) -> None:
     case = _case(event.subject)
     extra = {"outcome": event.data.get("outcome", "")}
-    _notify_applicant(event, case.application, "case.decided", extra, case.department.code)
+    _notify_applicant(
+        event, case.application, "case.decided", extra, case.department.code, dedupe_key=_result_key(case)
+    )
 
 
 @events.subscribe("case.withdrawn")
@@ -130,7 +146,7 @@ def document_issued(event: Event) -> None:
     except NoReverseMatch:  # the documents app has no download page (yet): send them to the application
         path = reverse("applications:detail", args=[application.public_id])
     extra = {"document_url": _absolute(path)}
-    _notify_applicant(event, application, "document.issued", extra, case.department.code)
+    _notify_applicant(event, application, "document.issued", extra, case.department.code, dedupe_key=_result_key(case))
 
 
 @events.subscribe("inquiry.answered")

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Deciding a case sends the resident one result e-mail, not one for the decision and one for the PDF."""
+
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from civicloop.accounts.models import Department, Position, User
+from civicloop.cases import actions
+from civicloop.cases.models import Case
+from civicloop.documents.models import IssuedDocument
+from civicloop.notifications.models import Channel, Message
+from civicloop.notifications.tests.conftest import deliver_all
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _signing(settings: object, tmp_path: Path) -> None:
+    """The demo signing key and a private file storage, as the documents tests use."""
+    settings.VAR_DIR = tmp_path / "var"  # type: ignore[attr-defined]
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    settings.SIGNING_KEY_FILE = ""  # type: ignore[attr-defined]
+    settings.SIGNING_CERT_FILE = ""  # type: ignore[attr-defined]
+    settings.SIGNING_CHAIN_FILES = []  # type: ignore[attr-defined]
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+
+
+def _approver(username: str, position: str) -> User:
+    user = User.objects.create(username=username, kind=User.Kind.STAFF, full_name=username, position=position)
+    user.departments.add(Department.objects.get(code="seiso"))
+    return user
+
+
+def test_a_decided_case_with_its_signed_pdf_sends_the_resident_one_result_email(case: Case, clerk: User) -> None:
+    # given a case drafted for approval along the whole route
+    actions.claim_case(case=case, clerk=clerk)
+    actions.submit_review(case=case, clerk=clerk, outcome="approve")
+    Message.objects.all().delete()
+
+    for approver in (_approver("kakari", Position.KAKARICHO), _approver("ka", Position.KACHO)):
+        actions.act_on_approval(case=case, approver=approver, decision="approve")
+
+    # when the fee is paid: the case is decided and the signed PDF issued, in one transaction
+    actions.confirm_fee(case=case, clerk=clerk)
+    deliver_all()
+
+    # then the resident gets one result notice on each channel, and one e-mail
+    assert IssuedDocument.objects.filter(case=case).count() == 1
+    resident = case.application.applicant
+    mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL)
+    assert mails.count() == 1, [m.template_code for m in mails]
+    assert Message.objects.filter(recipient=resident, channel=Channel.PORTAL).count() == 1
+    assert [m.to for m in mail.outbox] == [[resident.email]]
+    assert "承認" in mail.outbox[0].body
