@@ -146,7 +146,7 @@ JA: dict[str, str | list[str]] = {
     "Figures cover the departments and classifications you may see.": "数値は閲覧できる課と機密区分の分のみです。",
     "Classification by department": "課ごとの機密区分",
     "Cases opened in the period per department and classification.": "期間内に受け付けた案件の課・機密区分別の件数。",
-    "SECRET or above (%)": "SECRET以上（%）",
+    "SECRET or above (%)": "秘以上（%）",
     # drill-down list
     "Cases behind the figure": "数値の対象となる案件",
     "Cases open today": "現在未完了の案件",

@@ -33,13 +33,13 @@ LABELS: dict[str, tuple[str, str]] = {
 
 # One line each: what the tier's handling rules say about the copy in hand.
 HANDLING_LINES: dict[str, tuple[str, str]] = {
-    Classification.OFFICIAL: ("取扱い: 通常の業務で利用できます。", "Handling: may be used in ordinary work."),
+    Classification.OFFICIAL: ("取扱い：通常の業務で利用できます。", "Handling: may be used in ordinary work."),
     Classification.SECRET: (
-        "取扱い: 電子メール送信禁止。出力・印刷は記録され透かしが入ります。限定されたチャンネルでのみ共有可。",
+        "取扱い：電子メール送信禁止。出力・印刷は記録され透かしが入ります。限定されたチャンネルでのみ共有可。",
         "Handling: never e-mail. Exports and prints are logged and watermarked. Share in restricted channels only.",
     ),
     Classification.TOP_SECRET: (
-        "取扱い: 指名された者のみ。電子メール・チャット・出力・印刷は禁止。すべての閲覧が記録されます。",
+        "取扱い：指名された者のみ。電子メール・チャット・出力・印刷は禁止。すべての閲覧が記録されます。",
         "Handling: named people only. No e-mail, chat, export or print. Every view is logged.",
     ),
 }

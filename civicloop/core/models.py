@@ -3,6 +3,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Classification(models.TextChoices):
@@ -11,6 +12,20 @@ class Classification(models.TextChoices):
     OFFICIAL = "OFFICIAL", "OFFICIAL"
     SECRET = "SECRET", "SECRET"
     TOP_SECRET = "TOP_SECRET", "TOP SECRET"
+
+
+# What people read: 一般／秘／極秘 in Japanese. The choices above keep the English codes as labels so
+# migrations and the admin's filters do not change with the language.
+TIER_NAMES = {
+    Classification.OFFICIAL: pgettext_lazy("classification tier", "OFFICIAL"),
+    Classification.SECRET: pgettext_lazy("classification tier", "SECRET"),
+    Classification.TOP_SECRET: pgettext_lazy("classification tier", "TOP SECRET"),
+}
+
+
+def tier_name(tier: str) -> str:
+    """The tier's name in the active language (staff pages, charts, exports)."""
+    return str(TIER_NAMES[Classification(tier)])
 
 
 def classification_field() -> models.CharField:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicloop.analytics.dashboards.base import Chart, Column, Filters, Series, department_names, monthly_sums, pct
-from civicloop.core.models import Classification
+from civicloop.core.models import Classification, tier_name
 
 # DOMAIN.md: after the UK's reform about 80 % OFFICIAL, 15 % SECRET, 5 % TOP SECRET.
 REFERENCE = {Classification.OFFICIAL: 80.0, Classification.SECRET: 15.0, Classification.TOP_SECRET: 5.0}
@@ -37,7 +37,7 @@ def distribution(scope: Q, filters: Filters) -> Chart:
         counts[row["classification"]] += row["n"]
     total = sum(counts.values())
     for tier in Classification:
-        chart.add([tier.label, counts[tier.value], pct(counts[tier.value], total), REFERENCE[tier]])
+        chart.add([tier_name(tier), counts[tier.value], pct(counts[tier.value], total), REFERENCE[tier]])
     return chart
 
 
@@ -48,7 +48,7 @@ def by_department(scope: Q, filters: Filters) -> Chart:
         _("Classification by department"),
         _("Cases opened in the period per department and classification."),
         [Column("department", _("Department"))]
-        + [Column(tier.value, tier.label, "int") for tier in Classification]
+        + [Column(tier.value, tier_name(tier), "int") for tier in Classification]
         + [Column("secret_share", _("SECRET or above (%)"), "pct")],
         "department",
         [Series(tier.value, stack="tiers") for tier in Classification],

@@ -68,10 +68,28 @@ def test_secret_figures_need_the_clearance_and_a_trusted_device(
         payload = client.get("/staff/dashboards/governance/data.json").json()
         return {row[0]: row[1] for row in chart(payload, "classification")["rows"]}
 
-    assert shares() == {"OFFICIAL": 3, "SECRET": 0, "TOP SECRET": 0}  # no registered device
+    assert shares() == {"一般": 3, "秘": 0, "極秘": 0}  # no registered device; staff read 一般／秘／極秘
     managed = Context(device_trust=DeviceTrust.MANAGED)
     monkeypatch.setattr(scope, "request_context", lambda request: managed)
-    assert shares() == {"OFFICIAL": 3, "SECRET": 1, "TOP SECRET": 0}
+    assert shares() == {"一般": 3, "秘": 1, "極秘": 0}
+
+
+def test_the_classification_charts_name_every_tier_in_the_viewers_language(
+    two_departments: None, clerk: User, staff_client: StaffClient
+) -> None:
+    client = staff_client(clerk)
+
+    def tier_labels() -> list[str]:
+        by_department = chart(
+            client.get("/staff/dashboards/governance/data.json").json(), "classification-by-department"
+        )
+        plotted = {s["key"] for s in by_department["series"]}
+        return [c["label"] for c in by_department["columns"] if c["key"] in plotted]
+
+    # every tier is a series of its own (a legend that drops one drops a tier), named for people
+    assert tier_labels() == ["一般", "秘", "極秘"]
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert tier_labels() == ["OFFICIAL", "SECRET", "TOP SECRET"]
 
 
 def test_every_dashboard_renders_with_its_charts_and_tables(

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.classification import actions, family, mynumber
-from civicloop.classification.marking import HANDLING_LINES, LABELS
+from civicloop.classification.marking import HANDLING_LINES
 from civicloop.classification.models import ClassificationRequest, NeedToKnowGrant
 from civicloop.classification.policy import (
     TIERS,
@@ -22,7 +22,7 @@ from civicloop.classification.policy import (
     device_allows,
     handling_summary,
 )
-from civicloop.core.models import Classification
+from civicloop.core.models import Classification, tier_name
 
 register = template.Library()
 
@@ -36,24 +36,14 @@ ACTION_LABELS = [
     (Action.API, _("Read through the API")),
 ]
 
-RESIDENT_TEXT = {
-    Classification.OFFICIAL: _("Handled as OFFICIAL: the staff of the responsible department can see it."),
-    Classification.SECRET: _(
-        "Handled as SECRET: only assigned staff cleared for sensitive data can see it, and it is stored encrypted."
-    ),
-    Classification.TOP_SECRET: _(
-        "Handled as TOP SECRET: only named members of staff can see it; every view is recorded and it is stored encrypted."
-    ),
-}
-
 
 def _english() -> bool:
     return (get_language() or "ja").startswith("en")
 
 
 def tier_label(tier: str) -> str:
-    ja, en = LABELS[str(Classification(tier))]
-    return en if _english() else f"{ja}（{en}）"
+    """一般／秘／極秘 in Japanese, OFFICIAL／SECRET／TOP SECRET in English: one name per language."""
+    return tier_name(tier)
 
 
 register.filter("tier_label", tier_label)
@@ -83,7 +73,6 @@ def classification_banner(context: template.Context, obj: Any) -> dict[str, Any]
         "label": tier_label(tier),
         "summary": en if _english() else ja,
         "is_staff": is_staff,
-        "resident_text": RESIDENT_TEXT[Classification(tier)],
         "rows": rows,
     }
 

@@ -116,18 +116,33 @@ def test_the_banner_shows_the_tier_and_what_staff_may_do_with_it(
     clerk = staff_client(make_staff(clearance="SECRET"))
     url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
     page = clerk.get(url, **{device_header: DeviceTrust.BYOD}).content.decode()
-    assert "classification-banner--secret" in page and "SECRET" in page
+    assert '<span class="classification-badge classification-badge--secret">秘</span>' in page
     assert 'classification-rule--denied"><span class="visually-hidden">' in page  # email is refused
-    resident_page = staff_client(world.owner).get(url).content.decode()
-    assert "classification-banner--secret" in resident_page and "classification-rule" not in resident_page
-    assert "秘（SECRET）として扱われます" in resident_page  # Japanese first
+    assert "秘" in page and "（SECRET）" not in page  # staff read the tier in Japanese only
 
 
-def test_the_banner_speaks_english_when_chosen(world: World) -> None:
+def test_residents_see_no_classification_on_their_own_application(world: World) -> None:
+    # given the owner of a SECRET application, in Japanese and in English
     client = staff_client(world.owner)
+    url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
+    japanese = client.get(url).content.decode()
     client.post(reverse("set_language"), {"language": "en"})
-    page = client.get(reverse("applications:detail", args=[world.files["TOP_SECRET"].application.public_id]))
-    assert "Handled as TOP SECRET" in page.content.decode()
+    english = client.get(url).content.decode()
+    # then neither page names the tier or shows the banner
+    for page in (japanese, english):
+        assert "classification-banner" not in page
+        assert "SECRET" not in page and "OFFICIAL" not in page
+    assert "秘（" not in japanese and "として扱われます" not in japanese
+
+
+def test_staff_read_the_tier_in_english_when_chosen(
+    world: World, make_staff: Callable[..., User], device_header: str
+) -> None:
+    clerk = staff_client(make_staff(clearance="SECRET"))
+    clerk.post(reverse("set_language"), {"language": "en"})
+    url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
+    page = clerk.get(url, **{device_header: DeviceTrust.MANAGED}).content.decode()
+    assert '<span class="classification-badge classification-badge--secret">SECRET</span>' in page
 
 
 def test_the_case_panel_offers_the_request_form_and_need_to_know_to_those_who_may(
