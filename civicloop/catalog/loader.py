@@ -250,9 +250,29 @@ def read_catalog(procedures_dir: Path) -> Catalog:
         problems += found
         if definition is not None:
             definitions.append((path, definition))
+    problems += _related_problems(definitions)
     if problems:
         raise CatalogError(problems)
     return Catalog(departments, life_events, definitions)
+
+
+def _related_problems(definitions: list[tuple[Path, dict[str, Any]]]) -> list[Problem]:
+    """A curated `related` list names other procedures: of this catalogue, or withdrawn ones.
+
+    A withdrawn procedure (its file removed, its rows kept) is allowed so that withdrawing one
+    does not block the load until every list naming it is edited; pages show only published ones.
+    """
+    codes = {definition["code"] for _path, definition in definitions}
+    named = {code for _path, definition in definitions for code in definition.get("related", [])}
+    known = codes | set(Procedure.objects.filter(code__in=named - codes).values_list("code", flat=True))
+    problems = []
+    for path, definition in definitions:
+        for i, code in enumerate(definition.get("related", [])):
+            if code == definition["code"]:
+                problems.append(Problem(path.name, f"related/{i}", "a procedure cannot be related to itself"))
+            elif code not in known:
+                problems.append(Problem(path.name, f"related/{i}", f"unknown procedure {code!r}"))
+    return problems
 
 
 def load_catalog(procedures_dir: Path) -> LoadReport:

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from civicloop.accounts.models import Department
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.models import LifeEvent, Procedure
+from civicloop.catalog.related import related_procedures
 
 _PROCEDURE_FIELDS = ("current_version", "department")
 
@@ -64,10 +65,6 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "definition": definition,
             "fees": version.definition["fees"],
             "processing": version.definition["processing"],
-            "related": Procedure.objects.published()
-            .filter(life_events__in=procedure.life_events.all())
-            .exclude(pk=procedure.pk)
-            .select_related(*_PROCEDURE_FIELDS)
-            .distinct()[:6],
+            "related": related_procedures(procedure),
         },
     )
