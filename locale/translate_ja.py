@@ -175,6 +175,12 @@ JA = {
     "Attach a PDF, JPEG or PNG file of up to 10 MB (its content was checked, not its name).": "10 MB までの PDF・JPEG・PNG ファイルを添付してください（ファイル名ではなく中身で確認しています）。",
     "Help": "困ったときは",
     "What do I do when…": "こんなときどうする？",
+    # 404 and answered-inquiry pages (ce34363 put these in django.po only; `make messages` dropped them).
+    "There is no page at this address. If you typed it, check it; the page may also have moved or been removed.": "このアドレスのページはありません。入力した場合は、アドレスに誤りがないか確認してください。ページが移動または削除された可能性もあります。",
+    "Go to the home page": "トップページへ戻る",
+    "Page not found": "ページが見つかりません",
+    "Get help": "ヘルプを見る",
+    "Your question has been answered": "お問い合わせに回答しました",
     "Describe your situation": "状況を入力してください",
     "e.g. 引っ越したら何をすればいい？": "例：引っ越したら何をすればいい？",
     "Send us your question": "お問い合わせを送る",

@@ -14,6 +14,10 @@ JA: dict[str, str | list[str]] = {
     "Choose %(kind)s %(span)s": "%(span)s%(kind)sを選んでください",
     "Monday to Friday": "月曜日〜金曜日",
     "not a weekend, a public holiday or 29 December to 3 January": "土日祝日と12月29日〜1月3日を除く",
+    # Search with no result (templates/catalog/procedure_list.html): a full-width colon, no "?".
+    'Did you mean: <a href="?q=%(q)s">%(term)s</a>?': 'もしかして：<a href="?q=%(q)s">%(term)s</a>',
+    "Not sure which procedure you need?": "どの手続きか分からないときは",
+    "Look for answers in help": "「こんなときどうする？」で答えを探す",
     "%(label)s must be a Japanese phone number with its area code, such as 03-1234-5678 or 090-1234-5678": (
         "%(label)sは「03-1234-5678」「090-1234-5678」のように市外局番から入力してください"
     ),

@@ -124,6 +124,7 @@ def check_procedure(
     for i, event in enumerate(data["life_events"]):
         if event not in life_events:
             problems.append(Problem(name, f"life_events/{i}", f"unknown life event {event!r} (see life_events.yaml)"))
+    problems += _misspelling_problems(name, data)
     for problem in check_process(data["workflow"], procedures_dir):
         problems.append(Problem(name, "workflow", problem))
     meta_problem = _meta_schema_problem(json.dumps(schema, sort_keys=True, ensure_ascii=False))
@@ -132,6 +133,19 @@ def check_procedure(
         return None, problems
     problems += _check_form(name, schema, definition["form"]["steps"], data["attachments"])
     return (definition if not problems else None), problems
+
+
+def _misspelling_problems(name: str, data: dict[str, Any]) -> list[Problem]:
+    """「もしかして」 must lead somewhere: the right term finds this procedure, the wrong one does not."""
+    text = _search_text(data)
+    problems = []
+    for term, wrongs in data.get("misspellings", {}).items():
+        if fold(term) not in text:
+            problems.append(Problem(name, f"misspellings/{term}", "the right term must be in the names or keywords"))
+        for wrong in wrongs:
+            if fold(wrong) in text:
+                problems.append(Problem(name, f"misspellings/{term}", f"{wrong!r} already finds this procedure"))
+    return problems
 
 
 @functools.lru_cache(maxsize=256)

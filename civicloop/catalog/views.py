@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from civicloop.accounts.models import Department
+from civicloop.catalog import spelling
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.models import LifeEvent, Procedure
 from civicloop.catalog.related import related_procedures
@@ -37,12 +38,16 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     if code := request.GET.get("life_event"):
         life_event = LifeEvent.objects.filter(code=code).first()
         procedures = procedures.filter(life_events__code=code)
+    procedures = procedures.distinct()
+    # Only a search that found nothing gets a 「もしかして」; a filter that found nothing has no typo.
+    suggestion = spelling.suggest(query) if query and not procedures.exists() else None
     return render(
         request,
         "catalog/procedure_list.html",
         {
-            "procedures": procedures.distinct(),
+            "procedures": procedures,
             "query": query,
+            "suggestion": suggestion,
             "department": department,
             "life_event": life_event,
             "departments": Department.objects.filter(procedures__is_active=True).distinct(),

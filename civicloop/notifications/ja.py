@@ -42,4 +42,5 @@ JA: dict[str, str | list[str]] = {
     "Your account has no email address.": "アカウントにメールアドレスが登録されていません。",
     "SMS and LINE carry only a short line and a link. For sensitive matters they say only that there is a new notice; sign in to read it.": "SMS と LINE では、短い文とリンクだけをお送りします。機微な内容のお知らせは「新しいお知らせがあります」とだけお伝えしますので、サインインしてご確認ください。",
     "Save": "保存する",
+    "Only the department a notice belongs to can send it again.": "お知らせを再送できるのは、そのお知らせの担当課だけです。",
 }
