@@ -241,7 +241,7 @@ def claim_case(*, case: Case, clerk: User, context: Context = NO_CONTEXT) -> Cas
         events.record(
             "case.claimed",
             subject=f"case/{locked.public_id}",
-            data={"department": locked.department.code},
+            data={"department": locked.department.code, "assignee": str(clerk.public_id)},
             classification=locked.classification,
         )
         _audit(clerk, "case.claim", locked)
@@ -283,7 +283,11 @@ def assign_cases(*, cases: Sequence[Case], by: User, assignee: User, context: Co
             events.record(
                 "case.assigned",
                 subject=f"case/{case.public_id}",
-                data={"department": case.department.code, "reassigned": previous is not None},
+                data={
+                    "department": case.department.code,
+                    "reassigned": previous is not None,
+                    "assignee": str(assignee.public_id),
+                },
                 classification=case.classification,
             )
             _audit(by, "case.assign", case, {"assignee": str(assignee.public_id)})
@@ -463,6 +467,7 @@ def resubmit_correction(
                 "fields": request.fields,
                 "attachments": request.attachments,
                 "paused_business_days": request.paused_business_days,
+                "due_date": case.due_date.isoformat(),
             },
             classification=locked.classification,
         )
