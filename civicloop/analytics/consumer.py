@@ -9,6 +9,12 @@ so it never counts twice. A batch is aggregated in Python and written with one u
 
 `rebuild()` truncates the rollups and streams the whole event table through the same code, so an
 incremental run and a rebuild cannot disagree.
+
+Facts come from the events, never from live tables: who took or was given a case (`assignee` of
+`case.claimed` and `case.assigned`) and the due date (`case.opened`, and the moved one of
+`application.corrected`). A rebuild after a reassignment therefore credits each clerk with what
+they did then, not with what the case looks like now. (A corrected event from before the field
+existed gets its due date moved by its own `paused_business_days`, as resubmit_correction did.)
 """
 
 from collections import Counter, defaultdict
@@ -40,6 +46,7 @@ COUNTED = frozenset(
         "application.corrected",
         "case.opened",
         "case.claimed",
+        "case.assigned",
         "case.correction_requested",
         "case.decided",
         "case.withdrawn",
@@ -202,26 +209,21 @@ class _Batch:
         self.drafts: dict[str, DraftState] = {}
         self.dirty_cases: set[str] = set()
         self.dirty_drafts: set[str] = set()
-        self.assignees: dict[str, str] = {}
 
     # -- loading what earlier batches remembered ---------------------------------------------
     def load(self) -> None:
         case_ids: set[str] = set()
         application_ids: set[str] = set()
-        claimed_without_assignee: set[str] = set()
         for item in self.items:
             if item.type.startswith("case."):
                 if (case_id := _key(item.subject)) is not None:
                     case_ids.add(case_id)
-                    if item.type == "case.claimed" and not item.data.get("assignee"):
-                        claimed_without_assignee.add(case_id)
             elif item.type == "document.issued" and (case_id := _key(item.data.get("case"))) is not None:
                 case_ids.add(case_id)
             elif item.type.startswith("application.") and (application_id := _key(item.subject)) is not None:
                 application_ids.add(application_id)
         self._load_cases(case_ids, application_ids)
         self._load_drafts(application_ids)
-        self._load_assignees(claimed_without_assignee)
 
     def _load_cases(self, case_ids: set[str], application_ids: set[str]) -> None:
         fields = [f for f, _ in store.CASE_FACT_COLUMNS]
@@ -259,19 +261,6 @@ class _Batch:
             self.drafts[str(app_id)] = DraftState(
                 str(app_id), procedure, department, cls, month, steps.split() if steps else [], submitted
             )
-
-    def _load_assignees(self, case_ids: set[str]) -> None:
-        """Who claimed: the event names no person, so read it from the case (it is the claimer)."""
-        if not case_ids:
-            return
-        from civicloop.cases.models import Case
-
-        for chunk in _chunks(list(case_ids)):
-            for public_id, assignee in Case.objects.filter(public_id__in=chunk).values_list(
-                "public_id", "assignee__public_id"
-            ):
-                if assignee is not None:
-                    self.assignees[str(public_id)] = str(assignee)
 
     # -- counting ----------------------------------------------------------------------------
     def run(self) -> None:
@@ -358,10 +347,7 @@ def _on_opened(batch: _Batch, item: Item) -> None:
         return
     info = procedure_info(str(item.data.get("procedure", "")))
     department = str(item.data.get("department") or info.department)
-    try:
-        due = date.fromisoformat(str(item.data.get("due_date")))
-    except ValueError:
-        due = local_date(item.time)
+    due = _event_date(item, "due_date") or local_date(item.time)
     state = CaseState(
         case_id, _key(item.data.get("application")), department, info.code, item.classification, item.time, due
     )
@@ -373,13 +359,25 @@ def _on_opened(batch: _Batch, item: Item) -> None:
 
 
 def _on_claimed(batch: _Batch, item: Item) -> None:
+    """The clerk named in the event took the case (never the case's assignee now: see STYLE.md)."""
     case = batch.case_for(item)
     if case is None:
         return
-    assignee = str(item.data.get("assignee") or batch.assignees.get(case.case_id, ""))
+    assignee = str(item.data.get("assignee") or "")[:40]
     case.assignee = assignee
     batch.dirty_cases.add(case.case_id)
     batch.count("claimed", local_date(item.time), case.department, case.procedure, case.classification, assignee)
+
+
+def _on_assigned(batch: _Batch, item: Item) -> None:
+    """A chief (re)assigned the case: what follows is credited to the new assignee, what went before is not."""
+    case = batch.case_for(item)
+    assignee = str(item.data.get("assignee") or "")[:40]
+    if case is None or case.closed_at is not None or not assignee:
+        return
+    case.assignee = assignee
+    batch.dirty_cases.add(case.case_id)
+    batch.count("assigned", local_date(item.time), case.department, case.procedure, case.classification, assignee)
 
 
 def _on_correction_requested(batch: _Batch, item: Item) -> None:
@@ -400,11 +398,19 @@ def _on_corrected(batch: _Batch, item: Item) -> None:
     if case.paused_at is not None:
         case.paused_calendar_days += max(0, (local_date(item.time) - local_date(case.paused_at)).days)
         case.paused_at = None
-    paused = int(item.data.get("paused_business_days") or 0)
+    paused = max(0, int(item.data.get("paused_business_days") or 0))
     case.paused_business_days += paused
-    case.due_date = add_business_days(case.due_date, paused)  # as cases.actions.resubmit_correction does
+    case.due_date = _event_date(item, "due_date") or add_business_days(case.due_date, paused)
     batch.dirty_cases.add(case.case_id)
     batch.count("corrected", local_date(item.time), case.department, case.procedure, case.classification)
+
+
+def _event_date(item: Item, name: str) -> date | None:
+    """A date the event states (`due_date`); None when it states none (events older than the field)."""
+    try:
+        return date.fromisoformat(str(item.data.get(name)))
+    except ValueError:
+        return None
 
 
 def processing_days(case: CaseState, closed: datetime) -> int:
@@ -514,6 +520,7 @@ _HANDLERS: dict[str, Callable[[_Batch, Item], None]] = {
     "application.corrected": _on_corrected,
     "case.opened": _on_opened,
     "case.claimed": _on_claimed,
+    "case.assigned": _on_assigned,
     "case.correction_requested": _on_correction_requested,
     "case.decided": _on_closed,
     "case.withdrawn": _on_closed,

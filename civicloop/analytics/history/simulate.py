@@ -18,7 +18,7 @@ import numpy as np
 
 from civicloop.analytics.history import profiles as p
 from civicloop.analytics.procedures import ProcedureInfo
-from civicloop.core.calendar import due_date, is_business_day
+from civicloop.core.calendar import add_business_days, business_days_between, due_date, is_business_day
 
 JST = timezone(timedelta(hours=9))
 OFFICE_OPEN = time(8, 30)
@@ -406,21 +406,18 @@ class Simulator:
         answered = reviewed + timedelta(days=self.lognormal(3.0, 0.7))
         answered = datetime.combine(answered.date(), time(0), JST) + timedelta(hours=self.rng.uniform(18, 23))
         row.corrections.append((reviewed, answered if answered <= self.now else None))
-        paused = sum(
-            1
-            for d in range((answered.date() - reviewed.date()).days)
-            if self.is_open(reviewed.date() + timedelta(days=d + 1))
-        )
+        paused = business_days_between(reviewed.date(), answered.date())
+        moved = add_business_days(row.due, paused)  # as cases.actions.resubmit_correction does
         if not self.emit(
             chunk,
             "application.corrected",
             application,
             answered,
-            {"fields": ["applicant"], "paused_business_days": paused},
+            {"fields": ["applicant"], "paused_business_days": paused, "due_date": moved.isoformat()},
             row.classification,
         ):
             return None
-        row.due = self.add_business_days(row.due, paused)
+        row.due = moved
         data = {
             "task_id": str(self.uuid()),
             "task": "correction",
@@ -439,11 +436,6 @@ class Simulator:
             row.classification,
         )
         return self.task(chunk, info, row, "review", answered, self.step_hours(info, "review") * 0.4, "approve")
-
-    def add_business_days(self, day: date, n: int) -> date:
-        for _ in range(n):
-            day = self.next_open(day + timedelta(days=1))
-        return day
 
     def extra_steps(self, chunk: Chunk, info: ProcedureInfo, row: CaseRow, at: datetime) -> datetime | None:
         steps = []

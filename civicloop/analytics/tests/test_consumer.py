@@ -137,3 +137,59 @@ def test_the_rebuild_command_recounts_the_event_table(catalog: None, recent: Any
     call_command("rebuild_rollups", stdout=out, verbosity=0)
     assert MonthlyCount.objects.get(metric="submitted").count == 2
     assert "12 events counted" in out.getvalue()
+
+
+def test_a_rebuild_after_a_reassignment_credits_the_earlier_work_to_the_earlier_clerk(
+    resident: Any, sodai_gomi: Any
+) -> None:
+    from civicloop.accounts.models import Department, Position, User
+    from civicloop.applications import actions as application_actions
+    from civicloop.cases import actions as case_actions
+    from civicloop.cases.models import Case
+    from civicloop.conftest import VALID_SODAI_GOMI
+
+    # given: clerk A takes the case, then the 係長 gives it to clerk B, and the resident withdraws it
+    seiso = Department.objects.get(code="seiso")
+    a, b, chief = (
+        User.objects.create(username=name, kind=User.Kind.STAFF, full_name=name, position=position)
+        for name, position in (("a", Position.CLERK), ("b", Position.CLERK), ("kakari", Position.KAKARICHO))
+    )
+    for user in (a, b, chief):
+        user.departments.add(seiso)
+    application, _ = application_actions.submit_from_api(
+        user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key="k-reassign"
+    )
+    case = Case.objects.get(application=application)
+    case_actions.claim_case(case=case, clerk=a)
+    consumer.apply(list(Event.objects.order_by("time", "id")))  # counted as it happened: A took it
+    case_actions.assign_cases(cases=[case], by=chief, assignee=b)
+    case_actions.withdraw_application(application=application, resident=resident)
+    consumer.apply(list(Event.objects.order_by("time", "id")))
+    incremental = snapshot()
+    # when: the rollups are rebuilt from the event table, after the reassignment
+    consumer.rebuild()
+    # then: A is still the one who took the case on; B, who had it when it closed, closed it
+    assert snapshot() == incremental
+    by_metric = {m.metric: m.dim for m in MonthlyCount.objects.filter(metric__in=["claimed", "assigned", "closed_by"])}
+    assert by_metric == {"claimed": str(a.public_id), "assigned": str(b.public_id), "closed_by": str(b.public_id)}
+    assert CaseFact.objects.get().assignee == str(b.public_id)
+
+
+def test_the_due_date_after_a_correction_is_the_one_the_event_states(catalog: None, recent: Any) -> None:
+    # given: a 補正 whose event states the moved due date (here one no recomputation would give)
+    events = case_events("sodai-gomi", "seiso", recent, days=20)
+    application, case = events[0].subject, events[1].subject
+    stated = date.fromisoformat(events[1].data["due_date"]) + timedelta(days=40)
+    events[4:4] = [
+        event("case.correction_requested", case, recent + timedelta(days=1), {"department": "seiso"}),
+        event(
+            "application.corrected",
+            application,
+            recent + timedelta(days=6),
+            {"paused_business_days": 3, "due_date": stated.isoformat()},
+        ),
+    ]
+    # when
+    consumer.apply(events)
+    # then
+    assert CaseFact.objects.get().due_date == stated
