@@ -360,7 +360,12 @@ def request_correction(
             raise CorrectionInvalid({"correction": "name at least one answer or document of this form, and the reason"})
         _advance(locked, "review", clerk, result="correction", comment=reason, data={"route": "correction"})
         request = CorrectionRequest.objects.create(
-            case=locked, fields=fields, attachments=attachments, reason=reason, requested_by=clerk
+            case=locked,
+            fields=fields,
+            attachments=attachments,
+            reason=reason,
+            requested_by=clerk,
+            classification=locked.classification,
         )
         locked.status = Case.Status.CORRECTION
         locked.save(update_fields=["status"])
@@ -373,6 +378,10 @@ def request_correction(
         )
         _audit(clerk, "case.request_correction", locked, {"fields": fields, "attachments": attachments})
     return request
+
+
+# Answers never copied into a correction's before/after (UNSHOWN: the clerk sees only that they changed).
+UNSHOWN = frozenset({"my_number"})
 
 
 def _checked_replacements(
@@ -437,7 +446,10 @@ def resubmit_correction(
         request.paused_business_days = business_days_between(
             timezone.localdate(request.requested_at), timezone.localdate(now)
         )
-        request.save(update_fields=["resolved_at", "paused_business_days"])
+        # What the clerk reads as before → after; 個人番号 never (it lives in its own sealed field).
+        request.answers_before = {k: before[k] for k in request.fields if k in before and k not in UNSHOWN}
+        request.answers_after = {k: merged[k] for k in request.fields if k in merged and k not in UNSHOWN}
+        request.save(update_fields=["resolved_at", "paused_business_days", "answers_before", "answers_after"])
         case.due_date = add_business_days(case.due_date, request.paused_business_days)
         case.status = Case.Status.IN_REVIEW
         case.save(update_fields=["due_date", "status"])
@@ -464,6 +476,7 @@ def resubmit_correction(
             "application.corrected",
             subject=f"application/{locked.public_id}",
             data={
+                "correction": str(request.public_id),
                 "fields": request.fields,
                 "attachments": request.attachments,
                 "paused_business_days": request.paused_business_days,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, Position
 from civicloop.applications.models import Application
+from civicloop.classification.fields import ClassifiedJSONField
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.models import classification_field
 
@@ -135,6 +136,7 @@ class CorrectionRequest(models.Model):
     by the business days the request spent with the resident.
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="corrections")
     fields = models.JSONField(help_text="Top-level answer names the resident may change.")
     attachments = models.JSONField(default=list, help_text="Attachment codes the resident may replace.")
@@ -143,6 +145,12 @@ class CorrectionRequest(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     paused_business_days = models.PositiveIntegerField(default=0)
+    # The named answers as they were and as the resident sent them back, so the clerk sees what
+    # changed. They are the resident's answers: sealed like the application's at SECRET and above,
+    # carried along by a label change of the case (classification.family).
+    answers_before = ClassifiedJSONField(default=dict)
+    answers_after = ClassifiedJSONField(default=dict)
+    classification = classification_field()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from civicloop.accounts.models import POSITION_RANK, Department, Position, User
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user, request_context
-from civicloop.cases import actions
+from civicloop.cases import actions, history
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.models import DUE_SOON_DAYS, ApprovalStep, Case, Consultation, CorrectionRequest
 from civicloop.cases.workflow import TASKS
@@ -172,9 +172,10 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     application = case.application
     definition = Definition(application.procedure_version.definition)
     english = _english()
-    history = Event.objects.filter(
+    events = Event.objects.filter(
         subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
-    ).order_by("time")
+    ).order_by("time", "pk")
+    corrections = history.corrections_of(case, definition, english=english)
     may_approve, as_proxy = actions.can_approve(user, case)
     approval_steps = list(case.approval_steps.select_related("acted_by", "post_reviewed_by"))
     life_events = set(application.procedure_version.procedure.life_events.values_list("pk", flat=True))
@@ -188,7 +189,8 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "sections": _answers_sections(application),
             "attachments": [a for a in application.attachments.all() if a.superseded_at is None],
             "replaced_attachments": [a for a in application.attachments.all() if a.superseded_at is not None],
-            "history": history,
+            "history": history.build(events, corrections, english=english),
+            "corrections": corrections,
             "tasks": case.tasks.select_related("completed_by"),
             "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
             "approval_steps": approval_steps,
