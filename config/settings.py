@@ -148,6 +148,8 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# One date style per language on every page: 2026年12月16日 / 16 December 2026 (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True
 

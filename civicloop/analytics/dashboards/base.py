@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department, User
@@ -220,7 +221,13 @@ def pct(part: float, whole: float) -> float | None:
 
 
 def month_label(month: date) -> str:
-    return month.strftime("%Y-%m")
+    """2026年1月 / January 2026: the month as the viewer's language writes it (config/formats)."""
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+def day_label(day: date) -> str:
+    """2026年1月5日 / 5 January 2026: one date style on every page, charts and tables included."""
+    return date_format(day, "DATE_FORMAT")
 
 
 def scoped(queryset: QuerySet[Any], scope: Q) -> QuerySet[Any]:

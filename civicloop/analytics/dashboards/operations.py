@@ -16,6 +16,7 @@ from civicloop.analytics.dashboards.base import (
     Column,
     Filters,
     Series,
+    day_label,
     department_names,
     drill_link,
     histogram_summaries,
@@ -70,7 +71,7 @@ def flow(scope: Q, filters: Filters) -> Chart:
         weeks[_week(day)][metric] += n
     for week in sorted(weeks):
         backlog += weeks[week]["opened"] - weeks[week]["closed"]
-        chart.add([week.isoformat(), weeks[week]["opened"], weeks[week]["closed"], backlog])
+        chart.add([day_label(week), weeks[week]["opened"], weeks[week]["closed"], backlog])
     return chart
 
 
@@ -158,7 +159,7 @@ def overdue(scope: Q, filters: Filters) -> Chart:
                 procedure_info(row["procedure"]).name,
                 names.get(row["department"], row["department"]),
                 row["n"],
-                row["oldest"].isoformat(),
+                day_label(row["oldest"]),
             ],
             drill_link(filters, procedure=row["procedure"], department=row["department"], state="overdue"),
         )

@@ -74,8 +74,9 @@ def test_a_reminder_says_overdue_or_due_soon() -> None:
     overdue = render("case.reminder", "ja", SAMPLE)
     soon = render("case.reminder", "en", {**SAMPLE, "state": "due_soon"})
 
-    assert overdue.title.startswith("【渋谷区】期限超過") and "2026-12-10" in overdue.title
+    assert overdue.title.startswith("【渋谷区】期限超過") and "（期限 2026年12月10日）" in overdue.title
     assert soon.title.startswith("[Shibuya City] Due soon") and SAMPLE["case_url"] in soon.body
+    assert "(due 10 December 2026)" in soon.title  # one date style per language (config/formats)
 
 
 def test_plain_text_is_not_html_escaped() -> None:
