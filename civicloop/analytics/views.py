@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import Department
 from civicloop.analytics import actions
-from civicloop.analytics.dashboards import DASHBOARDS
+from civicloop.analytics.dashboards import DASHBOARDS, svg
 from civicloop.analytics.dashboards.base import Chart, FilterError, Filters, add_months, parse_month
 from civicloop.analytics.models import MonthlyCount
 from civicloop.analytics.procedures import all_procedures
@@ -85,7 +85,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "dashboard": DASHBOARDS[slug],
         "dashboards": DASHBOARDS.values(),
-        "charts": [(chart, chart.table()) for chart in charts],
+        "charts": [(chart, chart.table(), svg.draw(chart)) for chart in charts],
         "filters": filters,
         "filter_error": error,
         "querystring": filters.querystring(),
