@@ -52,4 +52,5 @@ JA: dict[str, str | list[str]] = {
     "The file could not be uploaded. Try again.": "ファイルをアップロードできませんでした。もう一度お試しください。",
     "The file is larger than %(limit)s. Documents we issue are much smaller.": "ファイルが %(limit)s を超えています。本区が発行する文書はこれよりずっと小さなファイルです。",
     "This file is not a PDF.": "このファイルはPDFではありません。",
+    "Document": "文書",
 }

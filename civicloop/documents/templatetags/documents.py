@@ -40,4 +40,7 @@ def documents_for(context: template.Context, application: Any, user: Any) -> dic
     return {
         "application": application,
         "documents": [{"document": d, "title": d.title_in(english)} for d in documents],
+        # 文書番号 (2026-seiso-00001) is the department's filing number: staff file and quote it;
+        # a resident knows the document by its title, its date and the application's receipt number.
+        "shows_number": bool(getattr(user, "is_staff_member", False)),
     }

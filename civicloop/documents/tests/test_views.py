@@ -40,7 +40,8 @@ def test_a_verification_code_shows_the_status_without_personal_data(document: Is
     response = Client().get(reverse("documents:verify"), {"code": typed})
     page = response.content.decode()
     assert response.status_code == 200
-    assert document.number in page
+    assert document.title_ja in page  # what the document is, in words
+    assert document.number not in page  # the department's filing number is for staff
     assert "決定通知書" in page or "Notice of decision" in page
     assert "清掃リサイクル課" in page
     assert RARE_NAME not in page
@@ -58,7 +59,7 @@ def test_an_issued_pdf_is_reported_authentic(document: IssuedDocument) -> None:
     page = upload(Client(), pdf_bytes(document)).content.decode()
     assert AUTHENTIC_JA in page
     assert NOT_AUTHENTIC_JA not in page
-    assert document.number in page
+    assert document.title_ja in page and document.number not in page
 
 
 def test_it_speaks_english_when_chosen(document: IssuedDocument) -> None:
@@ -155,3 +156,15 @@ def test_staff_of_another_department_get_404(
     document: IssuedDocument, other_clerk: User, login: Callable[[User], Client]
 ) -> None:
     assert login(other_clerk).get(download_url(document)).status_code == 404
+
+
+def test_the_resident_knows_a_document_by_its_title_and_date_not_its_filing_number(
+    document: IssuedDocument, applicant: User, login: Callable[[User], Client], clerk: User
+) -> None:
+    application = document.case.application
+    page = login(applicant).get(reverse("applications:detail", args=[application.public_id])).content.decode()
+    assert document.title_ja in page and application.receipt_number in page
+    assert f"{document.issued_at.year}年" in page  # the date, written as every date is
+    assert document.number not in page  # 2026-seiso-00001 means nothing to a resident
+    staff_page = login(clerk).get(reverse("cases:case-detail", args=[document.case.public_id])).content.decode()
+    assert document.number in staff_page  # staff file and quote it
