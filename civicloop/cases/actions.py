@@ -629,7 +629,19 @@ def _start_approval_round(case: Case) -> list[ApprovalStep]:
         )
         for i, level in enumerate(route.levels)
     ]
+    if steps:
+        _record_pending(case, steps[0])
     return steps
+
+
+def _record_pending(case: Case, step: ApprovalStep) -> None:
+    """A rank of the route now waits: its approvers hear of it (notifications subscribes)."""
+    events.record(
+        "case.approval_pending",
+        subject=f"case/{case.public_id}",
+        data={"level": step.level, "round": step.round, "order": step.order, "department": case.department.code},
+        classification=case.classification,
+    )
 
 
 def _after_step(case: Case, waiting: list[str], actor: User) -> None:
@@ -662,6 +674,13 @@ def _may_approve(user: User, step: ApprovalStep, case: Case, today: Any) -> tupl
 
 def pending_step(case: Case) -> ApprovalStep | None:
     return case.approval_steps.filter(status=ApprovalStep.Status.PENDING).order_by("-round", "order").first()
+
+
+def approvers_for(case: Case, step: ApprovalStep) -> list[User]:
+    """The staff of the case's department who may act on `step` now (the rank, or 代決 when it is away)."""
+    today = timezone.localdate()
+    members = User.objects.filter(departments=case.department_id, kind=User.Kind.STAFF, is_active=True).distinct()
+    return [user for user in members.order_by("pk") if _may_approve(user, step, case, today)[0]]
 
 
 def can_approve(user: User, case: Case) -> tuple[bool, bool]:
@@ -730,6 +749,7 @@ def act_on_approval(
             upcoming.status = ApprovalStep.Status.PENDING
             upcoming.pending_since = now
             upcoming.save(update_fields=["status", "pending_since"])
+            _record_pending(locked, upcoming)
         else:
             waiting = _advance(locked, "approval", approver, result="approved", data={"approval": "approved"})
             _after_step(locked, waiting, approver)

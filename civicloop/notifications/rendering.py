@@ -32,6 +32,8 @@ TEMPLATE_CODES = frozenset(
         "case.withdrawn",
         "document.issued",
         "case.reminder",
+        "case.approval_pending",
+        "case.correction_resubmitted",
         "inquiry.answered",
     }
 )

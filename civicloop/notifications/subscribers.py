@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Notices for the events residents care about, queued inside the transaction that recorded them.
+"""Notices for the events residents and staff care about, queued inside the transaction that recorded them.
 
 Each subscriber looks its objects up by the event's subject, decides who hears of it (the
 signed-in applicant, or the email address a guest gave), and calls `notify` with the event id
@@ -13,11 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Position, User
 from civicloop.applications.models import Application
+from civicloop.cases.actions import ASSIGNEE_CONTEXT, approvers_for
 from civicloop.cases.models import Case
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs
+from civicloop.classification.policy import Action, evaluate
 from civicloop.core import events
 from civicloop.core.models import Event
 from civicloop.intelligence.models import Inquiry
@@ -169,3 +171,56 @@ def inquiry_answered(event: Event) -> None:
         dedupe_key=f"event/{event.id}",
         department=inquiry.department.code if inquiry.department else "",
     )
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+
+def _notify_staff(event: Event, case: Case, people: list[User], code: str) -> None:
+    """Tell each person who may work the case (judged as from their best device, as for assignment)."""
+    version = case.application.procedure_version
+    context = {
+        "procedure": {"ja": version.name_ja, "en": version.name_en},
+        "receipt_number": case.application.receipt_number,
+        "due_date": case.due_date,
+        "case_url": _absolute(reverse("cases:case-detail", args=[case.public_id])),
+    }
+    for person in people:
+        if not evaluate(person, Action.WORK, case, ASSIGNEE_CONTEXT).allowed:
+            continue
+        notify(
+            person,
+            code,
+            context,
+            subject=f"case/{case.public_id}",
+            classification=case.classification,
+            dedupe_key=f"event/{event.id}",
+            department=case.department.code,
+        )
+
+
+@events.subscribe("case.approval_pending")
+def approval_pending(event: Event) -> None:
+    """The approvers of the rank that now waits (or those who may stand in for it, 代決)."""
+    case = _case(event.subject)
+    step = case.approval_steps.filter(round=event.data.get("round"), order=event.data.get("order")).first()
+    if step is None:
+        return
+    _notify_staff(event, case, approvers_for(case, step), "case.approval_pending")
+
+
+@events.subscribe("application.corrected")
+def correction_resubmitted(event: Event) -> None:
+    """The assignee hears that the 補正 came back; a case nobody handles, the department's clerks."""
+    case = Case.objects.select_related(
+        "department", "assignee", "application__applicant", "application__procedure_version"
+    ).get(application__public_id=event.subject.removeprefix("application/"))
+    if case.assignee is not None and case.assignee.is_active:
+        people = [case.assignee]
+    else:
+        people = list(
+            User.objects.filter(
+                departments=case.department_id, kind=User.Kind.STAFF, position=Position.CLERK, is_active=True
+            ).order_by("pk")
+        )
+    _notify_staff(event, case, people, "case.correction_resubmitted")
