@@ -243,21 +243,67 @@ def _label(node: Schema, english: bool) -> str:
     return str(node.get("title") or _("this field"))
 
 
+def _is_question(label: str) -> bool:
+    """「配偶者はいますか」/ "Do you have a spouse?": a label that asks rather than names.
+
+    A closing aside does not hide the question: 「支えていますか（いましたか）」.
+    """
+    return re.sub(r"[（(][^（）()]*[)）]$", "", label.rstrip()).endswith(("?", "？", "か"))
+
+
 def _qualified_label(schema: Schema, path: list[Any], english: bool) -> str:
-    """ "請求者の住所（郵便番号）" rather than a bare "郵便番号": the error summary lists fields out of context."""
+    """ "請求者の住所（郵便番号）" rather than a bare "郵便番号": the error summary lists fields out of context.
+
+    A question, or a label with brackets of its own, follows its parent after a colon instead, so
+    no message nests brackets: 「子ども 2：請求者と同居していますか」.
+    """
     label = _label(_node_at(schema, path), english)
     if len(path) < 2:
         return label
+    colon = ": " if english else "："
     if isinstance(path[-2], int) or str(path[-2]).isdigit():
         parent = f"{_label(_node_at(schema, path[:-2]), english)} {int(path[-2]) + 1}"
     else:
         parent = _label(_node_at(schema, path[:-1]), english)
-        # Inside a repeated row, say which row: "子ども 2: 子どもの氏名（名）".
+        # Inside a repeated row, say which row: "子ども 2：子どもの氏名（名）".
         rows = [k for k, part in enumerate(path[:-2]) if isinstance(part, int) or str(part).isdigit()]
         if rows:
             k = rows[-1]
-            parent = f"{_label(_node_at(schema, path[:k]), english)} {int(path[k]) + 1}: {parent}"
+            parent = f"{_label(_node_at(schema, path[:k]), english)} {int(path[k]) + 1}{colon}{parent}"
+    if _is_question(label) or "(" in label or "（" in label:
+        return f"{parent}{colon}{label}"
     return f"{parent} ({label})" if english else f"{parent}（{label}）"
+
+
+def _as_object(label: str, english: bool) -> str:
+    """ "date of birth" in "Enter date of birth": English lower-cases a label's first common word."""
+    first = label.split(" ", 1)[0]
+    if english and len(first) > 1 and first[0].isupper() and first[1:].islower() and first not in _PROPER_WORDS:
+        return label[0].lower() + label[1:]
+    return label
+
+
+# Words that keep their capital inside a sentence (labels starting with them stay as written).
+_PROPER_WORDS = frozenset({"I", "Japan", "Japanese", "Shibuya", "My", "National", "Tokyo"})
+
+
+def _required_message(node: Schema, label: str, english: bool) -> str:
+    """What to do about an empty field, phrased for a question, a declaration or a name.
+
+    Interpolating a question into "Select %s" gave "Select Who is applying?" (issue 11).
+    """
+    choice = "enum" in node or node.get("type") in {"boolean", "array"}
+    if node.get("const") is True:
+        return _("Tick the box to confirm: %(statement)s") % {"statement": label}
+    if _is_question(label):
+        # Japanese ends the question with 。 before the instruction: 「…いますか。答えを選んでください」.
+        question = label if english else label.rstrip("？?")
+        if choice:
+            return _("Select an answer to “%(question)s”") % {"question": question}
+        return _("Enter an answer to “%(question)s”") % {"question": question}
+    if choice:
+        return _("Select %(label)s") % {"label": _as_object(label, english)}
+    return _("Enter %(label)s") % {"label": _as_object(label, english)}
 
 
 def _message(error: ValidationError, node: Schema, english: bool, label: str = "", today: date | None = None) -> str:
@@ -271,9 +317,7 @@ def _message(error: ValidationError, node: Schema, english: bool, label: str = "
             "%(label)s must be a Japanese phone number with its area code, such as 03-1234-5678 or 090-1234-5678"
         ) % {"label": label}
     if validator == "required" or (validator == "const" and node.get("type") == "boolean"):
-        if "enum" in node or node.get("type") in {"boolean", "array"}:
-            return _("Select %(label)s") % {"label": label}
-        return _("Enter %(label)s") % {"label": label}
+        return _required_message(node, label, english)
     if validator == "pattern":
         custom = node.get("x-pattern-message")
         if isinstance(custom, dict):

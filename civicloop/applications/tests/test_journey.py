@@ -239,7 +239,7 @@ def test_errors_inside_a_repeated_row_say_which_row(resident_client: Client, cat
         reverse("applications:step", args=[application.public_id, "children"]),
         {"children.0.name.family": "渋谷", "children.1.name.family": "渋谷", "has_child_apart": "no"},
     )
-    assert "子ども 2: 子どもの氏名（名）を入力してください" in response.content.decode()
+    assert "子ども 2：子どもの氏名（名）を入力してください" in response.content.decode()  # a full-width colon
 
 
 def test_every_answer_on_the_check_page_links_to_its_field(resident_client: Client, sodai_gomi: Procedure) -> None:
