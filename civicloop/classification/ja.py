@@ -56,7 +56,7 @@ JA: dict[str, str | list[str]] = {
     "The classification was changed.": "機密区分を変更しました。",
     "The classification was raised provisionally; the security officer will review it.": "機密区分を暫定的に引き上げました。情報セキュリティ責任者が確認します。",
     "The decision was recorded.": "決定を記録しました。",
-    "The grant was refused: %(reason)s": "指名できませんでした: %(reason)s",
+    "The grant was refused: %(reason)s": "指名できませんでした：%(reason)s",
     "The grant was revoked.": "指名を取り消しました。",
     "The object already has this classification. Nothing was changed.": "すでにこの区分です。変更はありません。",
     "This read was recorded in the audit log with your name and purpose.": "この閲覧は、あなたの氏名と目的とともに監査ログに記録されました。",
