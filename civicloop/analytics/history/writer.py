@@ -8,6 +8,7 @@ behind them commit together, so an interrupted run leaves whole days, never half
 import json
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID, uuid5
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -139,14 +140,30 @@ class Writer:
             if row.case_id not in case_pks or clerk is None:
                 continue
             for requested, resolved in row.corrections:
+                # A public id derived from the case and the time, so the same seed gives the same rows.
+                public_id = uuid5(UUID(str(row.case_id)), requested.isoformat())
                 values.append(
-                    (case_pks[row.case_id], '["applicant"]', "[]", "demo", clerk, adapt(requested), adapt(resolved), 0)
+                    (
+                        case_pks[row.case_id],
+                        '["applicant"]',
+                        "[]",
+                        "demo",
+                        clerk,
+                        adapt(requested),
+                        adapt(resolved),
+                        0,
+                        public_id.hex if connection.vendor == "sqlite" else str(public_id),
+                        row.classification,
+                        "{}",  # no answers before/after: empty in clear at every tier (nothing to seal)
+                        "{}",
+                    )
                 )
         if values:
             with connection.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO cases_correctionrequest (case_id, fields, attachments, reason, requested_by_id, "
-                    "requested_at, resolved_at, paused_business_days) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    "requested_at, resolved_at, paused_business_days, public_id, classification, answers_before, "
+                    "answers_after) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     values,
                 )
 
