@@ -45,11 +45,17 @@ class ProcedureQuerySet(models.QuerySet["Procedure"]):
         return self.filter(is_active=True, current_version__isnull=False)
 
     def search(self, query: str) -> "ProcedureQuerySet":
-        """Partial match on names, summary and keywords, folded for kana and width (core.text.fold)."""
+        """Partial match on names, summary and keywords, folded for kana and width (core.text.fold).
+
+        The query as one piece (「粗大 ごみ」 is 粗大ごみ), or every word of it ("bulky waste" finds
+        "Bulky-waste collection", 「ごみ　ソファ」 the procedure with both)."""
         folded = fold(query)
         if not folded:
             return self
-        return self.filter(Q(current_version__search_text__contains=folded))
+        words = Q()
+        for word in {fold(w) for w in query.split()}:
+            words &= Q(current_version__search_text__contains=word)
+        return self.filter(Q(current_version__search_text__contains=folded) | words)
 
 
 class Procedure(models.Model):

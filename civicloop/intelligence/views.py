@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department
@@ -22,9 +23,14 @@ from civicloop.intelligence.models import Inquiry
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
+def _is_english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
 def help_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    hits = faq.default_index().search(query) if query else []
+    english = _is_english()
+    hits = faq.default_index(english=english).search(query) if query else []
     codes = [hit.entry.procedure for hit in hits if hit.entry.procedure]
     procedures = {
         p.code: p
@@ -33,7 +39,8 @@ def help_search(request: HttpRequest) -> HttpResponse:
     departments = {d.code: d for d in Department.objects.all()}
     answers = [
         {
-            "hit": hit,
+            "question": hit.entry.question_in(english),
+            "answer": hit.entry.answer_in(english),
             "procedure": procedures.get(hit.entry.procedure),
             "department": departments.get(hit.entry.department),
         }
@@ -95,9 +102,15 @@ def _attachment_error() -> str:
 
 def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     inquiry = get_inquiry_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
-    # Only close matches: a loosely related answer next to a resident's own question confuses more than it helps.
-    hits = faq.default_index().search(inquiry.text, limit=3, minimum=0.2)
-    return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": hits})
+    # Only close matches, and only from the department the inquiry is with (or was suggested for): a
+    # loosely related answer next to a resident's own question confuses more than it helps.
+    department = inquiry.department or inquiry.suggested_department
+    hits = faq.default_index().search(
+        inquiry.text, limit=3, minimum=0.2, departments={department.code} if department else None
+    )
+    english = _is_english()
+    answers = [{"question": h.entry.question_in(english), "answer": h.entry.answer_in(english)} for h in hits]
+    return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": answers})
 
 
 def my_inquiries(request: HttpRequest) -> HttpResponse:
