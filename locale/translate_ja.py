@@ -70,7 +70,7 @@ JA = {
     "optional": "任意",
     "%(types)s, up to %(mb)s MB each, up to %(n)s files": "%(types)s、1件 %(mb)s MB まで、%(n)s 件まで",
     "Remove": "削除",
-    "Error:": "エラー：",
+    "Error: ": "エラー：",
     "Choose a file": "ファイルを選択",
     "Upload": "アップロード",
     "No documents are needed for your answers.": "入力内容では、添付書類は必要ありません。",

@@ -68,7 +68,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
     # then the page explains each problem in Japanese and the draft keeps the input
     html = response.content.decode()
     assert response.status_code == 400
-    assert re.search(r"<title>エラー: ", html)
+    assert re.search(r"<title>エラー：[^ ]", html)  # a full-width colon, no space after it
     assert 'class="error-summary"' in html
     assert "申込者の氏名（名）を入力してください" in html
     assert 'href="#f-applicant-given"' in html

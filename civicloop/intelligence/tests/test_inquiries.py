@@ -50,7 +50,7 @@ def test_an_empty_or_oversized_inquiry_gets_a_clear_error_and_nothing_is_stored(
     empty = client.post(reverse("intelligence:inquiry-new"), {"text": "   "})
     huge = client.post(reverse("intelligence:inquiry-new"), {"text": "あ" * 4001})
     assert empty.status_code == huge.status_code == 400
-    assert "<title>エラー: " in empty.content.decode()
+    assert "<title>エラー：" in empty.content.decode()
     assert not Inquiry.objects.exists()
 
 
