@@ -14,6 +14,9 @@ VAR_DIR = env_path("CIVICLOOP_VAR_DIR", BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("CIVICLOOP_DEBUG", False)
+# With DEBUG on, a missing page is still templates/404.html (core.middleware.SiteNotFoundPageMiddleware);
+# this brings back Django's technical 404 page, which lists the URL patterns.
+DEBUG_TECHNICAL_404 = env_bool("CIVICLOOP_DEBUG_404", False)
 SECRET_KEY = env_str("CIVICLOOP_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -81,6 +84,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "civicloop.devices.middleware.DeviceTrustMiddleware",
     "civicloop.accounts.middleware.StaffMfaRequiredMiddleware",
+    "civicloop.core.middleware.SiteNotFoundPageMiddleware",  # templates/404.html with DEBUG on too
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "civicloop.core.middleware.SecurityHeadersMiddleware",
 ]

@@ -2,9 +2,11 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views.defaults import page_not_found
 
 from civicloop.core.views import request_too_large
 
@@ -84,3 +86,35 @@ def _declared_length(request: HttpRequest) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:  # Django's own reading treats a malformed length as no body
         return 0
+
+
+class SiteNotFoundPageMiddleware:
+    """With DEBUG on, a missing page is still the site's templates/404.html, not Django's technical page.
+
+    Django answers a 404 with its technical page (English, listing every URL pattern) whenever DEBUG is
+    on, and offers no setting for it: `response_for_exception` decides before any middleware sees the
+    response. So with DEBUG on this middleware answers the two ways a 404 arises itself — an address
+    no pattern matches (checked here, before the view would be looked for) and an Http404 a view
+    raises — with the view production uses. Tracebacks for errors stay technical. Off when DEBUG is
+    off (nothing to do) or when CIVICLOOP_DEBUG_404 asks for the technical page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _site_404_in_debug():
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and _site_404_in_debug():
+            return page_not_found(request, exception)
+        return None
+
+
+def _site_404_in_debug() -> bool:
+    return settings.DEBUG and not settings.DEBUG_TECHNICAL_404

@@ -41,3 +41,29 @@ def test_the_500_page_renders_without_any_context_and_speaks_both_languages() ->
     page = get_template("500.html").render()
     assert "エラーが発生しました" in page and "Sorry, something went wrong" in page
     assert 'href="/"' in page
+
+
+def test_with_debug_on_an_unknown_address_still_gets_the_sites_404_page(client: Client, settings: Settings) -> None:
+    # as under `make run` (CIVICLOOP_DEBUG=1): not Django's technical page listing the URL patterns
+    settings.DEBUG = True
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "ページが見つかりません" in page and 'href="/"' in page
+    assert "URLconf" not in page and "Using the URLconf" not in page
+
+
+def test_with_debug_on_a_view_that_raises_not_found_gets_the_sites_404_page(client: Client, settings: Settings) -> None:
+    settings.DEBUG = True
+    response = client.get("/procedures/no-such-procedure/")  # the pattern matches; the view raises Http404
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "ページが見つかりません" in page and "Raised by:" not in page
+
+
+def test_the_technical_404_page_is_there_when_asked_for(client: Client, settings: Settings) -> None:
+    settings.DEBUG = True
+    settings.DEBUG_TECHNICAL_404 = True
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Using the URLconf" in response.content.decode()
