@@ -93,11 +93,10 @@ messages: $(VENV)/.installed-dev ## Regenerate translations: makemessages (GNU g
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=node_modules --ignore=var -v0
 	$(PY) locale/translate_ja.py
 
-vendor: ## Re-vendor front-end files from npm (design tokens, htmx, ECharts, axe-core for tests)
+vendor: ## Re-vendor front-end files from npm (design tokens, htmx, axe-core for tests)
 	cd e2e && npm install --no-audit --no-fund --silent
 	cp e2e/node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/digital-go-jp/tokens.css
 	cp e2e/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
-	mkdir -p static/vendor/echarts && cp e2e/node_modules/echarts/dist/echarts.min.js static/vendor/echarts/echarts.min.js
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -2,7 +2,7 @@
 """What every dashboard is made of: filters, charts (with their table), and rollup queries.
 
 A chart is data, not a drawing: columns and rows (the table view and the CSV download), which
-columns are plotted and how (ECharts draws them in static/analytics/dashboards.js), and a
+columns are plotted and how (dashboards/svg.py draws them on the server), and a
 drill-down link per row to the cases behind the figure.
 """
 
