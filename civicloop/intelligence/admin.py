@@ -2,10 +2,12 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civicloop.accounts.models import Department, User
 from civicloop.classification.adminscope import PolicyScopedAdmin
@@ -59,6 +61,26 @@ class RoutingModelAdmin(admin.ModelAdmin):
         return format_html_join("", "<div>{} ↔ {}: {}</div>", ((a, b, n) for a, b, n in pairs))
 
 
+def _percent(value: Any) -> str:
+    return f"{round(float(value) * 100)}%" if isinstance(value, int | float) else "—"
+
+
+def confidence_in_words(confidence: float | None) -> str:
+    """高・中・低 and the per cent: 中 from the routing threshold up (the model routes by itself), 高 from 80 %."""
+    if confidence is None:
+        return "—"
+    if confidence >= HIGH_CONFIDENCE:
+        word = _("High")
+    elif confidence >= settings.ROUTING_THRESHOLD:
+        word = _("Medium")
+    else:
+        word = _("Low")
+    return _("%(word)s (%(percent)s)") % {"word": word, "percent": _percent(confidence)}
+
+
+HIGH_CONFIDENCE = 0.8
+
+
 class InquiryRerouteForm(forms.ModelForm):
     reroute_to = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label="re-route to")
     reroute_reason = forms.CharField(required=False, max_length=500, label="reason for re-routing")
@@ -108,9 +130,9 @@ class InquiryAdmin(PolicyScopedAdmin):
         "reference_number",
         "created_at",
         "status",
-        "department",
-        "suggested_department",
-        "confidence",
+        "department_name",
+        "suggested_department_name",
+        "confidence_label",
         "channel",
     )
     list_filter = ("status", "department", "channel")
@@ -119,17 +141,46 @@ class InquiryAdmin(PolicyScopedAdmin):
         "reference_number",
         "text",
         "status",
-        "department",
-        "suggested_department",
+        "department_name",
+        "suggested_department_name",
         "suggested_procedure",
-        "confidence",
-        "top3",
-        "explanation",
+        "confidence_label",
+        "candidates",
+        "telling_words",
         "model",
         "channel",
         "created_at",
     )
     inlines = [CorrectionInline]
+
+    # No raw values where a clerk triages: a confidence in words and per cent, department names,
+    # the model's candidates and telling words as text, never a float or a JSON blob.
+    @admin.display(description=gettext_lazy("Department"), ordering="department__sort_order")
+    def department_name(self, obj: Inquiry) -> str:
+        return obj.department.name if obj.department else "—"
+
+    @admin.display(description=gettext_lazy("Suggested department"), ordering="suggested_department__sort_order")
+    def suggested_department_name(self, obj: Inquiry) -> str:
+        return obj.suggested_department.name if obj.suggested_department else "—"
+
+    @admin.display(description=gettext_lazy("Confidence of the suggestion"), ordering="confidence")
+    def confidence_label(self, obj: Inquiry) -> str:
+        return confidence_in_words(obj.confidence)
+
+    @admin.display(description=gettext_lazy("Candidate departments"))
+    def candidates(self, obj: Inquiry) -> str:
+        departments = {d.code: d.name for d in Department.objects.filter(code__in=[c[0] for c in obj.top3 if c])}
+        return (
+            format_html_join(
+                "", "<div>{} — {}</div>", ((departments.get(code, code), _percent(p)) for code, p in obj.top3)
+            )
+            or "—"
+        )
+
+    @admin.display(description=gettext_lazy("Words that weighed most"))
+    def telling_words(self, obj: Inquiry) -> str:
+        words = [str(w).strip() for w in obj.explanation if str(w).strip()]
+        return "、".join(f"「{w}」" for w in words) if words else "—"
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

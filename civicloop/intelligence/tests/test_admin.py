@@ -103,3 +103,31 @@ def test_an_answer_in_the_admin_reaches_the_resident(
     resident_client = Client()
     resident_client.force_login(resident)
     assert "毎週申込制です。" in resident_client.get(f"/inquiries/{inquiry.public_id}/").content.decode()
+
+
+def test_the_triage_admin_shows_no_raw_confidence_or_json(
+    staff_client: tuple[Client, User], routing_model: RoutingModel
+) -> None:
+    # given an inquiry the model was unsure about, with its candidates and telling words
+    client, _user = staff_client
+    inquiry = Inquiry.objects.create(
+        reference_number="Q-TEST-0002",
+        text="ソファを捨てたい",
+        suggested_department=Department.objects.get(code="seiso"),
+        confidence=0.4213,
+        top3=[["seiso", 0.4213], ["gikai", 0.2871], ["somu", 0.1]],
+        explanation=["ソファ", "捨て"],
+    )
+
+    # when a clerk looks at the triage list and the inquiry
+    listing = client.get("/admin/intelligence/inquiry/").content.decode()
+    detail = client.get(f"/admin/intelligence/inquiry/{inquiry.pk}/change/").content.decode()
+
+    # then the confidence is in words and per cent, departments by name, and no float or JSON shows
+    for page in (listing, detail):
+        assert "0.4213" not in page and "0.42" not in page
+        assert "低（42%）" in page
+        assert "清掃リサイクル課" in page
+    assert "[[" not in detail and '["' not in detail and "0.2871" not in detail
+    assert "議会事務局 — 29%" in detail
+    assert "「ソファ」、「捨て」" in detail
