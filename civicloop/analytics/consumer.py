@@ -7,8 +7,9 @@ the counts and the checkpoint commit together. Each counted event's id goes into
 so it never counts twice. A batch is aggregated in Python and written with one upsert per table
 (analytics.store), never one query per event.
 
-`rebuild()` truncates the rollups and streams the whole event table through the same code, so an
-incremental run and a rebuild cannot disagree.
+`analytics.rebuild.rebuild()` truncates the rollups and counts the whole event table again: the
+distributions that need no memory of earlier events in SQL, everything else through this code
+(`count_all`); a test holds both ways to the same rollups.
 
 Facts come from the events, never from live tables: who took or was given a case (`assignee` of
 `case.claimed` and `case.assigned`) and the due date (`case.opened`, and the moved one of
@@ -25,7 +26,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -164,6 +164,24 @@ def apply_items(items: Iterable[Item]) -> int:
     return len(batch)
 
 
+def count_all(chunks: Iterable[list[Item]], progress: Callable[[int], None] | None = None) -> None:
+    """Count events already recorded as applied into emptied rollups (a rebuild: it claims every id in SQL).
+
+    One tally for the whole run: every fact stays in memory (none is in the tables to load: the
+    rebuild emptied them) and each table is written once at the end, instead of loading and
+    rewriting the facts of every batch. Memory grows with the number of cases and drafts.
+    """
+    tally = _Batch([])
+    for items in chunks:
+        for item in items:
+            handler = _HANDLERS.get(item.type)
+            if handler is not None:
+                handler(tally, item)
+        if progress is not None:
+            progress(len(items))
+    tally.write(chunk=50_000)
+
+
 def _key(text: Any) -> str | None:
     """The public id at the end of a subject (`case/<uuid>`) or an id field, in canonical text form."""
     if not text:
@@ -287,13 +305,19 @@ class _Batch:
         case_id = _key(item.subject)
         return self.cases.get(case_id) if case_id else None
 
-    def write(self) -> None:
+    def write(self, chunk: int = 0) -> None:
+        """Write each table once (in statements of `chunk` rows when given: a rebuild's whole tally)."""
         # No ordering against deadlocks is needed: the rollup lock lets one writer in at a time.
-        store.MONTHLY.upsert([(*key, n) for key, n in self.monthly.items()])
-        store.DAILY.upsert([(*key, n) for key, n in self.daily.items()])
-        store.HISTOGRAM.upsert([(*key, n, self.hist_total[key]) for key, n in self.hist_count.items()])
-        store.CASE_FACTS.upsert([self.cases[c].row() for c in self.dirty_cases])
-        store.DRAFT_FACTS.upsert([self.drafts[a].row() for a in self.dirty_drafts])
+        for table, rows in (
+            (store.MONTHLY, [(*key, n) for key, n in self.monthly.items()]),
+            (store.DAILY, [(*key, n) for key, n in self.daily.items()]),
+            (store.HISTOGRAM, [(*key, n, self.hist_total[key]) for key, n in self.hist_count.items()]),
+            (store.CASE_FACTS, [self.cases[c].row() for c in self.dirty_cases]),
+            (store.DRAFT_FACTS, [self.drafts[a].row() for a in self.dirty_drafts]),
+        ):
+            step = chunk or max(len(rows), 1)
+            for start in range(0, len(rows), step):
+                table.upsert(rows[start : start + step])
 
 
 # -- one handler per event type ----------------------------------------------------------------
@@ -577,42 +601,3 @@ def iter_event_items(batch_size: int = 20_000, window: timedelta = timedelta(day
         start += window
     if batch:
         yield batch
-
-
-def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> int:
-    """Truncate every rollup and count the whole event table again, in one transaction.
-
-    Holding the rollup lock for the whole run keeps the relay's batches waiting instead of
-    interleaving. With the relay installed, the events are given their positions first and the
-    analytics checkpoint is moved to the last one, in this same transaction (docs/relay.md); an
-    event that commits while the rebuild runs is counted here or by the relay later, and if both,
-    `AppliedEvent` makes the second a no-op.
-    """
-    total = 0
-    with transaction.atomic():
-        store.lock_rollups()
-        head = _sequence_events()
-        store.truncate_rollups()
-        for items in iter_event_items(batch_size):
-            total += apply_items(items)
-            if progress is not None:
-                progress(len(items))
-        if head is not None:
-            from civicloop.relay.models import ConsumerCursor
-
-            ConsumerCursor.objects.update_or_create(name=CONSUMER_NAME, defaults={"position": head})
-    return total
-
-
-CONSUMER_NAME = "analytics"  # this consumer's name in settings.EVENT_CONSUMERS
-
-
-def _sequence_events() -> int | None:
-    """Give every committed event its relay position; the highest one, or None without a relay."""
-    if not apps.is_installed("civicloop.relay"):
-        return None
-    from civicloop.relay.sequence import assign_positions, head_position
-
-    while assign_positions(limit=50_000):
-        pass
-    return head_position()

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from civicloop.analytics import consumer, store
+from civicloop.analytics import consumer, rebuild, store
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         total = Event.objects.filter(type__in=[TYPE_PREFIX + t for t in consumer.COUNTED]).count()
         began = time.monotonic()
         with tqdm(total=total, unit="event", desc="rollups", mininterval=1.0, disable=options["verbosity"] == 0) as bar:
-            counted = consumer.rebuild(progress=bar.update, batch_size=options["batch"])
+            counted = rebuild.rebuild(progress=bar.update, batch_size=options["batch"])
         store.vacuum_rollups()
         seconds = time.monotonic() - began
         self.stdout.write(
