@@ -6,8 +6,11 @@
 1. Creates the database `civicloop_bench_dashboard` (127.0.0.1:5432, user root or BENCH_PG_USER)
    unless it exists, migrates it, loads the catalogue, and fills it with `generate_history
    --events N --no-rows` (events only; kept between runs — `--regenerate` starts again).
-2. Rollup catch-up: empties the rollups and counts every event again through the consumer
-   (`rebuild`'s code path, without the relay's sequencing): events per second.
+2. Rollup catch-up: empties the rollups and counts every event again the way `rebuild_rollups`
+   does (`analytics.rebuild.recount`: the distributions by GROUP BY in SQL, the rest through the
+   consumer; without the relay's sequencing), in one transaction: events per second. In the same
+   run, the comparison: the event-by-event path (`consumer.apply_items`, one transaction per batch
+   of 20,000, as the relay delivers) over the first `--sample-events` events.
 3. In a fresh process that has served one unrelated page (so Django's own import of every URLconf
    is not counted), the operations dashboard's JSON (`/staff/dashboards/operations/data.json`, the
    figures of all six charts, twelve months, every department) through Django's test client with
@@ -84,9 +87,14 @@ def prepare(events: int, years: float, regenerate: bool) -> None:
     )
 
 
-def child(mode: str) -> dict[str, Any]:
+def child(mode: str, *extra: str) -> dict[str, Any]:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--child", mode, *extra],
+        cwd=ROOT,
+        env=ENV,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     sys.stderr.write(output.stderr[-2000:])
     return json.loads(output.stdout.strip().splitlines()[-1])
@@ -100,22 +108,61 @@ def setup_django() -> None:
     django.setup()
 
 
-def measure_catchup() -> dict[str, Any]:
-    """Truncate the rollups, then count every event through the consumer, as a relay catching up would."""
-    setup_django()
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def measure_event_by_event(sample: int) -> dict[str, Any]:
+    """The comparison: the first `sample` events through the consumer, as a relay catching up would."""
     from django.db import transaction
 
     from civicloop.analytics import consumer, store
 
-    began = time.perf_counter()
-    counted = 0
     with transaction.atomic():
         store.truncate_rollups()
+    load = load_average()
+    began = time.perf_counter()
+    counted = 0
     for items in consumer.iter_event_items(20_000):
         counted += consumer.apply_items(items)  # one transaction per batch, as the relay commits them
+        if counted >= sample:
+            break
+    seconds = time.perf_counter() - began
+    return {
+        "events": counted,
+        "s": round(seconds, 1),
+        "events_per_s": round(counted / seconds),
+        "load_average_at_start": load,
+        "load_average_at_end": load_average(),
+    }
+
+
+def measure_catchup(sample: int) -> dict[str, Any]:
+    """The event-by-event sample, then: truncate the rollups and count every event as rebuild_rollups does."""
+    setup_django()
+    from django.db import transaction
+
+    from civicloop.analytics import rebuild, store
+
+    slow = measure_event_by_event(sample) if sample else None
+    load = load_average()
+    began = time.perf_counter()
+    with transaction.atomic():
+        store.lock_rollups()
+        store.truncate_rollups()
+        counted = rebuild.recount()
     store.vacuum_rollups()  # finishing a catch-up, as rebuild_rollups does: its time is included
     seconds = time.perf_counter() - began
-    return {"rollup_events": counted, "rollup_s": round(seconds, 1), "rollup_events_per_s": round(counted / seconds)}
+    rate = round(counted / seconds)
+    return {
+        "rollup_events": counted,
+        "rollup_s": round(seconds, 1),
+        "rollup_events_per_s": rate,
+        "rollup_load_average_at_start": load,
+        "rollup_load_average_at_end": load_average(),
+        "event_by_event": slow,
+        "speedup_over_event_by_event": round(rate / slow["events_per_s"], 2) if slow else None,
+    }
 
 
 def bench_user() -> Any:
@@ -199,7 +246,12 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return {"cores": os.cpu_count(), "cpu": model, "python": platform.python_version()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "load_average_at_start": load_average(),  # 1, 5, 15 minutes: the machine is shared
+    }
 
 
 def main() -> None:
@@ -207,17 +259,26 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--years", type=float, default=3.0)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument(
+        "--sample-events",
+        type=int,
+        default=1_000_000,
+        help="Events counted event by event for the comparison (0: skip).",
+    )
     parser.add_argument("--child", choices=["catchup", "dashboard"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = measure_catchup() if args.child == "catchup" else measure_dashboard()
+        result = measure_catchup(args.sample_events) if args.child == "catchup" else measure_dashboard()
         print(json.dumps(result))
         return
     began = time.monotonic()
     prepare(args.events, args.years, args.regenerate)
-    log("rollup catch-up over the whole event table")
-    catchup = child("catchup")
-    log(f"{catchup['rollup_events_per_s']:,} events/s; now the dashboard, cold then warm")
+    host = machine()
+    log(f"event by event over {args.sample_events:,} events, then the rollup catch-up over the whole event table")
+    catchup = child("catchup", "--sample-events", str(args.sample_events))
+    slow = catchup["event_by_event"]
+    compared = f"{slow['events_per_s']:,}/s event by event" if slow else "no comparison"
+    log(f"{catchup['rollup_events_per_s']:,} events/s ({compared}); now the dashboard, cold then warm")
     dashboard = child("dashboard")
     result = {
         "events": dashboard.pop("events"),
@@ -229,7 +290,7 @@ def main() -> None:
         **catchup,
         "target": {"dashboard_warm_ms": 200, "dashboard_cold_ms": 1000, "rollup_events_per_s": 50_000},
         "database": DB_NAME,
-        "machine": machine(),
+        "machine": host,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),  # the machine is shared: read figures with this
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "total_s": round(time.monotonic() - began),
