@@ -84,6 +84,14 @@ class Correction:
     def anchor(self) -> str:
         return f"correction-{self.request.public_id}"
 
+    @property
+    def changed(self) -> list[Change]:
+        return [c for c in self.changes if c.is_changed]
+
+    @property
+    def unchanged(self) -> list[Change]:
+        return [c for c in self.changes if not c.is_changed]
+
 
 @dataclass
 class Entry:
@@ -100,7 +108,7 @@ class Entry:
             return ""
         start, end = timezone.localtime(self.time), timezone.localtime(self.until)
         until = formats.time_format(end) if start.date() == end.date() else formats.date_format(end, "DATETIME_FORMAT")
-        return _("(%(count)s times, until %(until)s)") % {"count": self.count, "until": until}
+        return _(" (%(count)s times, until %(until)s)") % {"count": self.count, "until": until}
 
 
 def _short(event: Event) -> str:
