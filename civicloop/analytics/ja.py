@@ -50,7 +50,7 @@ JA: dict[str, str | list[str]] = {
     "Procedure: %(name)s.": "手続き：%(name)s。",
     "Reached": "到達",
     "Left at this step": "このステップでやめた件数",
-    "Left here (% of started)": "ここでやめた割合（開始に対する%）",
+    "Left here (share of those who started)": "ここでやめた割合（開始した人に対する割合）",
     "No online drafts in this period.": "この期間にオンラインで入力を始めた申請はありません。",
     "Started the form": "入力開始",
     "Sent the application": "申請送信",

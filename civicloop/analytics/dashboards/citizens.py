@@ -103,7 +103,7 @@ def abandonment(scope: Q, filters: Filters) -> Chart:
             Column("step", _("Step")),
             Column("reached", _("Reached"), "int"),
             Column("left", _("Left at this step"), "int"),
-            Column("left_rate", _("Left here (% of started)"), "pct"),
+            Column("left_rate", _("Left here (share of those who started)"), "pct"),
         ],
         "step",
         [Series("reached"), Series("left")],

@@ -52,6 +52,7 @@ def test_the_code_command_names_the_installation_it_was_started_for(
     catalog: None, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CIVICLOOP_VAR_DIR", "/tmp/my demo")
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # the PostgreSQL run sets it; it would be named too
     settings.SITE_URL = "http://127.0.0.1:8000"
     out, _err = _bound(8000)
     assert "CIVICLOOP_VAR_DIR='/tmp/my demo' make totp who=clerk-seiso" in out
