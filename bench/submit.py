@@ -14,6 +14,7 @@ See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import json
@@ -117,6 +118,8 @@ def bench_env(var_dir: Path) -> dict[str, str]:
         DATABASE_URL=DATABASE_URL,
         CIVICLOOP_DEBUG="0",
         CIVICLOOP_SECRET_KEY=secrets.token_urlsafe(50),
+        # Outside development the audit chain needs its key from the environment (docs/operations.md).
+        CIVICLOOP_AUDIT_KEY=f"bench:{base64.b64encode(secrets.token_bytes(32)).decode()}",
         CIVICLOOP_SECURE="0",
         CIVICLOOP_DEMO="0",
         CIVICLOOP_VAR_DIR=str(var_dir),

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Where a submission's CPU goes: `POST /api/applications` in-process, with its SQL and a profile.
+
+    .venv/bin/python bench/profile_submit.py [--requests 300] [--top 40] [--sort tottime]
+
+Creates a fresh PostgreSQL database (`civicloop_bench_profile`), migrates it and loads the
+catalogue, signs a resident in as bench/submit.py does, then sends submissions through Django's
+test client (the whole middleware stack, session authentication and CSRF; no gunicorn, no wrk):
+
+1. CPU time per request (`time.process_time`, this process only: PostgreSQL's work is not in it)
+   and wall time, medians over `--requests` after 30 untimed;
+2. the SQL statements of one submission, in order;
+3. the same requests under cProfile, the `--top` functions by `--sort`.
+
+The baseline's view (one INSERT) is timed the same way, for scale. Prints; writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import submit  # noqa: E402
+
+submit.DB_NAME = "civicloop_bench_profile"
+submit.DATABASE_URL = f"postgres://{submit.PG_USER}@{submit.PG_HOST}:{submit.PG_PORT}/{submit.DB_NAME}"
+
+
+# Stages of a submission, by (part of the file name, function name), to sum cumulative CPU time.
+STAGES = {
+    "whole request (handler)": ("django/test/client.py", "request"),
+    "middleware + view (get_response)": ("django/core/handlers/base.py", "get_response"),
+    "session load (SessionStore.load)": ("sessions/backends/db.py", "load"),
+    "user lookup (auth.get_user)": ("django/contrib/auth/__init__.py", "get_user"),
+    "ninja: operation.run": ("ninja/operation.py", "run"),
+    "ninja: parse the body (_get_values)": ("ninja/operation.py", "_get_values"),
+    "view: submit_from_api": ("applications/actions.py", "submit_from_api"),
+    "  idempotency lookup (_by_key)": ("applications/actions.py", "_by_key"),
+    "  form-schema validation (validate)": ("catalog/formschema.py", "validate"),
+    "  the transaction (_file)": ("applications/actions.py", "_file"),
+    "    events.record": ("core/events.py", "record"),
+    "    open_case": ("cases/", "open_case"),
+    "      workflow.start": ("cases/workflow.py", "start"),
+    "      workflow.dump": ("cases/workflow.py", "dump"),
+    "    notify (receipt notice)": ("notifications/actions.py", "notify"),
+    "    audit.record": ("core/audit.py", "record"),
+    "  commit": ("django/db/backends/base/base.py", "commit"),
+    "ninja: serialise the answer (_result_to_response)": ("ninja/operation.py", "_result_to_response"),
+    "SQL: execute (all statements)": ("django/db/backends/utils.py", "_execute"),
+    "ORM: compile SQL (as_sql)": ("django/db/models/sql/compiler.py", "as_sql"),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    opts = parser.parse_args()
+
+    submit.ensure_postgres()
+    submit.recreate_database()
+    env = submit.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-profile-")))
+    submit.manage(env, "migrate", "--noinput", "-v0")
+    submit.manage(env, "load_catalog")
+    auth = submit.setup_in_django(env)  # django.setup() happens here
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    body = json.dumps({"procedure": submit.PROCEDURE, "answers": submit.valid_answers(dt.date.today())})
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = auth["sessionid"]
+    client.cookies["csrftoken"] = auth["csrftoken"]
+    counter = iter(range(10**9))
+
+    def submission() -> None:
+        response = client.post(
+            submit.SUBMIT_PATH,
+            body,
+            content_type="application/json",
+            headers={"X-CSRFToken": auth["csrftoken"], "Idempotency-Key": f"profile-{next(counter):08d}"},
+        )
+        assert response.status_code == 201, (response.status_code, response.content[:300])
+
+    def baseline() -> None:
+        assert client.post(submit.BASELINE_PATH, b"{}", content_type="application/json").status_code == 201
+
+    def timed(func: object, n: int) -> dict[str, float]:
+        cpu, wall = [], []
+        for _ in range(n):
+            c0, w0 = time.process_time(), time.perf_counter()
+            func()  # type: ignore[operator]
+            cpu.append(time.process_time() - c0)
+            wall.append(time.perf_counter() - w0)
+        return {"cpu_ms": round(statistics.median(cpu) * 1000, 2), "wall_ms": round(statistics.median(wall) * 1000, 2)}
+
+    for _ in range(30):
+        submission()
+        baseline()
+    figures = {"submission": timed(submission, opts.requests), "baseline": timed(baseline, opts.requests)}
+    with CaptureQueriesContext(connection) as queries:
+        submission()
+    print(f"\n== per request (medians of {opts.requests}), load average {os.getloadavg()}")
+    for name, values in figures.items():
+        print(f"  {name:<11} cpu {values['cpu_ms']:6.2f} ms   wall {values['wall_ms']:6.2f} ms")
+    print(f"\n== SQL of one submission: {len(queries)} statements")
+    for number, query in enumerate(queries.captured_queries, 1):
+        print(f"  {number:2d}. {query['sql'][:160]}")
+
+    # CPU time, not wall time: waits on PostgreSQL (and on other processes of a shared machine) drop out.
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(opts.requests):
+        submission()
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats(opts.sort).print_stats(opts.top)
+    print(f"\n== cProfile (CPU time) over {opts.requests} submissions, by {opts.sort}")
+    print(out.getvalue())
+    print("== where a submission's CPU goes (cumulative CPU ms per submission; the parts overlap)")
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    for label, (file_part, function) in STAGES.items():
+        found = [v for (f, _, name), v in stats.items() if name == function and file_part in f]
+        if found:
+            print(f"  {label:<44} {1000 * sum(v[3] for v in found) / opts.requests:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
