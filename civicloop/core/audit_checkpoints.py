@@ -3,7 +3,7 @@
 
 A checkpoint says "at this time the chain had N entries, the last one entry S with hash H",
 signed with the municipality's signing key (the one that signs result documents,
-`documents.signing.material()`), as one JSON file in `AUDIT_CHECKPOINT_DIR`:
+`core.keys.material()`), as one JSON file in `AUDIT_CHECKPOINT_DIR`:
 
     {"payload": {"type": "civicloop.audit.checkpoint", "version": 1, "lg_code": "131130",
                  "count": N, "head_seq": S, "head_hash": H, "time": "2026-…+00:00"},
@@ -41,8 +41,8 @@ from django.db.models import Count, Max
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from civicloop.core.audit import GENESIS, Anchor
+from civicloop.core.keys import SigningMaterial, material
 from civicloop.core.models import AuditEntry
-from civicloop.documents.signing import SigningMaterial, material
 
 TYPE = "civicloop.audit.checkpoint"
 VERSION = 1
@@ -115,7 +115,7 @@ def write_checkpoint(*, directory: Path | None = None) -> Checkpoint:
 def _signer_chain(keys: SigningMaterial) -> list[asn1_x509.Certificate]:
     """The signing certificate, then the intermediates (the root is trusted by configuration, not by file)."""
     cert = keys.signer.signing_cert
-    assert cert is not None  # documents.signing refuses a key without one
+    assert cert is not None  # core.keys refuses a key without one
     return [cert] + [c for c in keys.chain if c.self_signed == "no" and c.dump() != cert.dump()]
 
 

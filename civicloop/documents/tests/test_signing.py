@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from civicloop.core import keys
 from civicloop.documents import signing
 from civicloop.documents.models import IssuedDocument
 from civicloop.documents.signing import Problem
@@ -83,18 +84,18 @@ def test_a_configured_key_and_chain_are_used_in_production(settings: object, var
     directory = signing.create_demo_ca(var_dir / "signing")
     settings.DEBUG = False  # type: ignore[attr-defined]
     settings.DEMO_ENABLED = False  # type: ignore[attr-defined]
-    settings.SIGNING_KEY_FILE = str(directory / signing.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
-    settings.SIGNING_CERT_FILE = str(directory / signing.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
-    settings.SIGNING_CHAIN_FILES = [str(directory / signing.DEMO_ROOT_CERT)]  # type: ignore[attr-defined]
-    keys = signing.material()
-    assert not keys.is_demo
-    assert len(keys.trust_roots) == 1
+    settings.SIGNING_KEY_FILE = str(directory / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
+    settings.SIGNING_CERT_FILE = str(directory / keys.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
+    settings.SIGNING_CHAIN_FILES = [str(directory / keys.DEMO_ROOT_CERT)]  # type: ignore[attr-defined]
+    loaded = signing.material()
+    assert not loaded.is_demo
+    assert len(loaded.trust_roots) == 1
 
 
 def test_a_chain_without_its_root_is_refused(settings: object, var_dir: Path) -> None:
     directory = signing.create_demo_ca(var_dir / "signing")
-    settings.SIGNING_KEY_FILE = str(directory / signing.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
-    settings.SIGNING_CERT_FILE = str(directory / signing.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
+    settings.SIGNING_KEY_FILE = str(directory / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
+    settings.SIGNING_CERT_FILE = str(directory / keys.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
     settings.SIGNING_CHAIN_FILES = []  # type: ignore[attr-defined]
     with pytest.raises(ImproperlyConfigured, match="root certificate"):
         signing.material()
@@ -105,9 +106,9 @@ def test_a_certificate_that_does_not_chain_to_the_root_is_refused(
 ) -> None:
     ours = signing.create_demo_ca(var_dir / "signing")
     theirs = signing.create_demo_ca(tmp_path / "theirs")
-    settings.SIGNING_KEY_FILE = str(theirs / signing.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
-    settings.SIGNING_CERT_FILE = str(theirs / signing.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
-    settings.SIGNING_CHAIN_FILES = [str(ours / signing.DEMO_ROOT_CERT)]  # type: ignore[attr-defined]
+    settings.SIGNING_KEY_FILE = str(theirs / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
+    settings.SIGNING_CERT_FILE = str(theirs / keys.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
+    settings.SIGNING_CHAIN_FILES = [str(ours / keys.DEMO_ROOT_CERT)]  # type: ignore[attr-defined]
     with pytest.raises(ImproperlyConfigured, match="does not validate"):
         signing.material()
 
@@ -121,18 +122,18 @@ def test_a_missing_key_file_is_a_clear_configuration_error(settings: object, tmp
 
 def test_the_demo_ca_keys_are_readable_by_the_owner_only(tmp_path: Path) -> None:
     directory = signing.create_demo_ca(tmp_path / "signing")
-    for name in (signing.DEMO_ROOT_KEY, signing.DEMO_SIGNER_KEY):
+    for name in (keys.DEMO_ROOT_KEY, keys.DEMO_SIGNER_KEY):
         assert stat.S_IMODE((directory / name).stat().st_mode) == 0o600
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
 
 
 def test_the_demo_ca_is_made_once(tmp_path: Path) -> None:
     directory = signing.create_demo_ca(tmp_path / "signing")
-    first = (directory / signing.DEMO_SIGNER_CERT).read_bytes()
+    first = (directory / keys.DEMO_SIGNER_CERT).read_bytes()
     signing.create_demo_ca(tmp_path / "signing")
-    assert (directory / signing.DEMO_SIGNER_CERT).read_bytes() == first
+    assert (directory / keys.DEMO_SIGNER_CERT).read_bytes() == first
     signing.create_demo_ca(tmp_path / "signing", force=True)
-    assert (directory / signing.DEMO_SIGNER_CERT).read_bytes() != first
+    assert (directory / keys.DEMO_SIGNER_CERT).read_bytes() != first
 
 
 def test_the_deploy_check_reports_a_production_without_a_key(settings: object) -> None:
