@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from civicloop.accounts.models import POSITION_RANK, Department, Position, User
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user, request_context
-from civicloop.cases import actions, history
+from civicloop.cases import actions, history, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.models import DUE_SOON_DAYS, ApprovalStep, Case, Consultation, CorrectionRequest
 from civicloop.cases.workflow import TASKS
@@ -176,7 +176,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
     ).order_by("time", "pk")
     corrections = history.corrections_of(case, definition, english=english)
-    may_approve, as_proxy = actions.can_approve(user, case)
+    may_approve, as_proxy = queries.can_approve(user, case)
     approval_steps = list(case.approval_steps.select_related("acted_by", "post_reviewed_by"))
     life_events = set(application.procedure_version.procedure.life_events.values_list("pk", flat=True))
     return render(

@@ -15,8 +15,8 @@ from django.urls import NoReverseMatch, reverse
 
 from civicloop.accounts.models import Position, User
 from civicloop.applications.models import Application
-from civicloop.cases.actions import ASSIGNEE_CONTEXT, approvers_for
 from civicloop.cases.models import Case
+from civicloop.cases.queries import ASSIGNEE_CONTEXT, approvers_for
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs
 from civicloop.classification.policy import Action, evaluate

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from civicloop.accounts.models import Department, Position, User
 from civicloop.applications.models import Application
-from civicloop.cases import actions, workflow
+from civicloop.cases import actions, queries, workflow
 from civicloop.cases.models import ApprovalStep, Case, CaseTask, ImmutableRecord
 from civicloop.catalog.models import Procedure
 from civicloop.core.models import Event
@@ -158,7 +158,7 @@ def test_proxy_approval_when_the_approver_is_absent_then_review_after_the_fact(
     actions.claim_case(case=case, clerk=clerk)
     actions.submit_review(case=case, clerk=clerk, outcome="approve")
     actions.act_on_approval(case=case, approver=kakari, decision="approve")
-    assert actions.can_approve(deputy, refresh(case)) == (True, True)
+    assert queries.can_approve(deputy, refresh(case)) == (True, True)
     step = actions.act_on_approval(case=case, approver=deputy, decision="approve", comment="課長不在のため代決")
     assert step.proxy and step.awaits_post_review
     assert refresh(case).step == "fee"

@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, Position, Role, User
-from civicloop.cases import actions
+from civicloop.cases.actions import _shared, closing
 from civicloop.classification import policy
 from civicloop.classification.family import content_type_of
 from civicloop.classification.models import NeedToKnowGrant
@@ -38,7 +38,7 @@ def _no_document(case: object, **details: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _results_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(actions, "ISSUE_RESULT", f"{__name__}._no_document")
+    monkeypatch.setattr(closing, "ISSUE_RESULT", f"{__name__}._no_document")
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,9 @@ def test_the_matrix_catches_a_policy_that_lets_oversight_roles_act(
 def test_the_matrix_catches_an_action_that_skips_the_policy(
     world: dict[str, Files], make_resident: Callable[..., User], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given the case actions' own WORK check removed (a view would then be the only guard)
-    monkeypatch.setattr(actions, "_authorise", lambda actor, obj, context: None)
+    # given the case actions' own WORK check removed (a view would then be the only guard): every
+    # step action checks through _shared.authorise_work, which asks the policy's authorise
+    monkeypatch.setattr(_shared, "authorise", lambda actor, action, obj, context: None)
     # when the matrix runs over one tier and one device
     result = run_matrix(world, make_resident, tiers=["SECRET"], devices=[DeviceTrust.BYOD])
     # then writes by people outside the department go through and are reported

@@ -7,6 +7,7 @@ from django.core import mail
 from civicloop.accounts.models import Department, Position, User
 from civicloop.cases import actions
 from civicloop.cases.models import Case
+from civicloop.cases.queries import ASSIGNEE_CONTEXT
 from civicloop.classification.family import relabel_family
 from civicloop.notifications.models import Channel, ChannelPreference, Message
 from civicloop.notifications.tests.conftest import deliver_all, in_transaction
@@ -104,13 +105,11 @@ def test_staff_who_may_not_work_a_secret_case_hear_nothing_and_email_says_only_t
     _staff("uncleared", Position.KAKARICHO)
     User.objects.filter(pk=clerk.pk).update(clearance="SECRET")
     clerk.refresh_from_db()
-    actions.claim_case(case=case, clerk=clerk, context=actions.ASSIGNEE_CONTEXT)
+    actions.claim_case(case=case, clerk=clerk, context=ASSIGNEE_CONTEXT)
     in_transaction(lambda: relabel_family(Case.objects.get(pk=case.pk), new="SECRET"))
 
     # when the draft goes for approval
-    actions.submit_review(
-        case=Case.objects.get(pk=case.pk), clerk=clerk, outcome="approve", context=actions.ASSIGNEE_CONTEXT
-    )
+    actions.submit_review(case=Case.objects.get(pk=case.pk), clerk=clerk, outcome="approve", context=ASSIGNEE_CONTEXT)
 
     # then only the cleared 係長 hears, and the e-mail names neither the procedure nor the number
     assert _notices("case.approval_pending") == ["cleared"]

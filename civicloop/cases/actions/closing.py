@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The end of a case: the fee, the decision and its signed result, the resident's 取下げ.
+
+`after_step` is the process moving on by itself (a 決裁 round on arrival, the result once approved);
+the review and approval actions call it after their step.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from civicloop.accounts.models import User
+from civicloop.applications.models import Application
+from civicloop.cases import workflow
+from civicloop.cases.actions._shared import advance, audit_case, lock_for, set_application_status, start_approval_round
+from civicloop.cases.errors import IllegalTransition, NotAuthorised
+from civicloop.cases.models import ApprovalStep, Case, CaseTask
+from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
+from civicloop.core import events
+
+RESULT_STATUS = {
+    "approve": Application.Status.APPROVED,
+    "reject": Application.Status.REJECTED,
+    "accept": Application.Status.COMPLETED,
+}
+RESULT_DOCUMENTS = {"approve": "decision_notice", "reject": "refusal_notice", "accept": "acceptance_notice"}
+# Issues the signed result (civicloop.documents); a setting-free seam so tests and the workflow
+# benchmark can run the process with or without rendering PDFs.
+ISSUE_RESULT = "civicloop.documents.issue.issue_document"
+
+
+def issue_result(case: Case, actor: User) -> Any:
+    """Render and sign the result document of the decided case (許可書, 決定通知書 …)."""
+    issue = import_string(ISSUE_RESULT)
+    return issue(
+        case,
+        kind=RESULT_DOCUMENTS[case.proposed_outcome],
+        issued_by=actor,
+        outcome=case.proposed_outcome,
+        reason=case.decision_reason,
+    )
+
+
+def after_step(case: Case, waiting: list[str], actor: User) -> None:
+    """Steps civicloop takes by itself: build the 決裁 route on arrival, and issue the result."""
+    # An empty route: the 専決規程 says the clerk's draft needs no further approval.
+    if waiting == ["approval"] and not start_approval_round(case):
+        waiting = advance(case, "approval", actor, result="approved", data={"approval": "approved"})
+    if waiting == ["notify"]:
+        _finalise(case, actor)
+
+
+@records_refusals
+def confirm_fee(*, case: Case, clerk: User, comment: str = "", context: Context = NO_CONTEXT) -> Case:
+    """手数料納付: the fee was paid; the result goes out."""
+    with transaction.atomic():
+        locked = lock_for(case, clerk, context)
+        waiting = advance(locked, "fee", clerk, result="paid", comment=comment.strip())
+        audit_case(clerk, "case.fee_paid", locked)
+        after_step(locked, waiting, clerk)
+    return locked
+
+
+def _finalise(case: Case, actor: User) -> None:
+    """結果通知: the approved draft becomes the decision; the case closes and the result is issued."""
+    outcome = case.proposed_outcome or "approve"
+    advance(case, "notify", actor, result=outcome)
+    _close(
+        locked=case,
+        actor=actor,
+        status=RESULT_STATUS[outcome],
+        reason=case.proposal_reason,
+        event="case.decided",
+        outcome=outcome,
+    )
+    issue_result(case, actor)
+
+
+def withdraw_application(*, application: Application, resident: User) -> Case:
+    """The resident withdraws (取下げ) an application that has not been decided; the process stops."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("department").get(application_id=application.pk)
+        if application.applicant_id is None or application.applicant_id != resident.pk:
+            raise NotAuthorised("only the applicant withdraws an application")
+        if locked.status == Case.Status.CLOSED:
+            raise IllegalTransition("the case is already closed")
+        now = timezone.now()
+        CaseTask.objects.filter(case=locked, completed_at__isnull=True).update(completed_at=now, outcome="withdrawn")
+        locked.approval_steps.filter(status__in=[ApprovalStep.Status.PENDING, ApprovalStep.Status.WAITING]).update(
+            status=ApprovalStep.Status.CANCELLED
+        )
+        if locked.workflow_state:
+            process = workflow.load(locked.workflow_state)
+            process.cancel()
+            locked.workflow_state = workflow.dump(process)
+        locked.step = ""
+        locked.save(update_fields=["workflow_state", "step"])
+        _close(
+            locked=locked,
+            actor=resident,
+            status=Application.Status.WITHDRAWN,
+            reason="",
+            event="case.withdrawn",
+            outcome="withdrawn",
+        )
+    return locked
+
+
+def _close(*, locked: Case, actor: User, status: str, reason: str, event: str, outcome: str) -> None:
+    now = timezone.now()
+    locked.status = Case.Status.CLOSED
+    locked.decision_reason = reason
+    locked.closed_at = now
+    locked.save(update_fields=["status", "decision_reason", "closed_at"])
+    locked.corrections.filter(resolved_at__isnull=True).update(resolved_at=now)
+    set_application_status(locked, status, reason, at=now)
+    events.record(
+        event,
+        subject=f"case/{locked.public_id}",
+        data={"outcome": outcome, "department": locked.department.code, "overdue": now.date() > locked.due_date},
+        classification=locked.classification,
+    )
+    audit_case(actor, event, locked, {"outcome": outcome})
