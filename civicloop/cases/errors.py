@@ -17,7 +17,10 @@ class NotAuthorised(NotPermitted):
     their rank); nothing was changed."""
 
 
-class CorrectionInvalid(Exception):
+class InvalidInput(Exception):
+    """What the person sent cannot be used (a missing reason, an unknown outcome, answers that fail
+    the form); `errors` maps each field to what is wrong, for the form to show. Nothing was changed."""
+
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors

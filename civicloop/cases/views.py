@@ -247,7 +247,7 @@ def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
             attachments=request.POST.getlist("attachments"),
             reason=request.POST.get("reason", ""),
         )
-    except actions.CorrectionInvalid:
+    except actions.InvalidInput:
         messages.error(request, _("Choose at least one answer or document and write the reason."))
     except actions.IllegalTransition:
         messages.error(request, _("A correction cannot be requested for this case now. Nothing was changed."))
@@ -285,7 +285,7 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 answers=answers,
                 uploads=uploads,
             )
-        except actions.CorrectionInvalid as exc:
+        except actions.InvalidInput as exc:
             file_errors = {k: v for k, v in exc.errors.items() if k.startswith("attachment:")}
             errors = {**(errors_for(exc.errors, open_request.fields) or exc.errors), **file_errors}
         else:
@@ -325,7 +325,7 @@ def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         run(user, case, context)
-    except actions.CorrectionInvalid as exc:
+    except actions.InvalidInput as exc:
         messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
     except actions.IllegalTransition:
         messages.error(request, _("This step is not open for this case now. Nothing was changed."))
@@ -469,7 +469,7 @@ def assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     def run(user: Any, case: Case, ctx: Context) -> None:
         assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
         if assignee is None:
-            raise actions.CorrectionInvalid({"assignee": "choose who handles the case"})
+            raise actions.InvalidInput({"assignee": "choose who handles the case"})
         actions.assign_cases(cases=[case], by=user, assignee=assignee, context=ctx)
 
     return _case_action(request, public_id, run, _("The case was assigned."))
@@ -531,7 +531,7 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 opinion=request.POST.get("opinion", ""),
                 comment=request.POST.get("comment", ""),
             )
-        except actions.CorrectionInvalid as exc:
+        except actions.InvalidInput as exc:
             messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
         except actions.IllegalTransition:
             messages.error(request, _("This consultation was already answered. Nothing was changed."))

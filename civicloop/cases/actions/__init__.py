@@ -24,12 +24,12 @@ from civicloop.cases.actions.closing import confirm_fee, issue_result, withdraw_
 from civicloop.cases.actions.correction import request_correction, resubmit_correction
 from civicloop.cases.actions.intake import add_comment, assign_cases, claim_case, open_case, record_inspection
 from civicloop.cases.actions.review import answer_consultation, request_consultation, submit_review
-from civicloop.cases.errors import CaseAlreadyClaimed, CorrectionInvalid, IllegalTransition, NotAuthorised
+from civicloop.cases.errors import CaseAlreadyClaimed, IllegalTransition, InvalidInput, NotAuthorised
 
 __all__ = [
     "CaseAlreadyClaimed",
-    "CorrectionInvalid",
     "IllegalTransition",
+    "InvalidInput",
     "NotAuthorised",
     "act_on_approval",
     "add_comment",

@@ -7,7 +7,7 @@ from django.utils import timezone
 from civicloop.accounts.models import User
 from civicloop.cases.actions._shared import advance, audit_case, lock_for, record_pending
 from civicloop.cases.actions.closing import after_step
-from civicloop.cases.errors import CorrectionInvalid, IllegalTransition, NotAuthorised
+from civicloop.cases.errors import IllegalTransition, InvalidInput, NotAuthorised
 from civicloop.cases.models import ApprovalStep, Case
 from civicloop.cases.queries import in_department, may_approve, pending_step, procedure_code
 from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
@@ -25,9 +25,9 @@ def act_on_approval(
     """
     comment = comment.strip()
     if decision not in {"approve", "return"}:
-        raise CorrectionInvalid({"decision": "approve or return"})
+        raise InvalidInput({"decision": "approve or return"})
     if decision == "return" and not comment:
-        raise CorrectionInvalid({"comment": "say why the draft goes back"})
+        raise InvalidInput({"comment": "say why the draft goes back"})
     with transaction.atomic():
         locked = lock_for(case, approver, context)
         if locked.step != "approval" or locked.status == Case.Status.CLOSED:

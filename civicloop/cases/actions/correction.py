@@ -13,7 +13,7 @@ from civicloop.accounts.models import User
 from civicloop.applications.actions import AttachmentRejected, CheckedUpload, check_upload, store_attachment
 from civicloop.applications.models import Application, StatusChange
 from civicloop.cases.actions._shared import advance, audit_case, lock_for, set_application_status
-from civicloop.cases.errors import CorrectionInvalid, IllegalTransition, NotAuthorised
+from civicloop.cases.errors import IllegalTransition, InvalidInput, NotAuthorised
 from civicloop.cases.models import Case, CorrectionRequest
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import validate
@@ -44,7 +44,7 @@ def request_correction(
             or not set(fields) <= known_fields
             or not set(attachments) <= known_files
         ):
-            raise CorrectionInvalid({"correction": "name at least one answer or document of this form, and the reason"})
+            raise InvalidInput({"correction": "name at least one answer or document of this form, and the reason"})
         advance(locked, "review", clerk, result="correction", comment=reason, data={"route": "correction"})
         request = CorrectionRequest.objects.create(
             case=locked,
@@ -93,7 +93,7 @@ def _checked_replacements(
             except AttachmentRejected as exc:
                 errors[f"attachment:{kind}"] = str(exc)
     if errors:
-        raise CorrectionInvalid(errors)
+        raise InvalidInput(errors)
     return checked
 
 
@@ -127,7 +127,7 @@ def resubmit_correction(
         # A date chosen weeks ago is judged against today only when the 補正 asks to change it.
         errors = validate(definition.schema, merged, date_rules_on=request.fields)
         if errors:
-            raise CorrectionInvalid(errors)
+            raise InvalidInput(errors)
         now = timezone.now()
         request.resolved_at = now
         request.paused_business_days = business_days_between(

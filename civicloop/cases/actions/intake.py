@@ -10,7 +10,7 @@ from civicloop.accounts.models import POSITION_RANK, Position, User
 from civicloop.applications.models import Application
 from civicloop.cases import workflow
 from civicloop.cases.actions._shared import advance, audit_case, authorise_work, lock_for, set_application_status
-from civicloop.cases.errors import CaseAlreadyClaimed, CorrectionInvalid, IllegalTransition, NotAuthorised
+from civicloop.cases.errors import CaseAlreadyClaimed, IllegalTransition, InvalidInput, NotAuthorised
 from civicloop.cases.models import Case, CaseComment, CaseTask
 from civicloop.cases.queries import ASSIGNEE_CONTEXT
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, evaluate, records_refusals
@@ -138,7 +138,7 @@ def add_comment(*, case: Case, author: User, body: str, context: Context = NO_CO
     """An internal comment on the case (never shown to the resident); kept, never edited."""
     body = body.strip()
     if not body:
-        raise CorrectionInvalid({"body": "write the comment"})
+        raise InvalidInput({"body": "write the comment"})
     with transaction.atomic():
         locked = lock_for(case, author, context)
         comment = CaseComment.objects.create(
@@ -163,7 +163,7 @@ def record_inspection(*, case: Case, clerk: User, comment: str, context: Context
     """現地調査: the clerk records what the on-site inspection found."""
     comment = comment.strip()
     if not comment:
-        raise CorrectionInvalid({"comment": "record what the inspection found"})
+        raise InvalidInput({"comment": "record what the inspection found"})
     with transaction.atomic():
         locked = lock_for(case, clerk, context)
         advance(locked, "inspection", clerk, result="inspected", comment=comment)

@@ -10,7 +10,7 @@ from civicloop.accounts.models import Department, User
 from civicloop.applications.models import Application
 from civicloop.cases.actions._shared import advance, audit_case, authorise_work, lock, lock_for
 from civicloop.cases.actions.closing import after_step
-from civicloop.cases.errors import CorrectionInvalid, IllegalTransition, NotAuthorised
+from civicloop.cases.errors import IllegalTransition, InvalidInput, NotAuthorised
 from civicloop.cases.models import Case, Consultation
 from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
 from civicloop.core import events
@@ -23,11 +23,11 @@ def _check_proposal(case: Case, outcome: str, reason: str) -> str:
     kind = Application.objects.filter(pk=case.application_id).values_list("procedure_version__kind", flat=True)[0]
     if kind == "notification":
         if outcome not in {"accept", "reject"}:
-            raise CorrectionInvalid({"outcome": "accept or reject the notification"})
+            raise InvalidInput({"outcome": "accept or reject the notification"})
     elif outcome not in PROPOSALS:
-        raise CorrectionInvalid({"outcome": "approve or reject"})
+        raise InvalidInput({"outcome": "approve or reject"})
     if outcome == "reject" and not reason:
-        raise CorrectionInvalid({"reason": "a refusal must state its reasons (行政手続法8条)"})
+        raise InvalidInput({"reason": "a refusal must state its reasons (行政手続法8条)"})
     return str(kind)
 
 
@@ -78,7 +78,7 @@ def request_consultation(
             raise IllegalTransition(locked.step or locked.status)
         _check_proposal(locked, outcome, reason)
         if not question or not targets or any(d.pk == locked.department_id for d in targets):
-            raise CorrectionInvalid({"consultation": "choose other departments and write the question"})
+            raise InvalidInput({"consultation": "choose other departments and write the question"})
         locked.proposed_outcome = outcome
         locked.proposal_reason = reason
         locked.save(update_fields=["proposed_outcome", "proposal_reason"])
@@ -109,9 +109,9 @@ def answer_consultation(
     """A consulted department's opinion. When the last one answers, the draft moves on to 決裁."""
     comment = comment.strip()
     if opinion not in Consultation.Opinion.values:
-        raise CorrectionInvalid({"opinion": "agree, agree with comments, or disagree"})
+        raise InvalidInput({"opinion": "agree, agree with comments, or disagree"})
     if opinion != Consultation.Opinion.AGREE and not comment:
-        raise CorrectionInvalid({"comment": "say what the comments or the objection are"})
+        raise InvalidInput({"comment": "say what the comments or the objection are"})
     with transaction.atomic():
         locked = lock(consultation.case)
         answer = Consultation.objects.select_for_update().select_related("department").get(pk=consultation.pk)

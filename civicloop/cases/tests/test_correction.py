@@ -71,9 +71,9 @@ def test_an_illegal_correction_changes_nothing(case: Case, clerk: User) -> None:
     with pytest.raises(actions.IllegalTransition):  # still at intake: nobody has reviewed it
         actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
     actions.claim_case(case=case, clerk=clerk)
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.request_correction(case=case, clerk=clerk, fields=["no_such_field"], attachments=[], reason="x")
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason=" ")
     assert Case.objects.get(pk=case.pk).step == "review"
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")

@@ -80,7 +80,7 @@ def test_a_refusal_skips_the_fee_and_needs_reasons(
     case: Case, clerk: User, chiefs: tuple[User, User], fake_results: list[tuple[str, str]]
 ) -> None:
     actions.claim_case(case=case, clerk=clerk)
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.submit_review(case=case, clerk=clerk, outcome="reject", reason="  ")
     assert refresh(case).step == "review"
     actions.submit_review(case=case, clerk=clerk, outcome="reject", reason="収集対象外の品目です")
@@ -99,7 +99,7 @@ def test_a_returned_draft_goes_back_to_review_and_a_new_round_starts(
     kakari, _ka = chiefs
     actions.claim_case(case=case, clerk=clerk)
     actions.submit_review(case=case, clerk=clerk, outcome="approve")
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.act_on_approval(case=case, approver=kakari, decision="return", comment="")
     actions.act_on_approval(case=case, approver=kakari, decision="return", comment="品目の確認を")
     case = refresh(case)
@@ -198,7 +198,7 @@ def test_consultation_runs_in_parallel_and_moves_on_when_every_department_answer
     actions.claim_case(case=case, clerk=clerk)
     finance = staff("somu", department="somu")
     env = staff("keiyaku", department="keiyaku")
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.request_consultation(
             case=case, clerk=clerk, departments=[case.department], question="?", outcome="approve"
         )
@@ -213,7 +213,7 @@ def test_consultation_runs_in_parallel_and_moves_on_when_every_department_answer
     by_code = {c.department.code: c for c in asked}
     with pytest.raises(actions.NotAuthorised):
         actions.answer_consultation(consultation=by_code["somu"], staff=env, opinion="agree")
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.answer_consultation(consultation=by_code["keiyaku"], staff=env, opinion="disagree", comment="")
     actions.answer_consultation(consultation=by_code["keiyaku"], staff=env, opinion="comments", comment="分別の案内を")
     assert refresh(case).step == "consultation"
@@ -242,7 +242,7 @@ def test_a_notification_is_accepted_by_the_clerk_without_an_approval_route(
     clerk = staff("shimin", department=case.department.code)
     assert case.workflow == "notification"
     actions.claim_case(case=case, clerk=clerk)
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.submit_review(case=case, clerk=clerk, outcome="approve")
     actions.submit_review(case=case, clerk=clerk, outcome="accept")
     case = refresh(case)
@@ -257,7 +257,7 @@ def test_an_inspection_comes_before_review(resident: User, staff: Any) -> None:
     clerk = staff("doro", department=case.department.code)
     actions.claim_case(case=case, clerk=clerk)
     assert refresh(case).step == "inspection"
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.record_inspection(case=case, clerk=clerk, comment=" ")
     actions.record_inspection(case=case, clerk=clerk, comment="現地確認済み。通行に支障なし")
     assert refresh(case).step == "review"
@@ -326,7 +326,7 @@ def test_comments_are_added_never_edited(case: Case, clerk: User) -> None:
     comment.body = "書き換え"
     with pytest.raises(ImmutableRecord):
         comment.save()
-    with pytest.raises(actions.CorrectionInvalid):
+    with pytest.raises(actions.InvalidInput):
         actions.add_comment(case=case, author=clerk, body="   ")
 
 
