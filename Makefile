@@ -13,6 +13,9 @@ export CIVICLOOP_DEBUG ?= 1
 export CIVICLOOP_SITE_URL ?= http://$(HOST):$(PORT)
 # PostgreSQL for the second test run; CI and these machines serve it on 127.0.0.1 with trust auth.
 PG_TEST_URL ?= postgres://$(shell whoami)@127.0.0.1:5432/civicloop
+# pytest-xdist processes for the suites: one per core (auto); TEST_WORKERS=0 runs in this process.
+# Each worker has its own test database and VAR_DIR (civicloop/testing/environment.py).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage clean
@@ -70,15 +73,15 @@ e2e/node_modules/axe-core/axe.min.js: e2e/package.json
 	cd e2e && npm install --no-audit --no-fund --silent
 	touch $@
 
-test-sqlite: $(VENV)/.installed-dev e2e/node_modules/axe-core/axe.min.js ## The suite on SQLite (includes the browser tests)
+test-sqlite: $(VENV)/.installed-dev e2e/node_modules/axe-core/axe.min.js ## The suite on SQLite (includes the browser tests), one worker per core
 	$(PY) manage.py makemigrations --check --dry-run -v0
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
-test-postgres: $(VENV)/.installed-dev ## The suite on PostgreSQL (DATABASE_URL=$(PG_TEST_URL))
-	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -m "not e2e"
+test-postgres: $(VENV)/.installed-dev ## The suite on PostgreSQL (DATABASE_URL=$(PG_TEST_URL)), one worker per core
+	DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "not e2e"
 
 test-e2e: $(VENV)/.installed-dev system-deps e2e/node_modules/axe-core/axe.min.js ## Only the browser tests (Playwright + Debian chromium + axe-core)
-	$(VENV)/bin/pytest -q -m e2e
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m e2e
 
 bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.json
 	$(PY) bench/routing.py

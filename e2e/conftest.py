@@ -87,10 +87,19 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Last run's screenshots go once, in the process that runs the session (not in each xdist worker).
+
+    Under pytest-xdist two workers clearing the folder would delete each other's fresh screenshots;
+    every file name starts with its test's name, so the workers never write the same file.
+    """
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 
