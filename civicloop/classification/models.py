@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.core.models import Classification
+from civicloop.core.models import Classification, tier_rank
 
 
 class NeedToKnowGrantQuerySet(models.QuerySet["NeedToKnowGrant"]):
@@ -97,9 +97,7 @@ class ClassificationRequest(models.Model):
 
     @property
     def is_raise(self) -> bool:
-        from civicloop.classification.policy import rank
-
-        return rank(self.to_tier) > rank(self.from_tier)
+        return tier_rank(self.to_tier) > tier_rank(self.from_tier)
 
     @property
     def is_open(self) -> bool:

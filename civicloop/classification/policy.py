@@ -41,12 +41,11 @@ from django.http import Http404, HttpRequest
 
 from civicloop.accounts.models import POSITION_RANK, Position, Role, User
 from civicloop.core import audit
-from civicloop.core.models import Classification
+from civicloop.core.models import TIER_RANK, Classification, tier_rank
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-TIER_RANK = {Classification.OFFICIAL: 0, Classification.SECRET: 1, Classification.TOP_SECRET: 2}
 TIERS = tuple(TIER_RANK)
 
 
@@ -146,8 +145,7 @@ def tier_of(obj: Any) -> Classification:
     return Classification(obj.classification)
 
 
-def rank(tier: str) -> int:
-    return TIER_RANK[Classification(tier)]
+rank = tier_rank
 
 
 def device_allows(device: DeviceTrust, tier: str) -> bool:

@@ -14,6 +14,15 @@ class Classification(models.TextChoices):
     TOP_SECRET = "TOP_SECRET", "TOP SECRET"
 
 
+# The tiers' order, lowest first: clearance, device ceilings and raises compare tiers by it.
+TIER_RANK = {Classification.OFFICIAL: 0, Classification.SECRET: 1, Classification.TOP_SECRET: 2}
+
+
+def tier_rank(tier: str) -> int:
+    """The tier's place in TIER_RANK: a higher number is more sensitive."""
+    return TIER_RANK[Classification(tier)]
+
+
 # What people read: 一般／秘／極秘 in Japanese. The choices above keep the English codes as labels so
 # migrations and the admin's filters do not change with the language.
 TIER_NAMES = {

@@ -5,7 +5,7 @@ Both stream the event table (a server-side cursor on PostgreSQL), so an export o
 events holds one chunk of rows at a time; OCEL sorts its objects on disk (relay.ocel).
 
 Who may export what is decided once, in `export_scope`, from the one policy's tiers
-(classification.policy.TIER_RANK) and the DOMAIN.md handling rules; see the function.
+(core.models.TIER_RANK) and the DOMAIN.md handling rules; see the function.
 """
 
 import json
@@ -22,10 +22,9 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from civicloop.accounts.models import Role, User
-from civicloop.classification.policy import TIER_RANK
 from civicloop.core import audit
 from civicloop.core.events import TYPE_PREFIX
-from civicloop.core.models import Classification, Event
+from civicloop.core.models import TIER_RANK, Classification, Event
 from civicloop.relay import ocel
 
 FORMATS = ("cloudevents", "ocel")

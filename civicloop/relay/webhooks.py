@@ -21,10 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from civicloop.classification.policy import TIER_RANK
 from civicloop.core import audit, webhooks
 from civicloop.core.events import TYPE_PREFIX
-from civicloop.core.models import Classification, Event
+from civicloop.core.models import TIER_RANK, Classification, Event
 from civicloop.relay.backoff import retry_time
 from civicloop.relay.models import WebhookDelivery, WebhookSubscription
 
