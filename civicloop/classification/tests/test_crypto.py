@@ -75,6 +75,8 @@ def test_rotation_rewraps_the_data_key_and_leaves_the_data_untouched(keys: Any) 
 @pytest.mark.parametrize(
     "value",
     ["no-colon", "bad id!:" + NEW.split(":")[1], "short:" + "QUJD", "dup:" + NEW.split(":")[1]],
+    # Fixed ids: the keys are random, and pytest-xdist workers must collect the same test names.
+    ids=["no-colon", "bad-id", "short", "duplicate-id"],
 )
 def test_malformed_keys_fail_loudly(value: str) -> None:
     values = [value, value] if value.startswith("dup") else [value]

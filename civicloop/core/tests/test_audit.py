@@ -131,6 +131,8 @@ def test_the_development_key_is_made_once_and_readable_by_its_owner_only(setting
         ("short:c2hvcnQ=", "at least 32 bytes"),
         ("k:not base64!", "not valid base64"),
     ],
+    # Fixed ids: the keys are random, and pytest-xdist workers must collect the same test names.
+    ids=["no-colon", "bad-id", "short", "not-base64"],
 )
 def test_a_malformed_key_is_refused(value: str, problem: str) -> None:
     with pytest.raises(ImproperlyConfigured, match=problem):
