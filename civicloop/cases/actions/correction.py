@@ -150,13 +150,20 @@ def resubmit_correction(
         locked.status = Application.Status.IN_REVIEW
         locked.save(update_fields=["answers", "status", "updated_at"])
         StatusChange.objects.create(application=locked, status=locked.status, at=now)
-        changed = sorted(k for k in request.fields if before.get(k) != merged.get(k))
+        # The audit entry names the answers that changed, never their values (they are personal data).
+        # Every key, not only the named ones: a changed answer can hide a step and prune its answers.
+        changed = sorted(k for k in before.keys() | merged.keys() if before.get(k) != merged.get(k))
         audit.record(
             actor=f"user/{resident.public_id}",
             action="application.correct",
             object_type="application",
             object_id=str(locked.public_id),
-            data={"fields": request.fields, "changed": changed, "attachments": request.attachments},
+            data={
+                "correction": str(request.public_id),
+                "fields": request.fields,
+                "changed": changed,
+                "attachments": request.attachments,
+            },
             classification=locked.classification,
         )
         events.record(
