@@ -25,7 +25,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
             visible_q(
                 user,
                 owner_field="application__applicant",
-                department_field="department__code",
+                department_id_field="department_id",
                 guest_field="application__guest_key",
                 context=context,
                 action=action,

@@ -126,6 +126,45 @@ def test_known_grants_can_be_passed_to_spare_a_query(world: World, make_staff: C
     }
 
 
+def test_cases_are_scoped_by_department_id_without_a_join_and_keep_need_to_know(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    # given a SECRET clerk of the owning department, and one of another department named on the SECRET case
+    own = make_staff(clearance="SECRET")
+    outsider = make_staff(departments=("kosodate_kyufu",), clearance="SECRET")
+    secret = world.files["SECRET"].case
+    NeedToKnowGrant.objects.create(
+        content_type=content_type_of(secret),
+        object_public_id=secret.public_id,
+        user=outsider,
+        granted_by=own,
+        reason="asked to advise",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    # when each lists the cases
+    own_cases = Case.objects.visible_to(own, MANAGED)
+    # then the department is matched by its id on the case's own table
+    assert "accounts_department" not in str(own_cases.query)
+    assert set(own_cases.values_list("classification", flat=True)) == {"OFFICIAL", "SECRET"}
+    assert list(Case.objects.visible_to(outsider, MANAGED)) == [secret]
+
+
+def test_a_scope_names_the_department_by_exactly_one_field(make_staff: Callable[..., User]) -> None:
+    from civicloop.classification.policy import visible_q
+
+    clerk = make_staff()
+    with pytest.raises(ValueError, match="exactly one"):
+        visible_q(clerk, owner_field="applicant", guest_field="guest_key")
+    with pytest.raises(ValueError, match="exactly one"):
+        visible_q(
+            clerk,
+            owner_field="applicant",
+            guest_field="guest_key",
+            department_field="department__code",
+            department_id_field="department_id",
+        )
+
+
 def test_the_context_of_a_request_carries_its_device_and_guest_keys(rf: object) -> None:
     request = rf.get("/")  # type: ignore[attr-defined]
     request.session = {"guest_keys": ["k1"]}
