@@ -299,22 +299,30 @@ def submit_from_api(
     No draft is written: the answers are validated first, then one transaction inserts the
     numbered application, its history line, its event and its audit entry. The same key with
     another body (other answers, another procedure) raises IdempotencyKeyReused.
+
+    The key is not looked up before the insert: a first request (nearly all of them) would pay a
+    query for nothing. The unique (applicant, key) constraint refuses the insert of a repeated
+    key, and only then is the first application read. A request that would be refused (invalid
+    answers, an unavailable procedure) looks the key up first, so a repeat is answered as before.
     """
     digest = submission_digest(procedure.code, answers)
-    existing = _by_key(user, idempotency_key, digest)
-    if existing is not None:
-        return existing, False
-    if problem := storable_problem(answers):
-        raise SubmissionInvalid({"__all__": problem})
     version = procedure.current_version
-    if version is None or not procedure.is_active:
-        raise ProcedureUnavailable(procedure.code)
-    version.procedure = procedure  # already loaded: spare the query
-    definition = Definition(version.definition)
-    pruned = definition.prune(answers)
-    errors = _answer_errors(definition, pruned, present=set())
-    if errors:
-        raise SubmissionInvalid(errors)
+    try:
+        if problem := storable_problem(answers):
+            raise SubmissionInvalid({"__all__": problem})
+        if version is None or not procedure.is_active:
+            raise ProcedureUnavailable(procedure.code)
+        version.procedure = procedure  # already loaded: spare the query
+        definition = Definition(version.definition)
+        pruned = definition.prune(answers)
+        errors = _answer_errors(definition, pruned, present=set())
+        if errors:
+            raise SubmissionInvalid(errors)
+    except (SubmissionInvalid, ProcedureUnavailable):
+        existing = _by_key(user, idempotency_key, digest)
+        if existing is not None:
+            return existing, False
+        raise
     for _attempt in range(3):
         application = Application(
             procedure_version=version,
