@@ -35,6 +35,39 @@ class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status=Case.Status.CLOSED)
 
+    # The processing-period states of `Case.sla_state`, as filters (the inbox and the reminders).
+    # A paused case (補正) is neither due soon nor overdue: its clock is stopped.
+
+    def running(self) -> "CaseQuerySet":
+        """Open cases whose processing period is running (not paused for a 補正)."""
+        return self.open().exclude(status=Case.Status.CORRECTION)
+
+    def overdue(self, today: date) -> "CaseQuerySet":
+        return self.running().filter(due_date__lt=today)
+
+    def due_soon(self, today: date) -> "CaseQuerySet":
+        return self.running().filter(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+
+    def overdue_or_due_soon(self, today: date) -> "CaseQuerySet":
+        return self.running().filter(due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+
+    def paused(self) -> "CaseQuerySet":
+        return self.filter(status=Case.Status.CORRECTION)
+
+    def in_sla_state(self, state: str, today: date) -> "CaseQuerySet":
+        """The cases whose `sla_state(today)` is `state` (a `Case.Sla` value)."""
+        if state == Case.Sla.DONE:
+            return self.filter(status=Case.Status.CLOSED)
+        if state == Case.Sla.PAUSED:
+            return self.paused()
+        if state == Case.Sla.OVERDUE:
+            return self.overdue(today)
+        if state == Case.Sla.DUE_SOON:
+            return self.due_soon(today)
+        if state == Case.Sla.ON_TRACK:
+            return self.running().filter(due_date__gt=today + timedelta(days=DUE_SOON_DAYS))
+        raise ValueError(f"unknown processing-period state {state!r}")
+
 
 class Case(models.Model):
     """The back-office side of one submitted application, in its department's inbox."""

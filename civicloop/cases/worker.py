@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """SLA reminders: once a business day, the assignee and the section chiefs hear of due-soon and overdue cases."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.accounts.models import Position, User
-from civicloop.cases.models import DUE_SOON_DAYS, Case
+from civicloop.cases.models import Case
 from civicloop.core import events
 from civicloop.core.calendar import is_business_day
 
@@ -41,11 +41,7 @@ def send_reminders(today: date, *, batch: int = BATCH) -> int:
     if not is_business_day(today):
         return 0
     candidates = list(
-        Case.objects.open()
-        .exclude(status=Case.Status.CORRECTION)
-        .filter(due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
-        .exclude(last_reminded_on=today)
-        .values_list("pk", flat=True)[:batch]
+        Case.objects.overdue_or_due_soon(today).exclude(last_reminded_on=today).values_list("pk", flat=True)[:batch]
     )
     sent = 0
     for pk in candidates:
