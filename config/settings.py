@@ -219,6 +219,8 @@ WORKER_TASKS = [
 # once, each with its own checkpoint. Redis only wakes the relay; the outbox table is the truth, so
 # with Redis down (or the URL empty) the relay polls every RELAY_POLL_SECONDS and loses nothing.
 EVENT_CONSUMERS = {
+    # First: the resident's receipt notice, which the submission no longer queues itself.
+    "notifications": "civicloop.notifications.consumer.apply",
     "analytics": "civicloop.analytics.consumer.apply",
     "webhooks": "civicloop.relay.webhooks.apply",
 }

@@ -269,6 +269,9 @@ def _file(application: Application, *, attachments: int) -> None:
             "receipt_number": application.receipt_number,
             "channel": application.channel,
             "attachments": attachments,
+            # The receipt notice is queued after commit (notifications.consumer); a guest's is in
+            # the language of the pages they used.
+            "language": "en" if _is_english() else "ja",
         },
         classification=application.classification,
         instance=application,

@@ -89,13 +89,8 @@ def _result_key(case: Case) -> str:
     return f"result/case/{case.public_id}"
 
 
-@events.subscribe("application.submitted")
-def application_received(event: Event) -> None:
-    application = getattr(event, "instance", None)
-    if not isinstance(application, Application):
-        application = Application.objects.select_related("applicant", "procedure_version").get(
-            public_id=event.subject.removeprefix("application/")
-        )
+def queue_receipt(event: Event, application: Application) -> None:
+    """The `application.received` notice of a submission, queued by the relay (consumer.py), not here."""
     _notify_applicant(event, application, "application.received", {}, str(event.data.get("department", "")))
 
 

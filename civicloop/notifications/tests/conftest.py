@@ -14,6 +14,7 @@ from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.notifications import worker
 from civicloop.notifications.channels import fakes
+from civicloop.relay.relay import run_pass
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +33,7 @@ def submit(sodai_gomi: Procedure) -> Callable[..., Application]:
         application, _created = application_actions.submit_from_api(
             user=user, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key=f"key-{next(counter):08d}"
         )
+        relay_all()  # the receipt notice, as the worker queues it a moment after the commit
         return application
 
     return submitted
@@ -53,8 +55,19 @@ def chief(catalog: None) -> User:
     return user
 
 
+def relay_all() -> int:
+    """Run the event relay until it has handed every event to its consumers (receipt notices)."""
+    total = 0
+    while handled := run_pass():
+        total += handled
+    return total
+
+
 def deliver_all() -> int:
-    """Run the worker until nothing is due (what `manage.py worker` does between sleeps)."""
+    """Relay the events, then send until nothing is due (what `manage.py worker` does between sleeps).
+
+    Returns how many notices were sent (the relay's work is not counted)."""
+    relay_all()
     total = 0
     while handled := worker.run_once():
         total += handled

@@ -1,24 +1,29 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Events become notices: who hears of what, in the transaction of the change, once."""
+"""Events become notices: who hears of what, once; in the transaction of the change, or (receipts) by the relay."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings
 
 from civicloop.accounts.models import Department, User
+from civicloop.applications import actions as application_actions
 from civicloop.applications.models import Application
 from civicloop.cases.models import Case, CorrectionRequest
 from civicloop.catalog.models import Procedure
+from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.core import events
 from civicloop.core.models import Event
 from civicloop.intelligence.actions import answer_inquiry, submit_inquiry
-from civicloop.notifications import subscribers
+from civicloop.notifications import consumer
 from civicloop.notifications.models import Message
+from civicloop.relay.consumers import pending_for
+from civicloop.relay.relay import run_pass
 
-from .conftest import deliver_all
+from .conftest import deliver_all, relay_all
 
 ROAD_DAMAGE = {
     "location": {"address": "神宮前一丁目5番付近", "landmark": "公園の正門前"},
@@ -28,12 +33,17 @@ ROAD_DAMAGE = {
 }
 
 
-def test_a_submission_queues_the_receipt_notice_and_the_worker_emails_it(
-    resident: User, submit: Callable[..., Application]
+def test_the_relay_queues_the_receipt_notice_after_the_submission_and_the_worker_emails_it(
+    resident: User, sodai_gomi: Procedure
 ) -> None:
-    application = submit(resident)
-
+    # given a submission, committed: its receipt notice is not part of the submission's transaction
+    application, _ = application_actions.submit_from_api(
+        user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key="receipt-0001"
+    )
     notices = Message.objects.filter(subject=f"application/{application.public_id}")
+    assert not notices.exists()
+    # when the relay hands the event on, the notice is queued on each of the resident's channels
+    relay_all()
     assert {m.channel for m in notices} == {"portal", "email"}
     assert not mail.outbox  # nothing leaves before the worker runs
     deliver_all()
@@ -56,9 +66,39 @@ def test_the_same_event_delivered_twice_makes_one_notice(resident: User, submit:
     event = Event.objects.get(type="jp.lg.civicloop.application.submitted")
 
     with transaction.atomic():
-        subscribers.application_received(event)  # a redelivery of the stored event
+        consumer.apply([event])  # a redelivery of the stored event (the relay is at least once)
 
     assert Message.objects.filter(subject=f"application/{application.public_id}").count() == 2  # portal + email
+
+
+def test_a_receipt_notice_is_not_lost_when_the_relay_fails_before_its_checkpoint(
+    resident: User, sodai_gomi: Procedure, settings: Settings
+) -> None:
+    # given the receipt consumer failing once, after it queued the notice, before the checkpoint moved
+    _crashed.clear()
+    application, _ = application_actions.submit_from_api(
+        user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key="receipt-0002"
+    )
+    settings.EVENT_CONSUMERS = {"notifications": f"{__name__}.{_queue_then_crash.__name__}"}
+    settings.RELAY_BACKOFF_BASE_SECONDS = 0
+    run_pass()
+    notices = Message.objects.filter(subject=f"application/{application.public_id}")
+    assert not notices.exists()  # rolled back with the failed batch
+    # when the relay runs again
+    relay_all()
+    # then the notice is there, once
+    assert sorted(notices.values_list("channel", flat=True)) == ["email", "portal"]
+    assert pending_for("notifications") == 0
+
+
+_crashed: list[bool] = []
+
+
+def _queue_then_crash(batch: Sequence[Event]) -> None:
+    consumer.apply(batch)
+    if not _crashed:
+        _crashed.append(True)
+        raise RuntimeError("the worker died before the checkpoint")
 
 
 def test_a_guest_who_gave_an_email_address_gets_the_receipt_by_email(client: Client, catalog: None) -> None:
@@ -79,6 +119,26 @@ def test_a_guest_who_gave_an_email_address_gets_the_receipt_by_email(client: Cli
     assert [m.to for m in mail.outbox] == [["guest@example.jp"]]
     assert draft.receipt_number and draft.receipt_number in mail.outbox[0].body
     assert not Message.objects.filter(channel="portal").exists()
+
+
+def test_a_guest_who_used_the_english_pages_gets_the_receipt_in_english(
+    client: Client, catalog: None, settings: Settings
+) -> None:
+    # given a guest who switched the site to English, with a road-damage report answered
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    procedure = Procedure.objects.get(code="doro-sonsho")
+    client.post(reverse("applications:start", args=[procedure.code]), {"as_guest": "1"})
+    draft = Application.objects.get()
+    Application.objects.filter(pk=draft.pk).update(answers=ROAD_DAMAGE)
+    # when they submit it and the relay queues the receipt later, outside their request
+    client.post(
+        reverse("applications:check", args=[draft.public_id]), {"declaration": "yes", "guest_email": "guest@example.jp"}
+    )
+    deliver_all()
+    # then the notice is in the language they used
+    notice = Message.objects.get(channel="email")
+    assert notice.language == "en"
+    assert mail.outbox[0].subject.startswith("[Shibuya City] We received your")
 
 
 def test_a_guest_without_an_email_address_gets_no_notice(client: Client, catalog: None) -> None:
