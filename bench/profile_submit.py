@@ -49,7 +49,7 @@ STAGES = {
     "ninja: parse the body (_get_values)": ("ninja/operation.py", "_get_values"),
     "view: submit_from_api": ("applications/actions.py", "submit_from_api"),
     "  idempotency lookup (_by_key)": ("applications/actions.py", "_by_key"),
-    "  form-schema validation (validate)": ("catalog/formschema.py", "validate"),
+    "  form-schema validation (validate)": ("catalog/formschema/validation.py", "validate"),
     "  the transaction (_file)": ("applications/actions.py", "_file"),
     "    events.record": ("core/events.py", "record"),
     "    open_case": ("cases/", "open_case"),

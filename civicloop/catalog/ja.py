@@ -21,7 +21,7 @@ JA: dict[str, str | list[str]] = {
     "%(label)s must be a Japanese phone number with its area code, such as 03-1234-5678 or 090-1234-5678": (
         "%(label)sは「03-1234-5678」「090-1234-5678」のように市外局番から入力してください"
     ),
-    # Empty fields (formschema._required_message): a question gets an instruction after it, a
+    # Empty fields (formschema.messages): a question gets an instruction after it, a
     # declaration is quoted after a full-width colon; neither nests brackets.
     "Select an answer to “%(question)s”": "%(question)s。答えを選んでください",
     "Enter an answer to “%(question)s”": "%(question)s。答えを入力してください",
