@@ -358,16 +358,20 @@ def record_listed(
     Lists are scoped by `visible_q(..., action=...)`, so every object here was allowed; the entry
     says so and names the list as the reason.
     """
-    for obj in objects:
-        if rank(obj.classification) >= rank(Classification.SECRET):
-            audit.record(
-                actor=actor_label(user),
-                action=f"access.{action}",
-                object_type=object_type_label(obj),
-                object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
-                data={"allowed": True, "reason": "listed", "device": str(context.device_trust)},
-                classification=obj.classification,
-            )
+    audit.record_all(
+        [
+            {
+                "actor": actor_label(user),
+                "action": f"access.{action}",
+                "object_type": object_type_label(obj),
+                "object_id": str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")),
+                "data": {"allowed": True, "reason": "listed", "device": str(context.device_trust)},
+                "classification": obj.classification,
+            }
+            for obj in objects
+            if rank(obj.classification) >= rank(Classification.SECRET)
+        ]
+    )
 
 
 def actor_label(user: Any) -> str:

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 import os
 import stat
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,31 @@ def test_an_intact_chain_verifies(capsys: pytest.CaptureFixture[str]) -> None:
     _three_entries()
     call_command("verify_audit_chain")
     assert "intact (3 entries)" in capsys.readouterr().out
+
+
+def test_entries_appended_together_extend_the_chain_in_order_with_one_insert(
+    django_assert_max_num_queries: object,
+) -> None:
+    # given a chain with entries already
+    _three_entries()
+    listed = [
+        {
+            "actor": "user/b",
+            "action": "access.view",
+            "object_type": "case",
+            "object_id": str(i),
+            "classification": "SECRET",
+        }
+        for i in range(5)
+    ]
+    # when five are appended at once: the lock (PostgreSQL), the head, one INSERT
+    with django_assert_max_num_queries(3):  # type: ignore[operator]
+        made = audit.record_all(listed)
+    # then they follow each other on the chain, in the order given, and the chain verifies
+    assert [e.object_id for e in AuditEntry.objects.order_by("seq")][3:] == ["0", "1", "2", "3", "4"]
+    assert all(b.prev_hash == a.hash for a, b in pairwise(made))
+    assert audit.verify_chain() is None
+    assert audit.record_all([]) == []
 
 
 def test_a_changed_entry_is_named() -> None:
