@@ -2,6 +2,13 @@
 """Japanese for the back office's workflow strings; merged by locale/translate_ja.py."""
 
 JA: dict[str, str | list[str]] = {
+    "%(label)s: %(problem)s": "%(label)s：%(problem)s",
+    "Choose one of the listed values.": "一覧にある値から選んでください。",
+    "Choose one of the listed procedures.": "一覧にある手続から選んでください。",
+    "Choose one of the listed people.": "一覧にある職員から選んでください。",
+    "Enter a date such as 2026-12-31.": "日付は 2026-12-31 のように入力してください。",
+    "Enter at most 60 characters.": "60文字以内で入力してください。",
+    "Mine": "自分",
     "%(count)s cases were assigned to %(name)s.": "%(count)s 件を %(name)s さんに割り当てました。",
     "Accept (受理)": "受理する",
     "Accept or reject the notification": "届出を受理する・受理しない",

@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
 import uuid
-from datetime import date, timedelta
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +18,8 @@ from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user, request_context
 from civicloop.cases import actions, history, queries
 from civicloop.cases.access import get_case_for_user
-from civicloop.cases.models import DUE_SOON_DAYS, ApprovalStep, Case, Consultation, CorrectionRequest
+from civicloop.cases.forms import InboxFilterForm
+from civicloop.cases.models import Case, Consultation, CorrectionRequest
 from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
@@ -36,102 +35,71 @@ def _staff(request: HttpRequest) -> Any:
     return user
 
 
-SORTS = {
-    "due": ("due_date", "pk"),
-    "arrived": ("arrived_at", "pk"),
-    "-arrived": ("-arrived_at", "-pk"),
-    "receipt": ("application__receipt_number",),
-}
-
-
 @login_required(login_url="cases:login")
 def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: filter, sort, find by receipt number or name, assign in bulk."""
     user = _staff(request)
-    cases = (
-        Case.objects.visible_to(user, request_context(request))
-        .select_related("department", "assignee", "application__procedure_version")
-        # A row needs names and dates, not the process state, the answers or the ~13 KB form definition.
-        .defer(
-            "workflow_state",
-            "application__answers",
-            "application__procedure_version__definition",
-            "application__procedure_version__search_text",
-        )
-    )
+    context = request_context(request)
+    form = InboxFilterForm(request.GET)
     today = timezone.localdate()
-    status = request.GET.get("status", "open")
-    if status == "open":
-        cases = cases.open()
-    elif status in Case.Status.values:
-        cases = cases.filter(status=status)
-    sla = request.GET.get("sla", "")
-    if sla == "overdue":
-        cases = cases.open().exclude(status=Case.Status.CORRECTION).filter(due_date__lt=today)
-    elif sla == "due_soon":
-        cases = (
-            cases.open()
-            .exclude(status=Case.Status.CORRECTION)
-            .filter(due_date__gte=today, due_date__lte=today + timedelta(days=DUE_SOON_DAYS))
+    cases = Case.objects.none()
+    if form.is_valid():
+        cases = form.apply(
+            Case.objects.visible_to(user, context)
+            .select_related("assignee", "application__procedure_version")
+            # A row needs names and dates, not the process state, the answers or the ~13 KB form definition.
+            .defer(
+                "workflow_state",
+                "application__answers",
+                "application__procedure_version__definition",
+                "application__procedure_version__search_text",
+            ),
+            user=user,
+            today=today,
         )
-    elif sla == "paused":
-        cases = cases.filter(status=Case.Status.CORRECTION)
-    if step := request.GET.get("step", ""):
-        cases = cases.filter(step=step)
-    if procedure := request.GET.get("procedure", ""):
-        cases = cases.filter(application__procedure_version__procedure__code=procedure)
-    assignee = request.GET.get("assignee", "")
-    if assignee == "me":
-        cases = cases.filter(assignee=user)
-    elif assignee == "none":
-        cases = cases.filter(assignee__isnull=True)
-    elif assignee.isdigit():
-        cases = cases.filter(assignee_id=int(assignee))
-    if due_before := _date(request.GET.get("due_before", "")):
-        cases = cases.filter(due_date__lte=due_before)
-    if request.GET.get("approvals") == "mine":
-        cases = cases.filter(
-            step="approval",
-            approval_steps__status=ApprovalStep.Status.PENDING,
-            approval_steps__level=user.position,
-        )
-    if query := request.GET.get("q", "").strip()[:60]:
-        cases = cases.filter(
-            Q(application__receipt_number__iexact=query) | Q(application__applicant__full_name__contains=query)
-        )
-    sort = request.GET.get("sort", "due")
-    page = Paginator(cases.order_by(*SORTS.get(sort, SORTS["due"])), 50).get_page(request.GET.get("page"))
-    rows = [{"case": case, "sla": case.sla_state(today)} for case in page.object_list]
-    record_listed(user, Action.VIEW, page.object_list, request_context(request))  # as each case page would
-    departments = list(user.departments.all())
-    colleagues = User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True).distinct()
-    query_without_page = request.GET.copy()
-    query_without_page.pop("page", None)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    listed: list[Case] = list(page.object_list)
+    rows = [{"case": case, "sla": case.sla_state(today)} for case in listed]
+    record_listed(user, Action.VIEW, listed, context)  # as each case page would
     return render(
         request,
         "cases/inbox.html",
-        {
-            "page": page,
-            "rows": rows,
-            "filters": request.GET,
-            "query": query_without_page.urlencode(),
-            "statuses": Case.Status.choices,
-            "steps": [(name, labels[1] if _english() else labels[0]) for name, labels in TASKS.items()],
-            "procedures": Procedure.objects.filter(department__in=departments)
-            .select_related("current_version")
-            .defer("current_version__definition", "current_version__search_text")
-            .order_by("code"),
-            "colleagues": colleagues.order_by("username"),
-            "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
-        },
+        {"page": page, "rows": rows, **_inbox_choices(request, user, form)},
+        status=200 if form.is_valid() else 400,
     )
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+# Where each filter's box is on the inbox page, for the error summary's links.
+FILTER_IDS = {"due_before": "fl-due", "approvals": "filters"}
+
+
+def _inbox_choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str, Any]:
+    """The filter boxes' choices and the bad values named, for the inbox page."""
+    departments = list(user.departments.values_list("pk", flat=True))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    return {
+        "filters": request.GET,
+        "query": query_without_page.urlencode(),
+        "error_links": [
+            (
+                FILTER_IDS.get(name, f"fl-{name}"),
+                _("%(label)s: %(problem)s")
+                % {"label": form.fields[name].label, "problem": " ".join(str(e) for e in errors)},
+            )
+            for name, errors in form.errors.items()
+        ],
+        "statuses": Case.Status.choices,
+        "steps": [(name, labels[1] if _english() else labels[0]) for name, labels in TASKS.items()],
+        "procedures": Procedure.objects.filter(department__in=departments)
+        .select_related("current_version")
+        .defer("current_version__definition", "current_version__search_text")
+        .order_by("code"),
+        "colleagues": User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True)
+        .distinct()
+        .order_by("username"),
+        "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
+    }
 
 
 def _english() -> bool:
