@@ -219,7 +219,9 @@ WORKER_TASKS = [
 # once, each with its own checkpoint. Redis only wakes the relay; the outbox table is the truth, so
 # with Redis down (or the URL empty) the relay polls every RELAY_POLL_SECONDS and loses nothing.
 EVENT_CONSUMERS = {
-    # First: the resident's receipt notice, which the submission no longer queues itself.
+    # First what a submission leaves for after its commit: its case's process instance, its
+    # receipt notice (docs/relay.md).
+    "cases": "civicloop.cases.consumer.apply",
     "notifications": "civicloop.notifications.consumer.apply",
     "analytics": "civicloop.analytics.consumer.apply",
     "webhooks": "civicloop.relay.webhooks.apply",

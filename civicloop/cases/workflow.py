@@ -106,6 +106,23 @@ def start(name: str, data: dict[str, Any]) -> BpmnWorkflow:
     return workflow
 
 
+def first_tasks(name: str) -> list[str]:
+    """The user tasks a new instance of `name` waits on first (what `waiting_for(start(name, {}))` gives).
+
+    Worked out once per file version: a process started with no data reaches its first user task
+    the same way every time. A case opens at that step; its instance is started after the
+    submission commits (cases.consumer), or by its first step at the latest.
+    """
+    return list(_first_tasks(*_key(name)))
+
+
+@functools.lru_cache(maxsize=64)
+def _first_tasks(path: str, process_id: str, mtime: float) -> tuple[str, ...]:
+    workflow = BpmnWorkflow(_spec(path, process_id, mtime))
+    workflow.do_engine_steps()
+    return tuple(waiting_for(workflow))
+
+
 def dump(workflow: BpmnWorkflow) -> bytes:
     """The whole instance (spec included, so a changed file never disturbs a running case), gzipped."""
     return gzip.compress(_serializer.serialize_json(workflow).encode(), compresslevel=5)

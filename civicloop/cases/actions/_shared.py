@@ -52,6 +52,7 @@ def advance(
     """Complete `task` of the locked case's process and open the task it waits on next."""
     if case.status == Case.Status.CLOSED or case.step != task:
         raise IllegalTransition(f"the case is at {case.step or 'the end'!r}, not {task!r}")
+    # No state yet: the relay has not started this case's instance (cases.consumer); start it here.
     process = (
         workflow.load(case.workflow_state)
         if case.workflow_state

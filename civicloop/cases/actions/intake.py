@@ -22,13 +22,15 @@ def open_case(*, application: Application) -> Case:
     """Open the case for a submitted application in its department, with the due date of its period.
 
     Runs inside the submission's transaction (as a subscriber of `application.submitted`), so an
-    application is never acknowledged without its case. Starts the procedure's BPMN process.
+    application is never acknowledged without its case. The case opens at the first step of the
+    procedure's BPMN process; the process instance itself (its serialized state) is started after
+    commit by the relay (cases.consumer), or by the case's first step if that comes first
+    (_shared.advance): the resident's receipt does not wait for SpiffWorkflow.
     """
     version = application.procedure_version
     processing = version.definition["processing"]
     arrived = application.submitted_at or timezone.now()
-    process = workflow.start(version.definition["workflow"], {})
-    waiting = workflow.waiting_for(process)
+    waiting = workflow.first_tasks(version.definition["workflow"])
     case = Case.objects.create(
         application=application,
         department_id=version.procedure.department_id,
@@ -36,7 +38,6 @@ def open_case(*, application: Application) -> Case:
         due_date=due_date(timezone.localdate(arrived), processing["days"], processing["day_kind"]),
         classification=application.classification,
         workflow=version.definition["workflow"],
-        workflow_state=workflow.dump(process),
         step=waiting[0] if waiting else "",
         step_started_at=arrived,
     )
