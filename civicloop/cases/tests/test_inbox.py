@@ -149,3 +149,17 @@ def test_listing_secret_cases_costs_the_same_queries_however_many_are_on_the_pag
     listed = AuditEntry.objects.filter(action="access.view", data__reason="listed")
     assert {e.object_id for e in listed} == {str(c.public_id) for c in first + more}
     assert verify_chain() is None
+
+
+def test_a_row_names_the_procedure_the_step_the_period_and_the_assignee(
+    case: Case, clerk: User, login: Callable[[User], Client]
+) -> None:
+    from civicloop.cases import actions
+
+    actions.claim_case(case=case, clerk=clerk)
+    Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate() - timedelta(days=1))
+    body = _listed(login(clerk).get(reverse("cases:inbox")))
+    row = body[body.index(case.application.receipt_number) :].split("</tr>")[0]
+    assert case.application.procedure_version.name_ja in row
+    assert "審査" in row and "期限超過" in row and clerk.display_name in row
+    assert f'href="/staff/cases/{case.public_id}/"' in body
