@@ -2,17 +2,18 @@
 """Fixtures shared by every app's tests: the catalogue, a small fixed cast, and request helpers."""
 
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
-from civicloop.accounts.models import Department, User
+from civicloop.accounts.models import User
 from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import Procedure
-from civicloop.core.calendar import add_business_days
+from civicloop.testing.answers import VALID_SODAI_GOMI as VALID_SODAI_GOMI  # tests import it from here
+from civicloop.testing.factories import ResidentFactory, StaffFactory
 
 
 @pytest.fixture
@@ -22,15 +23,8 @@ def catalog(db: None) -> None:
 
 @pytest.fixture
 def make_resident(db: None) -> Callable[..., User]:
-    counter = iter(range(1, 10_000))
-
-    def make(**fields: object) -> User:
-        n = next(counter)
-        return User.objects.create(
-            username=f"resident-{n}", kind=User.Kind.RESIDENT, email=f"r{n}@example.jp", full_name=f"住民 {n}", **fields
-        )
-
-    return make
+    """ResidentFactory, with the database: make_resident(address=…) for a resident with more facts."""
+    return ResidentFactory.create
 
 
 @pytest.fixture
@@ -45,9 +39,30 @@ def other_resident(make_resident: Callable[..., User]) -> User:
 
 @pytest.fixture
 def clerk(catalog: None) -> User:
-    user = User.objects.create(username="clerk", kind=User.Kind.STAFF, full_name="清掃 一郎")
-    user.departments.add(Department.objects.get(code="seiso"))
-    return user
+    """A clerk (係員) of 清掃リサイクル課, the department of sodai-gomi."""
+    return StaffFactory.create(username="clerk", full_name="清掃 一郎", department="seiso")
+
+
+@pytest.fixture(scope="session")
+def signing_var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One VAR_DIR for the run (for each xdist worker), so the demo CA is generated once, not per test."""
+    return tmp_path_factory.mktemp("signing-var")
+
+
+@pytest.fixture
+def demo_signing(settings: Any, signing_var_dir: Path, tmp_path: Path) -> Path:
+    """Documents signed with the demo CA and stored in this test's own folder, which is returned."""
+    media = tmp_path / "media"
+    settings.VAR_DIR = signing_var_dir
+    settings.DEBUG = True
+    settings.SIGNING_KEY_FILE = ""
+    settings.SIGNING_CERT_FILE = ""
+    settings.SIGNING_CHAIN_FILES = []
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(media)}},
+    }
+    return media
 
 
 @pytest.fixture
@@ -60,21 +75,3 @@ def resident_client(resident: User) -> Client:
 @pytest.fixture
 def sodai_gomi(catalog: None) -> Procedure:
     return Procedure.objects.get(code="sodai-gomi")
-
-
-VALID_SODAI_GOMI = {
-    "applicant": {"family": "𠮷田", "given": "太郎", "family_kana": "ヨシダ", "given_kana": "タロウ"},
-    "contact": {"phone": "03-1234-5678"},
-    "items": [{"item": "sofa", "quantity": 1}],
-    "collection": {
-        "address": {
-            "postal_code": "150-0042",
-            "prefecture": "東京都",
-            "city": "渋谷区",
-            "town": "宇田川町",
-            "block": "1-1",
-        },
-        # sodai-gomi.yaml asks for a working day at least 7 days ahead (x-date-rule), so the date moves with today.
-        "preferred_date": add_business_days(datetime.now(ZoneInfo("Asia/Tokyo")).date(), 7).isoformat(),
-    },
-}

@@ -21,6 +21,7 @@ from civicloop.classification.policy import TIERS, DeviceTrust
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.intelligence.models import Inquiry
 from civicloop.notifications.models import Channel, Message
+from civicloop.testing.factories import StaffFactory
 
 DEVICE_HEADER = "HTTP_X_TEST_DEVICE_TRUST"
 
@@ -141,8 +142,6 @@ def world(make_resident: Callable[..., User], sodai_gomi: Procedure) -> World:
 
 @pytest.fixture
 def make_staff(catalog: None) -> Callable[..., User]:
-    counter = iter(range(1, 100_000))
-
     def make(
         *,
         departments: tuple[str, ...] = ("seiso",),
@@ -151,17 +150,10 @@ def make_staff(catalog: None) -> Callable[..., User]:
         roles: tuple[str, ...] = (),
         name: str = "",
     ) -> User:
-        n = next(counter)
-        user = User.objects.create(
-            username=name or f"staff-{n}",
-            kind=User.Kind.STAFF,
-            full_name=name or f"職員 {n}",
-            clearance=clearance,
-            position=position,
-            roles=list(roles),
+        named = {"username": name, "full_name": name} if name else {}
+        return StaffFactory.create(
+            department=departments, clearance=clearance, position=position, roles=list(roles), **named
         )
-        user.departments.set(Department.objects.filter(code__in=departments))
-        return user
 
     return make
 

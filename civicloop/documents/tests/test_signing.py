@@ -64,12 +64,14 @@ def test_an_unsigned_pdf_is_reported_as_unsigned() -> None:
     assert signing.check_signature(render_pdf("<p>unsigned</p>")).problem is Problem.UNSIGNED
 
 
-def test_a_document_signed_only_by_another_ca_is_untrusted(settings: object, var_dir: Path, tmp_path: Path) -> None:
+def test_a_document_signed_only_by_another_ca_is_untrusted(
+    settings: object, signing_var_dir: Path, tmp_path: Path
+) -> None:
     from civicloop.documents.rendering import render_pdf
 
     settings.VAR_DIR = tmp_path / "forger"  # type: ignore[attr-defined]
     forged = signing.sign_pdf(render_pdf("<p>渋谷区長</p>"), reason="偽造", location="どこか")
-    settings.VAR_DIR = var_dir  # type: ignore[attr-defined]
+    settings.VAR_DIR = signing_var_dir  # type: ignore[attr-defined]
     assert signing.check_signature(forged).problem is Problem.UNTRUSTED
 
 
@@ -80,8 +82,8 @@ def test_production_without_a_key_refuses_to_sign(settings: object) -> None:
         signing.sign_pdf(b"%PDF-1.7", reason="x", location="y")
 
 
-def test_a_configured_key_and_chain_are_used_in_production(settings: object, var_dir: Path) -> None:
-    directory = signing.create_demo_ca(var_dir / "signing")
+def test_a_configured_key_and_chain_are_used_in_production(settings: object, signing_var_dir: Path) -> None:
+    directory = signing.create_demo_ca(signing_var_dir / "signing")
     settings.DEBUG = False  # type: ignore[attr-defined]
     settings.DEMO_ENABLED = False  # type: ignore[attr-defined]
     settings.SIGNING_KEY_FILE = str(directory / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
@@ -92,8 +94,8 @@ def test_a_configured_key_and_chain_are_used_in_production(settings: object, var
     assert len(loaded.trust_roots) == 1
 
 
-def test_a_chain_without_its_root_is_refused(settings: object, var_dir: Path) -> None:
-    directory = signing.create_demo_ca(var_dir / "signing")
+def test_a_chain_without_its_root_is_refused(settings: object, signing_var_dir: Path) -> None:
+    directory = signing.create_demo_ca(signing_var_dir / "signing")
     settings.SIGNING_KEY_FILE = str(directory / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
     settings.SIGNING_CERT_FILE = str(directory / keys.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]
     settings.SIGNING_CHAIN_FILES = []  # type: ignore[attr-defined]
@@ -102,9 +104,9 @@ def test_a_chain_without_its_root_is_refused(settings: object, var_dir: Path) ->
 
 
 def test_a_certificate_that_does_not_chain_to_the_root_is_refused(
-    settings: object, var_dir: Path, tmp_path: Path
+    settings: object, signing_var_dir: Path, tmp_path: Path
 ) -> None:
-    ours = signing.create_demo_ca(var_dir / "signing")
+    ours = signing.create_demo_ca(signing_var_dir / "signing")
     theirs = signing.create_demo_ca(tmp_path / "theirs")
     settings.SIGNING_KEY_FILE = str(theirs / keys.DEMO_SIGNER_KEY)  # type: ignore[attr-defined]
     settings.SIGNING_CERT_FILE = str(theirs / keys.DEMO_SIGNER_CERT)  # type: ignore[attr-defined]

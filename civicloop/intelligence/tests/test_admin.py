@@ -7,16 +7,26 @@ from django.test import Client
 from civicloop.accounts.models import Department, User
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
+from civicloop.testing.factories import InquiryFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
+
+# The inquiry change form's inline formset of corrections, empty.
+NO_CORRECTIONS = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
 def staff_client(catalog: None) -> tuple[Client, User]:
     # Counter staff of 総務課, the department that triages inquiries (CIVICLOOP_INQUIRY_TRIAGE_DEPARTMENT).
-    user = User.objects.create(username="counter", kind=User.Kind.STAFF, is_staff=True, is_superuser=True)
-    user.departments.add(Department.objects.get(code="somu"))
+    user = StaffFactory.create(username="counter", department="somu", superuser=True)
     return sign_in_with_mfa(Client(), user), user
+
+
+def answer_in_admin(client: Client, inquiry: Inquiry, answer: str) -> None:
+    client.post(
+        f"/admin/intelligence/inquiry/{inquiry.pk}/change/",
+        {**NO_CORRECTIONS, "answer": answer, "reroute_to": "", "reroute_reason": ""},
+    )
 
 
 def test_counter_staff_register_an_inquiry_for_a_resident(
@@ -37,17 +47,12 @@ def test_rerouting_in_the_admin_records_who_and_why(
     staff_client: tuple[Client, User], routing_model: RoutingModel
 ) -> None:
     client, user = staff_client
-    inquiry = Inquiry.objects.create(reference_number="Q-TEST-0001", text="よくわからない問い合わせ")
+    inquiry = InquiryFactory.create(text="よくわからない問い合わせ")
     url = f"/admin/intelligence/inquiry/{inquiry.pk}/change/"
-    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
-    missing_reason = client.post(
-        url, {**formset, "answer": "", "reroute_to": Department.objects.get(code="gikai").pk, "reroute_reason": ""}
-    )
+    gikai = Department.objects.get(code="gikai").pk
+    missing_reason = client.post(url, {**NO_CORRECTIONS, "answer": "", "reroute_to": gikai, "reroute_reason": ""})
     assert missing_reason.status_code == 200 and not RoutingCorrection.objects.exists()
-    client.post(
-        url,
-        {**formset, "answer": "", "reroute_to": Department.objects.get(code="gikai").pk, "reroute_reason": "議会の件"},
-    )
+    client.post(url, {**NO_CORRECTIONS, "answer": "", "reroute_to": gikai, "reroute_reason": "議会の件"})
     correction = RoutingCorrection.objects.get()
     assert (
         correction.corrected_by == user and correction.reason == "議会の件" and correction.to_department.code == "gikai"
@@ -61,18 +66,9 @@ def test_only_the_department_an_inquiry_is_with_answers_it_even_as_a_superuser(
 ) -> None:
     # given an inquiry with 清掃リサイクル課 and a superuser of 総務課
     client, _user = staff_client
-    inquiry = Inquiry.objects.create(
-        reference_number="Q-TEST-0003",
-        text="粗大ごみの日は？",
-        status=Inquiry.Status.ROUTED,
-        department=Department.objects.get(code="seiso"),
-    )
-    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
+    inquiry = InquiryFactory.create(status=Inquiry.Status.ROUTED, department=Department.objects.get(code="seiso"))
     # when the superuser answers it in the admin
-    client.post(
-        f"/admin/intelligence/inquiry/{inquiry.pk}/change/",
-        {**formset, "answer": "毎週申込制です。", "reroute_to": "", "reroute_reason": ""},
-    )
+    answer_in_admin(client, inquiry, "毎週申込制です。")
     # then nothing changed: administration is not authority over another department's work
     inquiry.refresh_from_db()
     assert inquiry.status == Inquiry.Status.ROUTED and inquiry.answer == ""
@@ -92,12 +88,8 @@ def test_an_answer_in_the_admin_reaches_the_resident(
     staff_client: tuple[Client, User], routing_model: RoutingModel, resident: User
 ) -> None:
     client, _user = staff_client
-    inquiry = Inquiry.objects.create(reference_number="Q-TEST-0002", text="粗大ごみの日は？", resident=resident)
-    formset = {"corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0"}
-    client.post(
-        f"/admin/intelligence/inquiry/{inquiry.pk}/change/",
-        {**formset, "answer": "毎週申込制です。", "reroute_to": "", "reroute_reason": ""},
-    )
+    inquiry = InquiryFactory.create(resident=resident)
+    answer_in_admin(client, inquiry, "毎週申込制です。")
     inquiry.refresh_from_db()
     assert inquiry.status == Inquiry.Status.ANSWERED and inquiry.answer == "毎週申込制です。"
     resident_client = Client()
@@ -110,8 +102,7 @@ def test_the_triage_admin_shows_no_raw_confidence_or_json(
 ) -> None:
     # given an inquiry the model was unsure about, with its candidates and telling words
     client, _user = staff_client
-    inquiry = Inquiry.objects.create(
-        reference_number="Q-TEST-0002",
+    inquiry = InquiryFactory.create(
         text="ソファを捨てたい",
         suggested_department=Department.objects.get(code="seiso"),
         confidence=0.4213,

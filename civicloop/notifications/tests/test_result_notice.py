@@ -1,39 +1,23 @@
 # SPDX-License-Identifier: MPL-2.0
 """Deciding a case sends the resident one result e-mail, not one for the decision and one for the PDF."""
 
-from pathlib import Path
-
 import pytest
 from django.core import mail
 
-from civicloop.accounts.models import Department, Position, User
+from civicloop.accounts.models import Position, User
 from civicloop.cases import actions
 from civicloop.cases.models import Case
 from civicloop.documents.models import IssuedDocument
 from civicloop.notifications.models import Channel, Message
 from civicloop.notifications.tests.conftest import deliver_all
+from civicloop.testing.factories import StaffFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _signing(settings: object, tmp_path: Path) -> None:
-    """The demo signing key and a private file storage, as the documents tests use."""
-    settings.VAR_DIR = tmp_path / "var"  # type: ignore[attr-defined]
-    settings.DEBUG = True  # type: ignore[attr-defined]
-    settings.SIGNING_KEY_FILE = ""  # type: ignore[attr-defined]
-    settings.SIGNING_CERT_FILE = ""  # type: ignore[attr-defined]
-    settings.SIGNING_CHAIN_FILES = []  # type: ignore[attr-defined]
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
+# The demo signing key and a private file storage, as the documents tests use.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_signing")]
 
 
 def _approver(username: str, position: str) -> User:
-    user = User.objects.create(username=username, kind=User.Kind.STAFF, full_name=username, position=position)
-    user.departments.add(Department.objects.get(code="seiso"))
-    return user
+    return StaffFactory.create(username=username, position=position, department="seiso")
 
 
 def test_a_decided_case_with_its_signed_pdf_sends_the_resident_one_result_email(case: Case, clerk: User) -> None:
