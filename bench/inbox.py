@@ -338,29 +338,16 @@ def per_filter_times(client: Any, paths: list[str], repeat: int = 5) -> dict[str
 
 
 def workflow_throughput(n: int) -> dict[str, Any]:
-    """Cases taken through a whole default process per second, by the back office's own function.
+    """Cases taken through a whole default process per second (bench/workflow.py), on this data set."""
+    from bench.workflow import run_default_process
 
-    `civicloop.cases.workflow.bench_run(n)` as agreed, or `civicloop.cases.benchmark.run_default_process(n)`
-    where the back office put it; None (and why) when neither is there yet.
-    """
-    import importlib
-
-    for module, name in (
-        ("civicloop.cases.workflow", "bench_run"),
-        ("civicloop.cases.benchmark", "run_default_process"),
-    ):
-        try:
-            run = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            continue
-        started = time.perf_counter()
-        rate = float(run(n))
-        return {
-            "workflow_cases_per_s": round(rate, 1),
-            "function": f"{module}.{name}({n})",
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-    return {"workflow_cases_per_s": None, "note": "civicloop.cases.workflow.bench_run is not there yet"}
+    started = time.perf_counter()
+    rate = run_default_process(n)
+    return {
+        "workflow_cases_per_s": round(rate, 1),
+        "function": f"bench.workflow.run_default_process({n})",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def baseline_updates(n: int) -> dict[str, Any]:
@@ -480,7 +467,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of inbox, case page, baseline (default 3)")
     parser.add_argument("--quiet-wait", type=int, default=30, help="wait up to N s for an idle machine per round")
     parser.add_argument("--case-pages", type=int, default=2000, help="different cases the case-page phase opens")
-    parser.add_argument("--workflow-cases", type=int, default=200, help="n for workflow.bench_run(n)")
+    parser.add_argument("--workflow-cases", type=int, default=200, help="n for bench.workflow.run_default_process(n)")
     parser.add_argument("--baseline-updates", type=int, default=2000, help="bare status updates to time")
     parser.add_argument("--output", type=Path, default=RESULTS / "inbox.json")
     opts = parser.parse_args()

@@ -47,8 +47,11 @@ INSTALLED_APPS = [
     "civicloop.applications",
     "civicloop.cases",
     "civicloop.intelligence",
-    "civicloop.documents",
+    # notifications before documents: both subscribe to `case.decided`, and subscribers run in the
+    # order the apps are ready. The decision's notice is queued first; the signed result's notice
+    # (document.issued) then shares its de-duplication key and queues nothing (one result e-mail).
     "civicloop.notifications",
+    "civicloop.documents",
     "civicloop.devices",
     "civicloop.relay",
     "civicloop.analytics",

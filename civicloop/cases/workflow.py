@@ -151,10 +151,3 @@ def complete(workflow: BpmnWorkflow, task_name: str, **data: str) -> list[str]:
     task.run()
     workflow.do_engine_steps()
     return waiting_for(workflow)
-
-
-def bench_run(n: int) -> float:
-    """Cases per second through the whole default process (civicloop.cases.benchmark)."""
-    from civicloop.cases.benchmark import run_default_process
-
-    return run_default_process(n)

@@ -14,3 +14,5 @@ class DocumentsConfig(AppConfig):
         # WeasyPrint logs every rendering step at INFO (eight lines a document, and three when it
         # is imported): quiet before it is first imported, whatever the root level.
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+        # cases records `case.decided`; the signed result follows from here (cases may not import documents).
+        from civicloop.documents import subscribers  # noqa: F401

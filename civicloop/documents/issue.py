@@ -50,7 +50,7 @@ def issue_document(case: "Case", *, kind: str, issued_by: User, outcome: str, re
 
     - `kind`: "decision_notice", "permit", "certificate", "refusal_notice" or "acceptance_notice"
       (IssuedDocument.Kind).
-    - `outcome`: "approve" or "reject" (as in cases.actions.decide_case), or "accept" for the
+    - `outcome`: "approve" or "reject" (as in the `case.decided` event), or "accept" for the
       acceptance notice of a 届出. Each kind states only some outcomes. A refusal must carry its
       `reason` (行政手続法8条), which the document prints with the 教示 (審査請求 within 3 months,
       取消訴訟 within 6 months). `DocumentInvalid` when kind, outcome and reason do not fit.

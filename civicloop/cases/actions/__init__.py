@@ -13,14 +13,14 @@ then finds the step gone and gets the named error; there is never a last write t
 - correction.py  request_correction, resubmit_correction (補正)
 - review.py      submit_review (起案), request_consultation, answer_consultation (合議)
 - approval.py    act_on_approval (決裁, 代決), post_review (後閲)
-- closing.py     confirm_fee, issue_result, withdraw_application; the decision and the case's close
+- closing.py     confirm_fee, withdraw_application; the decision (civicloop.documents issues its result)
 - _shared.py     the lock and WORK check, completing a process step, audit, the 決裁 round
 
 Errors are in civicloop.cases.errors, reads (can_approve, pending_step …) in civicloop.cases.queries.
 """
 
 from civicloop.cases.actions.approval import act_on_approval, post_review
-from civicloop.cases.actions.closing import confirm_fee, issue_result, withdraw_application
+from civicloop.cases.actions.closing import confirm_fee, withdraw_application
 from civicloop.cases.actions.correction import request_correction, resubmit_correction
 from civicloop.cases.actions.intake import add_comment, assign_cases, claim_case, open_case, record_inspection
 from civicloop.cases.actions.review import answer_consultation, request_consultation, submit_review
@@ -37,7 +37,6 @@ __all__ = [
     "assign_cases",
     "claim_case",
     "confirm_fee",
-    "issue_result",
     "open_case",
     "post_review",
     "record_inspection",

@@ -1,15 +1,15 @@
 # SPDX-License-Identifier: MPL-2.0
-"""The end of a case: the fee, the decision and its signed result, the resident's 取下げ.
+"""The end of a case: the fee, the decision, the resident's 取下げ.
 
-`after_step` is the process moving on by itself (a 決裁 round on arrival, the result once approved);
-the review and approval actions call it after their step.
+`after_step` is the process moving on by itself (a 決裁 round on arrival, the decision once
+approved); the review and approval actions call it after their step. The signed result document
+follows from the decision: civicloop.documents subscribes to `case.decided` and issues it inside
+the deciding transaction, so a case is never decided without its document (cases does not import
+documents, which sits above it).
 """
-
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from civicloop.accounts.models import User
 from civicloop.applications.models import Application
@@ -25,26 +25,10 @@ RESULT_STATUS = {
     "reject": Application.Status.REJECTED,
     "accept": Application.Status.COMPLETED,
 }
-RESULT_DOCUMENTS = {"approve": "decision_notice", "reject": "refusal_notice", "accept": "acceptance_notice"}
-# Issues the signed result (civicloop.documents); a setting-free seam so tests and the workflow
-# benchmark can run the process with or without rendering PDFs.
-ISSUE_RESULT = "civicloop.documents.issue.issue_document"
-
-
-def issue_result(case: Case, actor: User) -> Any:
-    """Render and sign the result document of the decided case (許可書, 決定通知書 …)."""
-    issue = import_string(ISSUE_RESULT)
-    return issue(
-        case,
-        kind=RESULT_DOCUMENTS[case.proposed_outcome],
-        issued_by=actor,
-        outcome=case.proposed_outcome,
-        reason=case.decision_reason,
-    )
 
 
 def after_step(case: Case, waiting: list[str], actor: User) -> None:
-    """Steps civicloop takes by itself: build the 決裁 route on arrival, and issue the result."""
+    """Steps civicloop takes by itself: build the 決裁 route on arrival, and decide once approved."""
     # An empty route: the 専決規程 says the clerk's draft needs no further approval.
     if waiting == ["approval"] and not start_approval_round(case):
         waiting = advance(case, "approval", actor, result="approved", data={"approval": "approved"})
@@ -64,7 +48,8 @@ def confirm_fee(*, case: Case, clerk: User, comment: str = "", context: Context 
 
 
 def _finalise(case: Case, actor: User) -> None:
-    """結果通知: the approved draft becomes the decision; the case closes and the result is issued."""
+    """結果通知: the approved draft becomes the decision and the case closes; `case.decided` makes
+    civicloop.documents issue the signed result in this transaction."""
     outcome = case.proposed_outcome or "approve"
     advance(case, "notify", actor, result=outcome)
     _close(
@@ -74,8 +59,8 @@ def _finalise(case: Case, actor: User) -> None:
         reason=case.proposal_reason,
         event="case.decided",
         outcome=outcome,
+        data={"decided_by": str(actor.public_id)},
     )
-    issue_result(case, actor)
 
 
 def withdraw_application(*, application: Application, resident: User) -> Case:
@@ -108,7 +93,9 @@ def withdraw_application(*, application: Application, resident: User) -> Case:
     return locked
 
 
-def _close(*, locked: Case, actor: User, status: str, reason: str, event: str, outcome: str) -> None:
+def _close(
+    *, locked: Case, actor: User, status: str, reason: str, event: str, outcome: str, data: dict[str, str] | None = None
+) -> None:
     now = timezone.now()
     locked.status = Case.Status.CLOSED
     locked.decision_reason = reason
@@ -116,10 +103,17 @@ def _close(*, locked: Case, actor: User, status: str, reason: str, event: str, o
     locked.save(update_fields=["status", "decision_reason", "closed_at"])
     locked.corrections.filter(resolved_at__isnull=True).update(resolved_at=now)
     set_application_status(locked, status, reason, at=now)
+    # The audit entry first: subscribers of the event (the result document) append their own after it.
+    audit_case(actor, event, locked, {"outcome": outcome})
     events.record(
         event,
         subject=f"case/{locked.public_id}",
-        data={"outcome": outcome, "department": locked.department.code, "overdue": now.date() > locked.due_date},
+        data={
+            "outcome": outcome,
+            "department": locked.department.code,
+            "overdue": now.date() > locked.due_date,
+            **(data or {}),
+        },
         classification=locked.classification,
+        instance=locked,
     )
-    audit_case(actor, event, locked, {"outcome": outcome})

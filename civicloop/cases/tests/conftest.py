@@ -8,10 +8,10 @@ from django.test import Client
 from civicloop.accounts.models import Department, Position, User
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.applications import actions as application_actions
-from civicloop.cases.actions import closing
 from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
+from civicloop.documents import issue
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def fake_issue(case: Case, *, kind: str, issued_by: User, outcome: str, reason: 
 def fake_results(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
     """Results are recorded instead of rendered and signed; the list holds (case id, document kind)."""
     ISSUED.clear()
-    monkeypatch.setattr(closing, "ISSUE_RESULT", f"{__name__}.fake_issue")
+    monkeypatch.setattr(issue, "issue_document", fake_issue)
     yield ISSUED
 
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MPL-2.0
-"""SLA reminders to the assignee and the section chief, and the workflow benchmark's own run."""
+"""SLA reminders to the assignee and the section chief."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -8,7 +8,6 @@ import pytest
 
 from civicloop.accounts.models import Position, User
 from civicloop.cases import actions
-from civicloop.cases.benchmark import run_default_process
 from civicloop.cases.models import Case
 from civicloop.cases.worker import send_reminders
 from civicloop.notifications.models import Message
@@ -38,11 +37,6 @@ def test_no_reminders_on_closed_days_or_for_paused_or_distant_cases(case: Case, 
     assert send_reminders(date(2026, 12, 29)) == 0  # year-end closure
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
     assert send_reminders(MONDAY) == 0  # 補正: the clock is stopped
-
-
-def test_the_workflow_benchmark_takes_cases_through_the_whole_process(catalog: None) -> None:
-    assert run_default_process(2) > 0
-    assert Case.objects.filter(status=Case.Status.CLOSED, step="").count() == 2
 
 
 pytestmark = pytest.mark.django_db

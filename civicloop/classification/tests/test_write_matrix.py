@@ -18,7 +18,7 @@ import pytest
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, Position, Role, User
-from civicloop.cases.actions import _shared, closing
+from civicloop.cases.actions import _shared
 from civicloop.classification import policy
 from civicloop.classification.family import content_type_of
 from civicloop.classification.models import NeedToKnowGrant
@@ -26,6 +26,7 @@ from civicloop.classification.policy import TIERS, Context, DeviceTrust
 from civicloop.classification.tests.oracle import Subject, expected
 from civicloop.classification.tests.writepaths import WRITE_PATHS, Cast, Files, WritePath, attempt, build_files
 from civicloop.classification.tests.writepaths import protected_objects as granted_objects
+from civicloop.documents import issue
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _no_document(case: object, **details: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _results_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(closing, "ISSUE_RESULT", f"{__name__}._no_document")
+    monkeypatch.setattr(issue, "issue_document", _no_document)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def test_a_decided_case_with_its_signed_pdf_sends_the_resident_one_result_email(
     resident = case.application.applicant
     mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL)
     assert mails.count() == 1, [m.template_code for m in mails]
+    # the decision's notice, queued first (notifications is ready before documents, config/settings.py)
+    assert mails.get().template_code == "case.decided"
     assert Message.objects.filter(recipient=resident, channel=Channel.PORTAL).count() == 1
     assert [m.to for m in mail.outbox] == [[resident.email]]
     assert "承認" in mail.outbox[0].body

@@ -3,6 +3,7 @@
 
 from collections.abc import Callable, Sequence
 
+import pytest
 from django.core import mail
 from django.db import transaction
 from django.test import Client
@@ -17,6 +18,7 @@ from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.core import events
 from civicloop.core.models import Event
+from civicloop.documents import issue
 from civicloop.intelligence.actions import answer_inquiry, submit_inquiry
 from civicloop.notifications import consumer
 from civicloop.notifications.models import Message
@@ -174,8 +176,12 @@ def test_a_correction_request_names_the_items_and_the_reason(case: Case, clerk: 
     assert portal.department_code == "seiso" and portal.recipient == case.application.applicant
 
 
-def test_a_decision_tells_the_resident_where_to_download_the_result(case: Case) -> None:
-    _record("case.decided", case, {"outcome": "approve", "department": "seiso", "overdue": False})
+def test_a_decision_tells_the_resident_where_to_download_the_result(
+    case: Case, clerk: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(issue, "issue_document", lambda *args, **kwargs: None)  # the PDF: documents' tests
+    decided = {"outcome": "approve", "department": "seiso", "overdue": False, "decided_by": str(clerk.public_id)}
+    _record("case.decided", case, decided)
 
     email = Message.objects.get(template_code="case.decided", channel="email")
     assert "承認" in email.body
