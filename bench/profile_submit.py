@@ -24,10 +24,13 @@ import io
 import json
 import os
 import pstats
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +60,10 @@ STAGES = {
     "      workflow.dump": ("cases/workflow.py", "dump"),
     "    notify (receipt notice)": ("notifications/actions.py", "notify"),
     "    audit.record": ("core/audit.py", "record"),
+    "    Case/CaseTask/Event/… inserts (Model.save_base)": ("django/db/models/base.py", "save_base"),
     "  commit": ("django/db/backends/base/base.py", "commit"),
+    "CSRF check (process_view)": ("django/middleware/csrf.py", "process_view"),
+    "response: session save (process_response)": ("sessions/middleware.py", "process_response"),
     "ninja: serialise the answer (_result_to_response)": ("ninja/operation.py", "_result_to_response"),
     "SQL: execute (all statements)": ("django/db/backends/utils.py", "_execute"),
     "ORM: compile SQL (as_sql)": ("django/db/models/sql/compiler.py", "as_sql"),
@@ -69,6 +75,17 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+    parser.add_argument(
+        "--relay",
+        type=int,
+        metavar="N",
+        help="instead: the relay's CPU per submission for the work left to it, in passes of N events",
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="BIN",
+        help="sample with this py-spy binary instead of cProfile (no per-call overhead: truer shares)",
+    )
     opts = parser.parse_args()
 
     submit.ensure_postgres()
@@ -122,6 +139,10 @@ def main() -> int:
     for number, query in enumerate(queries.captured_queries, 1):
         print(f"  {number:2d}. {query['sql'][:160]}")
 
+    if opts.relay:
+        return profile_relay(opts, submission)
+    if opts.py_spy:
+        return sample(opts, submission)
     # CPU time, not wall time: waits on PostgreSQL (and on other processes of a shared machine) drop out.
     profile = cProfile.Profile(time.process_time)
     profile.enable()
@@ -138,6 +159,63 @@ def main() -> int:
         found = [v for (f, _, name), v in stats.items() if name == function and file_part in f]
         if found:
             print(f"  {label:<44} {1000 * sum(v[3] for v in found) / opts.requests:7.2f}")
+    return 0
+
+
+def profile_relay(opts: argparse.Namespace, submission: Callable[[], None]) -> int:
+    """Submit `--requests` times, then relay their events in passes of `--relay` events (CPU, profiled)."""
+    from django.conf import settings
+
+    from civicloop.relay.relay import run_pass
+
+    settings.EVENT_CONSUMERS = {k: v for k, v in settings.EVENT_CONSUMERS.items() if k in submit.DEFERRED_CONSUMERS}
+    while run_pass():  # what the earlier submissions left
+        pass
+    for _ in range(opts.requests):
+        submission()
+    settings.RELAY_BATCH_SIZE = opts.relay
+    profile = cProfile.Profile(time.process_time)
+    passes, c0 = 0, time.process_time()
+    profile.enable()
+    while run_pass():
+        passes += 1
+    profile.disable()
+    cpu = time.process_time() - c0
+    print(f"\n== relay: {opts.requests} submissions' events in {passes} passes of ≤ {opts.relay} per consumer")
+    print(f"  CPU per submission {1000 * cpu / opts.requests:.2f} ms (under cProfile; divide by ~2-4)")
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(opts.top)
+    print(out.getvalue())
+    return 0
+
+
+def sample(opts: argparse.Namespace, submission: Callable[[], None]) -> int:
+    """py-spy attached to this process while it submits: the share of on-CPU samples per stage."""
+    out = Path(tempfile.mkdtemp(prefix="civicloop-pyspy-")) / "stacks.txt"
+    spy = subprocess.Popen(
+        [opts.py_spy, "record", "--pid", str(os.getpid()), "--rate", "500", "--format", "raw", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # let it attach
+    for _ in range(opts.requests):
+        submission()
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=30)
+    stacks = []
+    for line in out.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        stacks.append((frames.split(";"), int(count)))
+    total = sum(count for frames, count in stacks if any("submission" in f for f in frames))
+    print(f"\n== py-spy: {total} on-CPU samples in the submissions; share of them per stage (the parts overlap)")
+    for label, (file_part, function) in STAGES.items():
+        hits = sum(
+            count
+            for frames, count in stacks
+            if any(f.split(" (", 1)[0].rsplit(".", 1)[-1] == function and file_part in f for f in frames)
+            and any("submission" in f for f in frames)
+        )
+        print(f"  {label:<50} {100 * hits / max(1, total):5.1f} %")
     return 0
 
 
