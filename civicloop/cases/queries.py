@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """Reads about cases that several pages and apps need: who may approve now, the procedure's code."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -8,10 +10,18 @@ from django.utils import timezone
 from civicloop.accounts.models import POSITION_RANK, Position, User
 from civicloop.applications.models import Application
 from civicloop.cases.models import ApprovalStep, Case, CaseTask
+from civicloop.catalog.models import ProcedureVersion
 from civicloop.classification.policy import Context, DeviceTrust
 
 
 def procedure_code(case: Case) -> str:
+    """The code of the case's procedure: from the rows the case came with, else one query."""
+    application = case.application if Case.application.is_cached(case) else None
+    version = (
+        application.procedure_version if application and Application.procedure_version.is_cached(application) else None
+    )
+    if version is not None and ProcedureVersion.procedure.is_cached(version):
+        return str(version.procedure.code)
     return str(
         Application.objects.filter(pk=case.application_id).values_list("procedure_version__procedure__code", flat=True)[
             0
@@ -27,14 +37,39 @@ def in_department(user: User, case: Case) -> bool:
 ASSIGNEE_CONTEXT = Context(device_trust=DeviceTrust.MANAGED)
 
 
-def may_approve(user: User, step: ApprovalStep, case: Case, today: Any) -> tuple[bool, bool, str]:
+@dataclass(frozen=True)
+class Route:
+    """A case's approval steps and tasks as a page already loaded them, so the rules below read
+    them instead of asking again. Actions, inside their lock, leave it out and read fresh rows."""
+
+    steps: Sequence[ApprovalStep]
+    tasks: Sequence[CaseTask]
+
+
+def _drafter_id(case: Case, route: Route | None) -> int | None:
+    """Who finished the latest 審査 (review) task: the one who drafted the decision."""
+    if route is not None:
+        done = [t for t in route.tasks if t.name == "review" and t.completed_at is not None]
+        return max(done, key=lambda t: t.pk).completed_by_id if done else None
+    drafter = CaseTask.objects.filter(case=case, name="review", completed_at__isnull=False).order_by("-pk").first()
+    return drafter.completed_by_id if drafter else None
+
+
+def _acted_in_round(user: User, case: Case, round_: int, route: Route | None) -> bool:
+    if route is not None:
+        return any(s.round == round_ and s.acted_by_id == user.pk for s in route.steps)
+    return ApprovalStep.objects.filter(case=case, round=round_, acted_by=user).exists()
+
+
+def may_approve(
+    user: User, step: ApprovalStep, case: Case, today: Any, route: Route | None = None
+) -> tuple[bool, bool, str]:
     """(allowed, as 代決, why not). The drafter and anyone who already acted in the round may not."""
     if not in_department(user, case):
         return False, False, "not a member of the case's department"
-    drafter = CaseTask.objects.filter(case=case, name="review", completed_at__isnull=False).order_by("-pk").first()
-    if drafter and drafter.completed_by_id == user.pk:
+    if _drafter_id(case, route) == user.pk:
         return False, False, "the drafter does not approve their own draft"
-    if ApprovalStep.objects.filter(case=case, round=step.round, acted_by=user).exists():
+    if _acted_in_round(user, case, step.round, route):
         return False, False, "one person approves once per route"
     if user.position == step.level:
         return True, False, ""
@@ -46,7 +81,10 @@ def may_approve(user: User, step: ApprovalStep, case: Case, today: Any) -> tuple
     return False, False, "the approval needs another rank"
 
 
-def pending_step(case: Case) -> ApprovalStep | None:
+def pending_step(case: Case, route: Route | None = None) -> ApprovalStep | None:
+    if route is not None:
+        pending = [s for s in route.steps if s.status == ApprovalStep.Status.PENDING]
+        return min(pending, key=lambda s: (-s.round, s.order)) if pending else None
     return case.approval_steps.filter(status=ApprovalStep.Status.PENDING).order_by("-round", "order").first()
 
 
@@ -57,10 +95,14 @@ def approvers_for(case: Case, step: ApprovalStep) -> list[User]:
     return [user for user in members.order_by("pk") if may_approve(user, step, case, today)[0]]
 
 
-def can_approve(user: User, case: Case) -> tuple[bool, bool]:
-    """Whether `user` may act on the case's pending approval step now, and whether as 代決."""
-    step = pending_step(case) if case.step == "approval" else None
+def can_approve(user: User, case: Case, route: Route | None = None) -> tuple[bool, bool]:
+    """Whether `user` may act on the case's pending approval step now, and whether as 代決.
+
+    The case page passes the `route` it shows: then only the department check (and, when the
+    approver's rank is away, who holds it) asks the database.
+    """
+    step = pending_step(case, route) if case.step == "approval" else None
     if step is None:
         return False, False
-    allowed, proxy, _why = may_approve(user, step, case, timezone.localdate())
+    allowed, proxy, _why = may_approve(user, step, case, timezone.localdate(), route)
     return allowed, proxy

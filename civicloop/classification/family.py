@@ -19,7 +19,8 @@ brings down the members that were above the new tier but no higher than the obje
 (a document labelled higher on its own keeps its label).
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,30 +71,45 @@ def load_addressable(label: str, public_id: Any) -> Any:
         raise LookupError(f"{label}/{public_id}") from exc
 
 
-def _related(obj: models.Model) -> Iterator[models.Model]:
-    for rel in obj._meta.get_fields():
+def _relations(model: type[models.Model]) -> Iterator[tuple[Any, type[models.Model]]]:
+    """The links a label follows from `model`, each with the classified model at its other end."""
+    for rel in model._meta.get_fields():
         related = rel.related_model
-        if not isinstance(related, type) or not is_classified(related):
+        if (
+            isinstance(related, type)
+            and is_classified(related)
+            and (rel.one_to_one or (rel.one_to_many and rel.auto_created))
+        ):
+            yield rel, related
+
+
+def _related(obj: models.Model, through: Collection[type[models.Model]] | None = None) -> Iterator[models.Model]:
+    for rel, related in _relations(type(obj)):
+        if through is not None and related not in through:
             continue
         if rel.one_to_one:
-            accessor = str(rel.get_accessor_name() if rel.auto_created else rel.name)  # type: ignore[union-attr]
+            accessor = str(rel.get_accessor_name() if rel.auto_created else rel.name)
             try:
                 other = getattr(obj, accessor)
             except ObjectDoesNotExist:
                 continue
             if other is not None:
                 yield other
-        elif rel.one_to_many and rel.auto_created:
-            yield from getattr(obj, str(rel.get_accessor_name())).all()  # type: ignore[union-attr]
+        else:
+            yield from getattr(obj, str(rel.get_accessor_name())).all()
 
 
-def family_of(obj: models.Model) -> list[models.Model]:
-    """The object first, then every classified object its label carries along."""
+def family_of(obj: models.Model, through: Collection[type[models.Model]] | None = None) -> list[models.Model]:
+    """The object first, then every classified object its label carries along.
+
+    With `through`, only the members of those models (and only the links into them) are walked:
+    a search for one kind of member need not load every comment and document on the way.
+    """
     seen = {(obj._meta.label_lower, obj.pk)}
     found = [obj]
     queue = [obj]
     while queue:
-        for other in _related(queue.pop()):
+        for other in _related(queue.pop(), through):
             key = (other._meta.label_lower, other.pk)
             if key not in seen:
                 seen.add(key)
@@ -102,6 +118,19 @@ def family_of(obj: models.Model) -> list[models.Model]:
                 if len(found) > MAX_FAMILY:
                     raise RuntimeError(f"the family of {obj._meta.label_lower} {obj.pk} exceeds {MAX_FAMILY}")
     return found
+
+
+@functools.cache
+def leading_to(attname: str) -> frozenset[type[models.Model]]:
+    """The classified models from which a family walk can reach a model with the field `attname`."""
+    classified = [m for m in apps.get_models() if is_classified(m)]
+    found = {m for m in classified if any(f.attname == attname for f in m._meta.concrete_fields)}
+    grew = True
+    while grew:
+        before = len(found)
+        found |= {m for m in classified if any(related in found for _rel, related in _relations(m))}
+        grew = len(found) > before
+    return frozenset(found)
 
 
 @dataclass(frozen=True)

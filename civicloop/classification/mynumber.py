@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 
 from civicloop.accounts.models import User
-from civicloop.classification import crypto
+from civicloop.classification import crypto, family
 from civicloop.classification.fields import binding_of
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, actor_label, decide, object_type_label, rank
 from civicloop.core import audit
@@ -69,6 +69,16 @@ def seal_my_number(obj: Any, value: str) -> None:
 
 def has_my_number(obj: Any) -> bool:
     return crypto.is_envelope(getattr(obj, FIELD, None))
+
+
+def holder_in_family(obj: Any) -> Any | None:
+    """The member of `obj`'s label family that holds a sealed 個人番号, if any.
+
+    Walks only the links that can lead to a model with the field: from a case, its application
+    (loaded with it), not its comments, corrections and documents.
+    """
+    members = family.family_of(obj, through=family.leading_to(FIELD))
+    return next((m for m in members if has_my_number(m)), None)
 
 
 def read_my_number(obj: Any, *, user: User | AnonymousUser, purpose: str, context: Context = NO_CONTEXT) -> str | None:
