@@ -8,6 +8,7 @@ The flags are display hints (`policy.evaluate`, no audit entry); the pages behin
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.classification import actions, mynumber
@@ -21,7 +22,6 @@ from civicloop.classification.policy import (
     device_allows,
     handling_summary,
 )
-from civicloop.core.language import is_english
 from civicloop.core.models import Classification, tier_name
 
 register = template.Library()
@@ -35,6 +35,10 @@ ACTION_LABELS = [
     (Action.SHARE, _("Share in chat")),
     (Action.API, _("Read through the API")),
 ]
+
+
+def _english() -> bool:
+    return (get_language() or "ja").startswith("en")
 
 
 def tier_label(tier: str) -> str:
@@ -67,7 +71,7 @@ def classification_banner(context: template.Context, obj: Any) -> dict[str, Any]
         "tier": tier,
         "css": tier.lower().replace("_", "-"),
         "label": tier_label(tier),
-        "summary": en if is_english() else ja,
+        "summary": en if _english() else ja,
         "is_staff": is_staff,
         "rows": rows,
     }
