@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import User
 from civicloop.cases.models import ApprovalStep, Case, CaseQuerySet
-from civicloop.cases.workflow import TASKS
 from civicloop.catalog.models import ProcedureVersion
+from civicloop.catalog.process import TASKS
 
 OPEN, ALL = "open", "all"
 # Each sort ends on the primary key, so a page boundary never splits rows of the same date.

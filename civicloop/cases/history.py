@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from civicloop.accounts.models import Position
 from civicloop.cases.models import TASK_OUTCOMES, CorrectionRequest
-from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs, summarize
+from civicloop.catalog.process import TASKS
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 

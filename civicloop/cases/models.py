@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, Position
 from civicloop.applications.models import Application
+from civicloop.catalog.process import TASKS
 from civicloop.classification.fields import ClassifiedJSONField
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.models import classification_field
@@ -142,8 +143,6 @@ class Case(models.Model):
         return self.application.guest_key
 
     def get_step_display(self) -> str:
-        from civicloop.cases.workflow import TASKS
-
         labels = TASKS.get(self.step)
         if labels is None:
             return "—"
@@ -261,14 +260,10 @@ class CaseTask(models.Model):
 
     @property
     def label_ja(self) -> str:
-        from civicloop.cases.workflow import TASKS
-
         return TASKS.get(self.name, (self.name, self.name))[0]
 
     @property
     def label_en(self) -> str:
-        from civicloop.cases.workflow import TASKS
-
         return TASKS.get(self.name, (self.name, self.name))[1]
 
 

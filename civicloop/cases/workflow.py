@@ -1,106 +1,33 @@
 # SPDX-License-Identifier: MPL-2.0
-"""BPMN 2.0 processes run by SpiffWorkflow; their state persists with the case.
+"""Running BPMN 2.0 process instances (SpiffWorkflow); their state persists with the case.
 
-A procedure names its process in the catalogue (`workflow:`): one of the built-in files in
-procedures/_workflows/ or a BPMN file of its own under procedures/. Every user task in a process
-must be one civicloop knows how to complete (TASKS), because each is completed by one action in
-civicloop.cases.actions, never by a generic "complete task" button.
-
-SpiffWorkflow evaluates gateway conditions as Python. The expressions come only from the BPMN
-files in the catalogue, and the task data they read holds only values our own actions set from
-fixed sets (ROUTES, APPROVAL_RESULTS, OUTCOMES): no text a resident or clerk typed is ever in it.
+The definitions — which file a procedure names, parsing and checking it, the user tasks civicloop
+can complete and the values a gateway may branch on — belong to the catalogue
+(civicloop.catalog.process). Here: starting an instance, completing its user tasks, and saving
+and loading it with the case.
 """
 
 import functools
 import gzip
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.parser import BpmnParser
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
-# The user tasks civicloop can complete, with their names for people.
-TASKS = {
-    "intake": ("受付", "Intake"),
-    "inspection": ("現地調査", "On-site inspection"),
-    "review": ("審査", "Review"),
-    "correction": ("補正", "Correction by the resident"),
-    "consultation": ("合議", "Consultation"),
-    "approval": ("決裁", "Approval"),
-    "fee": ("手数料納付", "Fee payment"),
-    "notify": ("結果通知", "Result"),
-}
-ROUTES = {"correction", "consult", "approve"}
-APPROVAL_RESULTS = {"approved", "returned"}
-OUTCOMES = {"approve", "reject", "accept"}
+from civicloop.catalog import process
+from civicloop.catalog.process import APPROVAL_RESULTS, OUTCOMES, ROUTES, WorkflowError
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent.parent / "procedures" / "_workflows"
+# Still imported from here by civicloop/analytics/tests/test_step_times.py, which this change leaves
+# to the analytics work; new code imports TASKS from civicloop.catalog.process.
+from civicloop.catalog.process import TASKS as TASKS
+
 _serializer = BpmnWorkflowSerializer()
-
-
-class WorkflowError(Exception):
-    """A process file that cannot run here, or a step the process is not waiting for."""
-
-
-@dataclass(frozen=True)
-class ProcessFile:
-    path: Path
-    process_id: str
-
-
-def process_file(name: str, root: Path | None = None) -> ProcessFile:
-    """The BPMN file a catalogue `workflow:` value names (a built-in name or a path under procedures/)."""
-    builtin = BUILTIN_DIR / f"{name}.bpmn"
-    if builtin.is_file():
-        return ProcessFile(builtin, name)
-    root = Path(root or settings.PROCEDURES_DIR).resolve()
-    path = (root / name).resolve()
-    if root not in path.parents or not path.is_file() or path.suffix != ".bpmn":
-        raise WorkflowError(f"{name!r} is neither a built-in process nor a .bpmn file under procedures/")
-    return ProcessFile(path, "")
-
-
-def check_process(name: str, root: Path | None = None) -> list[str]:
-    """Problems that would stop `name` from running here; empty when it can run."""
-    try:
-        spec = _spec(*_key(name, root))
-    except (WorkflowError, ValidationException, OSError, ValueError) as exc:
-        return [str(exc).splitlines()[0]]
-    unknown = sorted(
-        task.name for task in spec.task_specs.values() if isinstance(task, UserTask) and task.name not in TASKS
-    )
-    if unknown:
-        return [f"user tasks civicloop cannot complete: {', '.join(unknown)} (known: {', '.join(TASKS)})"]
-    return []
-
-
-def _key(name: str, root: Path | None = None) -> tuple[str, str, float]:
-    found = process_file(name, root)
-    return str(found.path), found.process_id, found.path.stat().st_mtime
-
-
-@functools.lru_cache(maxsize=64)
-def _spec(path: str, process_id: str, mtime: float) -> Any:
-    """Parsed once per file version (the cache key carries the modification time)."""
-    parser = BpmnParser()
-    parser.add_bpmn_file(path)
-    if not process_id:
-        ids = parser.get_process_ids()
-        if len(ids) != 1:
-            raise WorkflowError(f"{Path(path).name}: a procedure's own file must hold exactly one process")
-        process_id = ids[0]
-    return parser.get_spec(process_id)
 
 
 def start(name: str, data: dict[str, Any]) -> BpmnWorkflow:
     """A new instance of the process, run up to its first user task."""
-    workflow = BpmnWorkflow(_spec(*_key(name)))
+    workflow = BpmnWorkflow(process.spec(name))
     workflow.data.update(data)
     workflow.do_engine_steps()
     return workflow
@@ -113,12 +40,12 @@ def first_tasks(name: str) -> list[str]:
     the same way every time. A case opens at that step; its instance is started after the
     submission commits (cases.consumer), or by its first step at the latest.
     """
-    return list(_first_tasks(*_key(name)))
+    return list(_first_tasks(process.spec_version(name)))
 
 
 @functools.lru_cache(maxsize=64)
-def _first_tasks(path: str, process_id: str, mtime: float) -> tuple[str, ...]:
-    workflow = BpmnWorkflow(_spec(path, process_id, mtime))
+def _first_tasks(version: process.SpecVersion) -> tuple[str, ...]:
+    workflow = BpmnWorkflow(process.parsed_spec(version))
     workflow.do_engine_steps()
     return tuple(waiting_for(workflow))
 

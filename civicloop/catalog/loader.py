@@ -22,12 +22,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
-from civicloop.cases.workflow import check_process
 from civicloop.catalog import cache, prefill
 from civicloop.catalog.daterules import rule_problems
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
 from civicloop.catalog.phone import FORMAT as PHONE_FORMAT
+from civicloop.catalog.process import check_process
 from civicloop.core import events
 from civicloop.core.text import fold
 

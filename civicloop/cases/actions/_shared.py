@@ -17,6 +17,7 @@ from civicloop.cases.approval import route_for
 from civicloop.cases.errors import IllegalTransition, NotAuthorised
 from civicloop.cases.models import ApprovalStep, Case, CaseTask
 from civicloop.cases.queries import procedure_code
+from civicloop.catalog.process import WorkflowError
 from civicloop.classification.policy import Action, Context, NotPermitted, authorise
 from civicloop.core import audit, events
 
@@ -60,7 +61,7 @@ def advance(
     )
     try:
         waiting = workflow.complete(process, task, **(data or {}))
-    except workflow.WorkflowError as exc:
+    except WorkflowError as exc:
         raise IllegalTransition(str(exc)) from exc
     now = timezone.now()
     open_task = CaseTask.objects.filter(case=case, name=task, completed_at__isnull=True).first()

@@ -73,7 +73,7 @@ class Ids:
 def open_steps(workflow: str) -> list[str]:
     """User tasks an in-review case may wait on: those of its BPMN file between intake and the end."""
     try:
-        from civicloop.cases.workflow import process_file
+        from civicloop.catalog.process import process_file
 
         text = process_file(workflow).path.read_text()
     except Exception:  # the workflow module is optional here: fall back to plain review

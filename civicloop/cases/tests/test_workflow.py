@@ -13,7 +13,9 @@ from civicloop.accounts.models import Department, Position, User
 from civicloop.applications.models import Application
 from civicloop.cases import actions, queries, workflow
 from civicloop.cases.models import ApprovalStep, Case, CaseTask, ImmutableRecord
+from civicloop.catalog import process
 from civicloop.catalog.models import Procedure
+from civicloop.catalog.process import WorkflowError
 from civicloop.core.models import Event
 
 # These tests check the process, not the PDF (the documents app's tests render and sign for real).
@@ -293,7 +295,7 @@ def test_withdrawal_stops_the_process(case: Case, clerk: User) -> None:
 
 def test_the_process_state_survives_a_restart(case: Case, clerk: User) -> None:
     actions.claim_case(case=case, clerk=clerk)
-    workflow._spec.cache_clear()  # a new process: nothing in memory, only what the database holds
+    process.parsed_spec.cache_clear()  # a new process: nothing in memory, only what the database holds
     restored = workflow.load(refresh(case).workflow_state)
     assert workflow.waiting_for(restored) == ["review"]
     actions.submit_review(case=case, clerk=clerk, outcome="approve")
@@ -302,7 +304,7 @@ def test_the_process_state_survives_a_restart(case: Case, clerk: User) -> None:
 
 def test_gateway_data_is_only_ever_a_fixed_value(case: Case) -> None:
     process = workflow.start(case.workflow, {})
-    with pytest.raises(workflow.WorkflowError):
+    with pytest.raises(WorkflowError):
         workflow.complete(process, "intake", route="__import__('os').system('true')")
 
 
