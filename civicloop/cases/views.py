@@ -22,10 +22,10 @@ from civicloop.cases import actions, history, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case, Consultation, CorrectionRequest
-from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
+from civicloop.catalog.process import TASKS
 from civicloop.classification.policy import Action, Context, evaluate, get_allowed, record_listed
 from civicloop.core.models import Event
 
