@@ -5,8 +5,8 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 
+from civicloop.core.language import is_english
 from civicloop.core.models import Classification
 
 
@@ -27,7 +27,7 @@ class Department(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
+        return self.name_en if is_english() else self.name_ja
 
 
 class Position(models.TextChoices):

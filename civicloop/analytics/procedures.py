@@ -8,9 +8,8 @@ come from the current version of each procedure.
 import time
 from dataclasses import dataclass, field
 
-from django.utils.translation import get_language
-
 from civicloop.catalog.models import Procedure
+from civicloop.core.language import is_english
 from civicloop.core.models import Classification
 
 _CACHE_SECONDS = 60.0
@@ -32,7 +31,7 @@ class ProcedureInfo:
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
+        return self.name_en if is_english() else self.name_ja
 
 
 def _unknown(code: str) -> ProcedureInfo:

@@ -14,8 +14,7 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import Action, visible_q
+from civicloop.classification.policy import Action, context_from_request, visible_q
 
 
 def staff_user(request: HttpRequest) -> Any:
@@ -38,7 +37,7 @@ def rollup_scope(request: HttpRequest, action: Action = Action.VIEW) -> Q:
         owner_field="department",  # read only for residents, who never get here (staff_user)
         department_field="department",
         guest_field="department",
-        context=request_context(request),
+        context=context_from_request(request),
         action=action,
         # A need-to-know grant opens one named case, not its department's figures: aggregates
         # follow department, clearance and device only. (So TOP SECRET, which only grants open,

@@ -27,9 +27,17 @@ from civicloop.analytics.dashboards.base import Chart, FilterError, Filters, add
 from civicloop.analytics.models import MonthlyCount
 from civicloop.analytics.procedures import all_procedures
 from civicloop.analytics.scope import rollup_scope, staff_user
-from civicloop.applications.access import get_application_for_user, request_context
+from civicloop.applications.access import get_application_for_user
 from civicloop.cases.models import Case
-from civicloop.classification.policy import DEVICE_CEILING, TIERS, Action, actor_label, rank, record_listed
+from civicloop.classification.policy import (
+    DEVICE_CEILING,
+    TIERS,
+    Action,
+    actor_label,
+    context_from_request,
+    rank,
+    record_listed,
+)
 from civicloop.core import audit
 from civicloop.core.models import Classification
 
@@ -134,7 +142,7 @@ def _audit_export(request: HttpRequest, slug: str, chart_id: str, filters: Filte
     """Every CSV export is on the audit chain (the handling table audits exports); classified as the
     highest tier its figures may hold for this viewer on this device (never TOP SECRET: no grants)."""
     user = staff_user(request)
-    context = request_context(request)
+    context = context_from_request(request)
     reach = min(rank(user.clearance), rank(DEVICE_CEILING[context.device_trust]), rank(Classification.SECRET))
     audit.record(
         actor=actor_label(user),
@@ -152,7 +160,7 @@ def _aware(day: Any) -> datetime:
 
 def _case_list_query(request: HttpRequest, filters: Filters) -> Any:
     user = staff_user(request)
-    cases = Case.objects.visible_to(user, request_context(request)).select_related(
+    cases = Case.objects.visible_to(user, context_from_request(request)).select_related(
         "department", "assignee", "application__procedure_version"
     )
     if filters.department:
@@ -209,7 +217,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     # Audited as each case's page would be (SECRET and above): the drill-down is a list of cases.
-    record_listed(request.user, Action.VIEW, page.object_list, request_context(request))
+    record_listed(request.user, Action.VIEW, page.object_list, context_from_request(request))
     today = timezone.localdate()
     return render(
         request,
@@ -229,7 +237,7 @@ def cases(request: HttpRequest) -> HttpResponse:
 def rate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The resident rates the service once the result is in (form on the application page)."""
     application = get_application_for_user(
-        request.user, public_id, action=Action.EDIT, context=request_context(request)
+        request.user, public_id, action=Action.EDIT, context=context_from_request(request)
     )
     try:
         score = int(request.POST.get("score", ""))

@@ -8,18 +8,8 @@ guessing ids or receipt numbers tells nothing about what exists.
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
-
 from civicloop.applications.models import Application, Attachment
-from civicloop.classification.policy import NO_CONTEXT, Action, Context, DeviceTrust, get_allowed
-
-
-def request_context(request: HttpRequest) -> Context:
-    """The policy's view of a request: the guest keys its session holds and its device's trust."""
-    return Context(
-        guest_keys=frozenset(request.session.get("guest_keys", [])),
-        device_trust=getattr(request, "device_trust", DeviceTrust.UNKNOWN),
-    )
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, get_allowed
 
 
 def get_application_for_user(

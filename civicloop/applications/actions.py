@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
@@ -21,6 +20,7 @@ from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
 from civicloop.core import audit, events, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
+from civicloop.core.language import is_english
 
 
 class NotADraft(Exception):
@@ -196,7 +196,7 @@ def remove_attachment(*, attachment: Attachment) -> None:
 
 
 def _answer_errors(definition: Definition, answers: Mapping[str, Any], present: set[str]) -> dict[str, str]:
-    english = _is_english()
+    english = is_english()
     errors = validate(definition.schema, answers, english=english)
     for rule in definition.applicable_attachments(answers):
         if rule.required and rule.code not in present:
@@ -209,10 +209,6 @@ def completeness_errors(application: Application) -> dict[str, str]:
     definition = Definition(application.procedure_version.definition)
     present = set(application.attachments.values_list("kind", flat=True))
     return _answer_errors(definition, definition.prune(application.answers), present)
-
-
-def _is_english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 def submit_application(*, application: Application, submission_key: str) -> Application:
@@ -271,7 +267,7 @@ def _file(application: Application, *, attachments: int) -> None:
             "attachments": attachments,
             # The receipt notice is queued after commit (notifications.consumer); a guest's is in
             # the language of the pages they used.
-            "language": "en" if _is_english() else "ja",
+            "language": "en" if is_english() else "ja",
         },
         classification=application.classification,
         instance=application,

@@ -11,10 +11,10 @@ from ninja.security import django_auth
 
 from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions
-from civicloop.applications.access import get_application_for_user, request_context
+from civicloop.applications.access import get_application_for_user
 from civicloop.applications.models import Application
 from civicloop.catalog.cache import published_procedure
-from civicloop.classification.policy import Action, record_listed
+from civicloop.classification.policy import Action, context_from_request, record_listed
 
 router = Router(auth=django_auth)
 
@@ -60,7 +60,7 @@ def _out(application: Application) -> dict[str, Any]:
 def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
     # The list asks for what the detail asks for (API: TOP SECRET is never machine-read) and audits
     # the SECRET rows it returns as the detail would, so the list is no way around either.
-    context = request_context(request)
+    context = context_from_request(request)
     visible = (
         Application.objects.visible_to(request.user, context, action=Action.API)
         .submitted()
@@ -74,7 +74,7 @@ def list_applications(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/{application_id}", response={200: ApplicationOut, 404: ErrorOut}, summary="One of my applications")
 def get_application(request: HttpRequest, application_id: UUID) -> dict[str, Any]:
     return _out(
-        get_application_for_user(request.user, application_id, action=Action.API, context=request_context(request))
+        get_application_for_user(request.user, application_id, action=Action.API, context=context_from_request(request))
     )
 
 

@@ -9,23 +9,19 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions
-from civicloop.applications.access import get_application_for_user, get_attachment_for_user, request_context
+from civicloop.applications.access import get_application_for_user, get_attachment_for_user
 from civicloop.applications.models import Application
 from civicloop.catalog.definition import Definition, Step
 from civicloop.catalog.formschema import BoundField, bind, errors_for, field_specs, parse_post, summarize, validate
 from civicloop.catalog.models import Procedure
 from civicloop.catalog.prefill import Identity, Sourced, prefill, sourced_paths
-from civicloop.classification.policy import Action, record_listed
-
-
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
+from civicloop.classification.policy import Action, context_from_request, record_listed
+from civicloop.core.language import is_english
 
 
 def _user(request: HttpRequest) -> Any:
@@ -34,7 +30,7 @@ def _user(request: HttpRequest) -> Any:
 
 def _draft(request: HttpRequest, public_id: uuid.UUID) -> Application:
     application = get_application_for_user(
-        request.user, public_id, action=Action.EDIT, context=request_context(request)
+        request.user, public_id, action=Action.EDIT, context=context_from_request(request)
     )
     if not application.is_draft:
         raise Http404
@@ -146,7 +142,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
             add_row_to = "-"
         if not add_row_to:
             errors = errors_for(
-                validate(definition.schema, definition.prune(answers), english=_english()), current.fields
+                validate(definition.schema, definition.prune(answers), english=is_english()), current.fields
             )
             if not errors:
                 return redirect(
@@ -154,7 +150,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
                     or _next_url(application, definition, current)
                 )
     specs = field_specs(definition.schema, current.fields)
-    fields = [bind(spec, answers.get(spec.path), errors, english=_english(), add_row_to=add_row_to) for spec in specs]
+    fields = [bind(spec, answers.get(spec.path), errors, english=is_english(), add_row_to=add_row_to) for spec in specs]
     _mark_sources(fields, _sourced(application, definition, answers).roots)
     visible = definition.visible_steps(answers)
     return render(
@@ -164,8 +160,8 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
             "application": application,
             "version": application.procedure_version,
             "step": current,
-            "step_title": current.title_in(_english()),
-            "step_intro": current.intro_in(_english()),
+            "step_title": current.title_in(is_english()),
+            "step_intro": current.intro_in(is_english()),
             "step_number": ([s.id for s in visible].index(current.id) + 1) if current in visible else 1,
             "step_count": len(visible) + (1 if definition.attachments else 0) + 1,
             "fields": fields,
@@ -230,8 +226,8 @@ def attachments(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     groups = [
         {
             "rule": rule,
-            "label": rule.label_in(_english()),
-            "help": rule.help_in(_english()),
+            "label": rule.label_in(is_english()),
+            "help": rule.help_in(is_english()),
             "files": [a for a in stored if a.kind == rule.code],
             "error": errors.get(rule.code, ""),
             "accept": ",".join(f".{t}" if t != "jpeg" else ".jpg,.jpeg" for t in rule.types),
@@ -260,7 +256,7 @@ def attachments(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def attachment_delete(request: HttpRequest, public_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
     application = _draft(request, public_id)
     attachment = get_attachment_for_user(
-        request.user, attachment_id, action=Action.EDIT, context=request_context(request)
+        request.user, attachment_id, action=Action.EDIT, context=context_from_request(request)
     )
     if attachment.application_id != application.pk:
         raise Http404
@@ -311,7 +307,7 @@ def _looks_like_email(value: str) -> bool:
 def _render_check(request: HttpRequest, application: Application, errors: dict[str, str]) -> HttpResponse:
     definition = Definition(application.procedure_version.definition)
     answers = definition.prune(application.answers)
-    english = _english()
+    english = is_english()
     sections = []
     for s in definition.visible_steps(answers):
         rows = []
@@ -361,7 +357,7 @@ def _check_anchor(application: Application, definition: Definition, key: str) ->
 
 def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     application = get_application_for_user(
-        request.user, public_id, action=Action.VIEW, context=request_context(request)
+        request.user, public_id, action=Action.VIEW, context=context_from_request(request)
     )
     if application.is_draft:
         return redirect("applications:check", public_id)
@@ -373,7 +369,7 @@ def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def my_applications(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    context = request_context(request)
+    context = context_from_request(request)
     visible = Application.objects.visible_to(request.user, context, action=Action.VIEW).select_related(
         "procedure_version__procedure__department"
     )
@@ -387,7 +383,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     application = get_application_for_user(
-        request.user, public_id, action=Action.VIEW, context=request_context(request)
+        request.user, public_id, action=Action.VIEW, context=context_from_request(request)
     )
     if application.is_draft:
         definition = Definition(application.procedure_version.definition)
@@ -407,7 +403,7 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:
     attachment = get_attachment_for_user(
-        request.user, attachment_id, action=Action.DOWNLOAD, context=request_context(request)
+        request.user, attachment_id, action=Action.DOWNLOAD, context=context_from_request(request)
     )
     response = FileResponse(
         attachment.file.open("rb"),

@@ -6,14 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, Position
 from civicloop.applications.models import Application
-from civicloop.catalog.process import TASKS
 from civicloop.classification.fields import ClassifiedJSONField
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
+from civicloop.core.language import is_english
 from civicloop.core.models import classification_field
 
 DUE_SOON_DAYS = 3
@@ -143,10 +142,12 @@ class Case(models.Model):
         return self.application.guest_key
 
     def get_step_display(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
         labels = TASKS.get(self.step)
         if labels is None:
             return "—"
-        return labels[1] if (get_language() or "ja").startswith("en") else labels[0]
+        return labels[1] if is_english() else labels[0]
 
     def sla_state(self, today: date | None = None) -> str:
         if self.status == self.Status.CLOSED:
@@ -260,10 +261,14 @@ class CaseTask(models.Model):
 
     @property
     def label_ja(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
         return TASKS.get(self.name, (self.name, self.name))[0]
 
     @property
     def label_en(self) -> str:
+        from civicloop.cases.workflow import TASKS
+
         return TASKS.get(self.name, (self.name, self.name))[1]
 
 

@@ -11,22 +11,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import POSITION_RANK, Department, Position, User
 from civicloop.accounts.reauth import require_recent_auth
-from civicloop.applications.access import get_application_for_user, request_context
+from civicloop.applications.access import get_application_for_user
 from civicloop.cases import actions, history, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case, Consultation, CorrectionRequest
+from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
-from civicloop.catalog.process import TASKS
-from civicloop.classification.policy import Action, Context, evaluate, get_allowed, record_listed
+from civicloop.classification.policy import Action, Context, context_from_request, evaluate, get_allowed, record_listed
+from civicloop.core.language import is_english
 from civicloop.core.models import Event
 
 
@@ -50,7 +51,7 @@ INBOX_COLUMNS = (
 def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: filter, sort, find by receipt number or name, assign in bulk."""
     user = _staff(request)
-    context = request_context(request)
+    context = context_from_request(request)
     form = InboxFilterForm(request.GET)
     today = timezone.localdate()
     cases = Case.objects.none()
@@ -90,7 +91,7 @@ class InboxRow:
 
 
 def _inbox_rows(cases: list[Case], today: date) -> list[InboxRow]:
-    english = _english()
+    english = is_english()
     steps = {name: labels[1 if english else 0] for name, labels in TASKS.items()}
     sla_labels = {state: str(label) for state, label in Case.Sla.choices}
     # One reverse() for the page rather than one per row: the case page's URL with a stand-in id.
@@ -143,9 +144,9 @@ def _inbox_choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> di
             for name, errors in form.errors.items()
         ],
         "statuses": Case.Status.choices,
-        "steps": [(name, labels[1] if _english() else labels[0]) for name, labels in TASKS.items()],
+        "steps": [(name, labels[1] if is_english() else labels[0]) for name, labels in TASKS.items()],
         "procedures": [
-            (code, name_en if _english() else name_ja)
+            (code, name_en if is_english() else name_ja)
             for code, name_ja, name_en in Procedure.objects.filter(department__in=departments)
             .order_by("code")
             .values_list("code", "current_version__name_ja", "current_version__name_en")
@@ -156,13 +157,9 @@ def _inbox_choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> di
     }
 
 
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
-
-
 def _answers_sections(application: Any) -> list[dict[str, Any]]:
     definition = Definition(application.procedure_version.definition)
-    english = _english()
+    english = is_english()
     sections = []
     for step in definition.visible_steps(application.answers):
         rows = []
@@ -189,22 +186,18 @@ def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
 @login_required(login_url="cases:login")
 def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    context = request_context(request)
+    context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     application = case.application
     definition = Definition(application.procedure_version.definition)
-    english = _english()
+    english = is_english()
     events = Event.objects.filter(
         subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
     ).order_by("time", "pk")
     corrections = history.corrections_of(case, definition, english=english)
-    # The route and the steps are shown on the page; who may approve is read from the same rows.
-    route = queries.Route(
-        steps=list(case.approval_steps.select_related("acted_by", "post_reviewed_by")),
-        tasks=list(case.tasks.select_related("completed_by")),
-    )
-    may_approve, as_proxy = queries.can_approve(user, case, route)
-    attachments = list(application.attachments.all())
+    may_approve, as_proxy = queries.can_approve(user, case)
+    approval_steps = list(case.approval_steps.select_related("acted_by", "post_reviewed_by"))
+    life_events = set(application.procedure_version.procedure.life_events.values_list("pk", flat=True))
     return render(
         request,
         "cases/case_detail.html",
@@ -213,19 +206,20 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "application": application,
             "kind": definition.data["kind"],
             "sections": _answers_sections(application),
-            "attachments": [a for a in attachments if a.superseded_at is None],
-            "replaced_attachments": [a for a in attachments if a.superseded_at is not None],
+            "attachments": [a for a in application.attachments.all() if a.superseded_at is None],
+            "replaced_attachments": [a for a in application.attachments.all() if a.superseded_at is not None],
             "history": history.build(events, corrections, english=english),
             "corrections": corrections,
-            "tasks": route.tasks,
+            "tasks": case.tasks.select_related("completed_by"),
             "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
-            "approval_steps": route.steps,
-            "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
+            "approval_steps": approval_steps,
+            "post_reviews": [s for s in approval_steps if s.awaits_post_review and s.level == user.position],
             "may_approve": may_approve,
             "as_proxy": as_proxy,
             "consultations": case.consultations.select_related("department", "answered_by"),
             "comments": case.comments.select_related("author"),
             "related": _related_cases(case, user, context),
+            "life_event_ids": life_events,
             "sla": case.sla_state(),
             "is_assignee": case.assignee_id == user.pk,
             "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
@@ -235,7 +229,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 for spec in field_specs(definition.schema, step.fields)
             ],
             "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
-            "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
+            "open_correction": case.corrections.filter(resolved_at__isnull=True).first(),
         },
     )
 
@@ -244,7 +238,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    context = request_context(request)
+    context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         actions.claim_case(case=case, clerk=user, context=context)
@@ -261,7 +255,7 @@ def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
-    context = request_context(request)
+    context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         actions.request_correction(
@@ -288,13 +282,13 @@ def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
 def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The resident's side of a 補正: change only the named answers, then resubmit."""
     application = get_application_for_user(
-        request.user, public_id, action=Action.EDIT, context=request_context(request)
+        request.user, public_id, action=Action.EDIT, context=context_from_request(request)
     )
     open_request = CorrectionRequest.objects.filter(case__application=application, resolved_at__isnull=True).first()
     if open_request is None:
         raise Http404
     definition = Definition(application.procedure_version.definition)
-    english = (get_language() or "ja").startswith("en")
+    english = is_english()
     answers: dict[str, Any] = dict(application.answers)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -346,7 +340,7 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str) -> HttpResponse:
     """Run one step on a case the policy lets this member of staff see; every refusal is named."""
     user = _staff(request)
-    context = request_context(request)
+    context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         run(user, case, context)
@@ -510,7 +504,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign the ticked cases of the inbox to one colleague, all or none."""
     user = _staff(request)
     ids = request.POST.getlist("cases")[:200]
-    cases = list(Case.objects.visible_to(user, request_context(request)).filter(public_id__in=_uuids(ids)))
+    cases = list(Case.objects.visible_to(user, context_from_request(request)).filter(public_id__in=_uuids(ids)))
     assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
     back = request.POST.get("next", "")
     target = f"{reverse('cases:inbox')}?{back}" if back else reverse("cases:inbox")
@@ -518,7 +512,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the cases and choose who handles them. Nothing was changed."))
         return redirect(target)
     try:
-        count = actions.assign_cases(cases=cases, by=user, assignee=assignee, context=request_context(request))
+        count = actions.assign_cases(cases=cases, by=user, assignee=assignee, context=context_from_request(request))
     except (actions.NotAuthorised, actions.IllegalTransition):
         messages.error(request, _("You cannot assign these cases to that person. Nothing was changed."))
     else:
@@ -545,7 +539,7 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     queryset = Consultation.objects.select_related(
         "case__application__procedure_version", "case__department", "department", "requested_by"
     )
-    context = request_context(request)
+    context = context_from_request(request)
     asked = get_allowed(queryset, user, Action.VIEW, context, public_id=public_id)
     if request.method == "POST":
         try:
@@ -587,7 +581,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
         .select_related("case__application__procedure_version", "case__department")
         .order_by("answered_at", "requested_at")[:200]
     )
-    context = request_context(request)
+    context = context_from_request(request)
     # A consultation is protected like a case, with the consulted department as its department.
     visible = [c for c in asked if evaluate(user, Action.VIEW, cast(Any, c), context).allowed]
     record_listed(user, Action.VIEW, cast(Any, visible), context)
@@ -598,7 +592,7 @@ def consultations(request: HttpRequest) -> HttpResponse:
 def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The resident's 取下げ."""
     application = get_application_for_user(
-        request.user, public_id, action=Action.EDIT, context=request_context(request)
+        request.user, public_id, action=Action.EDIT, context=context_from_request(request)
     )
     if not request.POST.get("confirm"):
         messages.error(request, _("Tick the box to confirm that you want to withdraw the application."))

@@ -3,16 +3,12 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department
+from civicloop.core.language import is_english
 from civicloop.core.models import classification_field
 from civicloop.core.text import fold
-
-
-def _is_english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 class LifeEvent(models.Model):
@@ -33,11 +29,11 @@ class LifeEvent(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if _is_english() else self.name_ja
+        return self.name_en if is_english() else self.name_ja
 
     @property
     def description(self) -> str:
-        return self.description_en if _is_english() else self.description_ja
+        return self.description_en if is_english() else self.description_ja
 
 
 class ProcedureQuerySet(models.QuerySet["Procedure"]):
@@ -108,9 +104,9 @@ class ProcedureVersion(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if _is_english() else self.name_ja
+        return self.name_en if is_english() else self.name_ja
 
     def text(self, key: str) -> str:
         """A bilingual field of the definition ({ja, en}) in the active language."""
         value: Any = self.definition.get(key) or {}
-        return str(value.get("en" if _is_english() else "ja") or value.get("ja") or "")
+        return str(value.get("en" if is_english() else "ja") or value.get("ja") or "")

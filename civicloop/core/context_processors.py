@@ -3,13 +3,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import get_language
+
+from civicloop.core.language import is_english
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    is_english = (get_language() or "ja").startswith("en")
+    english = is_english()
     return {
-        "lg_name": settings.LG_NAME_EN if is_english else settings.LG_NAME_JA,
-        "is_english": is_english,
+        "lg_name": settings.LG_NAME_EN if english else settings.LG_NAME_JA,
+        "is_english": english,
         "demo_enabled": settings.DEMO_ENABLED,
     }

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from civicloop.accounts.ratelimit import limit_requests
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import Action, context_from_request
 from civicloop.documents import verification
 from civicloop.documents.access import get_document_for_user
 from civicloop.documents.forms import VerifyForm
@@ -63,7 +62,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest, public_id: uuid.UUID, document_id: uuid.UUID) -> FileResponse:
     """The signed PDF, for whoever the policy lets download it (the resident, their department's staff)."""
     document = get_document_for_user(
-        request.user, document_id, action=Action.DOWNLOAD, context=request_context(request)
+        request.user, document_id, action=Action.DOWNLOAD, context=context_from_request(request)
     )
     if document.case.application.public_id != public_id:
         raise Http404

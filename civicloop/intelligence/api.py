@@ -9,8 +9,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from civicloop.accounts.ratelimit import limit_requests
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import Action, context_from_request
 from civicloop.intelligence import actions, faq, routing
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.models import Inquiry
@@ -92,7 +91,9 @@ def create_inquiry(request: HttpRequest, payload: InquiryIn) -> Status[dict[str,
 def get_inquiry(request: HttpRequest, inquiry_id: UUID) -> dict[str, Any]:
     # Machine access asks for API with the request's device, like /api/applications/<id>: the
     # handling table's "API" row (never TOP SECRET) and the device ceiling apply here too.
-    return _out(get_inquiry_for_user(request.user, inquiry_id, action=Action.API, context=request_context(request)))
+    return _out(
+        get_inquiry_for_user(request.user, inquiry_id, action=Action.API, context=context_from_request(request))
+    )
 
 
 @router.post("/routing/suggest", response={200: SuggestionOut, 503: Message}, summary="Suggest a department for a text")

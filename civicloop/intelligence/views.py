@@ -6,15 +6,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department
-from civicloop.applications.access import request_context
 from civicloop.catalog.models import Procedure
-from civicloop.classification.policy import Action, record_listed
+from civicloop.classification.policy import Action, context_from_request, record_listed
 from civicloop.core import pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
+from civicloop.core.language import is_english
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.forms import InquiryForm
@@ -23,13 +22,9 @@ from civicloop.intelligence.models import Inquiry
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
-def _is_english() -> bool:
-    return (get_language() or "ja").startswith("en")
-
-
 def help_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
-    english = _is_english()
+    english = is_english()
     hits = faq.default_index(english=english).search(query) if query else []
     codes = [hit.entry.procedure for hit in hits if hit.entry.procedure]
     procedures = {
@@ -101,14 +96,14 @@ def _attachment_error() -> str:
 
 
 def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    inquiry = get_inquiry_for_user(request.user, public_id, action=Action.VIEW, context=request_context(request))
+    inquiry = get_inquiry_for_user(request.user, public_id, action=Action.VIEW, context=context_from_request(request))
     # Only close matches, and only from the department the inquiry is with (or was suggested for): a
     # loosely related answer next to a resident's own question confuses more than it helps.
     department = inquiry.department or inquiry.suggested_department
     hits = faq.default_index().search(
         inquiry.text, limit=3, minimum=0.2, departments={department.code} if department else None
     )
-    english = _is_english()
+    english = is_english()
     answers = [{"question": h.entry.question_in(english), "answer": h.entry.answer_in(english)} for h in hits]
     return render(request, "intelligence/inquiry_detail.html", {"inquiry": inquiry, "hits": answers})
 
@@ -116,7 +111,7 @@ def inquiry_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def my_inquiries(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
-    context = request_context(request)
+    context = context_from_request(request)
     inquiries = list(
         Inquiry.objects.visible_to(request.user, context, action=Action.VIEW).select_related("department")[:50]
     )

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.template import Context, Engine
 from django.utils import translation
 
+from civicloop.core.language import is_english
 from civicloop.core.models import Classification
 
 # Every notice the platform sends. A test renders each one in each language.
@@ -62,7 +63,7 @@ def _engine() -> Engine:
 
 def language_of(value: str | None) -> str:
     """One of LANGUAGES: English only when asked for, Japanese otherwise (the site's default)."""
-    return "en" if (value or "").lower().startswith("en") else "ja"
+    return "en" if value and is_english(value) else "ja"
 
 
 def render(code: str, language: str, context: Mapping[str, Any]) -> Rendered:

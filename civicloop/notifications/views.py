@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import Action, record_listed
+from civicloop.classification.policy import Action, context_from_request, record_listed
 from civicloop.notifications import actions
 from civicloop.notifications.access import get_notice_for_user
 from civicloop.notifications.forms import PreferencesForm
@@ -20,7 +19,7 @@ from civicloop.notifications.models import ChannelPreference, Message
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    context = request_context(request)
+    context = context_from_request(request)
     notices = Message.objects.inbox_of(request.user, context).defer("body")
     page = Paginator(notices, 20).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -31,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notice_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    notice = get_notice_for_user(request.user, public_id, context=request_context(request))
+    notice = get_notice_for_user(request.user, public_id, context=context_from_request(request))
     if notice.read_at is None:
         # Reading is not a change anyone else needs to hear about: no event, just the mark.
         notice.read_at = timezone.now()

@@ -5,7 +5,6 @@ from collections import defaultdict
 from dataclasses import replace
 
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.analytics.dashboards.base import (
@@ -20,6 +19,7 @@ from civicloop.analytics.dashboards.base import (
     pct,
 )
 from civicloop.analytics.procedures import procedure_info
+from civicloop.core.language import is_english
 
 
 def build(scope: Q, filters: Filters) -> list[Chart]:
@@ -118,7 +118,7 @@ def abandonment(scope: Q, filters: Filters) -> Chart:
     for row in rows:
         reached[row["metric"] if row["metric"] != "step_reached" else row["dim"]] += row["n"]
     started = reached["draft_started"]
-    english = (get_language() or "ja").startswith("en")
+    english = is_english()
     stages = [("draft_started", _("Started the form"))]
     stages += [(step_id, en if english else ja) for step_id, ja, en in info.steps]
     stages.append(("draft_submitted", _("Sent the application")))

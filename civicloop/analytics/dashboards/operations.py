@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Position
@@ -25,6 +24,7 @@ from civicloop.analytics.dashboards.base import (
 )
 from civicloop.analytics.models import CaseFact, DailyCount
 from civicloop.analytics.procedures import procedure_info
+from civicloop.core.language import is_english
 
 HOUR = 3600.0
 # Approver ranks in the order of the 専決規程 (accounts.models.Position), for a stable chart.
@@ -295,6 +295,6 @@ def _level_label(level: str) -> str:
         "fuku_kucho": "Deputy mayor",
         "kucho": "Mayor",
     }
-    if (get_language() or "ja").startswith("en"):
+    if is_english():
         return english.get(level, level)
     return labels.get(level, level)

@@ -7,9 +7,8 @@ from django import template
 
 from civicloop.analytics.actions import RATEABLE
 from civicloop.analytics.models import ServiceRating
-from civicloop.applications.access import request_context
 from civicloop.applications.models import Application
-from civicloop.classification.policy import Action, decide
+from civicloop.classification.policy import Action, context_from_request, decide
 
 register = template.Library()
 
@@ -20,7 +19,7 @@ def rating_form(context: dict[str, Any], application: Application) -> dict[str, 
     request = context["request"]
     may_rate = (
         application.status in RATEABLE
-        and decide(request.user, Action.EDIT, application, request_context(request)).allowed
+        and decide(request.user, Action.EDIT, application, context_from_request(request)).allowed
     )
     rating = ServiceRating.objects.filter(application=application).first() if may_rate else None
     return {

@@ -70,7 +70,7 @@ def test_secret_figures_need_the_clearance_and_a_trusted_device(
 
     assert shares() == {"一般": 3, "秘": 0, "極秘": 0}  # no registered device; staff read 一般／秘／極秘
     managed = Context(device_trust=DeviceTrust.MANAGED)
-    monkeypatch.setattr(scope, "request_context", lambda request: managed)
+    monkeypatch.setattr(scope, "context_from_request", lambda request: managed)
     assert shares() == {"一般": 3, "秘": 1, "極秘": 0}
 
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
@@ -20,6 +19,7 @@ from civicloop.catalog.formschema import validate
 from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
 from civicloop.core import audit, events
 from civicloop.core.calendar import add_business_days, business_days_between
+from civicloop.core.language import is_english
 
 
 @records_refusals
@@ -82,7 +82,7 @@ def _checked_replacements(
         files = list(uploads.get(kind, []))
         if rule is None:
             continue
-        label = rule.label_in((get_language() or "ja").startswith("en"))
+        label = rule.label_in(is_english())
         if not files:
             errors[f"attachment:{kind}"] = _("Attach the new file for %(label)s.") % {"label": label}
         elif len(files) > rule.max_files:

@@ -2,7 +2,8 @@
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
+
+from civicloop.core.language import is_english
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ def tr(value: Any) -> str:
     """A {ja, en} mapping from a catalogue file, in the active language."""
     if not isinstance(value, dict):
         return "" if value is None else str(value)
-    english = (get_language() or "ja").startswith("en")
+    english = is_english()
     return str(value.get("en" if english else "ja") or value.get("ja") or "")
 
 

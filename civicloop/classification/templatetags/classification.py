@@ -8,10 +8,9 @@ The flags are display hints (`policy.evaluate`, no audit entry); the pages behin
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.classification import actions, mynumber
+from civicloop.classification import actions, family, mynumber
 from civicloop.classification.marking import HANDLING_LINES
 from civicloop.classification.models import ClassificationRequest, NeedToKnowGrant
 from civicloop.classification.policy import (
@@ -22,6 +21,7 @@ from civicloop.classification.policy import (
     device_allows,
     handling_summary,
 )
+from civicloop.core.language import is_english
 from civicloop.core.models import Classification, tier_name
 
 register = template.Library()
@@ -35,10 +35,6 @@ ACTION_LABELS = [
     (Action.SHARE, _("Share in chat")),
     (Action.API, _("Read through the API")),
 ]
-
-
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 def tier_label(tier: str) -> str:
@@ -71,7 +67,7 @@ def classification_banner(context: template.Context, obj: Any) -> dict[str, Any]
         "tier": tier,
         "css": tier.lower().replace("_", "-"),
         "label": tier_label(tier),
-        "summary": en if _english() else ja,
+        "summary": en if is_english() else ja,
         "is_staff": is_staff,
         "rows": rows,
     }
@@ -84,7 +80,7 @@ def classification_panel(context: template.Context, obj: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     label = obj._meta.label_lower
     may_grant = actions.may_grant(user, obj)
-    holder = mynumber.holder_in_family(obj)
+    holder = next((m for m in family.family_of(obj) if mynumber.has_my_number(m)), None)
     return {
         "obj": obj,
         "object_type": label,

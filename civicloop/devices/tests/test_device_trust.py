@@ -13,8 +13,7 @@ from django.utils import timezone
 from civicloop.accounts.models import User
 from civicloop.accounts.testing import give_totp
 from civicloop.accounts.tests.helpers import totp_code
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import DeviceTrust
+from civicloop.classification.policy import DeviceTrust, context_from_request
 from civicloop.core.models import AuditEntry
 from civicloop.devices.actions import check_in_device, revoke_device
 from civicloop.devices.models import Device
@@ -30,7 +29,7 @@ PAGE = "/staff/devices/"
 
 def _trust(client: Client, path: str = PAGE) -> DeviceTrust:
     request = client.get(path).wsgi_request
-    assert request_context(request).device_trust == request.device_trust  # type: ignore[attr-defined]
+    assert context_from_request(request).device_trust == request.device_trust  # type: ignore[attr-defined]
     return request.device_trust  # type: ignore[attr-defined, no-any-return]
 
 

@@ -4,10 +4,9 @@
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
 
-from civicloop.applications.access import request_context
-from civicloop.classification.policy import NO_CONTEXT, Action, record_listed
+from civicloop.classification.policy import NO_CONTEXT, Action, context_from_request, record_listed
+from civicloop.core.language import is_english
 from civicloop.documents.models import IssuedDocument
 
 register = template.Library()
@@ -17,8 +16,8 @@ register = template.Library()
 def documents_for(context: template.Context, application: Any, user: Any) -> dict[str, Any]:
     """The application's issued documents that the policy shows `user` (a list, never a 403)."""
     request = context.get("request")
-    policy_context = request_context(request) if request is not None else NO_CONTEXT
-    english = (get_language() or "ja").startswith("en")
+    policy_context = context_from_request(request) if request is not None else NO_CONTEXT
+    english = is_english()
     # The list asks for what each link opens (DOWNLOAD: an auditor who may view the case but not
     # take its files away sees no link that would 404) and audits SECRET rows as the download would.
     documents = list(
