@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: MPL-2.0
-"""SLA reminders: once a business day, the assignee and the section chiefs hear of due-soon and overdue cases."""
+"""SLA reminders: once a business day, the assignee and the section chiefs hear of due-soon and overdue cases.
+
+The cases app decides which cases and who; it does not send. notifications sits above cases (its
+subscribers read cases, applications, intelligence and documents: docs/architecture.md), so cases
+never imports it: the worker records `case.reminder_sent` naming the recipients, and
+notifications.subscribers.case_reminder queues their notices in the same transaction.
+"""
 
 from datetime import date
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.accounts.models import Position, User
@@ -36,8 +40,6 @@ def send_reminders(today: date, *, batch: int = BATCH) -> int:
 
     Paused cases (補正) are left alone: their clock is stopped. Nothing is sent on closed days.
     """
-    from civicloop.notifications.actions import notify
-
     if not is_business_day(today):
         return 0
     candidates = list(
@@ -53,34 +55,21 @@ def send_reminders(today: date, *, batch: int = BATCH) -> int:
             )
             if case.last_reminded_on == today or case.status == Case.Status.CLOSED:
                 continue
-            state = case.sla_state(today)
-            version = case.application.procedure_version
-            context = {
-                "state": state,
-                "procedure": {"ja": version.definition["names"]["ja"], "en": version.definition["names"]["en"]},
-                "receipt_number": case.application.receipt_number,
-                "due_date": case.due_date,
-                "assignee": case.assignee.display_name if case.assignee else "",
-                "case_url": settings.SITE_URL + reverse("cases:case-detail", args=[case.public_id]),
-            }
             recipients = reminder_recipients(case, today)
-            for person in recipients:
-                notify(
-                    person,
-                    "case.reminder",
-                    context,
-                    subject=f"case/{case.public_id}",
-                    classification=case.classification,
-                    dedupe_key=f"case.reminder:{case.public_id}:{today.isoformat()}",
-                    department=case.department.code,
-                )
             case.last_reminded_on = today
             case.save(update_fields=["last_reminded_on"])
             events.record(
                 "case.reminder_sent",
                 subject=f"case/{case.public_id}",
-                data={"department": case.department.code, "state": state, "recipients": len(recipients)},
+                data={
+                    "department": case.department.code,
+                    "state": case.sla_state(today),
+                    "day": today.isoformat(),
+                    "recipients": len(recipients),
+                    "to": [str(person.public_id) for person in recipients],
+                },
                 classification=case.classification,
+                instance=case,
             )
             sent += 1
     return sent

@@ -219,3 +219,35 @@ def correction_resubmitted(event: Event) -> None:
             ).order_by("pk")
         )
     _notify_staff(event, case, people, "case.correction_resubmitted")
+
+
+@events.subscribe("case.reminder_sent")
+def case_reminder(event: Event) -> None:
+    """The day's due-soon or overdue reminder, to the people the cases app named in the event
+    (the assignee and the present 係長: cases.worker.reminder_recipients), once a person a case a day."""
+    case = getattr(event, "instance", None)
+    if not isinstance(case, Case):
+        case = Case.objects.select_related("department", "assignee", "application__procedure_version").get(
+            public_id=event.subject.removeprefix("case/")
+        )
+    version = case.application.procedure_version
+    context = {
+        "state": event.data["state"],
+        "procedure": {"ja": version.definition["names"]["ja"], "en": version.definition["names"]["en"]},
+        "receipt_number": case.application.receipt_number,
+        "due_date": case.due_date,
+        "assignee": case.assignee.display_name if case.assignee else "",
+        "case_url": _absolute(reverse("cases:case-detail", args=[case.public_id])),
+    }
+    to = [str(public_id) for public_id in event.data.get("to", [])]
+    people = {str(user.public_id): user for user in User.objects.filter(public_id__in=to)}
+    for public_id in to:
+        notify(
+            people[public_id],
+            "case.reminder",
+            context,
+            subject=event.subject,
+            classification=event.classification,
+            dedupe_key=f"case.reminder:{case.public_id}:{event.data['day']}",
+            department=case.department.code,
+        )
