@@ -22,10 +22,10 @@ from civicloop.cases import actions, history, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case, Consultation, CorrectionRequest
-from civicloop.cases.workflow import TASKS
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_post, summarize
 from civicloop.catalog.models import Procedure
+from civicloop.catalog.process import TASKS
 from civicloop.classification.policy import Action, Context, context_from_request, evaluate, get_allowed, record_listed
 from civicloop.core.language import is_english
 from civicloop.core.models import Event
@@ -195,9 +195,13 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
     ).order_by("time", "pk")
     corrections = history.corrections_of(case, definition, english=english)
-    may_approve, as_proxy = queries.can_approve(user, case)
-    approval_steps = list(case.approval_steps.select_related("acted_by", "post_reviewed_by"))
-    life_events = set(application.procedure_version.procedure.life_events.values_list("pk", flat=True))
+    # The route and the steps are shown on the page; who may approve is read from the same rows.
+    route = queries.Route(
+        steps=list(case.approval_steps.select_related("acted_by", "post_reviewed_by")),
+        tasks=list(case.tasks.select_related("completed_by")),
+    )
+    may_approve, as_proxy = queries.can_approve(user, case, route)
+    attachments = list(application.attachments.all())
     return render(
         request,
         "cases/case_detail.html",
@@ -206,20 +210,19 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "application": application,
             "kind": definition.data["kind"],
             "sections": _answers_sections(application),
-            "attachments": [a for a in application.attachments.all() if a.superseded_at is None],
-            "replaced_attachments": [a for a in application.attachments.all() if a.superseded_at is not None],
+            "attachments": [a for a in attachments if a.superseded_at is None],
+            "replaced_attachments": [a for a in attachments if a.superseded_at is not None],
             "history": history.build(events, corrections, english=english),
             "corrections": corrections,
-            "tasks": case.tasks.select_related("completed_by"),
+            "tasks": route.tasks,
             "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
-            "approval_steps": approval_steps,
-            "post_reviews": [s for s in approval_steps if s.awaits_post_review and s.level == user.position],
+            "approval_steps": route.steps,
+            "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
             "may_approve": may_approve,
             "as_proxy": as_proxy,
             "consultations": case.consultations.select_related("department", "answered_by"),
             "comments": case.comments.select_related("author"),
             "related": _related_cases(case, user, context),
-            "life_event_ids": life_events,
             "sla": case.sla_state(),
             "is_assignee": case.assignee_id == user.pk,
             "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
@@ -229,7 +232,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 for spec in field_specs(definition.schema, step.fields)
             ],
             "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
-            "open_correction": case.corrections.filter(resolved_at__isnull=True).first(),
+            "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
         },
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.classification import actions, family, mynumber
+from civicloop.classification import actions, mynumber
 from civicloop.classification.marking import HANDLING_LINES
 from civicloop.classification.models import ClassificationRequest, NeedToKnowGrant
 from civicloop.classification.policy import (
@@ -80,7 +80,7 @@ def classification_panel(context: template.Context, obj: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     label = obj._meta.label_lower
     may_grant = actions.may_grant(user, obj)
-    holder = next((m for m in family.family_of(obj) if mynumber.has_my_number(m)), None)
+    holder = mynumber.holder_in_family(obj)
     return {
         "obj": obj,
         "object_type": label,
