@@ -19,19 +19,21 @@ response does not wait on a resident.
 import logging
 from collections.abc import Sequence
 
-from django.utils import translation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from civicloop.applications.models import Application
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
-from civicloop.notifications.subscribers import queue_receipt
+from civicloop.notifications.actions import Notice, notify_all
+from civicloop.notifications.subscribers import receipt_notice
 
 log = logging.getLogger("civicloop.notifications")
 SUBMITTED = TYPE_PREFIX + "application.submitted"
 
 
 def apply(events: Sequence[Event]) -> None:
-    """Queue the receipt notice of each submission in the batch (one read for all their applications)."""
+    """Queue the receipt notices of the batch's submissions: four statements for the whole batch."""
     submitted = [event for event in events if event.type == SUBMITTED]
     if not submitted:
         return
@@ -41,11 +43,26 @@ def apply(events: Sequence[Event]) -> None:
             public_id__in=[event.subject.removeprefix("application/") for event in submitted]
         )
     }
+    notices = []
     for event in submitted:
         application = applications.get(event.subject)
         if application is None:  # never deleted today; a notice about nothing is not worth a stuck relay
             log.warning("application.submitted %s: no application %s, no receipt notice", event.id, event.subject)
             continue
-        # A guest's notice is in the language of the pages they used (the event says which).
-        with translation.override(str(event.data.get("language") or "ja")):
-            queue_receipt(event, application)
+        notice = receipt_notice(event, application)
+        if notice is not None and _deliverable(notice):
+            notices.append(notice)
+    notify_all(notices)
+
+
+def _deliverable(notice: Notice) -> bool:
+    """A guest's address was checked when they gave it; one that is not an address would stop the relay."""
+    if isinstance(notice.recipient, str):
+        try:
+            validate_email(notice.recipient.strip())
+        except ValidationError:
+            log.warning(
+                "receipt notice %s: %r is not an e-mail address; not queued", notice.dedupe_key, notice.recipient
+            )
+            return False
+    return True

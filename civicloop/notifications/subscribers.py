@@ -23,7 +23,7 @@ from civicloop.classification.policy import Action, evaluate
 from civicloop.core import events
 from civicloop.core.models import Event
 from civicloop.intelligence.models import Inquiry
-from civicloop.notifications.actions import notify
+from civicloop.notifications.actions import Notice, notify
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +89,22 @@ def _result_key(case: Case) -> str:
     return f"result/case/{case.public_id}"
 
 
-def queue_receipt(event: Event, application: Application) -> None:
-    """The `application.received` notice of a submission, queued by the relay (consumer.py), not here."""
-    _notify_applicant(event, application, "application.received", {}, str(event.data.get("department", "")))
+def receipt_notice(event: Event, application: Application) -> Notice | None:
+    """The `application.received` notice of a submission (queued by the relay: consumer.py), if anyone hears it."""
+    recipient = _applicant(application)
+    if recipient is None:
+        return None
+    return Notice(
+        recipient,
+        "application.received",
+        _about_application(application),
+        subject=event.subject,
+        dedupe_key=f"event/{event.id}",
+        classification=event.classification,
+        department=str(event.data.get("department", "")),
+        # A guest's notice is in the language of the pages they used (an account's: its preference).
+        language=None if isinstance(recipient, User) else str(event.data.get("language") or "ja"),
+    )
 
 
 @events.subscribe("case.correction_requested")

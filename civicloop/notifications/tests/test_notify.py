@@ -3,6 +3,7 @@
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import translation
 
 from civicloop.accounts.models import User
 from civicloop.core.models import Classification
-from civicloop.notifications.actions import InvalidRecipient, notify
+from civicloop.notifications.actions import InvalidRecipient, Notice, notify, notify_all
 from civicloop.notifications.models import ChannelPreference, Message
 from civicloop.notifications.rendering import UnknownTemplate
 
@@ -168,3 +169,32 @@ def test_a_reminder_reaches_the_assignee_and_the_section_chief_once_each(clerk: 
     assert [m.address for m in Message.objects.filter(channel="email")] == [
         "chief@city.example"
     ]  # the clerk has no address
+
+
+def test_notify_all_queues_as_notify_does_with_three_statements_for_the_batch(
+    make_resident: Callable[..., User], django_assert_num_queries: Callable[..., Any]
+) -> None:
+    # given three residents, one who chose SMS in English, and a notice to the first already queued
+    first, second, third = make_resident(), make_resident(), make_resident()
+    ChannelPreference.objects.create(user=second, language="en", sms_enabled=True, phone="09012345678")
+    _notify(first, key="k-first")
+    notices = [
+        Notice(person, "application.received", CONTEXT, subject="application/x", dedupe_key=f"k-{name}")
+        for person, name in ((first, "first"), (second, "second"), (third, "third"))
+    ]
+    notices.append(
+        Notice("guest@example.jp", "application.received", CONTEXT, "application/y", "k-guest", language="en")
+    )
+    # when they are queued together
+    with transaction.atomic(), django_assert_num_queries(3):  # preferences, keys already queued, one INSERT
+        written = notify_all(notices)
+    # then each recipient has what notify would have queued, and the first nothing new
+    assert written == 2 + 3 + 1  # portal+email, portal+email+sms, email
+    assert Message.objects.filter(dedupe_key="k-first").count() == 2
+    assert _channels(list(Message.objects.filter(recipient=second))) == {"portal", "email", "sms"}
+    assert set(Message.objects.filter(recipient=second).values_list("language", flat=True)) == {"en"}
+    guest = Message.objects.get(dedupe_key="k-guest")
+    assert guest.channel == "email" and guest.language == "en" and guest.address == "guest@example.jp"
+    # and the same batch again queues nothing
+    with transaction.atomic():
+        assert notify_all(notices) == 0
