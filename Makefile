@@ -62,9 +62,10 @@ manage: $(VENV)/.installed-run ## Any manage.py command with the development set
 
 test: $(VENV)/.installed-dev system-deps lint typecheck test-sqlite test-postgres ## Lint, type-check, and run the whole suite on SQLite and PostgreSQL
 
-lint: $(VENV)/.installed-dev ## ruff lint and format check
+lint: $(VENV)/.installed-dev ## ruff lint and format check; import-linter checks the layers (docs/architecture.md)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(VENV)/.installed-dev ## mypy with django-stubs on civicloop/
 	$(VENV)/bin/mypy civicloop config
