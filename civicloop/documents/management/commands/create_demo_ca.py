@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from civicloop.documents import signing
+from civicloop.core import keys
 
 
 class Command(BaseCommand):
@@ -24,9 +24,9 @@ class Command(BaseCommand):
             self.stderr.write(
                 "A signing key is configured (CIVICLOOP_SIGNING_KEY_FILE): the demo CA would not be used."
             )
-        directory = signing.create_demo_ca(force=options["force"])
-        root = x509.load_pem_x509_certificate((directory / signing.DEMO_ROOT_CERT).read_bytes())
+        directory = keys.create_demo_ca(force=options["force"])
+        root = x509.load_pem_x509_certificate((directory / keys.DEMO_ROOT_CERT).read_bytes())
         fingerprint = hashlib.sha256(root.public_bytes(serialization.Encoding.DER)).hexdigest()
         self.stdout.write(f"Demo CA in {directory}")
-        self.stdout.write(f"Root certificate: {directory / signing.DEMO_ROOT_CERT}")
+        self.stdout.write(f"Root certificate: {directory / keys.DEMO_ROOT_CERT}")
         self.stdout.write(f"Root SHA-256 fingerprint: {fingerprint}")
