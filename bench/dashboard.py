@@ -116,14 +116,14 @@ def measure_event_by_event(sample: int) -> dict[str, Any]:
     """The comparison: the first `sample` events through the consumer, as a relay catching up would."""
     from django.db import transaction
 
-    from civicloop.analytics import consumer, store
+    from civicloop.analytics import consumer, reading, store
 
     with transaction.atomic():
         store.truncate_rollups()
     load = load_average()
     began = time.perf_counter()
     counted = 0
-    for items in consumer.iter_event_items(20_000):
+    for items in reading.iter_items(20_000):
         counted += consumer.apply_items(items)  # one transaction per batch, as the relay commits them
         if counted >= sample:
             break

@@ -17,28 +17,16 @@ in one place. `test_rebuild` holds the two ways to the same rollups on random hi
 SQLite (development) counts everything through the consumer.
 """
 
-import json
-from collections.abc import Callable, Iterable
-from datetime import UTC, timedelta
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from psycopg.types.datetime import TimestamptzLoader
-from psycopg.types.json import JsonbLoader, set_json_loads
 
-from civicloop.analytics import consumer, durations, store
+from civicloop.analytics import consumer, durations, reading, store
+from civicloop.analytics.counting import COUNTED
 from civicloop.core.events import TYPE_PREFIX
-
-_DECODER = json.JSONDecoder()
-
-
-def _loads(data: bytes | str) -> Any:
-    """JSON from text the server sent as UTF-8 (json.loads would sniff the encoding of every row)."""
-    return _DECODER.decode(data if isinstance(data, str) else bytes(data).decode())
-
 
 CONSUMER_NAME = "analytics"  # this consumer's name in settings.EVENT_CONSUMERS
 
@@ -52,8 +40,8 @@ _OPTIONAL_NUMBER = (
     "(CASE WHEN jsonb_typeof(data->'{f}') = 'number' THEN (data->>'{f}')::float8 < {top} ELSE data->'{f}' IS NULL END)"
 )
 
-# type → (histogram metric, dim field, seconds field): what consumer._on_task_completed and
-# consumer._on_approval_step count, for events that name their procedure and department.
+# type → (histogram metric, dim field, seconds field): what counting._on_task_completed and
+# counting._on_approval_step count, for events that name their procedure and department.
 SET_BASED = {
     "case.task_completed": ("task_seconds", "task", "duration_s"),
     "case.approval_step": ("approval_wait_seconds", "level", "waited_s"),
@@ -138,7 +126,7 @@ def _histograms_in_sql() -> int:
         f"SELECT {key}, bucket, count, total FROM analytics_rebuild_histogram "
         f"ON CONFLICT ({key}, bucket) DO UPDATE SET {store.HISTOGRAM.on_conflict.format(t=store.HISTOGRAM.name)}"
     )
-    # consumer._on_approval_step: `approval_proxy` counts 代決 per approver level.
+    # counting._on_approval_step: `approval_proxy` counts 代決 per approver level.
     cursor.execute(
         f"INSERT INTO {store.MONTHLY.name} ({key}, count) "  # noqa: S608 - constant names
         f"SELECT 'approval_proxy', month, department, procedure, classification, dim, sum(proxies) "
@@ -168,47 +156,12 @@ def _claim_all() -> int:
     cursor.execute(f'ALTER TABLE analytics_appliedevent DROP CONSTRAINT IF EXISTS "{key}"')
     cursor.execute(
         "INSERT INTO analytics_appliedevent (event_id) SELECT id FROM core_event WHERE type = ANY(%s)",
-        [[TYPE_PREFIX + kind for kind in sorted(consumer.COUNTED)]],
+        [[TYPE_PREFIX + kind for kind in sorted(COUNTED)]],
     )
     claimed = cursor.rowcount
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     cursor.execute(f'ALTER TABLE analytics_appliedevent ADD CONSTRAINT "{key}" PRIMARY KEY (event_id)')
     return claimed
-
-
-def iter_remaining_items(batch_size: int, window: timedelta = timedelta(days=1)) -> Iterable[list[consumer.Item]]:
-    """The counted events the SQL did not take, in time order, a day at a time (as iter_event_items).
-
-    Read on a cursor of its own with psycopg's C loaders for timestamps and JSON: Django's
-    time-zone loader is pure Python and cost more than the JSON. Each row's JSON is decoded once.
-    """
-    cursor = store.pg_cursor()
-    cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
-    cursor.adapters.register_loader("jsonb", JsonbLoader)
-    set_json_loads(_loads, cursor)
-    cursor.execute("SELECT min(time), max(time) FROM core_event")
-    bounds = cursor.fetchone()
-    if bounds is None or bounds[0] is None:
-        return
-    start, last = bounds
-    sql = (
-        "SELECT id, type, subject, time, data, classification FROM core_event "  # noqa: S608 - constant SQL
-        f"WHERE time >= %s AND time < %s AND NOT {PLAIN_SQL} ORDER BY time, id"
-    )
-    prefix, counted, item = len(TYPE_PREFIX), consumer.COUNTED, consumer.Item
-    batch: list[consumer.Item] = []
-    while start <= last:
-        cursor.execute(sql, [start, start + window])
-        for r in cursor.fetchall():
-            kind = r[1][prefix:]
-            if kind in counted:
-                batch.append(item(r[0], kind, r[2], r[3].astimezone(UTC), r[4] if type(r[4]) is dict else {}, r[5]))
-        if len(batch) >= batch_size:
-            yield batch
-            batch = []
-        start += window
-    if batch:
-        yield batch
 
 
 def recount(progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> int:
@@ -218,7 +171,7 @@ def recount(progress: Callable[[int], None] | None = None, batch_size: int = 20_
     """
     if connection.vendor != "postgresql":
         total = 0
-        for items in consumer.iter_event_items(batch_size):
+        for items in reading.iter_items(batch_size):
             total += consumer.apply_items(items)
             if progress is not None:
                 progress(len(items))
@@ -227,7 +180,7 @@ def recount(progress: Callable[[int], None] | None = None, batch_size: int = 20_
     in_sql = _histograms_in_sql()
     if progress is not None:
         progress(in_sql)
-    consumer.count_all(iter_remaining_items(batch_size), progress)
+    consumer.count_all(reading.iter_items(batch_size, where=f"NOT {PLAIN_SQL}"), progress)
     return total
 
 

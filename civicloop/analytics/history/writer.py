@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from civicloop.accounts.models import Department, User
-from civicloop.analytics.consumer import Item, apply_items
+from civicloop.analytics.consumer import apply_items
+from civicloop.analytics.counting import Item
 from civicloop.analytics.history.simulate import CaseRow, Ev
 from civicloop.applications.models import Application
 from civicloop.cases.models import Case

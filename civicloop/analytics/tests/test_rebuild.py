@@ -14,7 +14,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civicloop.analytics import consumer, durations, rebuild, store
+from civicloop.analytics import consumer, durations, reading, rebuild, store
+from civicloop.analytics.counting import COUNTED
 from civicloop.analytics.models import AppliedEvent, MonthlyCount
 from civicloop.analytics.tests.conftest import case_events, event
 from civicloop.analytics.tests.test_consumer import snapshot
@@ -42,7 +43,7 @@ def test_the_bucket_floors_are_exact_at_each_edge() -> None:
 def count_event_by_event() -> dict[str, list[Any]]:
     """The incremental path: the consumer over the event table in batches, as the relay delivers it."""
     store.truncate_rollups()
-    for items in consumer.iter_event_items(batch_size=97):
+    for items in reading.iter_items(batch_size=97):
         consumer.apply_items(items)
     return snapshot()
 
@@ -67,7 +68,7 @@ def test_a_rebuild_of_a_generated_history_equals_counting_it_event_by_event(cata
     counted = rebuild.rebuild(batch_size=500)
     # then
     same(snapshot(), slow)
-    counted_types = [TYPE_PREFIX + kind for kind in consumer.COUNTED]
+    counted_types = [TYPE_PREFIX + kind for kind in COUNTED]
     assert counted == AppliedEvent.objects.count() == Event.objects.filter(type__in=counted_types).count()
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from civicloop.analytics import consumer, rebuild, store
+from civicloop.analytics import rebuild, store
+from civicloop.analytics.counting import COUNTED
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=20_000, help="Events read and counted per step.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        total = Event.objects.filter(type__in=[TYPE_PREFIX + t for t in consumer.COUNTED]).count()
+        total = Event.objects.filter(type__in=[TYPE_PREFIX + t for t in COUNTED]).count()
         began = time.monotonic()
         with tqdm(total=total, unit="event", desc="rollups", mininterval=1.0, disable=options["verbosity"] == 0) as bar:
             counted = rebuild.rebuild(progress=bar.update, batch_size=options["batch"])
