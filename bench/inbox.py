@@ -35,7 +35,8 @@ from bench import submit  # noqa: E402
 from bench.submit import log  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-DB_NAME = "civicloop_bench_inbox"
+# Another database name for a second copy beside the usual one (sessions sharing a machine).
+DB_NAME = os.environ.get("CIVICLOOP_BENCH_INBOX_DB", "civicloop_bench_inbox")
 DATABASE_URL = f"postgres://{submit.PG_USER}@{submit.PG_HOST}:{submit.PG_PORT}/{DB_NAME}"
 SEED = 1
 TARGET = {"p50_ms": 50, "p99_ms": 150}
@@ -416,8 +417,41 @@ def check_by_hand(base: str, cookie: str, inbox: list[str], cases: list[str]) ->
                 raise RuntimeError(f"{path} answered {resp.status} at {resp.url} without the expected page")
 
 
+# --------------------------------------------------------------------------- the same run, another revision
+
+
+def checkout(ref: str) -> tuple[Path, str]:
+    """A temporary detached worktree of git revision `ref` (removed by `remove_checkout`), and its commit."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    tree = Path(tempfile.mkdtemp(prefix="civicloop-bench-before-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), commit], cwd=ROOT, check=True)
+    return tree, commit
+
+
+def remove_checkout(tree: Path) -> None:
+    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    shutil.rmtree(tree.parent, ignore_errors=True)
+
+
+def start_gunicorn_in(tree: Path, env: dict[str, str], port: int, workers: int, log_dir: Path) -> Any:
+    """gunicorn as bench/submit.py starts it, serving the code of another checkout (same database, keys, session)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [str(submit.BIN / "gunicorn"), "config.wsgi:application", "--chdir", str(tree), "--bind", f"127.0.0.1:{port}",
+           "--worker-class", "sync", "--workers", str(workers), "--log-level", "warning",
+           "--error-logfile", str(log_dir / "gunicorn-error.log")]  # fmt: skip
+    out = open(log_dir / "gunicorn-stdout.log", "wb")  # noqa: SIM115 - closed with the process
+    tree_env = {**env, "PYTHONPATH": str(tree), "CIVICLOOP_VAR_DIR": str(log_dir)}
+    return subprocess.Popen(cmd, cwd=tree, env=tree_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def measure_http(opts: argparse.Namespace, env: dict[str, str], var_dir: Path, cookie: str,
-                 inbox: list[str], cases: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+                 inbox: list[str], cases: list[str], before: Path | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Rounds of inbox, case page and baseline; with `before` (a checkout), its inbox and case page too.
+
+    The two servers take turns within each round (which goes first alternates), so a busy moment
+    on the shared machine falls on both alike.
+    """
     wrk = submit.ensure_wrk()
     script = var_dir / "paths.lua"
     script.write_text(WRK_SCRIPT)
@@ -428,28 +462,40 @@ def measure_http(opts: argparse.Namespace, env: dict[str, str], var_dir: Path, c
     port = submit.free_port()
     base = f"http://127.0.0.1:{port}"
     proc = submit.start_gunicorn(env, port, opts.workers, var_dir)
+    servers = {"": (base, proc)}
+    if before is not None:
+        other_port = submit.free_port()
+        servers["_before"] = (f"http://127.0.0.1:{other_port}",
+                              start_gunicorn_in(before, env, other_port, opts.workers, var_dir / "before"))  # fmt: skip
     rounds: list[dict[str, Any]] = []
     try:
-        submit.wait_ready(base, proc)
-        check_by_hand(base, cookie, inbox, cases)
-        log(f"gunicorn ({opts.workers} sync workers) answers on {base}; inbox and case page checked by hand")
-        load = {"seconds": opts.duration, "connections": opts.connections, "gunicorn_pid": proc.pid}
+        for url, server in servers.values():
+            submit.wait_ready(url, server)
+            check_by_hand(url, cookie, inbox, cases)
+        log(f"gunicorn ({opts.workers} sync workers) answers on {', '.join(u for u, _p in servers.values())}; "
+            "inbox and case page checked by hand")  # fmt: skip
         for number in range(1, opts.rounds + 1):
             this: dict[str, Any] = {"round": number}
             if opts.quiet_wait > 0:
                 this["quiet_wait"] = submit.wait_for_quiet(opts.quiet_wait)
-            for name in ("inbox", "case_page", "baseline"):
-                method = "POST" if name == "baseline" else "GET"
+            this["loadavg"] = [round(v, 2) for v in os.getloadavg()]  # other sessions share the machine
+            order = list(servers) if number % 2 else list(reversed(servers))
+            phases = [(page, which) for page in ("inbox", "case_page") for which in order] + [("baseline", "")]
+            for page, which in phases:
+                url, server = servers[which]
+                method = "POST" if page == "baseline" else "GET"
+                load = {"seconds": opts.duration, "connections": opts.connections, "gunicorn_pid": server.pid}
                 if opts.warmup > 0:
-                    run_wrk(wrk, script, base, files[name], cookie, method=method, **{**load, "seconds": opts.warmup})
-                this[name] = result = run_wrk(wrk, script, base, files[name], cookie, method=method, **load)
+                    run_wrk(wrk, script, url, files[page], cookie, method=method, **{**load, "seconds": opts.warmup})
+                this[page + which] = result = run_wrk(wrk, script, url, files[page], cookie, method=method, **load)
                 log(
-                    f"round {number} {name:<9} {result['per_s']:7.1f}/s  p50 {result['p50_ms']:7.2f} ms  "
+                    f"round {number} {page + which:<16} {result['per_s']:7.1f}/s  p50 {result['p50_ms']:7.2f} ms  "
                     f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  cores {result['cores_used']}"
                 )
             rounds.append(this)
     finally:
-        submit.stop_gunicorn(proc)
+        for _url, server in servers.values():
+            submit.stop_gunicorn(server)
     return rounds
 
 
@@ -470,6 +516,8 @@ def main() -> int:
     parser.add_argument("--workflow-cases", type=int, default=200, help="n for bench.workflow.run_default_process(n)")
     parser.add_argument("--baseline-updates", type=int, default=2000, help="bare status updates to time")
     parser.add_argument("--output", type=Path, default=RESULTS / "inbox.json")
+    parser.add_argument("--compare", metavar="REF", default="",
+                        help="also serve git revision REF (a temporary worktree) and measure it in the same rounds")  # fmt: skip
     opts = parser.parse_args()
 
     with open("/proc/loadavg") as f:
@@ -499,7 +547,12 @@ def main() -> int:
     }
     filters_ms = per_filter_times(client, inbox)
     connections.close_all()
-    rounds = measure_http(opts, env, var_dir, cookie, inbox, cases)
+    before, before_commit = checkout(opts.compare) if opts.compare else (None, "")
+    try:
+        rounds = measure_http(opts, env, var_dir, cookie, inbox, cases, before)
+    finally:
+        if before is not None:
+            remove_checkout(before)
     workflow = workflow_throughput(opts.workflow_cases)
     baseline = baseline_updates(opts.baseline_updates)
     connections.close_all()
@@ -533,7 +586,8 @@ def main() -> int:
             "p50_ms": med("baseline", "p50_ms"),
             "p99_ms": med("baseline", "p99_ms"),
         },
-        "errors": sum(r[n]["errors"] for r in rounds for n in ("inbox", "case_page", "baseline")),
+        "errors": sum(r[n]["errors"] for r in rounds for n in r if isinstance(r[n], dict) and "errors" in r[n]),
+        "compare": compare_report(opts.compare, before_commit, rounds, med) if opts.compare else None,
         "queries": queries,
         "inbox_views": inbox,
         "inbox_view_server_ms": filters_ms,
@@ -555,7 +609,13 @@ def main() -> int:
         "bench.settings (DEBUG off)",
         "load": f"wrk -t1 -c{opts.connections}, {opts.duration} s after {opts.warmup} s warm-up, {opts.rounds} rounds",
         "rounds": rounds,
-        "machine": {"cores": os.cpu_count(), "cpu_model": submit.cpu_model(), "loadavg_at_start": loadavg_at_start},
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu_model": submit.cpu_model(),
+            "loadavg_at_start": loadavg_at_start,
+            "loadavg_per_round": [r["loadavg"] for r in rounds],
+            "loadavg_at_end": [round(v, 2) for v in os.getloadavg()],
+        },
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python bench/inbox.py", *sys.argv[1:]]),
     }
@@ -563,6 +623,16 @@ def main() -> int:
     opts.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print_summary(report, opts.output)
     return 0 if report["errors"] == 0 else 1
+
+
+def compare_report(ref: str, commit: str, rounds: list[dict[str, Any]], med: Any) -> dict[str, Any]:
+    """The other revision's figures from the same rounds, and this tree's as a share of them."""
+    result: dict[str, Any] = {"ref": ref, "commit": commit}
+    for page in ("inbox", "case_page"):
+        for key in ("p50_ms", "p99_ms", "per_s"):
+            result[f"{page}_{key}"] = med(f"{page}_before", key)
+            result[f"{page}_{key}_ratio"] = round(med(page, key) / max(0.01, med(f"{page}_before", key)), 3)
+    return result
 
 
 def print_summary(report: dict[str, Any], output: Path) -> None:
@@ -576,6 +646,14 @@ def print_summary(report: dict[str, Any], output: Path) -> None:
             f"  {label:<10}  p50 {report[f'{name}_p50_ms']:7.2f} ms   p99 {report[f'{name}_p99_ms']:7.2f} ms   "
             f"{report['throughput_per_s'][name]:7.1f}/s   queries/request {q[name]}"
         )
+    if compare := report.get("compare"):
+        for name, label in (("inbox", "inbox"), ("case_page", "case page")):
+            print(
+                f"  {label + ' before':<17} p50 {compare[f'{name}_p50_ms']:7.2f} ms   "
+                f"p99 {compare[f'{name}_p99_ms']:7.2f} ms   {compare[f'{name}_per_s']:7.1f}/s   "
+                f"(this tree: p50 ×{compare[f'{name}_p50_ms_ratio']}, p99 ×{compare[f'{name}_p99_ms_ratio']}; "
+                f"{compare['ref']} = {compare['commit'][:10]}, same rounds)"
+            )
     print(f"  baseline    p50 {base['p50_ms']:7.2f} ms   p99 {base['p99_ms']:7.2f} ms   {base['endpoint']}")
     print(f"  target      p50 ≤ 50 ms, p99 ≤ 150 ms: {'met' if report['meets_target'] else 'NOT met'}; "
           f"query counts {'constant' if q['constant'] else 'NOT constant'} over pages and cases")  # fmt: skip
@@ -584,6 +662,9 @@ def print_summary(report: dict[str, Any], output: Path) -> None:
         f"  workflow    {'n/a (' + report['workflow'].get('note', '') + ')' if wf is None else f'{wf:.1f} cases/s'}"
         f"   beside bare status updates {report['baseline_updates_per_s']:.1f}/s"
     )
+    machine = report["machine"]
+    print(f"  load avg    start {machine['loadavg_at_start']}, per round {machine['loadavg_per_round']}, "
+          f"end {machine['loadavg_at_end']} ({machine['cores']} cores)")  # fmt: skip
     print(f"  written to  {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
 
 
