@@ -67,7 +67,7 @@ lint: $(VENV)/.installed-dev ## ruff lint and format check; import-linter checks
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
-typecheck: $(VENV)/.installed-dev ## mypy with django-stubs on civicloop/
+typecheck: $(VENV)/.installed-dev ## mypy --strict with django-stubs on civicloop/ (tests too) and config/; exceptions in pyproject.toml
 	$(VENV)/bin/mypy civicloop config
 
 e2e/node_modules/axe-core/axe.min.js: e2e/package.json

@@ -392,7 +392,7 @@ class Rotation:
     checked: int = 0
 
 
-def _envelope_q(field: models.Field) -> Q:
+def _envelope_q(field: "models.Field[Any, Any]") -> Q:
     q = Q(**{f"{field.name}__has_key": crypto.MARK})
     for key in getattr(field, "sealed_keys", ()) if isinstance(field, ClassifiedJSONField) else ():
         q |= Q(**{f"{field.name}__{key}__has_key": crypto.MARK})
@@ -410,7 +410,7 @@ def _rewrapped(value: Any, tier: str) -> Any:
     return None
 
 
-def _encrypted_columns() -> Iterator[tuple[type[models.Model], models.Field]]:
+def _encrypted_columns() -> Iterator[tuple[type[models.Model], "models.Field[Any, Any]"]]:
     for model in apps.get_models():
         for field in encrypted_fields(model):
             yield model, field

@@ -11,7 +11,7 @@ notice's text, a resident's address — is kept out of the admin altogether (the
 such field); test_admin_scope.py checks both for every registered admin.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -36,7 +36,7 @@ class PolicyScopedAdmin(admin.ModelAdmin):
         obj = super().get_object(request, object_id, from_field)  # found in the scoped queryset, or None
         if obj is None or not decide(request.user, Action.VIEW, obj, context_from_request(request)).allowed:
             return None  # the admin then says the object does not exist, as a 404 would
-        return obj
+        return cast(Model, obj)
 
     def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
         changelist = super().get_changelist_instance(request)

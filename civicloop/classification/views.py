@@ -32,8 +32,8 @@ REPORT_ROLES = (Role.SECURITY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR)
 
 
 def _staff(request: HttpRequest) -> User:
-    user: Any = request.user
-    if not getattr(user, "is_staff_member", False):
+    user = request.user
+    if not isinstance(user, User) or not user.is_staff_member:
         raise Http404
     return user
 

@@ -13,7 +13,7 @@ ALLOWED_MIME = {
 }
 
 
-def detect_mime(upload: UploadedFile) -> str | None:
+def detect_mime(upload: "UploadedFile[bytes]") -> str | None:
     head = upload.read(8192)
     upload.seek(0)
     kind = filetype.guess(head)

@@ -37,7 +37,7 @@ def tier_name(tier: str) -> str:
     return str(TIER_NAMES[Classification(tier)])
 
 
-def classification_field() -> models.CharField:
+def classification_field() -> "models.CharField[str, str]":
     return models.CharField(
         max_length=16, choices=Classification.choices, default=Classification.OFFICIAL, db_index=True
     )

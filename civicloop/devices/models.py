@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.accounts.models import User
 from civicloop.classification.policy import DeviceTrust
 from civicloop.devices.compliance import Reason, Rules, check_in_reason
 
@@ -25,7 +26,7 @@ class DeviceQuerySet(models.QuerySet["Device"]):
     def active(self) -> "DeviceQuerySet":
         return self.filter(revoked_at__isnull=True)
 
-    def owned_by(self, user: object) -> "DeviceQuerySet":
+    def owned_by(self, user: "User") -> "DeviceQuerySet":
         return self.filter(owner=user)
 
     def awaiting_approval(self) -> "DeviceQuerySet":

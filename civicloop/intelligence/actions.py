@@ -34,7 +34,7 @@ def submit_inquiry(
     contact_email: str = "",
     channel: str = Inquiry.Channel.PORTAL,
     registered_by: User | None = None,
-    attachment: UploadedFile | None = None,
+    attachment: "UploadedFile[bytes] | None" = None,
 ) -> Inquiry:
     """Record an inquiry and route it: straight to a department above the threshold, else to triage."""
     text = text.strip()

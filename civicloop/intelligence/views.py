@@ -77,14 +77,14 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pdf_refusal(upload: UploadedFile) -> str | None:
+def _pdf_refusal(upload: "UploadedFile[bytes]") -> str | None:
     """Why a PDF is refused (it holds JavaScript or other active content, or does not parse), if it is."""
     if detect_mime(upload) not in ALLOWED_MIME["pdf"]:
         return None
     return pdf.refusal(upload, (upload.name or "file")[-200:])
 
 
-def _acceptable(upload: UploadedFile) -> bool:
+def _acceptable(upload: "UploadedFile[bytes]") -> bool:
     size = getattr(upload, "size", 0) or 0
     if size == 0 or size > ATTACHMENT_MAX_BYTES:
         return False

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
 import re
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +41,7 @@ class PreferencesForm(forms.Form):
             raise forms.ValidationError(_("Enter the LINE user ID our account sent you: U followed by 32 characters."))
         return value
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("sms_enabled") and not data.get("phone") and "phone" not in self.errors:
             self.add_error("phone", _("Enter a mobile number to get notices by SMS."))

@@ -14,7 +14,8 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-import factory
+from factory.base import Factory
+from factory.declarations import LazyAttribute, LazyFunction, PostGeneration, Sequence, SubFactory, Trait
 from factory.django import DjangoModelFactory
 
 from civicloop.accounts.models import Department, Position, User
@@ -35,9 +36,9 @@ class DepartmentFactory(DjangoModelFactory[Department]):
         model = Department
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"test-{n}")
-    name_ja = factory.Sequence(lambda n: f"試験課 {n}")
-    name_en = factory.Sequence(lambda n: f"Test Division {n}")
+    code = Sequence(lambda n: f"test-{n}")
+    name_ja = Sequence(lambda n: f"試験課 {n}")
+    name_en = Sequence(lambda n: f"Test Division {n}")
 
 
 class ResidentFactory(DjangoModelFactory[User]):
@@ -46,10 +47,10 @@ class ResidentFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
 
-    username = factory.Sequence(lambda n: f"resident-{n}")
+    username = Sequence(lambda n: f"resident-{n}")
     kind = User.Kind.RESIDENT
-    email = factory.Sequence(lambda n: f"r{n}@example.jp")
-    full_name = factory.Sequence(lambda n: f"住民 {n}")
+    email = Sequence(lambda n: f"r{n}@example.jp")
+    full_name = Sequence(lambda n: f"住民 {n}")
 
 
 class StaffFactory(DjangoModelFactory[User]):
@@ -65,34 +66,36 @@ class StaffFactory(DjangoModelFactory[User]):
         skip_postgeneration_save = True
 
     class Params:
-        secret = factory.Trait(clearance=Classification.SECRET)
-        top_secret = factory.Trait(clearance=Classification.TOP_SECRET)
-        superuser = factory.Trait(is_staff=True, is_superuser=True)
+        secret = Trait(clearance=Classification.SECRET)
+        top_secret = Trait(clearance=Classification.TOP_SECRET)
+        superuser = Trait(is_staff=True, is_superuser=True)
 
-    username = factory.Sequence(lambda n: f"staff-{n}")
+    username = Sequence(lambda n: f"staff-{n}")
     kind = User.Kind.STAFF
-    full_name = factory.LazyAttribute(lambda staff: staff.username)
+    full_name = LazyAttribute(lambda staff: staff.username)
     position = Position.CLERK
     clearance = Classification.OFFICIAL
 
-    @factory.post_generation
-    def department(self, create: bool, extracted: str | Iterable[str] | None, **kwargs: Any) -> None:
-        codes = ["seiso"] if extracted is None else [extracted] if isinstance(extracted, str) else list(extracted)
-        if create and any(codes):
-            user: User = self  # type: ignore[assignment]  # factory_boy hands the made object as `self`
-            user.departments.add(*Department.objects.filter(code__in=[c for c in codes if c]))
+    department = PostGeneration(lambda user, create, codes, **kwargs: _join(user, create, codes))
 
 
-class ApplicationFactory(factory.Factory[Application]):
+def _join(user: User, create: bool, codes: str | Iterable[str] | None) -> None:
+    """Put a made StaffFactory user in its departments (by code; by default 清掃リサイクル課)."""
+    wanted = ["seiso"] if codes is None else [codes] if isinstance(codes, str) else list(codes)
+    if create and any(wanted):
+        user.departments.add(*Department.objects.filter(code__in=[code for code in wanted if code]))
+
+
+class ApplicationFactory(Factory[Application]):
     """A submitted 粗大ごみ application (any published procedure by `procedure=` and its `answers=`)."""
 
     class Meta:
         model = Application
 
-    applicant = factory.SubFactory(ResidentFactory)
+    applicant = SubFactory(ResidentFactory)
     procedure = "sodai-gomi"
-    answers = factory.LazyFunction(lambda: copy.deepcopy(VALID_SODAI_GOMI))
-    idempotency_key = factory.Sequence(lambda n: f"factory-{n:08d}")
+    answers = LazyFunction(lambda: copy.deepcopy(VALID_SODAI_GOMI))
+    idempotency_key = Sequence(lambda n: f"factory-{n:08d}")
 
     @classmethod
     def _create(cls, model_class: type[Application], *args: Any, **kwargs: Any) -> Application:
@@ -112,13 +115,13 @@ class ApplicationFactory(factory.Factory[Application]):
         raise NotImplementedError("an application exists only once submitted: use ApplicationFactory.create()")
 
 
-class CaseFactory(factory.Factory[Case]):
+class CaseFactory(Factory[Case]):
     """The case a submitted application opened in its department; `claimed_by=clerk` claims it."""
 
     class Meta:
         model = Case
 
-    application = factory.SubFactory(ApplicationFactory)
+    application = SubFactory(ApplicationFactory)
     claimed_by = None
 
     @classmethod
@@ -142,5 +145,5 @@ class InquiryFactory(DjangoModelFactory[Inquiry]):
     class Meta:
         model = Inquiry
 
-    reference_number = factory.Sequence(lambda n: f"Q-TEST-{n:04d}")
+    reference_number = Sequence(lambda n: f"Q-TEST-{n:04d}")
     text = "粗大ごみの日は？"

@@ -8,6 +8,7 @@ portal's server-to-server token request and its fetch of the provider's keys.
 import base64
 import hashlib
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -17,12 +18,13 @@ from django.test import Client
 from civicloop.accounts.models import OidcIdentity, User
 from civicloop.core.models import AuditEntry
 from civicloop.demo import idp
+from civicloop.demo.residents import find_resident
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def portal(live_server, settings) -> str:
+def portal(live_server: Any, settings: Any) -> str:
     settings.SITE_URL = live_server.url
     settings.OIDC_ISSUER = f"{live_server.url}/demo-idp"
     return str(live_server.url)
@@ -80,13 +82,13 @@ def test_a_callback_with_a_forged_state_signs_nobody_in(portal: str) -> None:
     assert not User.objects.exists()
 
 
-def test_the_provider_refuses_a_wrong_verifier_a_replayed_code_and_a_wrong_secret(portal: str, settings) -> None:
+def test_the_provider_refuses_a_wrong_verifier_a_replayed_code_and_a_wrong_secret(portal: str, settings: Any) -> None:
     verifier = "v" * 50
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     redirect_uri = f"{portal}/auth/callback/"
 
     def new_code() -> str:
-        resident = idp.find_resident("demo-0001")
+        resident = find_resident("demo-0001")
         assert resident is not None
         return idp.issue_code(
             resident=resident,

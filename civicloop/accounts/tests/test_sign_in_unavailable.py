@@ -3,6 +3,7 @@
 
 import logging
 import socket
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +19,7 @@ def _closed_port() -> int:
 
 
 def test_a_provider_that_does_not_answer_is_logged_with_the_site_url_the_server_was_not_started_on(
-    settings, caplog: pytest.LogCaptureFixture
+    settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given: the server was started on :8101 while CIVICLOOP_SITE_URL (and so the demo issuer) still names another port
     settings.SITE_URL = f"http://127.0.0.1:{_closed_port()}"
@@ -39,7 +40,7 @@ def test_a_provider_that_does_not_answer_is_logged_with_the_site_url_the_server_
     )
 
 
-def test_no_configured_provider_is_logged_as_the_reason(settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_configured_provider_is_logged_as_the_reason(settings: Any, caplog: pytest.LogCaptureFixture) -> None:
     settings.OIDC_ISSUER = ""
     with caplog.at_level(logging.WARNING, logger="civicloop.integrations.oidc.client"):
         Client().post(reverse("accounts:login-start"), {"next": "/applications/"})

@@ -23,7 +23,6 @@ _FORMAT_CHECKER = FormatChecker(formats=["date"])
 _EMAIL_VALIDATOR = EmailValidator(allowlist=[])
 
 
-@_FORMAT_CHECKER.checks("email")
 def _is_email(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -34,6 +33,8 @@ def _is_email(value: object) -> bool:
     return True
 
 
+# Registered by call, not as decorators: FormatChecker.checks is untyped and would untype them.
+_FORMAT_CHECKER.checks("email")(_is_email)
 _FORMAT_CHECKER.checks(phone.FORMAT)(phone.is_phone)
 
 

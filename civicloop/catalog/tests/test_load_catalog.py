@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -110,7 +111,7 @@ def test_a_restored_file_publishes_the_procedure_again(procedures_dir: Path, tmp
     assert Procedure.objects.published().filter(code="sodai-gomi").exists()
 
 
-def test_the_submission_cache_serves_a_procedure_and_forgets_it_on_load(settings) -> None:
+def test_the_submission_cache_serves_a_procedure_and_forgets_it_on_load(settings: Any) -> None:
     from civicloop.catalog import cache
 
     settings.CATALOG_CACHE_SECONDS = 60

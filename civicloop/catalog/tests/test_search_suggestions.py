@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """A search that finds nothing offers 「もしかして」 and a way on: help and the inquiry form (issue 11)."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -47,7 +49,7 @@ def test_a_search_that_finds_something_offers_no_suggestion(client: Client, cata
     assert "/inquiries/new/?text=" not in html
 
 
-def test_a_misspelling_that_would_find_the_procedure_anyway_is_refused_at_load(tmp_path) -> None:
+def test_a_misspelling_that_would_find_the_procedure_anyway_is_refused_at_load(tmp_path: Path) -> None:
     import shutil
 
     from django.conf import settings

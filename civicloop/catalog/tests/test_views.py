@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -58,7 +60,7 @@ def test_an_unknown_procedure_is_a_404(client: Client, catalog: None) -> None:
 
 
 def test_the_list_page_runs_a_bounded_number_of_queries(
-    client: Client, catalog: None, django_assert_max_num_queries
+    client: Client, catalog: None, django_assert_max_num_queries: Any
 ) -> None:
     with django_assert_max_num_queries(8):
         client.get(reverse("catalog:procedure-list"))

@@ -7,7 +7,7 @@ turns off the connection housekeeping that runs at the start and end of each req
 """
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
@@ -36,7 +36,12 @@ def _get(path: str) -> int:
     environ: dict[str, Any] = {"PATH_INFO": path, "REQUEST_METHOD": "GET", "wsgi.errors": io.StringIO()}
     setup_testing_defaults(environ)
     statuses: list[str] = []
-    body = WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status))
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+        statuses.append(status)
+        return lambda data: None
+
+    body = WSGIHandler()(environ, start_response)
     b"".join(body)
     body.close()  # the end of the request, where the server closes the response
     return int(statuses[0].split()[0])

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
 import pytest
 from django.db import transaction
 
@@ -14,7 +16,7 @@ def test_it_refuses_to_record_outside_a_transaction() -> None:
     assert not Event.objects.exists()
 
 
-def test_it_records_a_cloudevent_with_the_municipality_as_source(settings) -> None:
+def test_it_records_a_cloudevent_with_the_municipality_as_source(settings: Any) -> None:
     settings.LG_CODE = "131130"
     with transaction.atomic():
         event = events.record("thing.happened", subject="thing/1", data={"n": 1}, classification="SECRET")

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """The demo provider sends codes only to a registered redirect URI, compared as a whole string."""
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -80,8 +81,8 @@ def test_an_unknown_client_gets_no_code(site: None, client: Client) -> None:
 
 
 def test_the_staff_callback_is_registered_only_while_the_demo_stands_in_for_the_directory(
-    site: None, client: Client, settings
-) -> None:  # type: ignore[no-untyped-def]
+    site: None, client: Client, settings: Any
+) -> None:
     assert client.get("/demo-idp/authorize", _params(STAFF_CALLBACK)).status_code == 400
     settings.STAFF_OIDC_ISSUER = f"{SITE}/demo-idp"
     assert client.get("/demo-idp/authorize", _params(STAFF_CALLBACK)).status_code == 200

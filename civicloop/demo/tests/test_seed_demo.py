@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -29,7 +30,7 @@ def test_seeding_twice_creates_the_demo_once(catalog: None) -> None:
 
 
 def test_seeding_again_for_another_site_url_links_the_same_residents_to_the_moved_provider(
-    catalog: None, settings
+    catalog: None, settings: Any
 ) -> None:
     # given: the demo seeded for :8000, then `PORT=8101 make run` (or CIVICLOOP_SITE_URL) moves it
     _point_at(settings, "http://127.0.0.1:8000")
@@ -49,7 +50,7 @@ def test_seeding_again_for_another_site_url_links_the_same_residents_to_the_move
     assert Application.objects.filter(applicant__username="demo-demo-0001").count() == 1
 
 
-def test_seeding_leaves_a_subject_someone_already_signed_in_with_to_them(catalog: None, settings) -> None:
+def test_seeding_leaves_a_subject_someone_already_signed_in_with_to_them(catalog: None, settings: Any) -> None:
     # given: at the new address 渋谷 花子 signed in before the seed ran, and got a fresh account
     call_command("seed_demo", verbosity=0)
     _point_at(settings, "http://127.0.0.1:8101")
@@ -64,7 +65,7 @@ def test_seeding_leaves_a_subject_someone_already_signed_in_with_to_them(catalog
 
 
 def test_the_printed_password_signs_in_every_demo_staff_member_after_the_var_dir_changed(
-    catalog: None, settings, tmp_path: Path
+    catalog: None, settings: Any, tmp_path: Path
 ) -> None:
     # given: a database seeded from one VAR_DIR, then used from another (its own demo password)
     call_command("seed_demo", verbosity=0)

@@ -3,6 +3,7 @@
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -25,7 +26,7 @@ def _bound(port: int, addr: str = "127.0.0.1") -> tuple[str, str]:
 
 
 def test_it_ends_the_start_up_with_the_url_the_residents_the_staff_logins_and_how_to_get_codes(
-    catalog: None, settings, monkeypatch: pytest.MonkeyPatch
+    catalog: None, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
     monkeypatch.delenv("CIVICLOOP_VAR_DIR", raising=False)
@@ -49,7 +50,7 @@ def test_it_ends_the_start_up_with_the_url_the_residents_the_staff_logins_and_ho
 
 
 def test_the_code_command_names_the_installation_it_was_started_for(
-    catalog: None, settings, monkeypatch: pytest.MonkeyPatch
+    catalog: None, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CIVICLOOP_VAR_DIR", "/tmp/my demo")
     monkeypatch.delenv("DATABASE_URL", raising=False)  # the PostgreSQL run sets it; it would be named too
@@ -58,14 +59,14 @@ def test_the_code_command_names_the_installation_it_was_started_for(
     assert "CIVICLOOP_VAR_DIR='/tmp/my demo' make totp who=clerk-seiso" in out
 
 
-def test_a_server_on_another_port_than_the_site_url_says_sign_in_will_fail(catalog: None, settings) -> None:
+def test_a_server_on_another_port_than_the_site_url_says_sign_in_will_fail(catalog: None, settings: Any) -> None:
     settings.SITE_URL = "http://127.0.0.1:8000"
     _out, err = _bound(8101)
     assert "CIVICLOOP_SITE_URL is http://127.0.0.1:8000" in err and "PORT=8101 make run" in err
 
 
 def test_a_restart_after_a_code_change_prints_one_line_not_the_block_again(
-    catalog: None, settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    catalog: None, settings: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # given: the auto-reloader's child process, once at start and once after a change
     settings.VAR_DIR = tmp_path

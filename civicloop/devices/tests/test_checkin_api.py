@@ -33,7 +33,7 @@ def _posture(**changes: Any) -> dict[str, Any]:
 
 
 def _check_in(token: str | None, body: dict[str, Any]) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
     return Client().post(URL, body, content_type="application/json", **headers)
 
 
@@ -68,7 +68,7 @@ def test_without_the_devices_own_token_nothing_is_stored(
     header: str | None, clerk: User, make_device: Callable[..., tuple[Device, str]]
 ) -> None:
     device, _token = make_device(clerk, checked_in=False)
-    headers = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header is not None else {}
     response = Client().post(URL, _posture(), content_type="application/json", **headers)
     assert response.status_code == 401
     device.refresh_from_db()

@@ -30,7 +30,7 @@ PAGE = "/staff/devices/"
 def _trust(client: Client, path: str = PAGE) -> DeviceTrust:
     request = client.get(path).wsgi_request
     assert context_from_request(request).device_trust == request.device_trust  # type: ignore[attr-defined]
-    return request.device_trust  # type: ignore[attr-defined, no-any-return]
+    return request.device_trust  # type: ignore[attr-defined]
 
 
 def test_a_session_bound_to_no_device_is_unknown(clerk: User, staff_client: Callable[[User], Client]) -> None:

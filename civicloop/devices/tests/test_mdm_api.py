@@ -39,7 +39,7 @@ def _posture() -> dict[str, Any]:
 
 
 def _post(path: str, token: str | None, body: dict[str, Any] | None = None) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
     return Client().post(f"/api/devices/mdm/{path}", body or {}, content_type="application/json", **headers)
 
 

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """FAQ answers are offered only where they are about the question, in the page's language (issue 11)."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +20,7 @@ def _english(client: Client) -> None:
 
 
 def test_a_bulky_waste_inquiry_is_offered_waste_answers_and_not_the_household_head_one(
-    client: Client, routing_model: RoutingModel, settings
+    client: Client, routing_model: RoutingModel, settings: Any
 ) -> None:
     # given a bulky-waste inquiry that the routing model sends to 清掃リサイクル課
     settings.ROUTING_THRESHOLD = 0.0

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ BULKY = "引っ越しでソファと本棚を捨てたいのですが、大き�
 
 
 def test_a_portal_inquiry_is_routed_to_the_department_above_the_threshold(
-    client: Client, routing_model: RoutingModel, settings
+    client: Client, routing_model: RoutingModel, settings: Any
 ) -> None:
     settings.ROUTING_THRESHOLD = 0.3
     response = client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
@@ -28,7 +29,9 @@ def test_a_portal_inquiry_is_routed_to_the_department_above_the_threshold(
     assert inquiry.reference_number in page and "清掃リサイクル課" in page
 
 
-def test_below_the_threshold_an_inquiry_waits_in_triage(client: Client, routing_model: RoutingModel, settings) -> None:
+def test_below_the_threshold_an_inquiry_waits_in_triage(
+    client: Client, routing_model: RoutingModel, settings: Any
+) -> None:
     settings.ROUTING_THRESHOLD = 1.0
     client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
     inquiry = Inquiry.objects.get()
@@ -37,7 +40,7 @@ def test_below_the_threshold_an_inquiry_waits_in_triage(client: Client, routing_
     assert inquiry.suggested_department is not None and inquiry.suggested_department.code == "seiso"
 
 
-def test_the_switch_turns_suggestions_off(client: Client, routing_model: RoutingModel, settings) -> None:
+def test_the_switch_turns_suggestions_off(client: Client, routing_model: RoutingModel, settings: Any) -> None:
     settings.ROUTING_SUGGESTIONS_ENABLED = False
     client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
     inquiry = Inquiry.objects.get()
@@ -69,7 +72,9 @@ def test_a_guest_follows_their_own_inquiry_and_nobody_else_can(client: Client, r
     assert Client().get(response["Location"]).status_code == 404
 
 
-def test_the_api_routes_an_inquiry_and_suggests(resident_client: Client, routing_model: RoutingModel, settings) -> None:
+def test_the_api_routes_an_inquiry_and_suggests(
+    resident_client: Client, routing_model: RoutingModel, settings: Any
+) -> None:
     settings.ROUTING_THRESHOLD = 0.3
     created = resident_client.post("/api/inquiries", json.dumps({"text": BULKY}), content_type="application/json")
     assert created.status_code == 201
@@ -108,7 +113,7 @@ def test_rerouting_needs_a_reason(routing_model: RoutingModel, clerk: User) -> N
 
 
 def test_only_the_department_an_inquiry_is_with_moves_or_answers_it(
-    routing_model: RoutingModel, clerk: User, settings
+    routing_model: RoutingModel, clerk: User, settings: Any
 ) -> None:
     # given an inquiry waiting for triage, which 総務課 does, and a clerk of 清掃リサイクル課
     settings.ROUTING_THRESHOLD = 1.0

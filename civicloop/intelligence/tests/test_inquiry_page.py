@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """A resident's inquiry page says what has happened: received and waiting, or answered with the answer (issue 11)."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,14 +17,14 @@ BULKY = "粗大ごみの出し方を教えてください。ソファを捨て�
 ANSWER = "粗大ごみ受付センターにお申し込みください。収集日は申込みから7日以降です。"
 
 
-def _submit(client: Client, settings) -> Inquiry:
+def _submit(client: Client, settings: Any) -> Inquiry:
     settings.ROUTING_THRESHOLD = 0.0  # routed straight to a department, so it can be answered
     client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
     return Inquiry.objects.get()
 
 
 def test_an_unanswered_inquiry_says_it_was_received_and_offers_help_while_waiting(
-    client: Client, routing_model: RoutingModel, settings
+    client: Client, routing_model: RoutingModel, settings: Any
 ) -> None:
     inquiry = _submit(client, settings)
     page = client.get(reverse("intelligence:inquiry-detail", args=[inquiry.public_id])).content.decode()
@@ -32,7 +34,7 @@ def test_an_unanswered_inquiry_says_it_was_received_and_offers_help_while_waitin
 
 
 def test_an_answered_inquiry_shows_the_answer_and_no_longer_says_it_is_waiting(
-    client: Client, routing_model: RoutingModel, clerk: User, settings
+    client: Client, routing_model: RoutingModel, clerk: User, settings: Any
 ) -> None:
     # given an inquiry the department has answered
     inquiry = _submit(client, settings)

@@ -88,7 +88,7 @@ def test_a_crashed_db_consumer_rolls_back_its_writes_keeps_its_checkpoint_and_lo
     ConsumerCursor.objects.filter(name="flaky").update(retry_at=timezone.now() - timedelta(seconds=1))
     run_pass()
     cursor.refresh_from_db()
-    assert (cursor.position, cursor.failures, cursor.retry_at) == (2, 0, None)
+    assert (cursor.position, cursor.failures) == (2, 0) and cursor.retry_at is None
     assert sorted(WebhookDelivery.objects.values_list("position", flat=True)) == [1, 2]
 
 

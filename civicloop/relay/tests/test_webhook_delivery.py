@@ -126,7 +126,7 @@ def test_a_failing_receiver_is_retried_with_exponential_backoff_and_nothing_is_l
     first = WebhookDelivery.objects.get(position=1)
     assert (first.status, first.attempts, first.last_status_code) == ("delivered", 3, 200)
     subscription.refresh_from_db()
-    assert (subscription.consecutive_failures, subscription.next_attempt_at) == (0, None)
+    assert subscription.consecutive_failures == 0 and subscription.next_attempt_at is None
 
 
 def test_after_the_last_attempt_a_delivery_fails_and_the_next_one_goes(
