@@ -146,7 +146,7 @@ def _inbox_choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> di
         "statuses": Case.Status.choices,
         "steps": [(name, labels[1] if is_english() else labels[0]) for name, labels in TASKS.items()],
         "procedures": [
-            (code, name_en if is_english() else name_ja)
+            (code, (name_en if is_english() else name_ja) or code)  # no version yet: its code
             for code, name_ja, name_en in Procedure.objects.filter(department__in=departments)
             .order_by("code")
             .values_list("code", "current_version__name_ja", "current_version__name_en")
