@@ -15,6 +15,6 @@ class RelayConfig(AppConfig):
 
 
 def _ring() -> None:
-    from civicloop.relay.wakeup import publish_wakeup
+    from civicloop.relay.wakeup import ring_after_commit
 
-    publish_wakeup()
+    ring_after_commit()

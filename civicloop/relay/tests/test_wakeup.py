@@ -34,6 +34,7 @@ def own_channel(settings: Any) -> Iterator[str]:
     """A channel of this test's own, so parallel runs on the same Redis do not wake each other."""
     settings.RELAY_WAKEUP_CHANNEL = f"civicloop:test:{uuid.uuid4()}"
     wakeup._down_until.clear()
+    wakeup._last_ring[0] = 0.0
     yield settings.RELAY_WAKEUP_CHANNEL
     wakeup._down_until.clear()
 
@@ -93,6 +94,26 @@ def test_a_commit_that_recorded_events_wakes_a_waiting_relay(
     waiter.close()
     # then the relay woke long before its 30 s timeout
     assert woke == [True]
+
+
+def test_commits_within_half_a_gather_ring_once_and_the_next_one_after_it_rings_again(
+    settings: Any, live_redis: str
+) -> None:
+    # given a relay that gathers for 0.4 s after a wake-up (its pass comes after the next 0.2 s of commits)
+    settings.RELAY_GATHER_SECONDS = 0.4
+    waiter = wakeup.Waiter()
+    assert waiter.wait(0.01) is False  # subscribed
+    # when two commits ring within half a gather
+    wakeup.ring_after_commit()
+    wakeup.ring_after_commit()
+    # then the relay is woken once
+    assert waiter.wait(5) is True
+    assert waiter.wait(0.1) is False
+    # and a commit after half a gather rings again
+    time.sleep(0.2)
+    wakeup.ring_after_commit()
+    assert waiter.wait(5) is True
+    waiter.close()
 
 
 def test_a_rolled_back_transaction_rings_no_bell(live_redis: str, django_capture_on_commit_callbacks: Any) -> None:
