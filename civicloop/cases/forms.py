@@ -26,6 +26,7 @@ SORTS = {
 # A 受付番号 as civicloop.applications.models.new_receipt_number writes it: 2026-7KQ4-M9XD.
 RECEIPT_NUMBER = re.compile(r"\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 QUERY_MAX = 60
+BIGINT_MAX = 2**63 - 1  # the largest primary key PostgreSQL and SQLite hold
 
 
 def _choice(label: Any, choices: list[tuple[str, Any]]) -> forms.ChoiceField:
@@ -84,9 +85,29 @@ class InboxFilterForm(forms.Form):
         value = str(self.cleaned_data.get("assignee") or "")
         if value in {"", "me", "none"}:
             return value
-        if value.isdigit() and value.isascii():
+        # An id no member of staff has (a stale link, a typo) would list nothing under "Any" in the
+        # box, and one past the database's integer range would fail in the database: both are named.
+        if (
+            value.isdigit()
+            and value.isascii()
+            and int(value) <= BIGINT_MAX
+            and User.objects.filter(pk=int(value), kind=User.Kind.STAFF).exists()
+        ):
             return int(value)
         raise forms.ValidationError(_("Choose one of the listed people."))
+
+    def clean_procedure(self) -> list[int]:
+        """The procedure's version ids; a code no procedure has is named, as for the assignee."""
+        code = str(self.cleaned_data.get("procedure") or "")
+        if not code:
+            return []
+        # Its versions' ids as a list of numbers, not a join on the code: the planner then knows
+        # how common the procedure is (a quarter of a million 住民票 requests) and starts from
+        # the department's few open cases instead of from every application of the procedure.
+        versions = list(ProcedureVersion.objects.filter(procedure__code=code).values_list("pk", flat=True))
+        if not versions:
+            raise forms.ValidationError(_("Choose one of the listed procedures."))
+        return versions
 
     def clean_q(self) -> str:
         return unicodedata.normalize("NFKC", str(self.cleaned_data.get("q") or "")).strip()
@@ -104,13 +125,7 @@ class InboxFilterForm(forms.Form):
         if data["step"]:
             cases = cases.filter(step=data["step"])
         if data["procedure"]:
-            # Its versions' ids as a list of numbers, not a join on the code: the planner then knows
-            # how common the procedure is (a quarter of a million 住民票 requests) and starts from
-            # the department's few open cases instead of from every application of the procedure.
-            versions = list(
-                ProcedureVersion.objects.filter(procedure__code=data["procedure"]).values_list("pk", flat=True)
-            )
-            cases = cases.filter(application__procedure_version_id__in=versions)
+            cases = cases.filter(application__procedure_version_id__in=data["procedure"])
         cases = _by_assignee(cases, data["assignee"], user)
         if data["due_before"]:
             cases = cases.filter(due_date__lte=data["due_before"])

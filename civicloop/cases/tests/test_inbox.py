@@ -53,8 +53,11 @@ def _listed(response: object) -> str:
         ("sort=name", "fl-sort", "一覧にある値から選んでください。"),
         ("assignee=someone", "fl-assignee", "一覧にある職員から選んでください。"),
         ("assignee=１２", "fl-assignee", "一覧にある職員から選んでください。"),
+        ("assignee=987654", "fl-assignee", "一覧にある職員から選んでください。"),  # no one has this id
+        ("assignee=99999999999999999999", "fl-assignee", "一覧にある職員から選んでください。"),  # past bigint
         ("due_before=2026-13-01", "fl-due", "日付は 2026-12-31 のように入力してください。"),
         ("procedure=a%20b", "fl-procedure", "一覧にある手続から選んでください。"),
+        ("procedure=no-such-procedure", "fl-procedure", "一覧にある手続から選んでください。"),
         ("approvals=yours", "filters", "一覧にある値から選んでください。"),
         (f"q={'x' * 61}", "fl-q", "60文字以内で入力してください。"),
     ],
@@ -122,6 +125,19 @@ def test_the_procedure_filter_lists_that_procedures_cases(
     assert case.application.receipt_number in _listed(client.get(reverse("cases:inbox"), {"procedure": "sodai-gomi"}))
     response = client.get(reverse("cases:inbox"), {"procedure": "juminhyo"})
     assert response.status_code == 200 and case.application.receipt_number not in _listed(response)
+
+
+def test_the_assignee_filter_lists_that_persons_cases(
+    resident: User, sodai_gomi: Procedure, clerk: User, login: Callable[[User], Client]
+) -> None:
+    from civicloop.cases import actions
+
+    mine, unclaimed = _cases(resident, sodai_gomi, 2)
+    actions.claim_case(case=mine, clerk=clerk)
+    response = login(clerk).get(reverse("cases:inbox"), {"assignee": str(clerk.pk)})
+    body = _listed(response)
+    assert response.status_code == 200
+    assert mine.application.receipt_number in body and unclaimed.application.receipt_number not in body
 
 
 def test_listing_secret_cases_costs_the_same_queries_however_many_are_on_the_page(
