@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 
 from civicloop.cases.models import Case
+from civicloop.core import audit
 from civicloop.core.models import AuditEntry, Event
-from civicloop.documents import issue as issue_module
 from civicloop.documents.issue import DocumentInvalid
 from civicloop.documents.models import IssuedDocument
 from civicloop.documents.rendering import wareki
@@ -116,7 +116,7 @@ def test_a_failure_after_the_file_write_leaves_neither_row_nor_file(
     def broken(**kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(issue_module.audit, "record", broken)
+    monkeypatch.setattr(audit, "record", broken)
     with pytest.raises(RuntimeError):
         issue()
     assert not IssuedDocument.objects.exists()
@@ -129,7 +129,7 @@ def test_numbers_count_up_per_department_and_year(issue: Callable[..., IssuedDoc
     second = issue(kind="permit")
     assert first.number.endswith("-00001")
     assert second.number.endswith("-00002")
-    assert default_storage.exists(first.file.name) and default_storage.exists(second.file.name)
+    assert default_storage.exists(str(first.file.name)) and default_storage.exists(str(second.file.name))
 
 
 def test_a_notification_gets_an_acceptance_notice(issue: Callable[..., IssuedDocument], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -17,7 +18,7 @@ TAG = Template("{% load documents %}{% documents_for application user %}")
 
 def render_for(document: IssuedDocument, user: User) -> str:
     request = RequestFactory().get("/")
-    request.session = {}  # type: ignore[attr-defined]
+    request.session = SessionStore()
     request.user = user
     return TAG.render(Context({"application": document.case.application, "user": user, "request": request}))
 
