@@ -18,6 +18,7 @@ from civicloop.analytics.consumer import apply_items
 from civicloop.analytics.counting import Item
 from civicloop.analytics.history.simulate import CaseRow, Ev
 from civicloop.applications.models import Application
+from civicloop.cases import workflow
 from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.core.events import TYPE_PREFIX
@@ -39,9 +40,14 @@ class Writer:
         self.events = 0
         self.case_rows = 0
         if with_rows:
-            self.versions: dict[str, int] = {
-                p.code: p.current_version_id for p in Procedure.objects.all() if p.current_version_id is not None
+            current = {
+                p.code: p.current_version
+                for p in Procedure.objects.select_related("current_version")
+                if p.current_version is not None
             }
+            self.versions: dict[str, int] = {code: version.pk for code, version in current.items()}
+            self.workflows = {code: str(version.definition["workflow"]) for code, version in current.items()}
+            self.positions: dict[tuple[str, bool], tuple[str, bytes]] = {}
             self.departments = dict(Department.objects.values_list("code", "pk"))
             self.users = {
                 str(pid): pk for pid, pk in User.objects.filter(kind=User.Kind.STAFF).values_list("public_id", "pk")
@@ -123,7 +129,7 @@ class Writer:
                     arrived_at=row.submitted_at,
                     due_date=row.due,
                     classification=row.classification,
-                    step="" if row.closed_at else ("review" if row.assignee else "intake"),
+                    **self._process_fields(row),
                 )
                 for row in rows
                 if row.application_id in by_public_id
@@ -167,6 +173,36 @@ class Writer:
                     "answers_after) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     values,
                 )
+
+    def _process_fields(self, row: CaseRow) -> dict[str, Any]:
+        """The case's process, the step it waits on, and for a claimed open case its instance there.
+
+        A case that waits past its first step needs an instance that waits there too, or its next
+        step cannot be taken (cases.actions._shared.advance would start a new one at 受付). A case
+        not yet claimed opens as a submission's does: at the first step, started by the relay.
+        """
+        name = self.workflows[row.procedure]
+        fields: dict[str, Any] = {"workflow": name, "step": ""}
+        if row.closed_at is not None:
+            return fields
+        if not row.assignee:
+            return fields | {"step": workflow.first_tasks(name)[0]}
+        pending_correction = bool(row.corrections) and row.corrections[-1][1] is None
+        step, state = self._position(name, pending_correction)
+        return fields | {"step": step, "workflow_state": state}
+
+    def _position(self, name: str, pending_correction: bool) -> tuple[str, bytes]:
+        """Claimed (受付 done), and when a 補正 is pending, 審査 done asking for it: one instance per path."""
+        key = (name, pending_correction)
+        if key not in self.positions:
+            process = workflow.start(name, {})
+            waiting = workflow.complete(process, "intake")
+            if pending_correction:
+                if waiting == ["inspection"]:  # application_with_inspection: 現地調査 comes before 審査
+                    waiting = workflow.complete(process, "inspection")
+                waiting = workflow.complete(process, "review", route="correction")
+            self.positions[key] = (waiting[0], workflow.dump(process))
+        return self.positions[key]
 
     @staticmethod
     def _application_status(row: CaseRow) -> str:

@@ -76,3 +76,25 @@ def test_it_says_what_is_wrong_with_its_arguments(db: None) -> None:
         call_command("generate_history", years=-1, verbosity=0)
     with pytest.raises(CommandError, match="catalogue is empty"):
         call_command("generate_history", **SMALL)
+
+
+def test_an_open_generated_case_can_be_worked_from_the_step_its_row_shows(catalog: None) -> None:
+    from civicloop.cases import actions
+
+    # given a history that ends with a backlog of open cases
+    call_command("generate_history", seed=3, **SMALL)
+    backlog = Case.objects.exclude(status=Case.Status.CLOSED)
+    assert not backlog.filter(workflow="").exists()
+    assert set(backlog.filter(status=Case.Status.CORRECTION).values_list("step", flat=True)) <= {"correction"}
+    assert not backlog.filter(status__in=[Case.Status.IN_REVIEW, Case.Status.CORRECTION], workflow_state=None).exists()
+    claimed = (
+        backlog.filter(step="review", application__procedure_version__kind="application")
+        .select_related("assignee")
+        .first()
+    )
+    assert claimed is not None and claimed.assignee is not None
+    # when its clerk drafts the decision (起案)
+    actions.submit_review(case=claimed, clerk=claimed.assignee, outcome="approve")
+    # then it goes on to 決裁, as a submitted case would (it was refused: no instance waited at 審査)
+    claimed.refresh_from_db()
+    assert claimed.step == "approval"
