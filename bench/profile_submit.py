@@ -105,6 +105,13 @@ def main() -> int:
     client.cookies["csrftoken"] = auth["csrftoken"]
     counter = iter(range(10**9))
 
+    def postgres_cpu() -> float:
+        """CPU seconds so far of this connection's PostgreSQL backend (the server runs on this machine)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        return submit._proc_cpu(pid)
+
     def submission() -> None:
         response = client.post(
             submit.SUBMIT_PATH,
@@ -119,12 +126,17 @@ def main() -> int:
 
     def timed(func: object, n: int) -> dict[str, float]:
         cpu, wall = [], []
+        backend = postgres_cpu()
         for _ in range(n):
             c0, w0 = time.process_time(), time.perf_counter()
             func()  # type: ignore[operator]
             cpu.append(time.process_time() - c0)
             wall.append(time.perf_counter() - w0)
-        return {"cpu_ms": round(statistics.median(cpu) * 1000, 2), "wall_ms": round(statistics.median(wall) * 1000, 2)}
+        return {
+            "cpu_ms": round(statistics.median(cpu) * 1000, 2),
+            "wall_ms": round(statistics.median(wall) * 1000, 2),
+            "postgres_cpu_ms": round((postgres_cpu() - backend) * 1000 / n, 2),
+        }
 
     for _ in range(30):
         submission()
@@ -134,13 +146,16 @@ def main() -> int:
         submission()
     print(f"\n== per request (medians of {opts.requests}), load average {os.getloadavg()}")
     for name, values in figures.items():
-        print(f"  {name:<11} cpu {values['cpu_ms']:6.2f} ms   wall {values['wall_ms']:6.2f} ms")
+        print(
+            f"  {name:<11} cpu {values['cpu_ms']:6.2f} ms   wall {values['wall_ms']:6.2f} ms   "
+            f"PostgreSQL backend cpu {values['postgres_cpu_ms']:5.2f} ms (mean)"
+        )
     print(f"\n== SQL of one submission: {len(queries)} statements")
     for number, query in enumerate(queries.captured_queries, 1):
         print(f"  {number:2d}. {query['sql'][:160]}")
 
     if opts.relay:
-        return profile_relay(opts, submission)
+        return profile_relay(opts, submission, postgres_cpu)
     if opts.py_spy:
         return sample(opts, submission)
     # CPU time, not wall time: waits on PostgreSQL (and on other processes of a shared machine) drop out.
@@ -162,7 +177,7 @@ def main() -> int:
     return 0
 
 
-def profile_relay(opts: argparse.Namespace, submission: Callable[[], None]) -> int:
+def profile_relay(opts: argparse.Namespace, submission: Callable[[], None], postgres_cpu: Callable[[], float]) -> int:
     """Submit `--requests` times, then relay their events in passes of `--relay` events (CPU, profiled)."""
     from django.conf import settings
 
@@ -176,6 +191,7 @@ def profile_relay(opts: argparse.Namespace, submission: Callable[[], None]) -> i
         for _ in range(opts.requests):
             submission()
         profile = cProfile.Profile(time.process_time)
+        backend = postgres_cpu()
         passes, c0 = 0, time.process_time()
         if profiled:
             profile.enable()
@@ -183,8 +199,12 @@ def profile_relay(opts: argparse.Namespace, submission: Callable[[], None]) -> i
             passes += 1
         profile.disable()
         cpu = time.process_time() - c0
+        pg = postgres_cpu() - backend
         print(f"\n== relay: {opts.requests} submissions' events in {passes} passes of ≤ {opts.relay} per consumer")
-        print(f"  CPU per submission {1000 * cpu / opts.requests:.2f} ms{' (under cProfile)' if profiled else ''}")
+        print(
+            f"  CPU per submission {1000 * cpu / opts.requests:.2f} ms{' (under cProfile)' if profiled else ''}, "
+            f"PostgreSQL backend {1000 * pg / opts.requests:.2f} ms"
+        )
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(opts.top)
     print(out.getvalue())
