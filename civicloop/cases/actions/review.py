@@ -31,6 +31,12 @@ def _check_proposal(case: Case, outcome: str, reason: str) -> str:
     return str(kind)
 
 
+def _check_drafter(case: Case, clerk: User) -> None:
+    # 起案 alone or with 合議: either way the draft is the assigned clerk's.
+    if case.assignee_id not in {None, clerk.pk}:
+        raise NotAuthorised("only the assigned clerk drafts the decision")
+
+
 @records_refusals
 def submit_review(
     *, case: Case, clerk: User, outcome: str, reason: str = "", comment: str = "", context: Context = NO_CONTEXT
@@ -45,8 +51,7 @@ def submit_review(
         if locked.step != "review" or locked.status == Case.Status.CLOSED:
             raise IllegalTransition(locked.step or locked.status)
         _check_proposal(locked, outcome, reason)
-        if locked.assignee_id not in {None, clerk.pk}:
-            raise NotAuthorised("only the assigned clerk drafts the decision")
+        _check_drafter(locked, clerk)
         locked.proposed_outcome = outcome
         locked.proposal_reason = reason
         locked.save(update_fields=["proposed_outcome", "proposal_reason"])
@@ -77,6 +82,7 @@ def request_consultation(
         if locked.step != "review" or locked.status == Case.Status.CLOSED:
             raise IllegalTransition(locked.step or locked.status)
         _check_proposal(locked, outcome, reason)
+        _check_drafter(locked, clerk)
         if not question or not targets or any(d.pk == locked.department_id for d in targets):
             raise InvalidInput({"consultation": "choose other departments and write the question"})
         locked.proposed_outcome = outcome

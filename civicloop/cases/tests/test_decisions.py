@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Department, User
 from civicloop.applications.models import Application
 from civicloop.cases import actions
 from civicloop.cases.models import Case
@@ -80,3 +80,26 @@ def test_nobody_else_can_withdraw_it(case: Case, other_resident: User, login: Ca
     )
     assert response.status_code == 404
     assert Application.objects.get(pk=case.application_id).status == Application.Status.SUBMITTED
+
+
+@pytest.mark.parametrize("with_consultation", [False, True], ids=["alone", "with-consultation"])
+def test_only_the_assigned_clerk_drafts_the_decision_alone_or_with_a_consultation(
+    case: Case, clerk: User, staff: Callable[..., User], with_consultation: bool
+) -> None:
+    # given a case claimed by one clerk, and a colleague of the same department
+    actions.claim_case(case=case, clerk=clerk)
+    colleague = staff("colleague")
+    # when the colleague drafts the decision, then it is refused and the case stays at 審査
+    with pytest.raises(actions.NotAuthorised):
+        if with_consultation:
+            actions.request_consultation(
+                case=case,
+                clerk=colleague,
+                departments=Department.objects.filter(code="somu"),
+                question="確認をお願いします",
+                outcome="approve",
+            )
+        else:
+            actions.submit_review(case=case, clerk=colleague, outcome="approve")
+    case.refresh_from_db()
+    assert case.step == "review" and not case.consultations.exists()
