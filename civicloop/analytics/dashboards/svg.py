@@ -131,7 +131,7 @@ def draw(chart: Chart) -> Drawing | None:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart__svg" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="{escape(chart.id)}-svg-title" '
         f'font-size="{FONT}" fill="{INK}">'
-        f'<title id="{escape(chart.id)}-svg-title">{escape(chart.title)}</title>{body}</svg>'
+        f'<title id="{escape(chart.id)}-svg-title">{escape(chart.title)}</title>{"".join(body)}</svg>'
     )
     return Drawing(mark_safe(svg), legend, height)  # noqa: S308 - every text in it went through escape()
 

@@ -72,3 +72,14 @@ def test_ticks_are_round_and_counts_have_no_fractions() -> None:
     assert nice_ticks(0, 47) == [0, 10, 20, 30, 40, 50]
     assert nice_ticks(0, 1, whole=True) == [0, 1]
     assert nice_ticks(0, 0.8) == [0, 0.2, 0.4, 0.6, 0.8]
+
+
+def test_the_marks_are_the_svgs_children_and_a_label_reads_as_written() -> None:
+    # given a category with the characters a Python list's repr would quote or escape
+    label = 'Residents\' \\ "desk"'
+    drawing = draw(monthly([[label, 9, 7, 56.3]], horizontal=True))
+    assert drawing is not None
+    # then the SVG's children are its elements one after another, with the label in them as written
+    body = drawing.svg.split("</title>", 1)[1]
+    assert body.startswith("<line") and "'<" not in body and ">'" not in body
+    assert "Residents&#x27; \\ &quot;desk&quot;" in drawing.svg
