@@ -5,7 +5,7 @@ from civicloop.devices import views
 
 app_name = "devices"
 urlpatterns = [
-    path("staff/devices/", views.device_list, name="list"),
+    path("staff/devices/", views.device_list, name="device-list"),
     path("staff/devices/register/", views.device_register, name="device-register"),
     path("staff/devices/link/", views.device_link, name="device-link"),
     path("staff/devices/managed/", views.managed_register, name="managed-register"),

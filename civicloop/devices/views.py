@@ -119,7 +119,7 @@ def device_register(request: HttpRequest) -> HttpResponse:
     form = PersonalDeviceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the device a name and choose its platform."))
-        return redirect("devices:list")
+        return redirect("devices:device-list")
     device, token = actions.register_device(
         owner=user,
         kind=Device.Kind.BYOD,
@@ -143,10 +143,10 @@ def device_link(request: HttpRequest) -> HttpResponse:
     device = actions.device_for_token(form.cleaned_data["token"]) if form.is_valid() else None
     if device is None or device.owner_id != user.pk:
         messages.error(request, _("None of your devices has this token. Check it and try again."))
-        return redirect("devices:list")
+        return redirect("devices:device-list")
     bind_session(request, device)
     messages.success(request, _("This browser is now linked to %(name)s.") % {"name": device.name})
-    response = redirect("devices:list")
+    response = redirect("devices:device-list")
     set_device_cookie(response, device)
     return response
 
@@ -163,7 +163,7 @@ def device_revoke(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     except actions.NotAllowed as exc:
         raise Http404 from exc
     messages.success(request, _("%(name)s was removed. Its token no longer works.") % {"name": device.name})
-    return redirect("devices:list")
+    return redirect("devices:device-list")
 
 
 @login_required(login_url="cases:login")

@@ -70,7 +70,7 @@ def wareki(day: date) -> str:
 
 
 def verification_url(code: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse('documents:verify')}?code={code}"
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('documents:document-verify')}?code={code}"
 
 
 def qr_data_uri(url: str) -> str:

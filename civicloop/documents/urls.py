@@ -5,6 +5,6 @@ from civicloop.documents import views
 
 app_name = "documents"
 urlpatterns = [
-    path("verify/", views.verify, name="verify"),
-    path("applications/<uuid:public_id>/documents/<uuid:document_id>/", views.download, name="download"),
+    path("verify/", views.verify, name="document-verify"),
+    path("applications/<uuid:public_id>/documents/<uuid:document_id>/", views.download, name="document-download"),
 ]

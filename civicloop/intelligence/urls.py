@@ -5,8 +5,8 @@ from civicloop.intelligence import views
 
 app_name = "intelligence"
 urlpatterns = [
-    path("help/", views.help_search, name="help"),
-    path("inquiries/", views.my_inquiries, name="my-inquiries"),
-    path("inquiries/new/", views.inquiry_new, name="inquiry-new"),
+    path("help/", views.help_search, name="help-search"),
+    path("inquiries/", views.my_inquiries, name="inquiry-list"),
+    path("inquiries/new/", views.inquiry_new, name="inquiry-create"),
     path("inquiries/<uuid:public_id>/", views.inquiry_detail, name="inquiry-detail"),
 ]

@@ -182,8 +182,8 @@ def _rows(notice: Notice, user: User | None, ref: str, routes: list[Route], lang
     notice_id = uuid.uuid4()
     links = {
         "notice_url": _absolute(reverse("notifications:notice-detail", args=[notice_id])) if user else "",
-        "inbox_url": _absolute(reverse("notifications:inbox")) if user else "",
-        "preferences_url": _absolute(reverse("notifications:preferences")) if user else "",
+        "inbox_url": _absolute(reverse("notifications:notice-list")) if user else "",
+        "preferences_url": _absolute(reverse("notifications:preference-edit")) if user else "",
     }
     values = {**notice.context, **links}
     full = render(notice.template_code, lang, values)

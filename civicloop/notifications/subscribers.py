@@ -152,7 +152,7 @@ def document_issued(event: Event) -> None:
     application = case.application
     document_id = event.subject.removeprefix("document/")
     try:
-        path = reverse("documents:download", args=[application.public_id, document_id])
+        path = reverse("documents:document-download", args=[application.public_id, document_id])
     except NoReverseMatch:  # the documents app has no download page (yet): send them to the application
         path = reverse("applications:detail", args=[application.public_id])
     extra = {"document_url": _absolute(path)}

@@ -5,7 +5,7 @@ from civicloop.notifications import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("notifications/", views.inbox, name="inbox"),
-    path("notifications/preferences/", views.preferences, name="preferences"),
+    path("notifications/", views.inbox, name="notice-list"),
+    path("notifications/preferences/", views.preferences, name="preference-edit"),
     path("notifications/<uuid:public_id>/", views.notice_detail, name="notice-detail"),
 ]

@@ -64,7 +64,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             ),
         )
         messages.success(request, _("Your choices are saved. New notices will follow them."))
-        return redirect("notifications:preferences")
+        return redirect("notifications:preference-edit")
     context = {
         "form": form,
         "email": user.email,

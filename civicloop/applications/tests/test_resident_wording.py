@@ -63,10 +63,10 @@ def resident_pages(application: Application) -> Iterator[str]:
     yield reverse("accounts:login")
     yield reverse("applications:my-list")
     yield reverse("applications:detail", args=[application.public_id])
-    yield reverse("intelligence:help") + "?q=粗大ごみ"
-    yield reverse("intelligence:my-inquiries")
-    yield reverse("notifications:inbox")
-    yield reverse("documents:verify")
+    yield reverse("intelligence:help-search") + "?q=粗大ごみ"
+    yield reverse("intelligence:inquiry-list")
+    yield reverse("notifications:notice-list")
+    yield reverse("documents:document-verify")
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])

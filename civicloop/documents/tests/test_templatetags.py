@@ -25,7 +25,9 @@ def render_for(document: IssuedDocument, user: User) -> str:
 
 def test_the_owner_sees_the_download_link(document: IssuedDocument, applicant: User) -> None:
     html = render_for(document, applicant)
-    assert reverse("documents:download", args=[document.case.application.public_id, document.public_id]) in html
+    assert (
+        reverse("documents:document-download", args=[document.case.application.public_id, document.public_id]) in html
+    )
 
 
 def test_another_resident_sees_nothing(document: IssuedDocument, other_resident: User) -> None:

@@ -33,36 +33,36 @@ def _from(address: str, language: str = "ja") -> Client:
 
 def _upload(client: Client) -> Any:
     pdf = SimpleUploadedFile("notice.pdf", b"%PDF-1.7\n%not really a PDF\n%%EOF\n", "application/pdf")
-    return client.post(reverse("documents:verify"), {"document": pdf})
+    return client.post(reverse("documents:document-verify"), {"document": pdf})
 
 
 def test_checks_beyond_the_limit_get_a_429_page_and_the_page_itself_stays_open(three_checks: None) -> None:
     # given a visitor who has looked up two codes and uploaded one file
     visitor = _from("198.51.100.60")
-    assert visitor.get(reverse("documents:verify"), {"code": "V-0000-0001"}).status_code == 200
-    assert visitor.get(reverse("documents:verify"), {"code": "V-0000-0002"}).status_code == 200
+    assert visitor.get(reverse("documents:document-verify"), {"code": "V-0000-0001"}).status_code == 200
+    assert visitor.get(reverse("documents:document-verify"), {"code": "V-0000-0002"}).status_code == 200
     assert _upload(visitor).status_code == 200
     # when they look up another code, or upload another file
-    refused = visitor.get(reverse("documents:verify"), {"code": "V-0000-0003"})
+    refused = visitor.get(reverse("documents:document-verify"), {"code": "V-0000-0003"})
     # then both are refused, in Japanese, saying when to come back
     assert refused.status_code == 429
     assert "短時間にリクエストが多すぎます" in refused.content.decode()
     assert 0 < int(refused["Retry-After"]) <= WINDOW_S
     assert _upload(visitor).status_code == 429
     # and the page without a check still opens
-    assert visitor.get(reverse("documents:verify")).status_code == 200
+    assert visitor.get(reverse("documents:document-verify")).status_code == 200
 
 
 def test_the_429_page_speaks_english_when_chosen(three_checks: None) -> None:
     visitor = _from("198.51.100.61", "en")
     for n in range(3):
-        visitor.get(reverse("documents:verify"), {"code": f"V-0000-000{n}"})
-    refused = visitor.get(reverse("documents:verify"), {"code": "V-0000-0009"})
+        visitor.get(reverse("documents:document-verify"), {"code": f"V-0000-000{n}"})
+    refused = visitor.get(reverse("documents:document-verify"), {"code": "V-0000-0009"})
     assert refused.status_code == 429
     assert "Too many requests in a short time" in refused.content.decode()
 
 
 def test_each_address_has_its_own_allowance(three_checks: None) -> None:
     for n in range(4):
-        _from("198.51.100.62").get(reverse("documents:verify"), {"code": f"V-0000-000{n}"})
-    assert _from("198.51.100.63").get(reverse("documents:verify"), {"code": "V-0000-0001"}).status_code == 200
+        _from("198.51.100.62").get(reverse("documents:document-verify"), {"code": f"V-0000-000{n}"})
+    assert _from("198.51.100.63").get(reverse("documents:document-verify"), {"code": "V-0000-0001"}).status_code == 200

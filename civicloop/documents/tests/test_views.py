@@ -21,7 +21,9 @@ NOT_AUTHENTIC_JA = "改ざんされているか、本区が発行した文書で
 
 
 def upload(client: Client, data: bytes, name: str = "notice.pdf") -> Any:
-    return client.post(reverse("documents:verify"), {"document": SimpleUploadedFile(name, data, "application/pdf")})
+    return client.post(
+        reverse("documents:document-verify"), {"document": SimpleUploadedFile(name, data, "application/pdf")}
+    )
 
 
 def english() -> Client:
@@ -31,14 +33,14 @@ def english() -> Client:
 
 
 def test_the_verification_page_needs_no_sign_in() -> None:
-    response = Client().get(reverse("documents:verify"))
+    response = Client().get(reverse("documents:document-verify"))
     assert response.status_code == 200
 
 
 def test_a_verification_code_shows_the_status_without_personal_data(document: IssuedDocument) -> None:
     # given the code as a resident might type it: lower case, without the hyphens
     typed = document.verification_code.lower().replace("-", " ")
-    response = Client().get(reverse("documents:verify"), {"code": typed})
+    response = Client().get(reverse("documents:document-verify"), {"code": typed})
     page = response.content.decode()
     assert response.status_code == 200
     assert document.title_ja in page  # what the document is, in words
@@ -51,7 +53,7 @@ def test_a_verification_code_shows_the_status_without_personal_data(document: Is
 
 
 def test_an_unknown_code_says_so(document: IssuedDocument) -> None:
-    page = english().get(reverse("documents:verify"), {"code": "V-0000-0000"}).content.decode()
+    page = english().get(reverse("documents:document-verify"), {"code": "V-0000-0000"}).content.decode()
     assert "No document has this verification code" in page
     assert document.number not in page
 
@@ -100,7 +102,7 @@ def test_a_bad_upload_gets_a_clear_error(settings: object, data: bytes, message:
 
 
 def test_no_file_at_all_gets_a_clear_error() -> None:
-    response = english().post(reverse("documents:verify"), {})
+    response = english().post(reverse("documents:document-verify"), {})
     assert response.status_code == 400
     assert "Choose the PDF file to check." in response.content.decode()
 
@@ -112,7 +114,7 @@ def test_a_pdf_that_cannot_be_parsed_is_not_authentic_and_not_an_error() -> None
 
 
 def download_url(document: IssuedDocument) -> str:
-    return reverse("documents:download", args=[document.case.application.public_id, document.public_id])
+    return reverse("documents:document-download", args=[document.case.application.public_id, document.public_id])
 
 
 def test_the_resident_downloads_their_document(
@@ -143,7 +145,7 @@ def test_an_anonymous_visitor_gets_404(document: IssuedDocument) -> None:
 def test_a_document_under_another_application_id_is_404(
     document: IssuedDocument, applicant: User, login: Callable[[User], Client]
 ) -> None:
-    url = reverse("documents:download", args=[document.public_id, document.public_id])
+    url = reverse("documents:document-download", args=[document.public_id, document.public_id])
     assert login(applicant).get(url).status_code == 404
 
 

@@ -24,7 +24,7 @@ def test_a_bulky_waste_inquiry_is_offered_waste_answers_and_not_the_household_he
 ) -> None:
     # given a bulky-waste inquiry that the routing model sends to 清掃リサイクル課
     settings.ROUTING_THRESHOLD = 0.0
-    client.post(reverse("intelligence:inquiry-new"), {"text": BULKY_WITH_HOUSEHOLD_WORDS})
+    client.post(reverse("intelligence:inquiry-create"), {"text": BULKY_WITH_HOUSEHOLD_WORDS})
     inquiry = Inquiry.objects.get()
     assert inquiry.department_code == "seiso"
     # when the resident opens it
@@ -36,7 +36,7 @@ def test_a_bulky_waste_inquiry_is_offered_waste_answers_and_not_the_household_he
 
 def test_the_english_help_search_finds_the_bulky_waste_answers_in_english(client: Client, catalog: None) -> None:
     _english(client)
-    page = client.get(reverse("intelligence:help"), {"q": "bulky waste"}).content.decode()
+    page = client.get(reverse("intelligence:help-search"), {"q": "bulky waste"}).content.decode()
     assert "How much does bulky-waste collection cost, and how do I pay?" in page
     assert "partnership" not in page.lower()
     assert "/procedures/sodai-gomi/" in page
@@ -46,7 +46,7 @@ def test_an_english_search_with_no_good_answer_shows_none_and_offers_the_inquiry
     client: Client, catalog: None
 ) -> None:
     _english(client)
-    page = client.get(reverse("intelligence:help"), {"q": "dog registration"}).content.decode()
+    page = client.get(reverse("intelligence:help-search"), {"q": "dog registration"}).content.decode()
     assert "We could not find an answer" in page
     assert 'class="card"' not in page
     assert "/inquiries/new/?text=dog%20registration" in page
@@ -55,7 +55,7 @@ def test_an_english_search_with_no_good_answer_shows_none_and_offers_the_inquiry
 def test_a_japanese_page_does_not_answer_english_words_with_unrelated_japanese_answers(
     client: Client, catalog: None
 ) -> None:
-    page = client.get(reverse("intelligence:help"), {"q": "bulky waste"}).content.decode()
+    page = client.get(reverse("intelligence:help-search"), {"q": "bulky waste"}).content.decode()
     assert "パートナーシップ証明書を申請したい" not in page
     assert "クラウドサービスを区に提供したい" not in page
 

@@ -19,7 +19,7 @@ def test_a_portal_inquiry_is_routed_to_the_department_above_the_threshold(
     client: Client, routing_model: RoutingModel, settings: Any
 ) -> None:
     settings.ROUTING_THRESHOLD = 0.3
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": BULKY})
     inquiry = Inquiry.objects.get()
     assert response["Location"] == reverse("intelligence:inquiry-detail", args=[inquiry.public_id])
     assert inquiry.status == Inquiry.Status.ROUTED
@@ -33,7 +33,7 @@ def test_below_the_threshold_an_inquiry_waits_in_triage(
     client: Client, routing_model: RoutingModel, settings: Any
 ) -> None:
     settings.ROUTING_THRESHOLD = 1.0
-    client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
+    client.post(reverse("intelligence:inquiry-create"), {"text": BULKY})
     inquiry = Inquiry.objects.get()
     assert inquiry.status == Inquiry.Status.TRIAGE
     assert inquiry.department is None
@@ -42,7 +42,7 @@ def test_below_the_threshold_an_inquiry_waits_in_triage(
 
 def test_the_switch_turns_suggestions_off(client: Client, routing_model: RoutingModel, settings: Any) -> None:
     settings.ROUTING_SUGGESTIONS_ENABLED = False
-    client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
+    client.post(reverse("intelligence:inquiry-create"), {"text": BULKY})
     inquiry = Inquiry.objects.get()
     assert inquiry.status == Inquiry.Status.TRIAGE and inquiry.suggested_department is None and inquiry.top3 == []
 
@@ -50,8 +50,8 @@ def test_the_switch_turns_suggestions_off(client: Client, routing_model: Routing
 def test_an_empty_or_oversized_inquiry_gets_a_clear_error_and_nothing_is_stored(
     client: Client, routing_model: RoutingModel
 ) -> None:
-    empty = client.post(reverse("intelligence:inquiry-new"), {"text": "   "})
-    huge = client.post(reverse("intelligence:inquiry-new"), {"text": "あ" * 4001})
+    empty = client.post(reverse("intelligence:inquiry-create"), {"text": "   "})
+    huge = client.post(reverse("intelligence:inquiry-create"), {"text": "あ" * 4001})
     assert empty.status_code == huge.status_code == 400
     assert "<title>エラー：" in empty.content.decode()
     assert not Inquiry.objects.exists()
@@ -61,13 +61,13 @@ def test_a_disguised_attachment_is_refused(client: Client, routing_model: Routin
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image")
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": BULKY, "attachment": fake})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": BULKY, "attachment": fake})
     assert response.status_code == 400
     assert not Inquiry.objects.exists()
 
 
 def test_a_guest_follows_their_own_inquiry_and_nobody_else_can(client: Client, routing_model: RoutingModel) -> None:
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": BULKY})
     assert client.get(response["Location"]).status_code == 200
     assert Client().get(response["Location"]).status_code == 404
 
@@ -138,5 +138,5 @@ def test_a_resident_lists_only_their_own_inquiries(
 ) -> None:
     mine = actions.submit_inquiry(text=BULKY, resident=resident)
     theirs = actions.submit_inquiry(text=BULKY, resident=other_resident)
-    html = resident_client.get(reverse("intelligence:my-inquiries")).content.decode()
+    html = resident_client.get(reverse("intelligence:inquiry-list")).content.decode()
     assert mine.reference_number in html and theirs.reference_number not in html

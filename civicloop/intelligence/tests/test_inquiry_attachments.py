@@ -20,7 +20,7 @@ def _launch_on_page_open(b: Builder) -> None:
 
 def test_an_inquiry_with_a_pdf_that_launches_a_program_is_refused(client: Client, routing_model: RoutingModel) -> None:
     upload = SimpleUploadedFile("letter.pdf", make_pdf(_launch_on_page_open, hidden=True))
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": TEXT, "attachment": upload})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": TEXT, "attachment": upload})
     assert response.status_code == 400
     assert "letter.pdf" in response.content.decode() and "実行される内容" in response.content.decode()
     assert not Inquiry.objects.exists()
@@ -28,7 +28,7 @@ def test_an_inquiry_with_a_pdf_that_launches_a_program_is_refused(client: Client
 
 def test_an_inquiry_with_a_plain_pdf_is_accepted(client: Client, routing_model: RoutingModel) -> None:
     upload = SimpleUploadedFile("letter.pdf", make_pdf())
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": TEXT, "attachment": upload})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": TEXT, "attachment": upload})
     assert response.status_code == 302
     assert Inquiry.objects.get().attachment_name == "letter.pdf"
 
@@ -39,5 +39,5 @@ def test_javascript_in_a_link_of_an_inquiry_pdf_is_refused(client: Client, routi
         b.page[name("/Annots")] = b.add(annotation)
 
     upload = SimpleUploadedFile("letter.pdf", make_pdf(link))
-    response = client.post(reverse("intelligence:inquiry-new"), {"text": TEXT, "attachment": upload})
+    response = client.post(reverse("intelligence:inquiry-create"), {"text": TEXT, "attachment": upload})
     assert response.status_code == 400 and not Inquiry.objects.exists()

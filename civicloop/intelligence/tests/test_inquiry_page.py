@@ -19,7 +19,7 @@ ANSWER = "粗大ごみ受付センターにお申し込みください。収集�
 
 def _submit(client: Client, settings: Any) -> Inquiry:
     settings.ROUTING_THRESHOLD = 0.0  # routed straight to a department, so it can be answered
-    client.post(reverse("intelligence:inquiry-new"), {"text": BULKY})
+    client.post(reverse("intelligence:inquiry-create"), {"text": BULKY})
     return Inquiry.objects.get()
 
 

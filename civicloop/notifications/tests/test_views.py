@@ -38,7 +38,7 @@ def test_the_inbox_lists_the_residents_own_notices_only(
     mine = _portal_notice(resident)
     _portal_notice(other_resident, key="other")
 
-    page = resident_client.get(reverse("notifications:inbox")).content.decode()
+    page = resident_client.get(reverse("notifications:notice-list")).content.decode()
 
     assert mine.title in page
     assert page.count("受付のお知らせ") == 1
@@ -76,8 +76,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: Client, resident: User)
     notice = _portal_notice(resident)
 
     for url in (
-        reverse("notifications:inbox"),
-        reverse("notifications:preferences"),
+        reverse("notifications:notice-list"),
+        reverse("notifications:preference-edit"),
         reverse("notifications:notice-detail", args=[notice.public_id]),
     ):
         response = client.get(url)
@@ -94,12 +94,12 @@ def test_staff_read_their_own_notices_up_to_their_clearance(clerk: User) -> None
 
     assert client.get(reverse("notifications:notice-detail", args=[official.public_id])).status_code == 200
     assert client.get(reverse("notifications:notice-detail", args=[secret.public_id])).status_code == 404
-    inbox = client.get(reverse("notifications:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:notice-list")).content.decode()
     assert str(official.public_id) in inbox and str(secret.public_id) not in inbox
 
 
 def test_the_preferences_page_shows_the_defaults(resident: User, resident_client: Client) -> None:
-    page = resident_client.get(reverse("notifications:preferences")).content.decode()
+    page = resident_client.get(reverse("notifications:preference-edit")).content.decode()
 
     assert resident.email in page
     assert 'name="email_enabled" checked' in page
@@ -107,7 +107,7 @@ def test_the_preferences_page_shows_the_defaults(resident: User, resident_client
 
 def test_a_resident_turns_on_sms_and_off_email(resident: User, resident_client: Client) -> None:
     response = resident_client.post(
-        reverse("notifications:preferences"),
+        reverse("notifications:preference-edit"),
         {"language": "en", "sms_enabled": "on", "phone": "090-1234-5678", "line_user_id": ""},
     )
 
@@ -122,7 +122,7 @@ def test_a_resident_turns_on_sms_and_off_email(resident: User, resident_client: 
 
 def test_a_bad_phone_number_is_explained_and_nothing_saved(resident: User, resident_client: Client) -> None:
     response = resident_client.post(
-        reverse("notifications:preferences"), {"language": "ja", "sms_enabled": "on", "phone": "12345"}
+        reverse("notifications:preference-edit"), {"language": "ja", "sms_enabled": "on", "phone": "12345"}
     )
 
     assert response.status_code == 200
@@ -131,7 +131,7 @@ def test_a_bad_phone_number_is_explained_and_nothing_saved(resident: User, resid
 
 
 def test_line_needs_its_user_id(resident: User, resident_client: Client) -> None:
-    response = resident_client.post(reverse("notifications:preferences"), {"language": "ja", "line_enabled": "on"})
+    response = resident_client.post(reverse("notifications:preference-edit"), {"language": "ja", "line_enabled": "on"})
 
     assert response.status_code == 200
     assert not ChannelPreference.objects.exists()
@@ -141,8 +141,8 @@ def test_the_pages_work_in_english(resident: User, resident_client: Client) -> N
     _portal_notice(resident)
     resident_client.post(reverse("set_language"), {"language": "en", "next": "/"})
 
-    inbox = resident_client.get(reverse("notifications:inbox")).content.decode()
-    prefs = resident_client.get(reverse("notifications:preferences")).content.decode()
+    inbox = resident_client.get(reverse("notifications:notice-list")).content.decode()
+    prefs = resident_client.get(reverse("notifications:preference-edit")).content.decode()
 
     assert "Notices" in inbox
     assert "How you get notices" in prefs
@@ -153,11 +153,11 @@ def test_the_inbox_takes_the_same_number_of_queries_for_one_notice_or_many(
 ) -> None:
     _portal_notice(resident, key="first")
     with CaptureQueriesContext(connection) as one:
-        resident_client.get(reverse("notifications:inbox"))
+        resident_client.get(reverse("notifications:notice-list"))
     for n in range(8):
         _portal_notice(resident, key=f"more-{n}")
     with CaptureQueriesContext(connection) as nine:
-        page = resident_client.get(reverse("notifications:inbox")).content.decode()
+        page = resident_client.get(reverse("notifications:notice-list")).content.decode()
 
     assert page.count('class="card"') == 9
     assert len(nine.captured_queries) == len(one.captured_queries)
