@@ -113,10 +113,17 @@ class Protected(Protocol):
 
 @dataclass(frozen=True)
 class Context:
-    """Facts about the request: a guest's own session keys and the device it comes from."""
+    """Facts about the request: a guest's own session keys and the device it comes from.
+
+    `scopes` is one request's memo of each person's departments and grants (`scope_facts`): a
+    page that lists cases, their documents and their related cases, and decides on each, reads
+    them once. Only contexts of a request have one (`context_from_request`); NO_CONTEXT and
+    contexts made by hand ask the database every time.
+    """
 
     guest_keys: Collection[str] = field(default_factory=frozenset)
     device_trust: DeviceTrust = DeviceTrust.UNKNOWN
+    scopes: "dict[int, Scope] | None" = field(default=None, compare=False, repr=False)
 
 
 NO_CONTEXT = Context()
@@ -132,6 +139,8 @@ def context_from_request(request: HttpRequest) -> Context:
     return Context(
         guest_keys=frozenset(session.get("guest_keys", []) if session is not None else []),
         device_trust=DeviceTrust(getattr(request, "device_trust", DeviceTrust.UNKNOWN)),
+        # Kept on the request, so every context built from it during the request shares it.
+        scopes=request.__dict__.setdefault("_civicloop_policy_scopes", {}),
     )
 
 
@@ -205,18 +214,32 @@ def scope_facts(user: User) -> Scope:
     return scope
 
 
+def scope_in(user: User, context: Context) -> Scope:
+    """`scope_facts(user)`, read once per request when the context carries the request's memo."""
+    if context.scopes is None:
+        return scope_facts(user)
+    if user.pk not in context.scopes:
+        context.scopes[user.pk] = scope_facts(user)
+    return context.scopes[user.pk]
+
+
 class _Facts:
     """What the database says about one person and one object, asked at most once each."""
 
-    def __init__(self, user: User, obj: Protected) -> None:
-        self.user, self.obj = user, obj
+    def __init__(self, user: User, obj: Protected, context: Context = NO_CONTEXT) -> None:
+        self.user, self.obj, self.context = user, obj, context
 
     @cached_property
     def in_department(self) -> bool:
+        if self.context.scopes is not None:
+            return self.obj.department_code in scope_in(self.user, self.context).department_codes
         return bool(self.user.departments.filter(code=self.obj.department_code).exists())
 
     @cached_property
     def granted(self) -> bool:
+        public_id = getattr(self.obj, "public_id", None)
+        if self.context.scopes is not None and public_id is not None:
+            return uuid.UUID(str(public_id)) in scope_in(self.user, self.context).granted_ids
         return has_grant(self.user, self.obj)
 
 
@@ -287,7 +310,7 @@ def evaluate(
                 return Decision(True, "owner")
             return Decision(False, "not the owner")
         if user.is_staff_member:
-            return _staff_decision(user, action, obj, context, _facts or _Facts(user, obj))
+            return _staff_decision(user, action, obj, context, _facts or _Facts(user, obj, context))
         return Decision(False, "unknown kind of user")
     if action is not Action.WORK and obj.owner_id is None and obj.guest_key and obj.guest_key in context.guest_keys:
         return Decision(True, "guest session holds this object")
@@ -413,7 +436,7 @@ def _staff_q(
         departments = list(user.departments.values_list("id", "code"))
         facts = Scope([pk for pk, _code in departments], [code for _pk, code in departments], list(grants))
     else:
-        facts = scope_facts(user)
+        facts = scope_in(user, context)
     ids = facts.granted_ids
     in_department = _in_department(facts, department_field=department_field, department_id_field=department_id_field)
     top_secret = Classification.TOP_SECRET in handled and ids
@@ -502,7 +525,7 @@ def get_allowed(
 
 def handling_summary(user: User | AnonymousUser, obj: Protected, context: Context = NO_CONTEXT) -> dict[Action, bool]:
     """Which actions the person could take on `obj` right now: flags for the banner and buttons."""
-    facts = _Facts(user, obj) if isinstance(user, User) else None
+    facts = _Facts(user, obj, context) if isinstance(user, User) else None
     return {action: evaluate(user, action, obj, context, facts).allowed for action in Action}
 
 

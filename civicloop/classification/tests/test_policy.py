@@ -149,6 +149,38 @@ def test_cases_are_scoped_by_department_id_without_a_join_and_keep_need_to_know(
     assert list(Case.objects.visible_to(outsider, MANAGED)) == [secret]
 
 
+def test_a_request_reads_a_persons_scope_once_and_the_next_request_reads_it_anew(
+    rf: object, world: World, make_staff: Callable[..., User], django_assert_num_queries: Callable[..., object]
+) -> None:
+    # given a SECRET clerk of another department, on a managed device, in one request
+    clerk = make_staff(departments=("kosodate_kyufu",), clearance="SECRET")
+    secret = world.files["SECRET"].case
+    request = rf.get("/")  # type: ignore[attr-defined]
+    request.session, request.device_trust = {}, DeviceTrust.MANAGED
+    context = context_from_request(request)
+    # when the request lists cases twice and decides on one: departments and grants are read once
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        assert list(Case.objects.visible_to(clerk, context)) == []
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        assert list(Case.objects.visible_to(clerk, context_from_request(request))) == []
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert not evaluate(clerk, Action.VIEW, secret, context).allowed
+    # then a grant made afterwards is seen by the next request, not by this one
+    NeedToKnowGrant.objects.create(
+        content_type=content_type_of(secret),
+        object_public_id=secret.public_id,
+        user=clerk,
+        granted_by=clerk,
+        reason="asked to advise",
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    assert not evaluate(clerk, Action.VIEW, secret, context).allowed
+    following = rf.get("/")  # type: ignore[attr-defined]
+    following.session, following.device_trust = {}, DeviceTrust.MANAGED
+    assert evaluate(clerk, Action.VIEW, secret, context_from_request(following)).allowed
+    assert list(Case.objects.visible_to(clerk, context_from_request(following))) == [secret]
+
+
 def test_a_scope_names_the_department_by_exactly_one_field(make_staff: Callable[..., User]) -> None:
     from civicloop.classification.policy import visible_q
 
