@@ -67,7 +67,7 @@ def test_a_correction_request_lists_the_items_the_reason_and_the_link() -> None:
 
     assert "・収集場所\n・写真" in ja.body and "番地が見つかりません。" in ja.body
     assert "- Collection place\n- Photo" in en.body
-    assert SAMPLE["correction_url"] in ja.body and SAMPLE["correction_url"] in en.short
+    assert str(SAMPLE["correction_url"]) in ja.body and str(SAMPLE["correction_url"]) in en.short
 
 
 def test_a_reminder_says_overdue_or_due_soon() -> None:
@@ -75,7 +75,7 @@ def test_a_reminder_says_overdue_or_due_soon() -> None:
     soon = render("case.reminder", "en", {**SAMPLE, "state": "due_soon"})
 
     assert overdue.title.startswith("【渋谷区】期限超過") and "（期限 2026年12月10日）" in overdue.title
-    assert soon.title.startswith("[Shibuya City] Due soon") and SAMPLE["case_url"] in soon.body
+    assert soon.title.startswith("[Shibuya City] Due soon") and str(SAMPLE["case_url"]) in soon.body
     assert "(due 10 December 2026)" in soon.title  # one date style per language (config/formats)
 
 
@@ -91,7 +91,7 @@ def test_a_secret_notice_leaves_the_site_only_as_a_pointer_to_sign_in() -> None:
 
     text = outside.title + outside.body + outside.short
     assert "新しいお知らせがあります" in outside.title
-    assert "サインイン" in outside.short and SAMPLE["inbox_url"] in outside.short
+    assert "サインイン" in outside.short and str(SAMPLE["inbox_url"]) in outside.short
     for detail in ("粗大ごみ", "2026-7KQ4-M9XD", "番地", "収集場所"):
         assert detail not in text
 

@@ -36,6 +36,7 @@ def test_a_decided_case_with_its_signed_pdf_sends_the_resident_one_result_email(
     # then the resident gets one result notice on each channel, and one e-mail
     assert IssuedDocument.objects.filter(case=case).count() == 1
     resident = case.application.applicant
+    assert resident is not None
     mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL)
     assert mails.count() == 1, [m.template_code for m in mails]
     # the decision's notice, queued first (notifications is ready before documents, config/settings.py)

@@ -51,8 +51,8 @@ def test_the_relay_queues_the_receipt_notice_after_the_submission_and_the_worker
     deliver_all()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [resident.email]
-    assert application.receipt_number in mail.outbox[0].subject
-    assert application.receipt_number in mail.outbox[0].body
+    assert str(application.receipt_number) in mail.outbox[0].subject
+    assert str(application.receipt_number) in mail.outbox[0].body
     assert "粗大ごみ" in mail.outbox[0].body
 
 
@@ -205,7 +205,7 @@ def test_an_issued_document_links_to_its_download(case: Case) -> None:
 
     portal = Message.objects.get(template_code="document.issued", channel="portal")
     assert str(case.application.public_id) in portal.body
-    assert case.application.receipt_number in portal.title
+    assert str(case.application.receipt_number) in portal.title
 
 
 def test_an_answered_inquiry_notifies_its_resident(resident: User, clerk: User, catalog: None) -> None:

@@ -106,6 +106,7 @@ def test_a_failing_channel_is_retried_later_with_backoff(queued_email: Message, 
     assert queued_email.attempts == 1
     assert "gateway unreachable" in queued_email.last_error
     # the first retry waits between half and all of the base delay (jitter)
+    assert queued_email.next_attempt_at is not None
     assert before + timedelta(seconds=30) <= queued_email.next_attempt_at <= timezone.now() + timedelta(seconds=60)
     assert worker.run_once() == 0  # not due yet
 
@@ -124,6 +125,7 @@ def test_the_backoff_doubles_with_each_failure(queued_email: Message, settings: 
 
     queued_email.refresh_from_db()
     assert queued_email.attempts == 3
+    assert queued_email.next_attempt_at is not None
     assert before + timedelta(seconds=120) <= queued_email.next_attempt_at <= timezone.now() + timedelta(seconds=240)
 
 
