@@ -13,6 +13,7 @@ what needs no memory of earlier events, and the drafts, in SQL (`analytics.setba
 through the same handlers (`count_all`). Tests hold both ways to the same rollups.
 """
 
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -56,13 +57,23 @@ def count_all(chunks: Iterable[list[Item]], progress: Callable[[int], None] | No
     One tally for the whole run: every fact stays in memory (none is in the tables to load: the
     rebuild emptied them) and each table is written once at the end, instead of loading and
     rewriting the facts of every batch. Memory grows with the number of cases and drafts.
+
+    The cyclic garbage collector is off meanwhile: the tally's millions of objects form no cycles,
+    and the collector walked them again and again (measured: reading and counting 1.5 M events
+    took 89 s with it, 33 s without).
     """
     tally = Tally()
-    for items in chunks:
-        tally.count_items(items)
-        if progress is not None:
-            progress(len(items))
-    tally.write(chunk=50_000)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for items in chunks:
+            tally.count_items(items)
+            if progress is not None:
+                progress(len(items))
+    finally:
+        if collecting:
+            gc.enable()
+    tally.write(rebuild=True)
 
 
 class _Batch(Tally):

@@ -162,6 +162,17 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(_TZ).date()
 
 
+_MONTHS: dict[date, date] = {}  # a few thousand days at most
+
+
+def month_of(day: date) -> date:
+    """The first of `day`'s month (a lookup: date.replace cost more than the rest of a count)."""
+    month = _MONTHS.get(day)
+    if month is None:
+        month = _MONTHS[day] = day.replace(day=1)
+    return month
+
+
 class Tally:
     """Counts and facts in memory; `write` puts them into the rollup tables, each table once."""
 
@@ -187,12 +198,12 @@ class Tally:
     def count(
         self, metric: str, day: date, department: str, procedure: str, cls: str, dim: str = "", n: int = 1
     ) -> None:
-        self.monthly[(metric, day.replace(day=1), department, procedure, cls, dim)] += n
+        self.monthly[(metric, month_of(day), department, procedure, cls, dim)] += n
 
     def observe(
         self, metric: str, day: date, department: str, procedure: str, cls: str, dim: str, bucket: int, value: float
     ) -> None:
-        key = (metric, day.replace(day=1), department, procedure, cls, dim, bucket)
+        key = (metric, month_of(day), department, procedure, cls, dim, bucket)
         self.hist_count[key] += 1
         self.hist_total[key] += value
 
@@ -205,19 +216,25 @@ class Tally:
         if state.application_id is not None:
             self.case_by_application[state.application_id] = state.case_id
 
-    def write(self, chunk: int = 0) -> None:
-        """Write each table once (in statements of `chunk` rows when given: a rebuild's whole tally)."""
+    def write(self, *, rebuild: bool = False) -> None:
+        """Write each table once; in a `rebuild`, the facts into their emptied tables (COPY)."""
         # No ordering against deadlocks is needed: the rollup lock lets one writer in at a time.
         for table, rows in (
             (store.MONTHLY, [(*key, n) for key, n in self.monthly.items()]),
             (store.DAILY, [(*key, n) for key, n in self.daily.items()]),
             (store.HISTOGRAM, [(*key, n, self.hist_total[key]) for key, n in self.hist_count.items()]),
-            (store.CASE_FACTS, [self.cases[c].row() for c in self.dirty_cases]),
-            (store.DRAFT_FACTS, [self.drafts[a].row() for a in self.dirty_drafts]),
         ):
-            step = chunk or max(len(rows), 1)
+            step = 50_000 if rebuild else max(len(rows), 1)  # a rebuild's whole tally: several statements
             for start in range(0, len(rows), step):
                 table.upsert(rows[start : start + step])
+        cases = (self.cases[c].row() for c in self.dirty_cases)
+        drafts = (self.drafts[a].row() for a in self.dirty_drafts)
+        if rebuild:  # nothing else writes facts during a rebuild, and each is in the tally once
+            store.CASE_FACTS.insert_new(cases)
+            store.DRAFT_FACTS.insert_new(drafts)
+        else:
+            store.CASE_FACTS.upsert(list(cases))
+            store.DRAFT_FACTS.upsert(list(drafts))
 
 
 # -- one handler per event type ----------------------------------------------------------------

@@ -56,6 +56,19 @@ class Table:
                 kinds = [kind for _, kind in self.columns]
                 cursor.executemany(sql, [[_adapt(kind, v) for kind, v in zip(kinds, row, strict=True)] for row in rows])
 
+    def insert_new(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Add rows none of which is in the table yet (a rebuild's facts): COPY on PostgreSQL.
+
+        Measured on 780,000 case facts: the chunked upsert took about 50 s, COPY a fraction of it.
+        """
+        if connection.vendor != "postgresql":
+            self.upsert(list(rows))
+            return
+        names = ", ".join(c for c, _ in self.columns)
+        with pg_cursor().copy(f"COPY {self.name} ({names}) FROM STDIN") as copy:  # constant names
+            for row in rows:
+                copy.write_row(row)
+
 
 def _adapt(kind: str, value: Any) -> Any:
     """SQLite stores UUIDs as 32 hex digits and datetimes as text, the way Django's fields do."""

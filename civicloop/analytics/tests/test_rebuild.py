@@ -14,9 +14,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civicloop.analytics import consumer, durations, reading, rebuild, store
+from civicloop.analytics import consumer, durations, reading, rebuild, setbased, store
 from civicloop.analytics.counting import COUNTED
-from civicloop.analytics.models import AppliedEvent, MonthlyCount
+from civicloop.analytics.models import AppliedEvent, DraftFact, MonthlyCount
 from civicloop.analytics.tests.conftest import case_events, event
 from civicloop.analytics.tests.test_consumer import snapshot
 from civicloop.core.events import TYPE_PREFIX
@@ -31,11 +31,11 @@ postgresql_only = pytest.mark.skipif(
 @given(st.floats(min_value=0, max_value=2e12, allow_nan=False))
 def test_the_bucket_floors_give_the_bucket_of_every_duration(seconds: float) -> None:
     if seconds < 1e12:
-        assert bisect.bisect_right(rebuild.bucket_floors(), seconds) == durations.seconds_bucket(seconds)
+        assert bisect.bisect_right(setbased.bucket_floors(), seconds) == durations.seconds_bucket(seconds)
 
 
 def test_the_bucket_floors_are_exact_at_each_edge() -> None:
-    for k, floor in enumerate(rebuild.bucket_floors(), start=1):
+    for k, floor in enumerate(setbased.bucket_floors(), start=1):
         assert durations.seconds_bucket(floor) == k
         assert durations.seconds_bucket(math.nextafter(floor, 0)) == k - 1
 
@@ -126,12 +126,106 @@ def test_a_rebuild_equals_counting_event_by_event_whatever_the_events_hold(catal
     same(snapshot(), slow)
 
 
+# Subjects that name the same application as `application/<uuid>` (counting.subject_key), or none.
+def spellings(application: uuid.UUID) -> st.SearchStrategy[str]:
+    odd = [
+        f"application/{str(application).upper()}",
+        f"application/{application.hex}",
+        f"x/{application}",
+        "application/",
+    ]
+    return st.one_of(st.just(f"application/{application}"), st.sampled_from(odd))
+
+
+texts = st.one_of(
+    st.sampled_from(["sodai-gomi", "inkan-toroku", "no-such-procedure", ""]), st.none(), st.integers(0, 3)
+)
+channels = st.sampled_from(["counter", "online", "", None])
+steps = st.one_of(st.sampled_from(["applicant", "items", "confirm", "", "長い手順" * 20]), st.none(), st.integers(0, 3))
+
+
+@st.composite
+def draft_events(draw: Any, odd: bool) -> list[Event]:
+    """Drafts started, saved step by step (steps again, out of order) and submitted, or not."""
+    base = timezone.make_aware(datetime(2025, 1, 1, 9))
+    made: list[Event] = []
+    for _ in range(draw(st.integers(1, 5))):
+        application = uuid.uuid4()
+        cls = draw(st.sampled_from(["OFFICIAL", "SECRET"]))
+        at = base + timedelta(days=draw(st.integers(0, 90)))
+        for _ in range(draw(st.integers(1, 6))):
+            kind = draw(st.sampled_from(["application.started", "application.step_saved", "application.submitted"]))
+            data: dict[str, Any] = {"procedure": draw(st.sampled_from(["sodai-gomi", "inkan-toroku", "no-such"]))}
+            if kind == "application.step_saved":
+                data["step"] = draw(st.sampled_from(["applicant", "items", "confirm", ""]))
+            if kind == "application.submitted":
+                data |= {"department": draw(st.sampled_from(["seiso", "", None])), "channel": draw(channels)}
+            if odd and draw(st.booleans()):
+                field = draw(st.sampled_from(["procedure", "step", "department", "channel"]))
+                data[field] = draw(texts if field != "step" else steps)
+            subject = draw(spellings(application)) if odd else f"application/{application}"
+            # Same second on purpose at times: the handlers' order is time, then id.
+            at += timedelta(seconds=draw(st.sampled_from([0, 1, 600])))
+            made.append(event(kind, subject, at, data, cls))
+    return made
+
+
+@st.composite
+def one_count_events(draw: Any) -> list[Event]:
+    """Ratings and inquiries, with fields of every shape."""
+    base = timezone.make_aware(datetime(2025, 3, 1, 9))
+    made = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["service.rated", "inquiry.received", "inquiry.rerouted", "inquiry.answered"]))
+        if kind == "service.rated":
+            score = st.one_of(
+                st.integers(-1, 7), st.floats(0, 6, allow_nan=False), st.sampled_from([None, "4", True, 1e-320, 1e10])
+            )
+            data = {"procedure": draw(texts), "department": draw(present), "score": draw(score)}
+        else:
+            data = {field: draw(present) for field in ("routed_to", "channel", "to", "department")}
+        data = {k: v for k, v in data.items() if draw(st.booleans()) or k == "score"}
+        at = base + timedelta(days=draw(st.integers(0, 60)), hours=draw(st.integers(0, 23)))
+        made.append(event(kind, f"application/{uuid.uuid4()}", at, data, "OFFICIAL"))
+    return made
+
+
 @postgresql_only
-def test_a_rebuild_leaves_every_event_applied_so_a_redelivery_counts_nothing(catalog: None, recent: Any) -> None:
-    events = case_events("sodai-gomi", "seiso", recent) + case_events("inkan-toroku", "koseki_juumin", recent)
-    Event.objects.bulk_create(events)
-    rebuild.rebuild()
-    once = snapshot()
-    assert consumer.apply(events) == 0
-    assert snapshot() == once
-    assert MonthlyCount.objects.get(metric="submitted", procedure="sodai-gomi").count == 1
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drafts=st.booleans().flatmap(draft_events), others=one_count_events())
+def test_a_rebuild_counts_drafts_ratings_and_inquiries_as_the_handlers_do(
+    catalog: None, drafts: list[Event], others: list[Event]
+) -> None:
+    # given: drafts (plain, or with an odd subject or field somewhere), ratings and inquiries
+    Event.objects.all().delete()
+    Event.objects.bulk_create(drafts + others)
+    slow = count_event_by_event()
+    # when
+    rebuild.rebuild(batch_size=5)
+    # then
+    same(snapshot(), slow)
+
+
+@postgresql_only
+def test_plain_drafts_are_counted_in_sql_and_an_odd_one_sends_them_all_to_the_handlers(catalog: None) -> None:
+    # given: one plain draft
+    application = uuid.uuid4()
+    at = timezone.make_aware(datetime(2025, 5, 1, 9))
+    Event.objects.bulk_create(
+        [
+            event("application.started", f"application/{application}", at, {"procedure": "sodai-gomi"}),
+            event(
+                "application.step_saved", f"application/{application}", at, {"procedure": "sodai-gomi", "step": "items"}
+            ),
+        ]
+    )
+    store.truncate_rollups()
+    # when / then: SQL takes both events and writes the draft
+    assert setbased.count_drafts() == 2
+    assert DraftFact.objects.get().steps == "items"
+    # given: the same application spelled in capitals, once
+    store.truncate_rollups()
+    Event.objects.bulk_create([event("application.step_saved", f"application/{str(application).upper()}", at, {})])
+    # when / then: SQL counts none of them
+    assert setbased.count_drafts() is None
+    assert not DraftFact.objects.exists() and not MonthlyCount.objects.exists()
