@@ -559,6 +559,10 @@ def main() -> int:
     shutil.rmtree(var_dir, ignore_errors=True)
 
     def med(name: str, key: str) -> float:
+        if key == "cpu_ms":  # the server's CPU per request: what the code costs, whoever else runs
+            return round(
+                statistics.median(1000 * r[name]["cores_used"]["gunicorn"] / r[name]["per_s"] for r in rounds), 1
+            )
         return round(statistics.median(r[name][key] for r in rounds), 2)
 
     report = {
@@ -581,6 +585,7 @@ def main() -> int:
             for n in ("inbox", "case_page")
         ),
         "throughput_per_s": {n: med(n, "per_s") for n in ("inbox", "case_page", "baseline")},
+        "server_cpu_ms_per_request": {n: med(n, "cpu_ms") for n in ("inbox", "case_page", "baseline")},
         "http_baseline": {
             "endpoint": f"POST {submit.BASELINE_PATH} (one INSERT)",
             "p50_ms": med("baseline", "p50_ms"),
@@ -629,7 +634,7 @@ def compare_report(ref: str, commit: str, rounds: list[dict[str, Any]], med: Any
     """The other revision's figures from the same rounds, and this tree's as a share of them."""
     result: dict[str, Any] = {"ref": ref, "commit": commit}
     for page in ("inbox", "case_page"):
-        for key in ("p50_ms", "p99_ms", "per_s"):
+        for key in ("p50_ms", "p99_ms", "per_s", "cpu_ms"):
             result[f"{page}_{key}"] = med(f"{page}_before", key)
             result[f"{page}_{key}_ratio"] = round(med(page, key) / max(0.01, med(f"{page}_before", key)), 3)
     return result
@@ -644,14 +649,17 @@ def print_summary(report: dict[str, Any], output: Path) -> None:
     for name, label in (("inbox", "inbox"), ("case_page", "case page")):
         print(
             f"  {label:<10}  p50 {report[f'{name}_p50_ms']:7.2f} ms   p99 {report[f'{name}_p99_ms']:7.2f} ms   "
-            f"{report['throughput_per_s'][name]:7.1f}/s   queries/request {q[name]}"
+            f"{report['throughput_per_s'][name]:7.1f}/s   queries/request {q[name]}   "
+            f"server CPU {report['server_cpu_ms_per_request'][name]} ms/request"
         )
     if compare := report.get("compare"):
         for name, label in (("inbox", "inbox"), ("case_page", "case page")):
             print(
                 f"  {label + ' before':<17} p50 {compare[f'{name}_p50_ms']:7.2f} ms   "
                 f"p99 {compare[f'{name}_p99_ms']:7.2f} ms   {compare[f'{name}_per_s']:7.1f}/s   "
-                f"(this tree: p50 ×{compare[f'{name}_p50_ms_ratio']}, p99 ×{compare[f'{name}_p99_ms_ratio']}; "
+                f"server CPU {compare[f'{name}_cpu_ms']} ms/request "
+                f"(this tree: p50 ×{compare[f'{name}_p50_ms_ratio']}, p99 ×{compare[f'{name}_p99_ms_ratio']}, "
+                f"CPU ×{compare[f'{name}_cpu_ms_ratio']}; "
                 f"{compare['ref']} = {compare['commit'][:10]}, same rounds)"
             )
     print(f"  baseline    p50 {base['p50_ms']:7.2f} ms   p99 {base['p99_ms']:7.2f} ms   {base['endpoint']}")
