@@ -3,12 +3,14 @@
 
     .venv/bin/python bench/dashboard.py [--events 10000000] [--years 3] [--regenerate]
 
-1. Creates the database `civicloop_bench_dashboard` (127.0.0.1:5432, user root or BENCH_PG_USER)
+1. Creates the database `civicloop_bench_dashboard` (127.0.0.1:5432, user root or BENCH_PG_USER;
+   another name with BENCH_DASHBOARD_DB, so that sessions sharing the server do not share it)
    unless it exists, migrates it, loads the catalogue, and fills it with `generate_history
    --events N --no-rows` (events only; kept between runs — `--regenerate` starts again).
 2. Rollup catch-up: empties the rollups and counts every event again the way `rebuild_rollups`
-   does (`analytics.rebuild.recount`: the distributions by GROUP BY in SQL, the rest through the
-   consumer; without the relay's sequencing), in one transaction: events per second. In the same
+   does (`analytics.rebuild.recount`: what SQL can count set-based, the case life cycle through
+   the consumer's handlers; without the relay's sequencing), in one transaction: events per
+   second, with the seconds of each step and the process's peak memory. In the same
    run, the comparison: the event-by-event path (`consumer.apply_items`, one transaction per batch
    of 20,000, as the relay delivers) over the first `--sample-events` events.
 3. In a fresh process that has served one unrelated page (so Django's own import of every URLconf
@@ -29,6 +31,7 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
 PG_USER = os.environ.get("BENCH_PG_USER", "root")
-DB_NAME = "civicloop_bench_dashboard"
+DB_NAME = os.environ.get("BENCH_DASHBOARD_DB", "civicloop_bench_dashboard")  # one per concurrent session
 DATABASE_URL = f"postgres://{PG_USER}@127.0.0.1:5432/{DB_NAME}"
 ENV = {**os.environ, "DATABASE_URL": DATABASE_URL, "CIVICLOOP_DEBUG": "1", "CIVICLOOP_DASHBOARD_CACHE_SECONDS": "0"}
 
@@ -146,18 +149,23 @@ def measure_catchup(sample: int) -> dict[str, Any]:
 
     slow = measure_event_by_event(sample) if sample else None
     load = load_average()
+    steps: dict[str, float] = {}
     began = time.perf_counter()
     with transaction.atomic():
         store.lock_rollups()
         store.truncate_rollups()
-        counted = rebuild.recount()
+        counted = rebuild.recount(seconds=steps)
+    committed = time.perf_counter()
     store.vacuum_rollups()  # finishing a catch-up, as rebuild_rollups does: its time is included
     seconds = time.perf_counter() - began
+    steps["vacuum"] = round(time.perf_counter() - committed, 1)
     rate = round(counted / seconds)
     return {
         "rollup_events": counted,
         "rollup_s": round(seconds, 1),
         "rollup_events_per_s": rate,
+        "rollup_steps_s": steps,
+        "rollup_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rollup_load_average_at_start": load,
         "rollup_load_average_at_end": load_average(),
         "event_by_event": slow,

@@ -11,7 +11,9 @@ the relay's later redeliveries are still recognised. SQLite (development) counts
 through the consumer.
 """
 
+import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -19,6 +21,8 @@ from django.db import connection, transaction
 from civicloop.analytics import consumer, reading, setbased, store
 from civicloop.analytics.counting import COUNTED
 from civicloop.core.events import TYPE_PREFIX
+
+_T = TypeVar("_T")
 
 CONSUMER_NAME = "analytics"  # this consumer's name in settings.EVENT_CONSUMERS
 
@@ -47,10 +51,13 @@ def _claim_all() -> int:
     return claimed
 
 
-def recount(progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> int:
+def recount(
+    progress: Callable[[int], None] | None = None, batch_size: int = 20_000, seconds: dict[str, float] | None = None
+) -> int:
     """Count every event into rollups that were just emptied, in the caller's transaction.
 
-    Returns how many events were counted (as the consumer's `apply` would have returned).
+    Returns how many events were counted (as the consumer's `apply` would have returned); the
+    time each step took goes into `seconds` when given (the benchmark reports it).
     """
     if connection.vendor != "postgresql":
         total = 0
@@ -59,16 +66,32 @@ def recount(progress: Callable[[int], None] | None = None, batch_size: int = 20_
             if progress is not None:
                 progress(len(items))
         return total
-    total = _claim_all()
+    clock = _Clock(seconds)
+    total = clock.lap("claim", _claim_all())
     setbased.tune()
-    drafts = setbased.count_drafts()
+    drafts = clock.lap("drafts_sql", setbased.count_drafts())
     with_drafts = drafts is not None
-    in_sql = (drafts or 0) + setbased.count_events(with_submissions=with_drafts)
+    in_sql = (drafts or 0) + clock.lap("events_sql", setbased.count_events(with_submissions=with_drafts))
     if progress is not None:
         progress(in_sql)
     left_over = setbased.left_over(in_sql, with_drafts=with_drafts)
-    consumer.count_all(reading.iter_items(batch_size, where=left_over), progress)
+    clock.lap("handlers", consumer.count_all(reading.iter_items(batch_size, where=left_over), progress))
     return total
+
+
+class _Clock:
+    """Seconds per step, into a dict if one is given (the steps run while their arguments are built)."""
+
+    def __init__(self, seconds: dict[str, float] | None) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, name: str, result: _T) -> _T:
+        now = time.perf_counter()
+        if self.seconds is not None:
+            self.seconds[name] = round(now - self.last, 1)
+        self.last = now
+        return result
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> int:
