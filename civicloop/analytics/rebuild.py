@@ -13,7 +13,6 @@ through the consumer.
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -21,8 +20,6 @@ from django.db import connection, transaction
 from civicloop.analytics import consumer, reading, setbased, store
 from civicloop.analytics.counting import COUNTED
 from civicloop.core.events import TYPE_PREFIX
-
-_T = TypeVar("_T")
 
 CONSUMER_NAME = "analytics"  # this consumer's name in settings.EVENT_CONSUMERS
 
@@ -67,31 +64,34 @@ def recount(
                 progress(len(items))
         return total
     clock = _Clock(seconds)
-    total = clock.lap("claim", _claim_all())
+    total = _claim_all()
+    clock.lap("claim")
     setbased.tune()
-    drafts = clock.lap("drafts_sql", setbased.count_drafts())
+    drafts = setbased.count_drafts()
+    clock.lap("drafts_sql")
     with_drafts = drafts is not None
-    in_sql = (drafts or 0) + clock.lap("events_sql", setbased.count_events(with_submissions=with_drafts))
+    in_sql = (drafts or 0) + setbased.count_events(with_submissions=with_drafts)
+    clock.lap("events_sql")
     if progress is not None:
         progress(in_sql)
     left_over = setbased.left_over(in_sql, with_drafts=with_drafts)
-    clock.lap("handlers", consumer.count_all(reading.iter_items(batch_size, where=left_over), progress))
+    consumer.count_all(reading.iter_items(batch_size, where=left_over), progress)
+    clock.lap("handlers")
     return total
 
 
 class _Clock:
-    """Seconds per step, into a dict if one is given (the steps run while their arguments are built)."""
+    """Seconds per step, into a dict if one is given."""
 
     def __init__(self, seconds: dict[str, float] | None) -> None:
         self.seconds = seconds
         self.last = time.perf_counter()
 
-    def lap(self, name: str, result: _T) -> _T:
+    def lap(self, name: str) -> None:
         now = time.perf_counter()
         if self.seconds is not None:
             self.seconds[name] = round(now - self.last, 1)
         self.last = now
-        return result
 
 
 def rebuild(progress: Callable[[int], None] | None = None, batch_size: int = 20_000) -> int:
