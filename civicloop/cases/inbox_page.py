@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MPL-2.0
+"""What the inbox page shows: the columns a row loads, the rows as plain values, the filter boxes' choices."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from civicloop.accounts.models import POSITION_RANK, Position, User
+from civicloop.cases.forms import InboxFilterForm
+from civicloop.cases.models import Case
+from civicloop.catalog.models import Procedure
+from civicloop.catalog.process import TASKS
+from civicloop.core.language import is_english
+
+# What an inbox row reads: no process state, answers or ~13 KB form definition.
+COLUMNS = (
+    "public_id", "status", "arrived_at", "due_date", "classification", "step",
+    "assignee__full_name", "assignee__username",
+    "application__receipt_number",
+    "application__procedure_version__name_ja", "application__procedure_version__name_en",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One line of the inbox as plain values: the template walks no model relations, 50 times over."""
+
+    public_id: uuid.UUID
+    url: str
+    receipt_number: str
+    procedure: str
+    arrived_at: datetime
+    due_date: date
+    step: str
+    sla: str
+    sla_label: str
+    assignee: str
+
+
+def rows(cases: list[Case], today: date) -> list[InboxRow]:
+    english = is_english()
+    steps = {name: labels[1 if english else 0] for name, labels in TASKS.items()}
+    sla_labels = {state: str(label) for state, label in Case.Sla.choices}
+    # One reverse() for the page rather than one per row: the case page's URL with a stand-in id.
+    stand_in = uuid.UUID(int=0)
+    url = reverse("cases:case-detail", args=[stand_in]).replace(str(stand_in), "{}")
+    rows = []
+    for case in cases:
+        application, sla = case.application, case.sla_state(today)
+        rows.append(
+            InboxRow(
+                public_id=case.public_id,
+                url=url.format(case.public_id),
+                receipt_number=application.receipt_number or "",
+                procedure=application.procedure_version.name,
+                arrived_at=case.arrived_at,
+                due_date=case.due_date,
+                step=steps.get(case.step, "—"),
+                sla=sla,
+                sla_label=sla_labels[sla],
+                assignee=case.assignee.display_name if case.assignee else "",
+            )
+        )
+    return rows
+
+
+# Where each filter's box is on the inbox page, for the error summary's links.
+FILTER_IDS = {"due_before": "fl-due", "approvals": "filters"}
+
+
+def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str, Any]:
+    """The filter boxes' choices and the bad values named, for the inbox page."""
+    departments = user.departments.values("pk")  # a subquery of both lists below, not a query of its own
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    colleagues = (
+        User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True)
+        .distinct()
+        .order_by("username")
+        .values_list("pk", "full_name", "username")
+    )
+    return {
+        "filters": request.GET,
+        "query": query_without_page.urlencode(),
+        "error_links": [
+            (
+                FILTER_IDS.get(name, f"fl-{name}"),
+                _("%(label)s: %(problem)s")
+                % {"label": form.fields[name].label, "problem": " ".join(str(e) for e in errors)},
+            )
+            for name, errors in form.errors.items()
+        ],
+        "statuses": Case.Status.choices,
+        "steps": [(name, labels[1] if is_english() else labels[0]) for name, labels in TASKS.items()],
+        "procedures": [
+            (code, (name_en if is_english() else name_ja) or code)  # no version yet: its code
+            for code, name_ja, name_en in Procedure.objects.filter(department__in=departments)
+            .order_by("code")
+            .values_list("code", "current_version__name_ja", "current_version__name_en")
+        ],
+        # (id as the filter's value, display name): listed twice, in the filter and the bulk-assign box
+        "colleagues": [(str(pk), full_name or username) for pk, full_name, username in colleagues],
+        "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
+    }
