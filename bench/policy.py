@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/policy.py [--cases 1000000] [--repetitions 200] [--proposals]
 
-On the data set of bench/inbox.py (database `civicloop_bench_inbox`, generated there if missing),
+On the data set of bench/inbox_data.py (database `civicloop_bench_inbox`, generated there if missing),
 times in one process, alternately, the inbox's first page as the app builds it —
 `Case.objects.visible_to(clerk, context)`, open cases, the inbox's ordering, one page of 50 — and
 the same query unscoped: the clerk's department filter only, as an inbox without the policy
@@ -15,8 +15,6 @@ instead of a join on codes; the heavy columns deferred). Writes bench/results/po
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import statistics
 import sys
@@ -29,8 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import inbox, submit  # noqa: E402
-from bench.submit import log  # noqa: E402
+from bench import inbox_data, services  # noqa: E402
+from bench.report import RESULTS, cpu_model, now, shown, write  # noqa: E402
+from bench.services import log  # noqa: E402
 
 PAGE = 50
 # Columns an inbox row never shows, each from a few hundred bytes to tens of kilobytes per row (the
@@ -82,8 +81,7 @@ def proposed_shape(clerk: Any) -> dict[str, Callable[[], Any]]:
     The same rows as `visible_to` for a clerk without need-to-know grants (the bench clerk has none).
     """
     from civicloop.cases.models import Case
-    from civicloop.classification.policy import TIER_RANK
-    from civicloop.core.models import Classification
+    from civicloop.core.models import TIER_RANK, Classification
 
     related = ("department", "assignee", "application__procedure_version")
 
@@ -159,17 +157,17 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=100, help="timed calls of each query (default 100)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed calls first (default 10)")
     parser.add_argument("--proposals", action="store_true", help="also time the proposed query shapes")
-    parser.add_argument("--output", type=Path, default=inbox.RESULTS / "policy.json")
+    parser.add_argument("--output", type=Path, default=RESULTS / "policy.json")
     opts = parser.parse_args()
 
-    submit.ensure_postgres()
-    env = inbox.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-bench-policy-")))
-    dataset = inbox.ensure_dataset(env, opts.cases)
-    inbox.setup_django(env)
+    services.ensure_postgres()
+    env = inbox_data.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-bench-policy-")))
+    dataset = inbox_data.ensure_dataset(env, opts.cases)
+    services.setup_django(env)
     from civicloop.cases.models import Case
 
-    clerk = inbox.bench_clerk()
-    context = inbox.staff_context()
+    clerk = inbox_data.bench_clerk()
+    context = inbox_data.staff_context()
     pages = inbox_queries(clerk, context)
     rows = {name: run() for name, run in pages.items()}
     counts = {name: run() for name, run in count_queries(clerk, context).items()}
@@ -200,14 +198,13 @@ def main() -> int:
         "clerk": {"username": clerk.username, "clearance": clerk.clearance},
         "repetitions": opts.repetitions,
         "dataset": dataset,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": " ".join([".venv/bin/python bench/policy.py", *sys.argv[1:]]),
-        "machine": {"cores": os.cpu_count(), "cpu_model": submit.cpu_model()},
+        "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model()},
     }
     if opts.proposals:
         report["proposals"] = measure_proposals(clerk, context, opts.repetitions, opts.warmup)
-    opts.output.parent.mkdir(parents=True, exist_ok=True)
-    opts.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write(opts.output, report)
     print()
     print(f"civicloop policy benchmark — {report['date']}, {report['cases']:,} cases")
     print(f"  scoped     {scoped_ms:8.2f} ms  (visible_to: the policy in SQL)")
@@ -217,7 +214,7 @@ def main() -> int:
     if "proposals" in report:
         for name, values in report["proposals"]["timings"].items():
             print(f"  proposed   {name:<24} {values['median_ms']:8.2f} ms")
-    print(f"  written to {opts.output.relative_to(ROOT) if opts.output.is_relative_to(ROOT) else opts.output}")
+    print(f"  written to {shown(opts.output)}")
     return 0
 
 

@@ -36,10 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import submit  # noqa: E402
+from bench import load, services, submit  # noqa: E402
 
-submit.DB_NAME = "civicloop_bench_profile"
-submit.DATABASE_URL = f"postgres://{submit.PG_USER}@{submit.PG_HOST}:{submit.PG_PORT}/{submit.DB_NAME}"
+DB_NAME = "civicloop_bench_profile"
+DATABASE_URL = services.database_url(DB_NAME)
 
 
 # Stages of a submission, by (part of the file name, function name), to sum cumulative CPU time.
@@ -88,11 +88,11 @@ def main() -> int:
     )
     opts = parser.parse_args()
 
-    submit.ensure_postgres()
-    submit.recreate_database()
-    env = submit.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-profile-")))
-    submit.manage(env, "migrate", "--noinput", "-v0")
-    submit.manage(env, "load_catalog")
+    services.ensure_postgres()
+    services.recreate_database(DB_NAME)
+    env = services.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-profile-")), DATABASE_URL)
+    services.manage(env, "migrate", "--noinput", "-v0")
+    services.manage(env, "load_catalog")
     auth = submit.setup_in_django(env)  # django.setup() happens here
 
     from django.db import connection
@@ -110,7 +110,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             (pid,) = cursor.fetchone()
-        return submit._proc_cpu(pid)
+        return load.proc_cpu(pid)
 
     def submission() -> None:
         response = client.post(
@@ -122,7 +122,7 @@ def main() -> int:
         assert response.status_code == 201, (response.status_code, response.content[:300])
 
     def baseline() -> None:
-        assert client.post(submit.BASELINE_PATH, b"{}", content_type="application/json").status_code == 201
+        assert client.post(services.BASELINE_PATH, b"{}", content_type="application/json").status_code == 201
 
     def timed(func: object, n: int) -> dict[str, float]:
         cpu, wall = [], []

@@ -8,22 +8,19 @@ Creates a fresh PostgreSQL database, migrates it and loads the catalogue, signs 
 drives it with wrk: first a bare one-row INSERT per request (the baseline, /bench/baseline/), then
 real submissions (POST /api/applications, sodai-gomi, a unique Idempotency-Key per request),
 alternating `--rounds` times. Writes bench/results/submit.json and prints a summary.
-See bench/README.md.
+Starting and stopping the services is bench/services.py; wrk and the CPU accounting bench/load.py;
+the machine, versions and writing the result bench/report.py. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import string
 import subprocess
@@ -36,106 +33,24 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
-LUA = BENCH / "load.lua"
-BIN = Path(sys.executable).parent
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, os.environ.get("BENCH_PG_USER", "root")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import load, services  # noqa: E402
+from bench.load import summarise, wait_for_quiet  # noqa: E402
+from bench.report import RESULTS, cpu_model, now, shown, version_of, write  # noqa: E402
+from bench.services import BASELINE_PATH, BIN, PG_HOST, PG_PORT, log, pg_connect  # noqa: E402
+
+LUA = ROOT / "bench" / "load.lua"
 DB_NAME = "civicloop_bench"
-DATABASE_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{DB_NAME}"
+DATABASE_URL = services.database_url(DB_NAME)
 PROCEDURE = "sodai-gomi"
 SUBMIT_PATH = "/api/applications"
 # Work a submission leaves to the event relay after its commit (bench/relay_settings.py).
 DEFERRED_CONSUMERS = ("cases", "notifications")
-BASELINE_PATH = "/bench/baseline/"
-
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", flush=True)
-
-
-# --------------------------------------------------------------------------- services
-
-
-def pg_connect(dbname: str = "postgres"):
-    import psycopg
-
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, autocommit=True, connect_timeout=3)
-
-
-def ensure_postgres() -> None:
-    try:
-        pg_connect().close()
-        return
-    except Exception as exc:
-        log(f"PostgreSQL does not answer ({exc.__class__.__name__}); starting the cluster")
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"], check=False)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            pg_connect().close()
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() == 0:
-        log("wrk is missing; installing the Debian package")
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-        found = shutil.which("wrk")
-    if not found:
-        sys.exit("wrk is needed: apt-get install -y wrk")
-    return found
-
-
-def recreate_database() -> dict[str, str]:
-    with pg_connect() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        info = {
-            name: conn.execute(f"SHOW {name}").fetchone()[0]
-            for name in ("server_version", "synchronous_commit", "fsync", "shared_buffers", "max_connections")
-        }
-    return info
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- the app
-
-
-def bench_env(var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=DATABASE_URL,
-        CIVICLOOP_DEBUG="0",
-        CIVICLOOP_SECRET_KEY=secrets.token_urlsafe(50),
-        # Outside development the audit chain needs its key from the environment (docs/operations.md).
-        CIVICLOOP_AUDIT_KEY=f"bench:{base64.b64encode(secrets.token_bytes(32)).decode()}",
-        CIVICLOOP_SECURE="0",
-        CIVICLOOP_DEMO="0",
-        CIVICLOOP_VAR_DIR=str(var_dir),
-        CIVICLOOP_LOG_LEVEL="WARNING",
-        # One benchmark user submits thousands of times: the per-resident submission limit is off.
-        CIVICLOOP_SUBMISSION_RATE_LIMIT="0",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, check=True)
 
 
 def valid_answers(today: dt.date) -> dict[str, Any]:
@@ -163,12 +78,7 @@ def valid_answers(today: dt.date) -> dict[str, Any]:
 
 def setup_in_django(env: dict[str, str]) -> dict[str, str]:
     """Create the baseline table, a resident and a signed-in session through the ORM."""
-    os.environ.update({k: env[k] for k in env if k.startswith(("CIVICLOOP_", "DATABASE_URL", "DJANGO_"))})
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    services.setup_django(env)
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection, connections
 
@@ -192,77 +102,16 @@ def setup_in_django(env: dict[str, str]) -> dict[str, str]:
     session.create()
     csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
     connections.close_all()
-    return {"sessionid": session.session_key, "csrftoken": csrf, "user_id": str(user.pk)}
+    return {"sessionid": session.session_key or "", "csrftoken": csrf, "user_id": str(user.pk)}
 
 
 def count_rows(table: str) -> int:
     with pg_connect(DB_NAME) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        count: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
 
 
-# --------------------------------------------------------------------------- gunicorn
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log_dir: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        str(BIN / "gunicorn"),
-        "config.wsgi:application",
-        "--chdir",
-        str(ROOT),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "sync",
-        "--workers",
-        str(workers),
-        "--keep-alive",
-        "5",  # sync workers close after each response anyway (gunicorn force_close)
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(log_dir / "gunicorn-error.log"),
-    ]
-    # stdout gets the console e-mail backend's confirmation mails (one per submission).
-    out = open(log_dir / "gunicorn-stdout.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGINT)  # quick shutdown of the master and its workers
-        proc.wait(timeout=10)
-    except (subprocess.TimeoutExpired, ProcessLookupError):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-def start_relay(env: dict[str, str], log_dir: Path) -> subprocess.Popen[bytes]:
-    """`manage.py relay_events` with the consumers that took work off the request (bench/relay_settings.py)."""
-    relay_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.relay_settings"}
-    out = open(log_dir / "relay.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "relay_events"],
-        cwd=ROOT,
-        env=relay_env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop_relay(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+# --------------------------------------------------------------------------- the relay and requests
 
 
 def backlog() -> dict[str, int]:
@@ -292,24 +141,6 @@ def drain(limit: float = 60.0) -> dict[str, Any]:
     return {"at_stop": at_stop, "drained_s": round(time.monotonic() - start, 2), "left": left}
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode} before answering")
-        try:
-            urllib.request.urlopen(base + BASELINE_PATH, timeout=2)  # noqa: S310 - our own server
-        except urllib.error.HTTPError as exc:  # 405 for GET: the app answered
-            if exc.code == 405:
-                return
-        except OSError:
-            pass
-        else:
-            return
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
-
-
 def last_exception(log_dir: Path) -> str:
     """The last exception line the application logged (its tracebacks go to gunicorn's stdout)."""
     path = log_dir / "gunicorn-stdout.log"
@@ -332,58 +163,6 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str,
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def _proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_snapshot(gunicorn_pid: int, wrk_pid: int | None, relay_pid: int | None = None) -> dict[str, dict[int, float]]:
-    """CPU seconds so far per process, grouped: gunicorn (master + workers), relay, postgres, wrk."""
-    groups: dict[str, dict[int, float]] = {"gunicorn": {}, "relay": {}, "postgres": {}, "wrk": {}}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                raw = f.read()
-            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-            ppid = int(raw.rsplit(")", 1)[1].split()[1])
-            cpu = _proc_cpu(pid)
-        except (OSError, ValueError):
-            continue
-        if pid == gunicorn_pid or ppid == gunicorn_pid:
-            groups["gunicorn"][pid] = cpu
-        elif relay_pid is not None and pid == relay_pid:
-            groups["relay"][pid] = cpu
-        elif comm == "postgres":
-            groups["postgres"][pid] = cpu
-        elif pid == wrk_pid:
-            groups["wrk"][pid] = cpu
-    return groups
-
-
-def wait_for_quiet(limit: float, threshold_pct: float = 20.0) -> dict[str, float]:
-    """Wait up to `limit` seconds until other processes leave the machine mostly idle (shared machines)."""
-    start = time.monotonic()
-    while True:
-        busy0, total0 = machine_busy()
-        time.sleep(2)
-        busy1, total1 = machine_busy()
-        busy_pct = 100 * (busy1 - busy0) / max(1, total1 - total0)
-        waited = time.monotonic() - start
-        if busy_pct < threshold_pct or waited >= limit:
-            return {"waited_s": round(waited, 1), "busy_pct_before": round(busy_pct, 1)}
-
-
-def machine_busy() -> tuple[int, int]:
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
 
 
 def run_wrk(
@@ -410,75 +189,7 @@ def run_wrk(
         "--",
         *args,
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    before = after = None
-    if gunicorn_pid:
-        busy0, total0 = machine_busy()
-        before = cpu_snapshot(gunicorn_pid, proc.pid, relay_pid)
-        wall0 = time.monotonic()
-        # the second snapshot is taken just before wrk finishes (its process is gone once it exits)
-        time.sleep(max(0.0, seconds - 0.3))
-        after = cpu_snapshot(gunicorn_pid, proc.pid, relay_pid)
-        busy1, total1 = machine_busy()
-        wall = time.monotonic() - wall0
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        raise RuntimeError(f"wrk failed ({proc.returncode}): {err}\n{out}")
-    line = next(ln for ln in reversed(out.splitlines()) if ln.startswith("{"))
-    result = json.loads(line)
-    if err.strip():
-        result["stderr"] = err.strip()[:1000]
-    if before is not None and after is not None:
-        cores = {
-            group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items()) / wall for group in after
-        }
-        busy = (os.cpu_count() or 1) * (busy1 - busy0) / max(1, total1 - total0)
-        # everything else on the machine (other sessions' tests, browsers …): noise to report
-        cores["other"] = max(0.0, busy - sum(cores.values()))
-        result["cores_used"] = {k: round(v, 2) for k, v in cores.items()}
-        result["machine_busy_pct"] = round(100 * busy / (os.cpu_count() or 1), 1)
-    return result
-
-
-def summarise(raw: dict[str, Any]) -> dict[str, Any]:
-    seconds = raw["duration_us"] / 1e6
-    ok = raw["requests"] - raw["non2xx"]
-    errors = raw["non2xx"] + sum(v for k, v in raw["errors"].items() if k != "status")
-    return {
-        "per_s": round(ok / seconds, 1),
-        "requests": raw["requests"],
-        "ok_2xx": ok,
-        "errors": errors,
-        "statuses": raw["statuses"],
-        "socket_errors": raw["errors"],
-        "duration_s": round(seconds, 2),
-        "p50_ms": round(raw["latency_us"]["p50"] / 1000, 2),
-        "p90_ms": round(raw["latency_us"]["p90"] / 1000, 2),
-        "p99_ms": round(raw["latency_us"]["p99"] / 1000, 2),
-        "max_ms": round(raw["latency_us"]["max"] / 1000, 2),
-        "machine_busy_pct": raw.get("machine_busy_pct"),
-        "cores_used": raw.get("cores_used"),
-        **({"stderr": raw["stderr"]} if "stderr" in raw else {}),
-    }
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def version_of(cmd: list[str]) -> str:
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False)
-    except OSError:
-        return "unknown"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "unknown"
+    return load.run_wrk(cmd, seconds=seconds, gunicorn_pid=gunicorn_pid, relay_pid=relay_pid)
 
 
 # --------------------------------------------------------------------------- main
@@ -506,18 +217,18 @@ def main() -> int:
 
     with open("/proc/loadavg") as f:
         loadavg_at_start = [float(v) for v in f.read().split()[:3]]
-    wrk = ensure_wrk()
-    ensure_postgres()
-    db_info = recreate_database()
+    wrk = services.ensure_wrk()
+    services.ensure_postgres()
+    db_info = services.recreate_database(DB_NAME)
     log(f"fresh database {DB_NAME} on PostgreSQL {db_info['server_version']}")
     var_dir = Path(tempfile.mkdtemp(prefix="civicloop-bench-"))
-    env = bench_env(var_dir)
+    env = services.bench_env(var_dir, DATABASE_URL)
     proc: subprocess.Popen[bytes] | None = None
     relay: subprocess.Popen[bytes] | None = None
     failed = True
     try:
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_catalog")
+        services.manage(env, "migrate", "--noinput", "-v0")
+        services.manage(env, "load_catalog")
         auth = setup_in_django(env)
         answers = valid_answers(dt.date.today())
         sub_body = json.dumps({"procedure": PROCEDURE, "answers": answers}, ensure_ascii=False).encode()
@@ -528,12 +239,12 @@ def main() -> int:
             "X-CSRFToken": auth["csrftoken"],
         }
 
-        port = free_port()
+        port = services.free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start_gunicorn(env, port, opts.workers, var_dir)
-        wait_ready(base, proc)
+        proc = services.start_gunicorn(env, port, opts.workers, var_dir)
+        services.wait_ready(base, proc)
         log(f"gunicorn ({opts.workers} sync workers) answers on {base}")
-        relay = start_relay(env, var_dir) if opts.relay else None
+        relay = services.start_relay(env, var_dir) if opts.relay else None
 
         # One request of each by hand before any load.
         status, body = post(base + BASELINE_PATH, b"{}", {})
@@ -618,9 +329,9 @@ def main() -> int:
         failed = False
     finally:
         if relay is not None:
-            stop_relay(relay)
+            services.stop_relay(relay)
         if proc is not None:
-            stop_gunicorn(proc)
+            services.stop_gunicorn(proc)
             err_log = var_dir / "gunicorn-error.log"
             if err_log.exists() and err_log.stat().st_size:
                 tail = err_log.read_text(errors="replace")[-3000:]
@@ -631,7 +342,7 @@ def main() -> int:
             shutil.rmtree(var_dir, ignore_errors=True)
 
     def med(name: str, key: str) -> float:
-        return round(statistics.median(r[name][key] for r in rounds), 2)
+        return round(float(statistics.median(r[name][key] for r in rounds)), 2)
 
     sub_rate, base_rate = med("submissions", "per_s"), med("baseline", "per_s")
     # CPU other processes used during the measured phases (median); 2 cores are shared with them.
@@ -645,7 +356,7 @@ def main() -> int:
     deferred_ok = not opts.relay or (cases_without_process == 0 and receipt_notices == submitted)
 
     def med_cores(group: str) -> float:
-        return round(statistics.median(r["submissions"]["cores_used"].get(group, 0.0) for r in rounds), 2)
+        return round(float(statistics.median(r["submissions"]["cores_used"].get(group, 0.0) for r in rounds)), 2)
 
     report = {
         "submissions_per_s": sub_rate,
@@ -712,11 +423,10 @@ def main() -> int:
             "loadavg_at_start": loadavg_at_start,
             "other_processes_cores": other_cores,
         },
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": " ".join([".venv/bin/python bench/submit.py", *sys.argv[1:]]),
     }
-    opts.output.parent.mkdir(parents=True, exist_ok=True)
-    opts.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write(opts.output, report)
 
     print()
     print(f"civicloop submission benchmark — {report['date']}")
@@ -745,7 +455,7 @@ def main() -> int:
         print(
             f"  NOTE         other processes used {other_cores} cores during the phases (of {os.cpu_count()}); figures are depressed"
         )
-    print(f"  written to   {opts.output.relative_to(ROOT) if opts.output.is_relative_to(ROOT) else opts.output}")
+    print(f"  written to   {shown(opts.output)}")
     return 0 if all_ok and deferred_ok and report["errors"] == 0 else 1
 
 
