@@ -128,6 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("CIVICLOOP_DB_PREPARED", True):
+    # Parameters sent apart from the SQL and statements prepared on their second use: PostgreSQL
+    # parses and plans a repeated query once per connection, not on every request (bench/README.md,
+    # "submit.py"). Behind a pooler that cannot keep prepared statements (PgBouncer in
+    # transaction mode before 1.21), set CIVICLOOP_DB_PREPARED=0.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 # Concurrent test runs on one PostgreSQL server each need their own test database.
 if test_db_name := env_str("CIVICLOOP_TEST_DB_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": test_db_name}
@@ -136,7 +142,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate-limit counts and cached figures. Empty: each process keeps its own in memory (one process,
 # `make run`); with several workers a shared Redis, or each worker counts its own limits.
 CACHES = {"default": env_cache("CIVICLOOP_CACHE_URL", key_prefix=f"civicloop:{LG_CODE}")}
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With a shared Redis cache, sessions are read from it and written through to the database
+# (civicloop/core/sessions.py, failing closed): a signed-in request no longer queries
+# django_session. Never with each process's own memory: a sign-out in one worker would leave the
+# session alive in the others.
+SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+SESSION_ENGINE = "civicloop.core.sessions" if SHARED_CACHE else "django.contrib.sessions.backends.db"
+# How long a cached copy of a session may be served without the database being read again.
+SESSION_CACHE_SECONDS = env_int("CIVICLOOP_SESSION_CACHE_SECONDS", 300, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE = env_bool("CIVICLOOP_SECURE", not DEBUG)
