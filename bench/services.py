@@ -79,6 +79,23 @@ def recreate_database(name: str) -> dict[str, str]:
     return info
 
 
+def redis_url() -> str:
+    """The shared cache a site with several workers runs with (docs/configuration.md), or '' without Redis.
+
+    With it, rate limits are shared and sessions are read from Redis (civicloop/core/sessions.py).
+    BENCH_REDIS_URL names another; the bench's keys carry the site's prefix and are short-lived.
+    """
+    import redis
+
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        log(f"Redis does not answer at {url} ({exc.__class__.__name__}): each worker caches in its own memory")
+        return ""
+    return url
+
+
 # --------------------------------------------------------------------------- the app
 
 
@@ -94,6 +111,7 @@ def bench_env(var_dir: Path, database_url: str) -> dict[str, str]:
         CIVICLOOP_SECURE="0",
         CIVICLOOP_DEMO="0",
         CIVICLOOP_VAR_DIR=str(var_dir),
+        CIVICLOOP_CACHE_URL=redis_url(),
         CIVICLOOP_LOG_LEVEL="WARNING",
         # One benchmark user submits thousands of times: the per-resident submission limit is off.
         CIVICLOOP_SUBMISSION_RATE_LIMIT="0",
