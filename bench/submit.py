@@ -395,7 +395,6 @@ def main() -> int:
         ),
         "server": f"{version_of([str(BIN / 'gunicorn'), '--version'])}, sync workers, bench.settings (DEBUG off)",
         "cache": env["CIVICLOOP_CACHE_URL"] or "each worker's memory (no Redis answered)",
-        "prepared_statements": env.get("CIVICLOOP_DB_PREPARED", "1") != "0",
         "workers": opts.workers,
         "load_generator": version_of([wrk, "--version"]).split(" [")[0],
         "threads": opts.threads,

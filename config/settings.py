@@ -128,12 +128,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("CIVICLOOP_DB_PREPARED", True):
-    # Parameters sent apart from the SQL and statements prepared on their second use: PostgreSQL
-    # parses and plans a repeated query once per connection, not on every request (bench/README.md,
-    # "submit.py"). Behind a pooler that cannot keep prepared statements (PgBouncer in
-    # transaction mode before 1.21), set CIVICLOOP_DB_PREPARED=0.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 # Concurrent test runs on one PostgreSQL server each need their own test database.
 if test_db_name := env_str("CIVICLOOP_TEST_DB_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": test_db_name}

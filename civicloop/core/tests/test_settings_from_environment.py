@@ -39,17 +39,6 @@ def test_the_cache_is_each_processs_memory_unless_a_redis_url_is_given(read_sett
     }
 
 
-def test_postgresql_statements_are_prepared_unless_a_pooler_forbids_it(read_settings: Any) -> None:
-    url = "postgres://app@127.0.0.1:5432/civicloop"
-    assert read_settings(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"] == {
-        "server_side_binding": True,
-        "prepare_threshold": 2,
-    }
-    assert "server_side_binding" not in read_settings(DATABASE_URL=url, CIVICLOOP_DB_PREPARED="0")["DATABASES"][
-        "default"
-    ].get("OPTIONS", {})
-
-
 def test_sessions_are_cached_only_in_a_shared_redis(read_settings: Any) -> None:
     assert read_settings()["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     assert read_settings(CIVICLOOP_CACHE_URL="redis://127.0.0.1:6379/1")["SESSION_ENGINE"] == "civicloop.core.sessions"
