@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicloop.accounts.models import Position
-from civicloop.cases.models import TASK_OUTCOMES, CorrectionRequest
+from civicloop.cases.models import CorrectionRequest, task_outcome_label
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs, summarize
 from civicloop.catalog.process import TASKS
@@ -130,7 +130,7 @@ def sentence(event: Event, *, english: bool) -> str | None:
     if kind == "case.task_completed":
         if data.get("outcome") in TOLD_ELSEWHERE or data.get("task") == "notify":
             return None
-        outcome = TASK_OUTCOMES.get(str(data.get("outcome", "")), _("done"))
+        outcome = task_outcome_label(str(data.get("task", "")), str(data.get("outcome", "")), default=_("done"))
         return str(SENTENCES[kind]) % {"step": _step(data.get("task"), english), "outcome": outcome}
     if kind == "case.approval_step":
         text = str(APPROVAL_SENTENCES.get(str(data.get("outcome")), APPROVAL_SENTENCES["approved"]))

@@ -228,21 +228,37 @@ class ImmutableRecord(Exception):
     pass
 
 
-# How a step ended, for people (CaseTask.outcome holds the code).
-TASK_OUTCOMES = {
-    "claimed": _("Claimed"),
-    "inspected": _("Inspected"),
-    "correction": _("Correction requested"),
-    "resubmitted": _("Corrected by the resident"),
-    "approve": _("Drafted: approve"),
-    "reject": _("Drafted: refuse"),
-    "accept": _("Drafted: accept"),
-    "answered": _("Every department answered"),
-    "approved": _("Approved"),
-    "returned": _("Returned for rework"),
-    "paid": _("Fee paid"),
-    "withdrawn": _("Withdrawn"),
+# How each step ended, for people, by step and then CaseTask.outcome. The same code says different
+# things at different steps: "approve" is the clerk's draft at 審査 and the decision at 結果通知.
+TASK_OUTCOMES: dict[str, dict[str, Any]] = {
+    "intake": {"claimed": _("Claimed")},
+    "inspection": {"inspected": _("Inspected")},
+    "review": {
+        "approve": _("Drafted: approve"),
+        "reject": _("Drafted: refuse"),
+        "accept": _("Drafted: accept"),
+        "correction": _("Correction requested"),
+    },
+    "correction": {"resubmitted": _("Corrected by the resident")},
+    "consultation": {"answered": _("Every department answered")},
+    "approval": {"approved": _("Approved"), "returned": _("Returned for rework")},
+    "fee": {"paid": _("Fee paid")},
+    "notify": {
+        "approve": _("Decided: approved"),
+        "reject": _("Decided: refused"),
+        "accept": _("Decided: the notification was accepted (受理)"),
+    },
 }
+# An open step of a withdrawn application ends with it, whichever step it was.
+ANY_STEP_OUTCOMES = {"withdrawn": _("Withdrawn")}
+
+
+def task_outcome_label(task: str, outcome: str, default: str | None = None) -> str:
+    """How the step `task` ended, in words; for an outcome no table names, `default` (else the code)."""
+    label = TASK_OUTCOMES.get(task, {}).get(outcome) or ANY_STEP_OUTCOMES.get(outcome)
+    if label is None:
+        return outcome if default is None else default
+    return str(label)
 
 
 class CaseTask(models.Model):
@@ -269,7 +285,7 @@ class CaseTask(models.Model):
 
     @property
     def outcome_label(self) -> str:
-        return str(TASK_OUTCOMES.get(self.outcome, self.outcome))
+        return task_outcome_label(self.name, self.outcome)
 
     @property
     def label_ja(self) -> str:

@@ -41,3 +41,33 @@ def test_every_cell_of_the_case_tables_names_its_column_for_the_phone_layout(
     cells = [cell for table in tables for cell in re.findall(r"<td[^>]*>", table)]
     assert cells and all("data-label=" in cell for cell in cells)
     assert "table-wrap" not in page  # no sideways-scrolling boxes of squeezed columns
+
+
+def test_each_row_of_the_steps_table_names_its_own_step_and_how_it_ended(
+    case: Case, clerk: User, chiefs: tuple[User, User], login: Callable[[User], Client], fake_results: object
+) -> None:
+    # given a case taken from intake to its result notice (結果通知)
+    actions.claim_case(case=case, clerk=clerk)
+    actions.submit_review(case=case, clerk=clerk, outcome="approve")
+    for approver in chiefs:
+        actions.act_on_approval(case=case, approver=approver, decision="approve")
+    actions.confirm_fee(case=case, clerk=clerk)
+
+    # when the clerk opens the case
+    page = login(clerk).get(reverse("cases:case-detail", args=[case.public_id])).content.decode()
+
+    # then each step says how it ended: the draft at 審査, the decision at 結果通知
+    table = page.split('id="h-steps"', 1)[1].split("</table>", 1)[0]
+    rows = [
+        (re.sub(r"<[^>]+>", "", step).strip(), re.sub(r"<[^>]+>", "", result).strip())
+        for step, result in re.findall(
+            r'<td data-label="工程">(.*?)</td>.*?<td data-label="結果">(.*?)</td>', table, flags=re.S
+        )
+    ]
+    assert rows == [
+        ("受付", "担当決定"),
+        ("審査", "起案：承認"),
+        ("決裁", "承認"),
+        ("手数料納付", "納付済み"),
+        ("結果通知", "決定：承認"),
+    ]
