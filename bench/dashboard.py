@@ -40,14 +40,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench import report, services  # noqa: E402
-
-RESULTS = report.RESULTS / "dashboard.json"
+RESULTS = ROOT / "bench" / "results" / "dashboard.json"
+PG_USER = os.environ.get("BENCH_PG_USER", "root")
 DB_NAME = os.environ.get("BENCH_DASHBOARD_DB", "civicloop_bench_dashboard")  # one per concurrent session
-DATABASE_URL = services.database_url(DB_NAME)
+DATABASE_URL = f"postgres://{PG_USER}@127.0.0.1:5432/{DB_NAME}"
 ENV = {**os.environ, "DATABASE_URL": DATABASE_URL, "CIVICLOOP_DEBUG": "1", "CIVICLOOP_DASHBOARD_CACHE_SECONDS": "0"}
 
 
@@ -60,7 +56,9 @@ def manage(*args: str) -> None:
 
 
 def prepare(events: int, years: float, regenerate: bool) -> None:
-    with services.pg_connect() as conn:
+    import psycopg
+
+    with psycopg.connect(host="127.0.0.1", user=PG_USER, dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if exists and regenerate:
             conn.execute(f'DROP DATABASE "{DB_NAME}"')
@@ -69,7 +67,7 @@ def prepare(events: int, years: float, regenerate: bool) -> None:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     manage("migrate", "--noinput", "-v0")
     manage("load_catalog")
-    with services.pg_connect(DB_NAME) as conn:
+    with psycopg.connect(DATABASE_URL) as conn:
         have = conn.execute("SELECT COALESCE(SUM(events), 0) FROM analytics_generatedhistory").fetchone()[0]
     if have >= events * 0.98:
         log(f"reusing {have:,} generated events (--regenerate to start again)")
@@ -102,8 +100,7 @@ def child(mode: str, *extra: str) -> dict[str, Any]:
         text=True,
     )
     sys.stderr.write(output.stderr[-2000:])
-    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
-    return result
+    return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def setup_django() -> None:
@@ -114,6 +111,10 @@ def setup_django() -> None:
     django.setup()
 
 
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def measure_event_by_event(sample: int) -> dict[str, Any]:
     """The comparison: the first `sample` events through the consumer, as a relay catching up would."""
     from django.db import transaction
@@ -122,7 +123,7 @@ def measure_event_by_event(sample: int) -> dict[str, Any]:
 
     with transaction.atomic():
         store.truncate_rollups()
-    load = report.load_average()
+    load = load_average()
     began = time.perf_counter()
     counted = 0
     for items in reading.iter_items(20_000):
@@ -135,7 +136,7 @@ def measure_event_by_event(sample: int) -> dict[str, Any]:
         "s": round(seconds, 1),
         "events_per_s": round(counted / seconds),
         "load_average_at_start": load,
-        "load_average_at_end": report.load_average(),
+        "load_average_at_end": load_average(),
     }
 
 
@@ -147,7 +148,7 @@ def measure_catchup(sample: int) -> dict[str, Any]:
     from civicloop.analytics import rebuild, store
 
     slow = measure_event_by_event(sample) if sample else None
-    load = report.load_average()
+    load = load_average()
     steps: dict[str, float] = {}
     began = time.perf_counter()
     with transaction.atomic():
@@ -166,7 +167,7 @@ def measure_catchup(sample: int) -> dict[str, Any]:
         "rollup_steps_s": steps,
         "rollup_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rollup_load_average_at_start": load,
-        "rollup_load_average_at_end": report.load_average(),
+        "rollup_load_average_at_end": load_average(),
         "event_by_event": slow,
         "speedup_over_event_by_event": round(rate / slow["events_per_s"], 2) if slow else None,
     }
@@ -247,11 +248,17 @@ def measure_raw_groupby() -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
     return {
         "cores": os.cpu_count(),
-        "cpu": report.cpu_model(),
+        "cpu": model,
         "python": platform.python_version(),
-        "load_average_at_start": report.load_average(),  # 1, 5, 15 minutes: the machine is shared
+        "load_average_at_start": load_average(),  # 1, 5, 15 minutes: the machine is shared
     }
 
 
@@ -293,7 +300,7 @@ def main() -> None:
         "database": DB_NAME,
         "machine": host,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),  # the machine is shared: read figures with this
-        "date": report.now(),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "total_s": round(time.monotonic() - began),
     }
     result["meets_target"] = (
@@ -301,7 +308,8 @@ def main() -> None:
         and result["dashboard_cold_ms"] <= 1000
         and result["rollup_events_per_s"] >= 50_000
     )
-    report.write(RESULTS, result)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     log(json.dumps(result, ensure_ascii=False))
 
 

@@ -17,21 +17,30 @@ bench/inbox.py imports `run_default_process` to measure the same on its PostgreS
 """
 
 import argparse
+import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK: Path | None = None
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    from bench import throwaway
+    WORK = Path(tempfile.mkdtemp(prefix="civicloop-bench-workflow-"))
+    os.environ["CIVICLOOP_VAR_DIR"] = str(WORK)
+    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("CIVICLOOP_DEBUG", "1")
+    import django
 
-    WORK = throwaway.start("civicloop-bench-workflow-")
+    django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -125,13 +134,15 @@ def baseline_updates(n: int) -> float:
 
 
 def main() -> int:
-    from bench import throwaway
-    from bench.report import RESULTS, cpu_model, now, write
+    from django.core.management import call_command
+
+    from bench.submit import cpu_model
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200, help="cases per measurement (default 200)")
     n = parser.parse_args().cases
-    throwaway.prepare_database()
+    call_command("migrate", verbosity=0)
+    call_command("load_catalog", verbosity=0)
     load_before = os.getloadavg()
     run_default_process(min(n, 10))  # warm-up: process specs parsed, templates and caches loaded
     baseline = baseline_updates(n)
@@ -145,12 +156,13 @@ def main() -> int:
         "process": f"{PROCEDURE}: claim, draft, 係長 and 課長 決裁, decision (signed PDF left out)",
         "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model()},
-        "date": now(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": f".venv/bin/python bench/workflow.py --cases {n}",
         "database": settings.DATABASES["default"]["ENGINE"],
     }
-    out = RESULTS / "workflow.json"
-    write(out, result)
+    out = ROOT / "bench" / "results" / "workflow.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print("civicloop workflow benchmark —", result["date"])
     print(f"  baseline   {result['baseline_cases_per_s']:.1f} cases/s ({STEPS_PER_CASE} bare UPDATE commits per case)")
     print(f"  workflow   {result['workflow_cases_per_s']:.1f} cases/s (ratio {result['ratio']})")
@@ -160,4 +172,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    throwaway.run_then_remove(main, WORK)
+    try:
+        code = main()
+    finally:
+        if WORK is not None:
+            shutil.rmtree(WORK, ignore_errors=True)
+    sys.exit(code)

@@ -11,6 +11,7 @@ from civicloop.accounts.models import POSITION_RANK, Position, User
 from civicloop.applications.models import Application
 from civicloop.cases.models import ApprovalStep, Case, CaseTask
 from civicloop.catalog.models import ProcedureVersion
+from civicloop.catalog.process import OUTCOMES
 from civicloop.classification.policy import Context, DeviceTrust
 
 
@@ -53,6 +54,21 @@ def _drafter_id(case: Case, route: Route | None) -> int | None:
         return max(done, key=lambda t: t.pk).completed_by_id if done else None
     drafter = CaseTask.objects.filter(case=case, name="review", completed_at__isnull=False).order_by("-pk").first()
     return drafter.completed_by_id if drafter else None
+
+
+def draft_note(case: Case, route: Route | None = None) -> str:
+    """The clerk's note to the approvers (決裁者への補足) on the latest draft, or "".
+
+    It is the comment of the latest 審査 task that ended in a draft (起案, with or without 合議);
+    a 審査 that ended in a 補正 request holds the request's reason instead.
+    """
+    drafts = (
+        [t for t in route.tasks if t.name == "review" and t.completed_at is not None]
+        if route is not None
+        else list(CaseTask.objects.filter(case=case, name="review", completed_at__isnull=False))
+    )
+    drafted = [t for t in drafts if t.outcome in OUTCOMES]
+    return max(drafted, key=lambda t: t.pk).comment if drafted else ""
 
 
 def _acted_in_round(user: User, case: Case, round_: int, route: Route | None) -> bool:

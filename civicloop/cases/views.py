@@ -122,6 +122,7 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "tasks": route.tasks,
             "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
             "approval_steps": route.steps,
+            "draft_note": queries.draft_note(case, route),
             "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
             "may_approve": may_approve,
             "as_proxy": as_proxy,
@@ -300,6 +301,7 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 question=post.get("question", ""),
                 outcome=post.get("outcome", ""),
                 reason=post.get("reason", ""),
+                comment=post.get("comment", ""),
             ),
             _("The draft was sent to the other departments for their opinions (合議)."),
         )
@@ -475,6 +477,7 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "case": asked.case,
             "application": asked.case.application,
             "sections": _answers_sections(asked.case.application),
+            "draft_note": queries.draft_note(asked.case),
             "opinions": Consultation.Opinion.choices,
         },
     )

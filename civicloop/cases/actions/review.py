@@ -72,10 +72,15 @@ def request_consultation(
     question: str,
     outcome: str,
     reason: str = "",
+    comment: str = "",
     context: Context = NO_CONTEXT,
 ) -> list[Consultation]:
-    """起案 with 合議: the draft goes to other departments for their opinions, in parallel, before 決裁."""
-    question, reason = question.strip(), reason.strip()
+    """起案 with 合議: the draft goes to other departments for their opinions, in parallel, before 決裁.
+
+    `comment` is the clerk's note to the approvers (決裁者への補足), kept with the draft as in
+    `submit_review`; the consulted departments read it beside the question.
+    """
+    question, reason, comment = question.strip(), reason.strip(), comment.strip()
     targets = [d for d in departments]
     with transaction.atomic():
         locked = lock_for(case, clerk, context)
@@ -88,9 +93,7 @@ def request_consultation(
         locked.proposed_outcome = outcome
         locked.proposal_reason = reason
         locked.save(update_fields=["proposed_outcome", "proposal_reason"])
-        advance(
-            locked, "review", clerk, result=outcome, comment=question, data={"route": "consult", "outcome": outcome}
-        )
+        advance(locked, "review", clerk, result=outcome, comment=comment, data={"route": "consult", "outcome": outcome})
         now = timezone.now()
         consultations = [
             Consultation.objects.create(
