@@ -40,10 +40,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "dashboard.json"
-PG_USER = os.environ.get("BENCH_PG_USER", "root")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import report, services  # noqa: E402
+
+RESULTS = report.RESULTS / "dashboard.json"
 DB_NAME = os.environ.get("BENCH_DASHBOARD_DB", "civicloop_bench_dashboard")  # one per concurrent session
-DATABASE_URL = f"postgres://{PG_USER}@127.0.0.1:5432/{DB_NAME}"
+DATABASE_URL = services.database_url(DB_NAME)
 ENV = {**os.environ, "DATABASE_URL": DATABASE_URL, "CIVICLOOP_DEBUG": "1", "CIVICLOOP_DASHBOARD_CACHE_SECONDS": "0"}
 
 
@@ -56,9 +60,7 @@ def manage(*args: str) -> None:
 
 
 def prepare(events: int, years: float, regenerate: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(host="127.0.0.1", user=PG_USER, dbname="postgres", autocommit=True) as conn:
+    with services.pg_connect() as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if exists and regenerate:
             conn.execute(f'DROP DATABASE "{DB_NAME}"')
@@ -67,7 +69,7 @@ def prepare(events: int, years: float, regenerate: bool) -> None:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     manage("migrate", "--noinput", "-v0")
     manage("load_catalog")
-    with psycopg.connect(DATABASE_URL) as conn:
+    with services.pg_connect(DB_NAME) as conn:
         have = conn.execute("SELECT COALESCE(SUM(events), 0) FROM analytics_generatedhistory").fetchone()[0]
     if have >= events * 0.98:
         log(f"reusing {have:,} generated events (--regenerate to start again)")
@@ -100,7 +102,8 @@ def child(mode: str, *extra: str) -> dict[str, Any]:
         text=True,
     )
     sys.stderr.write(output.stderr[-2000:])
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
 
 
 def setup_django() -> None:
@@ -111,10 +114,6 @@ def setup_django() -> None:
     django.setup()
 
 
-def load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def measure_event_by_event(sample: int) -> dict[str, Any]:
     """The comparison: the first `sample` events through the consumer, as a relay catching up would."""
     from django.db import transaction
@@ -123,7 +122,7 @@ def measure_event_by_event(sample: int) -> dict[str, Any]:
 
     with transaction.atomic():
         store.truncate_rollups()
-    load = load_average()
+    load = report.load_average()
     began = time.perf_counter()
     counted = 0
     for items in reading.iter_items(20_000):
@@ -136,7 +135,7 @@ def measure_event_by_event(sample: int) -> dict[str, Any]:
         "s": round(seconds, 1),
         "events_per_s": round(counted / seconds),
         "load_average_at_start": load,
-        "load_average_at_end": load_average(),
+        "load_average_at_end": report.load_average(),
     }
 
 
@@ -148,7 +147,7 @@ def measure_catchup(sample: int) -> dict[str, Any]:
     from civicloop.analytics import rebuild, store
 
     slow = measure_event_by_event(sample) if sample else None
-    load = load_average()
+    load = report.load_average()
     steps: dict[str, float] = {}
     began = time.perf_counter()
     with transaction.atomic():
@@ -167,7 +166,7 @@ def measure_catchup(sample: int) -> dict[str, Any]:
         "rollup_steps_s": steps,
         "rollup_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "rollup_load_average_at_start": load,
-        "rollup_load_average_at_end": load_average(),
+        "rollup_load_average_at_end": report.load_average(),
         "event_by_event": slow,
         "speedup_over_event_by_event": round(rate / slow["events_per_s"], 2) if slow else None,
     }
@@ -248,17 +247,11 @@ def measure_raw_groupby() -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    model = ""
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     return {
         "cores": os.cpu_count(),
-        "cpu": model,
+        "cpu": report.cpu_model(),
         "python": platform.python_version(),
-        "load_average_at_start": load_average(),  # 1, 5, 15 minutes: the machine is shared
+        "load_average_at_start": report.load_average(),  # 1, 5, 15 minutes: the machine is shared
     }
 
 
@@ -300,7 +293,7 @@ def main() -> None:
         "database": DB_NAME,
         "machine": host,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),  # the machine is shared: read figures with this
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "date": report.now(),
         "total_s": round(time.monotonic() - began),
     }
     result["meets_target"] = (
@@ -308,8 +301,7 @@ def main() -> None:
         and result["dashboard_cold_ms"] <= 1000
         and result["rollup_events_per_s"] >= 50_000
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    report.write(RESULTS, result)
     log(json.dumps(result, ensure_ascii=False))
 
 

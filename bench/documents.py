@@ -12,32 +12,22 @@ Runs on a throwaway SQLite database and VAR_DIR (demo CA) in a temporary folder:
 """
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="civicloop-bench-documents-"))
-os.environ["CIVICLOOP_VAR_DIR"] = str(WORK)
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("CIVICLOOP_DEBUG", "1")
 
-import django  # noqa: E402
+from bench import throwaway  # noqa: E402
 
-django.setup()
+WORK = throwaway.start("civicloop-bench-documents-")
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from bench.submit import cpu_model  # noqa: E402
+from bench.report import RESULTS, cpu_model, now, write  # noqa: E402
 from civicloop.accounts.models import Department, User  # noqa: E402
 from civicloop.applications.actions import submit_from_api  # noqa: E402
 from civicloop.cases.models import Case  # noqa: E402
@@ -48,8 +38,7 @@ from civicloop.documents.issue import issue_document  # noqa: E402
 
 
 def setup() -> tuple[Case, User]:
-    call_command("migrate", verbosity=0)
-    call_command("load_catalog", verbosity=0)
+    throwaway.prepare_database()
     resident = User.objects.create(username="bench-resident", kind=User.Kind.RESIDENT, full_name="髙橋 𠮷子")
     clerk = User.objects.create(username="bench-clerk", kind=User.Kind.STAFF, full_name="清掃 一郎")
     clerk.departments.add(Department.objects.get(code="seiso"))
@@ -116,13 +105,12 @@ def main() -> int:
         "signed_pdf_bytes": len(signed),
         "baseline": "rendering the same document to an unsigned PDF (template + WeasyPrint), same process",
         "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model()},
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": f".venv/bin/python bench/documents.py --count {count}",
         "database": settings.DATABASES["default"]["ENGINE"],
     }
-    out = ROOT / "bench" / "results" / "documents.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    out = RESULTS / "documents.json"
+    write(out, result)
     print("civicloop documents benchmark —", result["date"])
     print(
         f"  unsigned render  {result['unsigned_render_per_s']:.2f} docs/s ({result['unsigned_render_ms']} ms)  [baseline]"
@@ -139,8 +127,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        shutil.rmtree(WORK, ignore_errors=True)
-    sys.exit(code)
+    throwaway.run_then_remove(main, WORK)

@@ -45,9 +45,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results"
+
+from bench.report import RESULTS, cpu_model, now, write  # noqa: E402
+from bench.services import database_url, pg_connect  # noqa: E402
+
 DB_NAME = "civicloop_bench_mining"
-PG_USER = os.environ.get("BENCH_PG_USER", "root")
 PM4PY_PYTHON = Path(os.environ.get("BENCH_PM4PY_PYTHON", "/tmp/pm4py-venv/bin/python"))
 TOLERANCE = 1e-6
 TARGET_SPEEDUP = 5.0
@@ -92,18 +94,12 @@ def log(message: str) -> None:
     print(f"[mining] {message}", flush=True)
 
 
-def pg_connect(dbname: str = "postgres") -> Any:
-    import psycopg
-
-    return psycopg.connect(host="127.0.0.1", port=5432, user=PG_USER, dbname=dbname, autocommit=True)
-
-
 def setup_django(with_postgres: bool) -> None:
     if with_postgres:
         with pg_connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        os.environ["DATABASE_URL"] = f"postgres://{PG_USER}@127.0.0.1:5432/{DB_NAME}"
+        os.environ["DATABASE_URL"] = database_url(DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("CIVICLOOP_DEBUG", "1")
     os.environ["CIVICLOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="civicloop-bench-mining-")
@@ -324,11 +320,10 @@ def main() -> int:
         ],
         "target": {"speedup": TARGET_SPEEDUP},
         "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model(), "load_average_1m": round(os.getloadavg()[0], 2)},
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": " ".join([".venv/bin/python bench/mining.py", *sys.argv[1:]]),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "mining.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write(RESULTS / "mining.json", result)
     print_summary(result)
     return 0
 
@@ -359,17 +354,6 @@ def print_summary(result: dict[str, Any]) -> None:
         )
     )
     print("  → bench/results/mining.json")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 if __name__ == "__main__":

@@ -7,11 +7,9 @@ recall@1 and recall@5 on the held-out question set. Baselines run beside them in
 process: a most-frequent-department classifier, and substring search for the FAQ.
 """
 
-import json
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # "one core": no BLAS threads
@@ -29,7 +27,7 @@ from sklearn.dummy import DummyClassifier  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from bench.submit import cpu_model  # noqa: E402
+from bench.report import RESULTS, cpu_model, now, write  # noqa: E402
 from civicloop.core.text import fold  # noqa: E402
 from civicloop.intelligence import faq, training  # noqa: E402
 
@@ -103,12 +101,11 @@ def main() -> int:
         },
         "target": {"predictions_per_s": 1000},
         "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model(), "threads_used": 1},
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": ".venv/bin/python bench/routing.py",
     }
-    out = ROOT / "bench" / "results" / "routing.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    out = RESULTS / "routing.json"
+    write(out, result)
     print("civicloop routing benchmark —", result["date"])
     print(f"  examples      {len(examples)} across {result['departments']} departments")
     print(f"  cv macro-F1   {result['cv_macro_f1']:.3f}   (most-frequent baseline {baseline_f1:.3f})")

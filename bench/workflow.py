@@ -17,30 +17,21 @@ bench/inbox.py imports `run_default_process` to measure the same on its PostgreS
 """
 
 import argparse
-import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK: Path | None = None
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    WORK = Path(tempfile.mkdtemp(prefix="civicloop-bench-workflow-"))
-    os.environ["CIVICLOOP_VAR_DIR"] = str(WORK)
-    os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("CIVICLOOP_DEBUG", "1")
-    import django
+    from bench import throwaway
 
-    django.setup()
+    WORK = throwaway.start("civicloop-bench-workflow-")
 
 from django.conf import settings  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -134,15 +125,13 @@ def baseline_updates(n: int) -> float:
 
 
 def main() -> int:
-    from django.core.management import call_command
-
-    from bench.submit import cpu_model
+    from bench import throwaway
+    from bench.report import RESULTS, cpu_model, now, write
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=200, help="cases per measurement (default 200)")
     n = parser.parse_args().cases
-    call_command("migrate", verbosity=0)
-    call_command("load_catalog", verbosity=0)
+    throwaway.prepare_database()
     load_before = os.getloadavg()
     run_default_process(min(n, 10))  # warm-up: process specs parsed, templates and caches loaded
     baseline = baseline_updates(n)
@@ -156,13 +145,12 @@ def main() -> int:
         "process": f"{PROCEDURE}: claim, draft, 係長 and 課長 決裁, decision (signed PDF left out)",
         "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "machine": {"cores": os.cpu_count(), "cpu_model": cpu_model()},
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now(),
         "command": f".venv/bin/python bench/workflow.py --cases {n}",
         "database": settings.DATABASES["default"]["ENGINE"],
     }
-    out = ROOT / "bench" / "results" / "workflow.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    out = RESULTS / "workflow.json"
+    write(out, result)
     print("civicloop workflow benchmark —", result["date"])
     print(f"  baseline   {result['baseline_cases_per_s']:.1f} cases/s ({STEPS_PER_CASE} bare UPDATE commits per case)")
     print(f"  workflow   {result['workflow_cases_per_s']:.1f} cases/s (ratio {result['ratio']})")
@@ -172,9 +160,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        if WORK is not None:
-            shutil.rmtree(WORK, ignore_errors=True)
-    sys.exit(code)
+    throwaway.run_then_remove(main, WORK)
