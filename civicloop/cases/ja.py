@@ -171,4 +171,5 @@ JA: dict[str, str | list[str]] = {
     "The answers were not recorded for this correction.": "この補正では、補正前後の回答は記録されていません。",
     "Waiting for the applicant.": "申請者の再提出を待っています。",
     "See what changed": "変更内容を見る",
+    "What you wrote was not sent:": "入力した内容は送信されていません：",
 }

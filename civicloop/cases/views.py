@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MPL-2.0
 import uuid
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +94,20 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
     context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
+    return render(request, "cases/case_detail.html", _case_page(case, user, context))
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A 起案 or 決裁 the action refused: the form it came from, why, and what was typed, shown again."""
+
+    form: str  # "decision" (起案) or "approval" (決裁)
+    message: str
+    typed: QueryDict
+
+
+def _case_page(case: Case, user: Any, context: Context, refused: Refused | None = None) -> dict[str, Any]:
+    """What the case page shows; after a refused 起案 or 決裁, with the typed input and the reason."""
     application = case.application
     definition = Definition(application.procedure_version.definition)
     english = is_english()
@@ -107,40 +122,52 @@ def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
     may_approve, as_proxy = queries.can_approve(user, case, route)
     attachments = list(application.attachments.all())
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "application": application,
-            "kind": definition.data["kind"],
-            "sections": _answers_sections(application),
-            "attachments": [a for a in attachments if a.superseded_at is None],
-            "replaced_attachments": [a for a in attachments if a.superseded_at is not None],
-            "history": history.build(events, corrections, english=english),
-            "corrections": corrections,
-            "tasks": route.tasks,
-            "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
-            "approval_steps": route.steps,
-            "draft_note": queries.draft_note(case, route),
-            "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
-            "may_approve": may_approve,
-            "as_proxy": as_proxy,
-            "consultations": case.consultations.select_related("department", "answered_by"),
-            "comments": case.comments.select_related("author"),
-            "related": _related_cases(case, user, context),
-            "sla": case.sla_state(),
-            "is_assignee": case.assignee_id == user.pk,
-            "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
-            "correctable_fields": [
-                (spec.path, spec.title_en if english else spec.title_ja)
-                for step in definition.steps
-                for spec in field_specs(definition.schema, step.fields)
-            ],
-            "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
-            "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
-        },
-    )
+    return {
+        "case": case,
+        "application": application,
+        "kind": definition.data["kind"],
+        "sections": _answers_sections(application),
+        "attachments": [a for a in attachments if a.superseded_at is None],
+        "replaced_attachments": [a for a in attachments if a.superseded_at is not None],
+        "history": history.build(events, corrections, english=english),
+        "corrections": corrections,
+        "tasks": route.tasks,
+        "step_label": (TASKS.get(case.step, ("", ""))[1 if english else 0]),
+        "approval_steps": route.steps,
+        "draft_note": queries.draft_note(case, route),
+        "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
+        "may_approve": may_approve,
+        "as_proxy": as_proxy,
+        "consultations": case.consultations.select_related("department", "answered_by"),
+        "comments": case.comments.select_related("author"),
+        "related": _related_cases(case, user, context),
+        "sla": case.sla_state(),
+        "is_assignee": case.assignee_id == user.pk,
+        "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
+        "correctable_fields": [
+            (spec.path, spec.title_en if english else spec.title_ja)
+            for step in definition.steps
+            for spec in field_specs(definition.schema, step.fields)
+        ],
+        "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
+        "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
+        **_typed(case, refused, may_approve),
+    }
+
+
+def _typed(case: Case, refused: Refused | None, may_approve: bool) -> dict[str, Any]:
+    """What was typed into a refused form: to fill the form again, or — when the case moved on and
+    the form is gone — to show as not sent, so it can be copied."""
+    typed = refused.typed if refused else QueryDict()
+    form = refused.form if refused else ""
+    shown = (form == "decision" and case.step == "review") or (form == "approval" and may_approve)
+    return {
+        "refused": refused,
+        "decision_typed": typed if form == "decision" else QueryDict(),
+        "consult_typed": typed.getlist("consult") if form == "decision" else [],
+        "approval_typed": typed if form == "approval" else QueryDict(),
+        "unsent": [] if shown else [text for key in ("reason", "question", "comment") if (text := typed.get(key, ""))],
+    }
 
 
 @login_required(login_url="cases:login")
@@ -246,6 +273,18 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+def _refusal(exc: Exception) -> tuple[str, int]:
+    """What a named refusal of a step says, and the status it answers with. Nothing was changed."""
+    if isinstance(exc, actions.InvalidInput):
+        return _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)}, 400
+    if isinstance(exc, actions.NotAuthorised):
+        return _("You cannot take this step on this case. Nothing was changed."), 403
+    return _("This step is not open for this case now. Nothing was changed."), 409
+
+
+REFUSALS = (actions.InvalidInput, actions.IllegalTransition, actions.NotAuthorised)
+
+
 def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str) -> HttpResponse:
     """Run one step on a case the policy lets this member of staff see; every refusal is named."""
     user = _staff(request)
@@ -253,14 +292,30 @@ def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
         run(user, case, context)
-    except actions.InvalidInput as exc:
-        messages.error(request, _("Check the form: %(problems)s") % {"problems": _problems(exc.errors)})
-    except actions.IllegalTransition:
-        messages.error(request, _("This step is not open for this case now. Nothing was changed."))
-    except actions.NotAuthorised:
-        messages.error(request, _("You cannot take this step on this case. Nothing was changed."))
+    except REFUSALS as exc:
+        messages.error(request, _refusal(exc)[0])
     else:
         messages.success(request, done)
+    return redirect("cases:case-detail", public_id)
+
+
+def _drafting_step(request: HttpRequest, public_id: uuid.UUID, form: str, run: Any) -> HttpResponse:
+    """Run 起案 or 決裁; done, confirm it; refused, show the form again as typed.
+
+    `run(user, case, context)` returns the confirmation. A refusal answers with the case page and
+    the form filled in as it was sent, beside the reason (400, 403 or 409): nothing typed is lost.
+    """
+    user = _staff(request)
+    context = context_from_request(request)
+    case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
+    try:
+        done = run(user, case, context)
+    except REFUSALS as exc:
+        message, status = _refusal(exc)
+        case.refresh_from_db()
+        page = _case_page(case, user, context, Refused(form=form, message=message, typed=request.POST))
+        return render(request, "cases/case_detail.html", page, status=status)
+    messages.success(request, done)
     return redirect("cases:case-detail", public_id)
 
 
@@ -288,55 +343,42 @@ def _problems(errors: dict[str, str]) -> str:
 def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """起案: the clerk finishes 審査 with a drafted decision, optionally asking other departments (合議)."""
     post = request.POST
-    if post.getlist("consult"):
+
+    def run(user: Any, case: Case, ctx: Context) -> str:
+        draft = {
+            "outcome": post.get("outcome", ""),
+            "reason": post.get("reason", ""),
+            "comment": post.get("comment", ""),
+        }
+        if not post.getlist("consult"):
+            actions.submit_review(context=ctx, case=case, clerk=user, **draft)
+            return _("The draft decision was recorded and sent on.")
         departments = list(Department.objects.filter(code__in=post.getlist("consult")))
-        return _case_action(
-            request,
-            public_id,
-            lambda user, case, ctx: actions.request_consultation(
-                context=ctx,
-                case=case,
-                clerk=user,
-                departments=departments,
-                question=post.get("question", ""),
-                outcome=post.get("outcome", ""),
-                reason=post.get("reason", ""),
-                comment=post.get("comment", ""),
-            ),
-            _("The draft was sent to the other departments for their opinions (合議)."),
+        actions.request_consultation(
+            context=ctx, case=case, clerk=user, departments=departments, question=post.get("question", ""), **draft
         )
-    return _case_action(
-        request,
-        public_id,
-        lambda user, case, ctx: actions.submit_review(
-            context=ctx,
-            case=case,
-            clerk=user,
-            outcome=post.get("outcome", ""),
-            reason=post.get("reason", ""),
-            comment=post.get("comment", ""),
-        ),
-        _("The draft decision was recorded and sent on."),
-    )
+        return _("The draft was sent to the other departments for their opinions (合議).")
+
+    return _drafting_step(request, public_id, "decision", run)
 
 
 @login_required(login_url="cases:login")
 @require_POST
 @require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """決裁: approve the pending step or return the draft."""
-    return _case_action(
-        request,
-        public_id,
-        lambda user, case, ctx: actions.act_on_approval(
+    """決裁: approve the pending step or return the draft (差戻し)."""
+
+    def run(user: Any, case: Case, ctx: Context) -> str:
+        actions.act_on_approval(
             context=ctx,
             case=case,
             approver=user,
             decision=request.POST.get("decision", ""),
             comment=request.POST.get("comment", ""),
-        ),
-        _("Your approval decision was recorded."),
-    )
+        )
+        return _("Your approval decision was recorded.")
+
+    return _drafting_step(request, public_id, "approval", run)
 
 
 @login_required(login_url="cases:login")
