@@ -128,7 +128,7 @@ def test_the_whole_loop_ends_with_a_signed_result_and_a_tamper_check(
         approver.page.get_by_role("link", name=receipt).click()
         approver.checkpoint("approval")
         approver.page.get_by_role("button", name="決裁する").click()
-        expect(approver.page.locator(".notices")).to_contain_text("決裁を記録しました")
+        expect(approver.page.locator(".notices")).to_contain_text("決裁しました。")
         approver.assert_clean()
         approver.page.context.close()
 

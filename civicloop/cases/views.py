@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from civicloop.accounts.models import Department, User
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user
-from civicloop.cases import actions, history, inbox_page, queries
+from civicloop.cases import actions, confirmations, history, inbox_page, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case, Consultation, CorrectionRequest
@@ -300,7 +300,7 @@ def _case_action(request: HttpRequest, public_id: uuid.UUID, run: Any, done: str
 
 
 def _drafting_step(request: HttpRequest, public_id: uuid.UUID, form: str, run: Any) -> HttpResponse:
-    """Run 起案 or 決裁; done, confirm it; refused, show the form again as typed.
+    """Run 起案 or 決裁; done, say what became of the case; refused, show the form again as typed.
 
     `run(user, case, context)` returns the confirmation. A refusal answers with the case page and
     the form filled in as it was sent, beside the reason (400, 403 or 409): nothing typed is lost.
@@ -351,13 +351,12 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "comment": post.get("comment", ""),
         }
         if not post.getlist("consult"):
-            actions.submit_review(context=ctx, case=case, clerk=user, **draft)
-            return _("The draft decision was recorded and sent on.")
+            return confirmations.after_draft(actions.submit_review(context=ctx, case=case, clerk=user, **draft))
         departments = list(Department.objects.filter(code__in=post.getlist("consult")))
         actions.request_consultation(
             context=ctx, case=case, clerk=user, departments=departments, question=post.get("question", ""), **draft
         )
-        return _("The draft was sent to the other departments for their opinions (合議).")
+        return confirmations.after_consultation_request()
 
     return _drafting_step(request, public_id, "decision", run)
 
@@ -366,17 +365,17 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """決裁: approve the pending step or return the draft (差戻し)."""
+    """決裁: approve the pending step or return the draft (差戻し); the confirmation says which happened."""
 
     def run(user: Any, case: Case, ctx: Context) -> str:
-        actions.act_on_approval(
+        step = actions.act_on_approval(
             context=ctx,
             case=case,
             approver=user,
             decision=request.POST.get("decision", ""),
             comment=request.POST.get("comment", ""),
         )
-        return _("Your approval decision was recorded.")
+        return confirmations.after_approval(step, Case.objects.get(pk=case.pk))
 
     return _drafting_step(request, public_id, "approval", run)
 
