@@ -75,6 +75,8 @@ if _DEMO_HATCH not in {"", "I-understand"}:
 DEMO_ON_PUBLIC_SITE = _DEMO_HATCH == "I-understand"
 
 MIDDLEWARE = [
+    # First: every log record of a request carries its id.
+    "civicloop.core.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -390,11 +392,31 @@ if MDM_TOKEN and len(MDM_TOKEN) < 32:
     raise ImproperlyConfigured("CIVICLOOP_MDM_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
 MFA_INVITATION_HOURS = env_int("CIVICLOOP_MFA_INVITATION_HOURS", 72, minimum=1)
 
+# Logs go to stderr; every record of a request carries its id (core.request_ids). `json`: one JSON
+# object per line, for production, where a collector parses them. `text` (the default, `make run`):
+# lines for people.
+LOG_FORMAT = env_str("CIVICLOOP_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("CIVICLOOP_LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "civicloop.core.request_ids.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("CIVICLOOP_LOG_LEVEL", "INFO")},
-    # SpiffWorkflow logs every task state change at INFO; the case history already records them.
-    "loggers": {"spiff": {"level": "WARNING"}},
+    "loggers": {
+        # SpiffWorkflow logs every task state change at INFO; the case history already records them.
+        "spiff": {"level": "WARNING"},
+    },
 }
