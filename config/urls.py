@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("civicloop.devices.urls")),
     path("", include("civicloop.analytics.urls")),
     path("", include("civicloop.classification.urls")),
+    path("", include("civicloop.ops.urls")),  # /healthz, /readyz, /metrics
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office;
