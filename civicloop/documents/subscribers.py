@@ -4,6 +4,8 @@
 cases sits below documents (an issued document belongs to a case), so cases never calls documents:
 it records `case.decided` and the result document follows from here, in the deciding transaction.
 A case is then never decided without its signed result, nor the result issued for an undecided case.
+The resident's result notice follows the result's own `document.issued` (civicloop.notifications),
+so it goes out once the PDF exists, whatever order the apps' subscribers run in.
 """
 
 from civicloop.accounts.models import User

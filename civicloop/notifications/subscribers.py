@@ -22,10 +22,14 @@ from civicloop.catalog.formschema import field_specs
 from civicloop.classification.policy import Action, evaluate
 from civicloop.core import events
 from civicloop.core.models import Event
+from civicloop.documents.subscribers import RESULT_DOCUMENTS
 from civicloop.intelligence.models import Inquiry
 from civicloop.notifications.actions import Notice, notify
 
 logger = logging.getLogger(__name__)
+
+# The documents that state a case's decision: their `document.issued` is the result notice.
+RESULT_KINDS = frozenset(RESULT_DOCUMENTS.values())
 
 
 def _absolute(path: str) -> str:
@@ -82,10 +86,7 @@ def _notify_applicant(
 
 
 def _result_key(case: Case) -> str:
-    """One result notice per case. Deciding a case records `case.decided` and, in the same
-    transaction, issues the signed result (`document.issued`): both would mail the resident in the
-    same second. They share this key, so the first (the decision, which links the page holding
-    the PDF) is sent and the second queues nothing."""
+    """One result notice per case, whatever delivers its document's event again."""
     return f"result/case/{case.public_id}"
 
 
@@ -127,15 +128,6 @@ def correction_requested(event: Event) -> None:
     _notify_applicant(event, application, "case.correction_requested", extra, case.department.code)
 
 
-@events.subscribe("case.decided")
-def case_decided(event: Event) -> None:
-    case = _case(event.subject)
-    extra = {"outcome": event.data.get("outcome", "")}
-    _notify_applicant(
-        event, case.application, "case.decided", extra, case.department.code, dedupe_key=_result_key(case)
-    )
-
-
 @events.subscribe("case.withdrawn")
 def case_withdrawn(event: Event) -> None:
     case = _case(event.subject)
@@ -144,6 +136,14 @@ def case_withdrawn(event: Event) -> None:
 
 @events.subscribe("document.issued")
 def document_issued(event: Event) -> None:
+    """The resident's notice of an issued document; for the document that states a case's decision,
+    the result notice (`case.decided`: the outcome and the link to the signed PDF).
+
+    The result notice follows the document's own event, not `case.decided`: civicloop.documents
+    issues the result on `case.decided`, and whichever order the two apps' subscribers run in,
+    the notice is then sent once, after the PDF exists, and links it. A decision without its
+    document would be rolled back with it (documents.subscribers), so none goes without a notice.
+    """
     case_id = str(event.data.get("case", ""))
     if not case_id:
         logger.warning("document.issued %s names no case; no notice queued", event.id)
@@ -155,8 +155,12 @@ def document_issued(event: Event) -> None:
         path = reverse("documents:document-download", args=[application.public_id, document_id])
     except NoReverseMatch:  # the documents app has no download page (yet): send them to the application
         path = reverse("applications:detail", args=[application.public_id])
-    extra = {"document_url": _absolute(path)}
-    _notify_applicant(event, application, "document.issued", extra, case.department.code, dedupe_key=_result_key(case))
+    extra: dict[str, Any] = {"document_url": _absolute(path)}
+    if event.data.get("kind") in RESULT_KINDS:
+        extra["outcome"] = str(event.data.get("outcome", ""))
+        _notify_applicant(event, application, "case.decided", extra, case.department.code, dedupe_key=_result_key(case))
+    else:
+        _notify_applicant(event, application, "document.issued", extra, case.department.code)
 
 
 @events.subscribe("inquiry.answered")

@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Deciding a case sends the resident one result e-mail, not one for the decision and one for the PDF."""
+"""Deciding a case sends the resident one result e-mail, which links the signed PDF — whatever order
+the apps' subscribers run in (the order of INSTALLED_APPS)."""
+
+from collections import defaultdict
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from civicloop.accounts.models import Position, User
 from civicloop.cases import actions
 from civicloop.cases.models import Case
+from civicloop.core import events
 from civicloop.documents.models import IssuedDocument
 from civicloop.notifications.models import Channel, Message
 from civicloop.notifications.tests.conftest import deliver_all
@@ -20,27 +25,38 @@ def _approver(username: str, position: str) -> User:
     return StaffFactory.create(username=username, position=position, department="seiso")
 
 
-def test_a_decided_case_with_its_signed_pdf_sends_the_resident_one_result_email(case: Case, clerk: User) -> None:
-    # given a case drafted for approval along the whole route
+@pytest.fixture(params=["as-installed", "apps-reversed"])
+def subscriber_order(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each event's subscribers in the order the apps register them, or the other way round (as if
+    documents came before notifications in INSTALLED_APPS)."""
+    if request.param == "apps-reversed":
+        reversed_ = defaultdict(list, {kind: list(reversed(found)) for kind, found in events._subscribers.items()})
+        monkeypatch.setattr(events, "_subscribers", reversed_)
+    return str(request.param)
+
+
+def test_a_decided_case_sends_one_result_email_linking_its_signed_pdf(
+    case: Case, clerk: User, subscriber_order: str
+) -> None:
+    # given a case drafted for approval and approved along the whole route
     actions.claim_case(case=case, clerk=clerk)
     actions.submit_review(case=case, clerk=clerk, outcome="approve")
-    Message.objects.all().delete()
-
     for approver in (_approver("kakari", Position.KAKARICHO), _approver("ka", Position.KACHO)):
         actions.act_on_approval(case=case, approver=approver, decision="approve")
+    Message.objects.all().delete()
 
     # when the fee is paid: the case is decided and the signed PDF issued, in one transaction
     actions.confirm_fee(case=case, clerk=clerk)
     deliver_all()
 
-    # then the resident gets one result notice on each channel, and one e-mail
-    assert IssuedDocument.objects.filter(case=case).count() == 1
+    # then the resident gets one result notice on each channel: the decision, with the PDF's link
+    document = IssuedDocument.objects.get(case=case)
     resident = case.application.applicant
     assert resident is not None
     mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL)
-    assert mails.count() == 1, [m.template_code for m in mails]
-    # the decision's notice, queued first (notifications is ready before documents, config/settings.py)
-    assert mails.get().template_code == "case.decided"
+    assert [m.template_code for m in mails] == ["case.decided"]
     assert Message.objects.filter(recipient=resident, channel=Channel.PORTAL).count() == 1
     assert [m.to for m in mail.outbox] == [[resident.email]]
-    assert "承認" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "結果：承認" in body
+    assert reverse("documents:document-download", args=[case.application.public_id, document.public_id]) in body

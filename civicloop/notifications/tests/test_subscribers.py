@@ -176,16 +176,40 @@ def test_a_correction_request_names_the_items_and_the_reason(case: Case, clerk: 
     assert portal.department_code == "seiso" and portal.recipient == case.application.applicant
 
 
-def test_a_decision_tells_the_resident_where_to_download_the_result(
+def _issued(case: Case, kind: str, outcome: str) -> None:
+    with transaction.atomic():
+        events.record(
+            "document.issued",
+            subject="document/7f1e3c1a-0000-4000-8000-000000000001",
+            data={"case": str(case.public_id), "kind": kind, "outcome": outcome, "sha256": "0" * 64},
+            classification=case.classification,
+        )
+
+
+def test_the_decisions_document_is_the_result_notice_with_the_outcome_and_the_download(case: Case) -> None:
+    _issued(case, "refusal_notice", "reject")
+
+    email = Message.objects.get(template_code="case.decided", channel="email")
+    assert "不承認" in email.body
+    assert "documents/7f1e3c1a-0000-4000-8000-000000000001/" in email.body
+    assert not Message.objects.filter(template_code="document.issued").exists()
+
+
+def test_an_accepted_notification_is_told_as_accepted_not_refused(case: Case) -> None:
+    _issued(case, "acceptance_notice", "accept")
+
+    email = Message.objects.get(template_code="case.decided", channel="email")
+    assert "結果：受理" in email.body and "不承認" not in email.body
+
+
+def test_the_decision_alone_sends_nothing_until_its_document_is_issued(
     case: Case, clerk: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(issue, "issue_document", lambda *args, **kwargs: None)  # the PDF: documents' tests
+    monkeypatch.setattr(issue, "issue_document", lambda *args, **kwargs: None)  # no PDF, so no document.issued
     decided = {"outcome": "approve", "department": "seiso", "overdue": False, "decided_by": str(clerk.public_id)}
     _record("case.decided", case, decided)
 
-    email = Message.objects.get(template_code="case.decided", channel="email")
-    assert "承認" in email.body
-    assert reverse("applications:detail", args=[case.application.public_id]) in email.body
+    assert not Message.objects.filter(template_code="case.decided").exists()
 
 
 def test_a_withdrawal_is_confirmed_to_the_resident(case: Case) -> None:
@@ -194,14 +218,8 @@ def test_a_withdrawal_is_confirmed_to_the_resident(case: Case) -> None:
     assert Message.objects.filter(template_code="case.withdrawn", recipient=case.application.applicant).count() == 2
 
 
-def test_an_issued_document_links_to_its_download(case: Case) -> None:
-    with transaction.atomic():
-        events.record(
-            "document.issued",
-            subject="document/7f1e3c1a-0000-4000-8000-000000000001",
-            data={"case": str(case.public_id), "kind": "result", "sha256": "0" * 64},
-            classification=case.classification,
-        )
+def test_an_issued_document_other_than_the_result_links_to_its_download(case: Case) -> None:
+    _issued(case, "certificate", "approve")
 
     portal = Message.objects.get(template_code="document.issued", channel="portal")
     assert str(case.application.public_id) in portal.body
