@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """civicloop settings: one module, every value from the environment (docs/configuration.md)."""
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "civicloop.devices",
     "civicloop.relay",
     "civicloop.analytics",
+    "civicloop.ops",  # /healthz, /readyz, /metrics (docs/operations.md)
     # Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): accounts, second factors, directory SSO.
     "allauth",
     "allauth.account",
@@ -75,6 +77,9 @@ if _DEMO_HATCH not in {"", "I-understand"}:
 DEMO_ON_PUBLIC_SITE = _DEMO_HATCH == "I-understand"
 
 MIDDLEWARE = [
+    # First: every log record of a request carries its id, and the time covers the whole stack.
+    "civicloop.core.request_ids.RequestIdMiddleware",
+    "civicloop.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +155,9 @@ SECURE = env_bool("CIVICLOOP_SECURE", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env_bool("CIVICLOOP_SSL_REDIRECT", SECURE)
+# Load balancers probe and Prometheus scrapes the web nodes over plain HTTP on the inside network:
+# a redirect to HTTPS would fail them (docs/operations.md, "Health, readiness and metrics").
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("CIVICLOOP_HSTS_SECONDS", 31536000 if SECURE else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
@@ -390,11 +398,56 @@ if MDM_TOKEN and len(MDM_TOKEN) < 32:
     raise ImproperlyConfigured("CIVICLOOP_MDM_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
 MFA_INVITATION_HOURS = env_int("CIVICLOOP_MFA_INVITATION_HOURS", 72, minimum=1)
 
+# Health, readiness and metrics (civicloop.ops, docs/operations.md). /readyz answers 503 when the
+# oldest event not yet applied by every consumer, or the notice due longest, waits longer than
+# these (0: reported, never failing). /metrics answers the bearer token, or the allowed networks
+# (by default only loopback, and none once a token is set).
+READY_OUTBOX_LAG_SECONDS = env_int("CIVICLOOP_READY_OUTBOX_LAG_SECONDS", 300, minimum=0)
+READY_QUEUE_LAG_SECONDS = env_int("CIVICLOOP_READY_QUEUE_LAG_SECONDS", 300, minimum=0)
+METRICS_TOKEN = env_str("CIVICLOOP_METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("CIVICLOOP_METRICS_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
+METRICS_ALLOWED_NETWORKS = env_list(
+    "CIVICLOOP_METRICS_ALLOWED_NETWORKS", [] if METRICS_TOKEN else ["127.0.0.0/8", "::1/128"]
+)
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CIVICLOOP_METRICS_ALLOWED_NETWORKS: {_network!r} is not a network") from exc
+# prometheus_client's own variable: with several gunicorn workers, each writes its counts to files
+# in this folder and a scrape adds them up. Empty: each process serves only its own counts.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must be an existing folder (empty it before each start)")
+
+# Logs go to stderr; every record of a request carries its id (core.request_ids). `json`: one JSON
+# object per line, and one access line per request (civicloop.ops.middleware) — for production,
+# where a collector parses them. `text` (the default, `make run`): lines for people.
+LOG_FORMAT = env_str("CIVICLOOP_LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("CIVICLOOP_LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "civicloop.core.request_ids.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("CIVICLOOP_LOG_LEVEL", "INFO")},
-    # SpiffWorkflow logs every task state change at INFO; the case history already records them.
-    "loggers": {"spiff": {"level": "WARNING"}},
+    "loggers": {
+        # SpiffWorkflow logs every task state change at INFO; the case history already records them.
+        "spiff": {"level": "WARNING"},
+        # One line per request in JSON mode; in text mode the server (runserver, gunicorn) prints its own.
+        "civicloop.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
