@@ -110,8 +110,7 @@ def _outbox_lag() -> str:
     limit = settings.READY_OUTBOX_LAG_SECONDS
     detail = f"oldest event waiting {outbox.lag_seconds:.0f} s; {outbox.unsequenced} not yet numbered"
     if limit and outbox.lag_seconds > limit:
-        behind = ", ".join(f"{name} {count}" for name, count in outbox.pending.items() if count)
-        raise NotReady(f"{detail}; over {limit} s (pending: {behind or 'none numbered'})")
+        raise NotReady(f"{detail}; over {limit} s (behind: {', '.join(outbox.behind) or 'the relay'})")
     return detail
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from civicloop.cases.models import Case
+from civicloop.core.models import Event
+from civicloop.relay.models import ConsumerCursor
 from civicloop.testing.factories import CaseFactory
 
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -42,6 +44,7 @@ def test_without_a_token_it_answers_loopback(db: None) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     assert "civicloop_http_requests_total" in response.content.decode()
+    assert "_created" not in response.content.decode()  # no timestamp series beside each counter
     assert "no-store" in response["Cache-Control"]
 
 
@@ -117,6 +120,9 @@ def test_the_backlog_is_read_at_each_scrape(catalog: None) -> None:
     assert value(text, "civicloop_outbox_lag_seconds") >= 0
     assert ("civicloop_outbox_pending_events", (("consumer", "webhooks"),)) in samples(text)
     assert ("civicloop_notifications_lag_seconds", ()) in samples(text)
+    # a channel with nothing waiting still has its series, at 0; the portal never waits
+    assert samples(text)[("civicloop_notifications_waiting", (("channel", "sms"),))] == 0
+    assert ("civicloop_notifications_waiting", (("channel", "portal"),)) not in samples(text)
 
 
 def test_a_scrape_with_the_database_down_still_answers(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,3 +154,21 @@ def test_several_processes_are_added_up_in_multiprocess_mode(db: None, settings:
     # then
     assert value(text, "civicloop_http_requests_total", method="GET", route="cases:inbox", status="200") == 2
     assert value(text, "civicloop_backlog_up") == 1
+
+
+def test_pending_events_are_counted_across_gaps_in_the_positions(db: None, settings: Any) -> None:
+    # given numbered events 1, 2 and 5 (a bulk loader may leave gaps) and consumers at 0, 1 and 5
+    for position in (1, 2, 5):
+        Event.objects.create(
+            source="urn:lg:131130", type="jp.lg.civicloop.test.happened", time=timezone.now(), position=position
+        )
+    for name, position in {"cases": 5, "notifications": 5, "analytics": 1, "webhooks": 0}.items():
+        ConsumerCursor.objects.update_or_create(name=name, defaults={"position": position})
+    # when
+    text = scrape().content.decode()
+    # then
+    pending = {
+        consumer: value(text, "civicloop_outbox_pending_events", consumer=consumer)
+        for consumer in settings.EVENT_CONSUMERS
+    }
+    assert pending == {"cases": 0, "notifications": 0, "analytics": 2, "webhooks": 3}

@@ -140,7 +140,7 @@ def test_an_event_no_consumer_has_applied_past_the_threshold_makes_it_503(db: No
     assert response.status_code == 503
     detail = response.json()["checks"]["outbox_lag"]["detail"]
     assert detail.startswith("oldest event waiting 600 s")
-    assert "pending: cases 1, notifications 1, analytics 1, webhooks 1" in detail
+    assert detail.endswith("over 300 s (behind: analytics, cases, notifications, webhooks)")
 
 
 def test_the_outbox_lag_is_the_slowest_consumers(db: None, settings: Any) -> None:
