@@ -182,4 +182,5 @@ JA: dict[str, str | list[str]] = {
     "Median and 90th percentile of the days from arrival to decision, beside the standard processing period.": "到達から処分までの日数の中央値と90パーセンタイル、標準処理期間。",
     "Online rate per procedure per fiscal year": "手続き別・年度別のオンライン利用率",
     "Applications per procedure per fiscal year (April to March) and the share made online.": "各手続きの年度（4月〜翌年3月）ごとの申請件数と、オンライン申請の割合。",
+    "Choose the department and the procedure from the lists.": "課と手続は一覧から選んでください。",
 }

@@ -14,6 +14,7 @@ from civicloop.accounts.models import User
 from civicloop.cases.models import ApprovalStep, Case, CaseQuerySet
 from civicloop.catalog.models import ProcedureVersion
 from civicloop.catalog.process import TASKS
+from civicloop.core.text import UNUSABLE_TEXT
 
 OPEN, ALL = "open", "all"
 # Each sort ends on the primary key, so a page boundary never splits rows of the same date.
@@ -62,7 +63,12 @@ class InboxFilterForm(forms.Form):
         max_length=100,
         error_messages={"invalid": _("Choose one of the listed procedures.")},
     )
-    assignee = forms.CharField(label=_("Assignee"), required=False, max_length=20)
+    assignee = forms.CharField(
+        label=_("Assignee"),
+        required=False,
+        max_length=20,
+        error_messages={"null_characters_not_allowed": _("Choose one of the listed people.")},
+    )
     due_before = forms.DateField(
         label=_("Due on or before"),
         required=False,
@@ -74,7 +80,7 @@ class InboxFilterForm(forms.Form):
         label=_("Receipt number or name"),
         required=False,
         max_length=QUERY_MAX,
-        error_messages={"max_length": _("Enter at most 60 characters.")},
+        error_messages={"max_length": _("Enter at most 60 characters."), "null_characters_not_allowed": UNUSABLE_TEXT},
     )
     sort = _choice(
         _("Sort by"),

@@ -16,6 +16,7 @@ from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.catalog.process import TASKS
 from civicloop.core.language import is_english
+from civicloop.core.text import without_unusable_characters
 
 # What an inbox row reads: no process state, answers or ~13 KB form definition.
 COLUMNS = (
@@ -85,7 +86,8 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
         .values_list("pk", "full_name", "username")
     )
     return {
-        "filters": request.GET,
+        # The boxes filled in again; a character no search can use is left out, as the error says.
+        "filters": {name: without_unusable_characters(str(value)) for name, value in request.GET.items()},
         "query": query_without_page.urlencode(),
         "error_links": [
             (

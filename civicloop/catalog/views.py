@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
+from typing import Any
+
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -8,6 +10,7 @@ from civicloop.catalog import spelling
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.models import LifeEvent, Procedure
 from civicloop.catalog.related import related_procedures
+from civicloop.core.text import UNUSABLE_TEXT, has_unusable_character, without_unusable_characters
 
 _PROCEDURE_FIELDS = ("current_version", "department")
 
@@ -30,12 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def procedure_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
+    department_code, life_event_code = request.GET.get("department", ""), request.GET.get("life_event", "")
+    if has_unusable_character(query, department_code, life_event_code):
+        return _unusable_search(request, query)
     procedures = Procedure.objects.published().select_related(*_PROCEDURE_FIELDS).search(query)
     department = life_event = None
-    if code := request.GET.get("department"):
+    if code := department_code:
         department = Department.objects.filter(code=code).first()
         procedures = procedures.filter(department__code=code)
-    if code := request.GET.get("life_event"):
+    if code := life_event_code:
         life_event = LifeEvent.objects.filter(code=code).first()
         procedures = procedures.filter(life_events__code=code)
     procedures = procedures.distinct()
@@ -50,9 +56,25 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             "suggestion": suggestion,
             "department": department,
             "life_event": life_event,
-            "departments": Department.objects.filter(procedures__is_active=True).distinct(),
-            "life_events": LifeEvent.objects.all(),
+            **_browse(),
         },
+    )
+
+
+def _browse() -> dict[str, Any]:
+    return {
+        "departments": Department.objects.filter(procedures__is_active=True).distinct(),
+        "life_events": LifeEvent.objects.all(),
+    }
+
+
+def _unusable_search(request: HttpRequest, query: str) -> HttpResponse:
+    """400: the search box again, without the character and with what is wrong; no list."""
+    return render(
+        request,
+        "catalog/procedure_list.html",
+        {"query": without_unusable_characters(query), "search_error": UNUSABLE_TEXT, **_browse()},
+        status=400,
     )
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from civicloop.accounts.ratelimit import limit_requests
 from civicloop.classification.policy import Action, context_from_request
+from civicloop.core.text import UNUSABLE_TEXT, has_unusable_character, without_unusable_characters
 from civicloop.documents import verification
 from civicloop.documents.access import get_document_for_user
 from civicloop.documents.forms import VerifyForm
@@ -36,6 +37,7 @@ def _is_a_check(request: HttpRequest) -> bool:
 def verify(request: HttpRequest) -> HttpResponse:
     """Public (no sign-in): a document's status by its verification code, or an uploaded PDF checked."""
     code = request.GET.get("code", "").strip()[:40]
+    code_error = UNUSABLE_TEXT if has_unusable_character(code) else ""
     form = VerifyForm()
     result = None
     if request.method == "POST":
@@ -43,13 +45,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             result = verification.verify_pdf(form.cleaned_data["document"].read())
     errors = [("id_document", error) for error in form.errors.get("document", [])]
+    errors += [("verify-code", str(code_error))] if code_error else []
     return render(
         request,
         "documents/verify.html",
         {
             "form": form,
-            "code": code,
-            "found": verification.find_by_code(code) if code else None,
+            "code": without_unusable_characters(code),
+            "code_error": code_error,
+            "found": verification.find_by_code(code) if code and not code_error else None,
             "result": result,
             "problem": PROBLEMS.get(result.problem, "") if result else "",
             "error_links": errors,

@@ -14,6 +14,7 @@ from civicloop.classification.policy import Action, context_from_request, record
 from civicloop.core import pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.core.language import is_english
+from civicloop.core.text import UNUSABLE_TEXT, has_unusable_character, without_unusable_characters
 from civicloop.intelligence import actions, faq
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.forms import InquiryForm
@@ -24,6 +25,9 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 def help_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
+    if has_unusable_character(query):
+        context = {"query": without_unusable_characters(query), "search_error": UNUSABLE_TEXT}
+        return render(request, "intelligence/help.html", context, status=400)
     english = is_english()
     hits = faq.default_index(english=english).search(query) if query else []
     codes = [hit.entry.procedure for hit in hits if hit.entry.procedure]
@@ -48,7 +52,11 @@ def help_search(request: HttpRequest) -> HttpResponse:
 
 
 def inquiry_new(request: HttpRequest) -> HttpResponse:
-    form = InquiryForm(request.POST or None, request.FILES or None, initial={"text": request.GET.get("text", "")[:500]})
+    form = InquiryForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"text": without_unusable_characters(request.GET.get("text", "")[:500])},
+    )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["attachment"]
         if upload is not None and not _acceptable(upload):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from civicloop.accounts.models import Department, User
 from civicloop.analytics import durations
 from civicloop.analytics.models import MonthlyCount, MonthlyHistogram
+from civicloop.core.text import has_unusable_character
 
 MAX_MONTHS = 120
 
@@ -70,6 +71,8 @@ class Filters:
             raise FilterError(_("Choose a period of at most ten years."))
         department = str(query.get("department", ""))[:40]
         procedure = str(query.get("procedure", ""))[:60]
+        if has_unusable_character(department, procedure):  # a code no list offers, which the database refuses
+            raise FilterError(_("Choose the department and the procedure from the lists."))
         return cls(start, end, department, procedure)
 
     @property
