@@ -398,12 +398,14 @@ if MDM_TOKEN and len(MDM_TOKEN) < 32:
     raise ImproperlyConfigured("CIVICLOOP_MDM_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
 MFA_INVITATION_HOURS = env_int("CIVICLOOP_MFA_INVITATION_HOURS", 72, minimum=1)
 
-# Health, readiness and metrics (civicloop.ops, docs/operations.md). /readyz answers 503 when the
-# oldest event not yet applied by every consumer, or the notice due longest, waits longer than
-# these (0: reported, never failing). /metrics answers the bearer token, or the allowed networks
-# (by default only loopback, and none once a token is set).
-READY_OUTBOX_LAG_SECONDS = env_int("CIVICLOOP_READY_OUTBOX_LAG_SECONDS", 300, minimum=0)
-READY_QUEUE_LAG_SECONDS = env_int("CIVICLOOP_READY_QUEUE_LAG_SECONDS", 300, minimum=0)
+# Health, readiness and metrics (civicloop.ops, docs/operations.md). /readyz reports the age of the
+# oldest event not yet applied by every consumer and of the notice due longest; above a threshold
+# set here it answers 503. Off by default (0: reported, never failing): the lag is the same on
+# every node, so a load balancer acting on it would take the whole site out for a stopped worker —
+# alert on civicloop_outbox_lag_seconds instead. /metrics answers the bearer token, or the allowed
+# networks (by default only loopback, and none once a token is set).
+READY_OUTBOX_LAG_SECONDS = env_int("CIVICLOOP_READY_OUTBOX_LAG_SECONDS", 0, minimum=0)
+READY_QUEUE_LAG_SECONDS = env_int("CIVICLOOP_READY_QUEUE_LAG_SECONDS", 0, minimum=0)
 METRICS_TOKEN = env_str("CIVICLOOP_METRICS_TOKEN", "")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
     raise ImproperlyConfigured("CIVICLOOP_METRICS_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
