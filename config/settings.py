@@ -233,6 +233,49 @@ WORKER_TASKS = [
     "civicloop.core.audit_checkpoints.run_once",  # a signed audit checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS
 ]
 
+# Background work on Celery (config/celery.py, docs/operations.md "Background work on Celery"): each
+# WORKER_TASKS entry is one task; beat sends it every this many seconds, and it runs `run_once()`
+# again while that finds work, for up to WORKER_TASK_BUDGET_SECONDS. The last three gate themselves
+# (documents every 600 s, audit checkpoints every AUDIT_CHECKPOINT_INTERVAL_SECONDS) per process.
+WORKER_TASK_INTERVALS = {
+    "civicloop.relay.worker.run_once": 1.0,  # events reach consumers within about a second
+    "civicloop.notifications.worker.run_once": 1.0,
+    "civicloop.cases.worker.run_once": 60.0,  # SLA reminders: once a business day per case
+    "civicloop.documents.worker.run_once": 60.0,
+    "civicloop.devices.worker.run_once": 60.0,  # check-ins are late after hours, not seconds
+    "civicloop.core.audit_checkpoints.run_once": 60.0,
+}
+WORKER_TASK_BUDGET_SECONDS = env_float("CIVICLOOP_CELERY_TASK_BUDGET_SECONDS", 10.0, minimum=0.0)
+# Empty: Celery is not used (`make run` and `manage.py worker` need no broker). Redis or RabbitMQ.
+CELERY_BROKER_URL = env_str("CIVICLOOP_CELERY_BROKER_URL", "")
+if CELERY_BROKER_URL and CELERY_BROKER_URL.split("://", 1)[0] not in {"redis", "rediss", "amqp", "amqps", "pyamqp"}:
+    raise ImproperlyConfigured("CIVICLOOP_CELERY_BROKER_URL: use redis://, rediss://, amqp:// or amqps://")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]  # never pickle: a message on the broker must not be able to run code
+CELERY_TASK_IGNORE_RESULT = True  # the outcome is in the database, not in a result backend
+# A task is acknowledged when it ends, not when it starts, and a worker process that dies (kill -9,
+# out of memory) puts its message back; one message per process at a time, so none waits behind a
+# long task in another process's prefetch.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One call of run_once() may take longer than the budget (notices: up to a batch of gateway
+# timeouts); the hard limit kills the process, and the notice lease (300 s) puts its rows back.
+CELERY_TASK_TIME_LIMIT = env_int("CIVICLOOP_CELERY_TASK_TIME_LIMIT_SECONDS", 300, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
+# Redis only: an unacknowledged message goes back to the queue after this; it must outlast the
+# hard time limit, or a running task would be handed to a second worker.
+WORKER_VISIBILITY_TIMEOUT_SECONDS = env_int("CIVICLOOP_CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600, minimum=60)
+if WORKER_VISIBILITY_TIMEOUT_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CIVICLOOP_CELERY_VISIBILITY_TIMEOUT_SECONDS must exceed the task time limit")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": WORKER_VISIBILITY_TIMEOUT_SECONDS}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a broker restart: keep reconnecting, never exit
+CELERY_TASK_DEFAULT_QUEUE = f"civicloop-{LG_CODE}"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # Django's LOGGING (text or JSON) formats the worker's records too
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # Event relay (civicloop.relay, docs/relay.md): consumers get committed events in order, at least
 # once, each with its own checkpoint. Redis only wakes the relay; the outbox table is the truth, so
 # with Redis down (or the URL empty) the relay polls every RELAY_POLL_SECONDS and loses nothing.
