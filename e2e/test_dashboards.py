@@ -70,3 +70,45 @@ def test_every_dashboard_draws_its_charts_without_a_console_error_or_csp_violati
         resident.soft_check(not violations, f"{slug}: {len(violations)} CSP violation(s): {violations[:3]}")
     assert drawn >= len(DASHBOARDS), "the history should give every dashboard at least one chart"
     resident.assert_clean()
+
+
+FITS = """() => [...document.querySelectorAll('.chart')].map(box => ({
+  chart: box.dataset.chart, box: box.clientWidth, drawn: box.scrollWidth,
+  text: parseFloat(getComputedStyle(box.querySelector('svg text')).fontSize)
+    * box.querySelector('svg').getBoundingClientRect().width / box.querySelector('svg').viewBox.baseVal.width,
+}))"""
+
+
+def test_charts_fit_their_cards_on_a_laptop_and_scroll_only_on_a_phone(resident: "Resident") -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from civicloop.accounts.models import Position
+
+    # given: a few months of history, and a 課長 who reads the operations dashboard
+    call_command(
+        "generate_history", years=0.3, scale=0.01, seed=5, end=timezone.localdate().isoformat(), rows=False, verbosity=0
+    )
+    staff_member("e2e-chart-widths", Position.KACHO)
+    page = resident.page
+    resident.prefix = "chart-widths-"
+    staff_sign_in(resident, "e2e-chart-widths")
+
+    # when: the window is 1280 px wide (two cards side by side, about 574 px inside each)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    resident.goto("/staff/dashboards/operations/")
+    laptop = page.evaluate(FITS)
+    # then: every chart is drawn inside its card, none scrolls
+    assert laptop, "the operations dashboard should draw charts"
+    assert [c for c in laptop if c["drawn"] > c["box"]] == []
+
+    # when: a phone (375 px): the charts scroll sideways inside their cards, the page does not
+    page.set_viewport_size({"width": 375, "height": 800})
+    resident.goto("/staff/dashboards/operations/")
+    phone = page.evaluate(FITS)
+    assert all(c["drawn"] > c["box"] for c in phone)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # and the text of a scrolled chart stays readable (not scaled below 9.5 px)
+    assert min(c["text"] for c in phone) >= 9.5
+    resident.checkpoint("operations dashboard")
+    resident.assert_clean()
