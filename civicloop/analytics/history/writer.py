@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Write the simulated history: events (COPY on PostgreSQL), rollups, and optionally case rows.
+"""Write the simulated history: events (COPY on PostgreSQL), rollups, and optionally case rows
+(applications with answers their form accepts, cases, 補正 requests).
 
 Each flush is one transaction: the events, the rollups they cause and the Application/Case rows
 behind them commit together, so an interrupted run leaves whole days, never half a case.
 """
 
+import copy
 import json
+import random
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
 from civicloop.analytics.consumer import apply_items
@@ -19,17 +23,36 @@ from civicloop.analytics.counting import Item
 from civicloop.analytics.history.simulate import CaseRow, Ev
 from civicloop.applications.models import Application
 from civicloop.cases import workflow
+from civicloop.cases.management.sample_data import answer_pool
 from civicloop.cases.models import Case
+from civicloop.catalog.definition import Definition
+from civicloop.catalog.formschema import validate
 from civicloop.catalog.models import Procedure
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Event
 
+# Generated answers per procedure: enough that neighbouring cases differ, few enough to draw in a second.
+ANSWERS_PER_PROCEDURE = 12
 APPLICATION_STATUS = {
     "approve": Application.Status.APPROVED,
     "reject": Application.Status.REJECTED,
     "accept": Application.Status.COMPLETED,
     "withdrawn": Application.Status.WITHDRAWN,
 }
+
+
+def demo_answers(code: str, definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """Answers that the procedure's form accepts (its JSON Schema), with plausible names, addresses
+    and dates, for the applications behind generated cases: their pages show what was applied for.
+
+    A few per procedure, drawn from a generator seeded by the procedure's code (the same every run)
+    and checked against the form (cases.management.sample_data, as `generate_cases` does).
+    """
+    form = Definition(definition)
+    pool, _refused = answer_pool(
+        form, random.Random(f"demo-answers:{code}"), timezone.localdate(), ANSWERS_PER_PROCEDURE
+    )
+    return [answers for answers in pool if not validate(form.schema, answers)]
 
 
 class Writer:
@@ -46,6 +69,7 @@ class Writer:
                 if p.current_version is not None
             }
             self.versions: dict[str, int] = {code: version.pk for code, version in current.items()}
+            self.answers = {code: demo_answers(code, version.definition) for code, version in current.items()}
             self.workflows = {code: str(version.definition["workflow"]) for code, version in current.items()}
             self.positions: dict[tuple[str, bool], tuple[str, bytes]] = {}
             self.departments = dict(Department.objects.values_list("code", "pk"))
@@ -111,6 +135,7 @@ class Writer:
                     channel=row.channel,
                     classification=row.classification,
                     submitted_at=row.submitted_at,
+                    answers=self._answers_for(row),
                 )
                 for row in rows
                 if row.procedure in self.versions
@@ -173,6 +198,11 @@ class Writer:
                     "answers_after) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     values,
                 )
+
+    def _answers_for(self, row: CaseRow) -> dict[str, Any]:
+        """One of the procedure's generated answers, the same one for the same application id."""
+        pool = self.answers[row.procedure]
+        return copy.deepcopy(pool[row.application_id.int % len(pool)]) if pool else {}
 
     def _process_fields(self, row: CaseRow) -> dict[str, Any]:
         """The case's process, the step it waits on, and for a claimed open case its instance there.

@@ -7,10 +7,17 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
+from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.analytics.models import AppliedEvent, GeneratedHistory, MonthlyCount
+from civicloop.applications.models import Application
 from civicloop.cases.models import Case, CorrectionRequest
+from civicloop.catalog.definition import Definition
+from civicloop.catalog.formschema import validate
 from civicloop.core.models import Event
+from civicloop.testing.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 SMALL = {"years": 0.15, "scale": 0.01, "end": "2026-04-30", "verbosity": 0}
@@ -25,8 +32,6 @@ def events() -> list[tuple[Any, ...]]:
 def forget_history() -> None:
     CorrectionRequest.objects.all().delete()
     Case.objects.all().delete()
-    from civicloop.applications.models import Application
-
     Application.objects.all().delete()
     Event.objects.filter(time__lt=datetime(2026, 5, 1, tzinfo=UTC)).delete()
     AppliedEvent.objects.all().delete()
@@ -98,3 +103,36 @@ def test_an_open_generated_case_can_be_worked_from_the_step_its_row_shows(catalo
     # then it goes on to 決裁, as a submitted case would (it was refused: no instance waited at 審査)
     claimed.refresh_from_db()
     assert claimed.step == "approval"
+
+
+def _family_name(answers: Any) -> str | None:
+    """The first family name in the answers (the applicant's, on most forms)."""
+    if isinstance(answers, dict):
+        if isinstance(answers.get("family"), str):
+            return str(answers["family"])
+        return next((name for value in answers.values() if (name := _family_name(value))), None)
+    return None
+
+
+def test_every_generated_application_has_answers_its_form_accepts_and_shows_them(catalog: None) -> None:
+    # given a generated history with its case rows
+    call_command("generate_history", seed=3, **SMALL)
+
+    # then every application behind a case has answers, and its form accepts them
+    applications = list(Application.objects.select_related("procedure_version"))
+    assert applications
+    for application in applications:
+        schema = Definition(application.procedure_version.definition).schema
+        assert application.answers, application.receipt_number
+        assert not validate(schema, application.answers), application.receipt_number
+
+    # and a clerk of the department reads them on the case page (the applicant's name, not 未入力)
+    case = (
+        Case.objects.filter(department__code="seiso", classification="OFFICIAL").select_related("application").first()
+    )
+    assert case is not None
+    name = _family_name(case.application.answers)
+    assert name
+    clerk = sign_in_with_mfa(Client(), StaffFactory.create(username="reader", department="seiso"))
+    page = clerk.get(reverse("cases:case-detail", args=[case.public_id]))
+    assert name in page.content.decode().split('class="case-layout__main"', 1)[1]
