@@ -7,10 +7,12 @@ and the test share a SQLite file in the test's own folder. Skipped when Redis do
 """
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,9 +84,21 @@ def _backlog(database: Path) -> tuple[int, int]:
         (head,) = db.execute("SELECT COALESCE(MAX(position), 0) FROM core_event").fetchone()
         (unnumbered,) = db.execute("SELECT COUNT(*) FROM core_event WHERE position IS NULL").fetchone()
         cursors = [p for (p,) in db.execute("SELECT position FROM relay_consumercursor")]
-        (unsent,) = db.execute("SELECT COUNT(*) FROM notifications_message WHERE status != 'sent'").fetchone()
+        # A notice sent once is `sent` after one attempt (the portal's own copies need none).
+        (unsent,) = db.execute(
+            "SELECT COUNT(*) FROM notifications_message WHERE status != 'sent' OR (channel != 'portal' AND attempts != 1)"
+        ).fetchone()
     behind = unnumbered + sum(head - position for position in cursors) if cursors else unnumbered + head
     return behind, unsent
+
+
+def _mails_written(folder: Path) -> Counter[str]:
+    """How many e-mails went out for each notice (its public id is in a header of every mail).
+
+    Django's file backend may append several mails to one file (its names repeat within a second).
+    """
+    header = re.compile(r"^X-Civicloop-Notice: (\S+)$", re.MULTILINE)
+    return Counter(notice for path in folder.iterdir() for notice in header.findall(path.read_text()))
 
 
 def test_a_celery_worker_drains_the_events_and_notices_it_is_sent(
@@ -110,7 +124,8 @@ def test_a_celery_worker_drains_the_events_and_notices_it_is_sent(
             time.sleep(1)
         # then
         assert _backlog(database) == (0, 0)
-        assert len(list((tmp_path / "mail").iterdir())) == 30
+        sent = _mails_written(tmp_path / "mail")
+        assert len(sent) == 30 and set(sent.values()) == {1}
     finally:
         worker.terminate()
         _out, errors = worker.communicate(timeout=30)
