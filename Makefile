@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://$(shell whoami)@127.0.0.1:5432/civicloop
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage clean
+.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage worker-celery clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,6 +59,13 @@ totp: $(VENV)/.installed-run ## The code a demo staff member's authenticator app
 manage: $(VENV)/.installed-run ## Any manage.py command with the development settings: make manage cmd="verify_audit_chain"
 	@test -n "$(cmd)" || { echo 'usage: make manage cmd="<command> [options]", e.g. cmd=help'; exit 2; }
 	@$(PY) manage.py $(cmd)
+
+# Celery instead of `manage.py worker` (docs/operations.md "Background work on Celery"): beat and one
+# worker on this machine, against the broker in CIVICLOOP_CELERY_BROKER_URL (a local Redis by default).
+worker-celery: export CIVICLOOP_CELERY_BROKER_URL ?= redis://127.0.0.1:6379/2
+worker-celery: $(VENV)/.installed-run ## Background work on Celery, beat and a worker, after `make demo-data` (broker: CIVICLOOP_CELERY_BROKER_URL)
+	@$(VENV)/bin/celery -A config beat --loglevel WARNING & beat=$$!; trap "kill $$beat 2>/dev/null" EXIT; \
+	  $(VENV)/bin/celery -A config worker --loglevel WARNING
 
 test: $(VENV)/.installed-dev system-deps lint typecheck test-sqlite test-postgres ## Lint, type-check, and run the whole suite on SQLite and PostgreSQL
 
