@@ -5,13 +5,13 @@ from civicloop.analytics import opendata, views
 
 app_name = "analytics"
 urlpatterns = [
-    path("staff/dashboards/", views.index, name="index"),
-    path("staff/dashboards/cases/", views.cases, name="cases"),
-    path("staff/dashboards/<slug:slug>/", views.dashboard, name="dashboard"),
-    path("staff/dashboards/<slug:slug>/data.json", views.dashboard_data, name="dashboard-data"),
-    path("staff/dashboards/<slug:slug>/<slug:chart_id>.csv", views.chart_csv, name="chart-csv"),
+    path("staff/dashboards/", views.index, name="dashboard-list"),
+    path("staff/dashboards/cases/", views.cases, name="case-list"),
+    path("staff/dashboards/<slug:slug>/", views.dashboard, name="dashboard-detail"),
+    path("staff/dashboards/<slug:slug>/data.json", views.dashboard_data, name="dashboard-export"),
+    path("staff/dashboards/<slug:slug>/<slug:chart_id>.csv", views.chart_csv, name="chart-export"),
     path("applications/<uuid:public_id>/rating/", views.rate, name="rating-create"),
-    path("opendata/", opendata.catalogue, name="opendata"),
-    path("opendata/<slug:slug>.csv", opendata.dataset_csv, name="opendata-csv"),
-    path("opendata/<slug:slug>.json", opendata.dataset_json, name="opendata-json"),
+    path("opendata/", opendata.catalogue, name="dataset-list"),
+    path("opendata/<slug:slug>.csv", opendata.dataset_csv, name="dataset-download-csv"),
+    path("opendata/<slug:slug>.json", opendata.dataset_json, name="dataset-download-json"),
 ]

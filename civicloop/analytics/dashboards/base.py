@@ -169,8 +169,8 @@ class Chart:
 
 
 def drill_link(filters: Filters, **extra: str) -> str:
-    """The list of cases behind a figure (analytics:cases), with the dashboard's filters."""
-    return f"{reverse('analytics:cases')}?{filters.querystring(**extra)}"
+    """The list of cases behind a figure (analytics:case-list), with the dashboard's filters."""
+    return f"{reverse('analytics:case-list')}?{filters.querystring(**extra)}"
 
 
 def monthly_sums(scope: Q, filters: Filters, metrics: Iterable[str], group_by: Sequence[str]) -> list[dict[str, Any]]:

@@ -75,9 +75,9 @@ def test_the_inbox_answers_400_for_a_nul_and_names_the_field(staff_client: Clien
 @pytest.mark.parametrize("param", ["department", "procedure"])
 def test_a_dashboard_answers_400_for_a_nul_in_its_filters(staff_client: Client, param: str) -> None:
     said = "課と手続は一覧から選んでください。"
-    page = staff_client.get(reverse("analytics:dashboard", args=["operations"]), {param: "seiso\x00"})
-    data = staff_client.get(reverse("analytics:dashboard-data", args=["operations"]), {param: "seiso\x00"})
-    listed = staff_client.get(reverse("analytics:cases"), {param: "seiso\x00"})
+    page = staff_client.get(reverse("analytics:dashboard-detail", args=["operations"]), {param: "seiso\x00"})
+    data = staff_client.get(reverse("analytics:dashboard-export", args=["operations"]), {param: "seiso\x00"})
+    listed = staff_client.get(reverse("analytics:case-list"), {param: "seiso\x00"})
 
     assert page.status_code == 400 and said in page.content.decode()
     assert data.status_code == 400 and json.loads(data.content)["error"] == said
