@@ -33,7 +33,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
         candidate, {request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("applications:my-list")
+    return reverse("applications:application-list")
 
 
 def login_page(request: HttpRequest) -> HttpResponse:

@@ -248,4 +248,4 @@ def rate(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _("You can rate the service once, after your application has its result."))
     else:
         messages.success(request, _("Thank you for rating the service."))
-    return redirect("applications:detail", public_id)
+    return redirect("applications:application-detail", public_id)

@@ -5,17 +5,17 @@ from civicloop.applications import views
 
 app_name = "applications"
 urlpatterns = [
-    path("procedures/<slug:code>/start/", views.start, name="start"),
-    path("applications/", views.my_applications, name="my-list"),
-    path("applications/<uuid:public_id>/", views.detail, name="detail"),
-    path("applications/<uuid:public_id>/step/<slug:step_id>/", views.step, name="step"),
-    path("applications/<uuid:public_id>/attachments/", views.attachments, name="attachments"),
+    path("procedures/<slug:code>/start/", views.start, name="application-start"),
+    path("applications/", views.my_applications, name="application-list"),
+    path("applications/<uuid:public_id>/", views.detail, name="application-detail"),
+    path("applications/<uuid:public_id>/step/<slug:step_id>/", views.step, name="step-edit"),
+    path("applications/<uuid:public_id>/attachments/", views.attachments, name="attachment-list"),
     path(
         "applications/<uuid:public_id>/attachments/<uuid:attachment_id>/delete/",
         views.attachment_delete,
         name="attachment-delete",
     ),
-    path("applications/<uuid:public_id>/check/", views.check, name="check"),
-    path("applications/<uuid:public_id>/done/", views.done, name="done"),
+    path("applications/<uuid:public_id>/check/", views.check, name="application-check"),
+    path("applications/<uuid:public_id>/done/", views.done, name="receipt-detail"),
     path("files/<uuid:attachment_id>/", views.attachment_download, name="attachment-download"),
 ]

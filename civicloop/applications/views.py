@@ -56,7 +56,9 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     elif not request.user.is_authenticated:
         if not (version.allows_guest and request.POST.get("as_guest")):
             request.session[_START_INTENT] = {"code": code, "at": int(time.time())}
-            return redirect(f"{reverse('accounts:login')}?next={reverse('applications:start', args=[code])}")
+            return redirect(
+                f"{reverse('accounts:login')}?next={reverse('applications:application-start', args=[code])}"
+            )
         guest_key = Application.new_guest_key()
         request.session["guest_keys"] = [*request.session.get("guest_keys", [])[-19:], guest_key]
         application = actions.start_application(procedure=procedure, user=None, guest_key=guest_key)
@@ -64,7 +66,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
         application = actions.start_application(procedure=procedure, user=_user(request))
     definition = Definition(version.definition)
     _prefill_from_sign_in(application, definition)
-    return redirect("applications:step", application.public_id, definition.steps[0].id)
+    return redirect("applications:step-edit", application.public_id, definition.steps[0].id)
 
 
 def _take_start_intent(request: HttpRequest, code: str) -> bool:
@@ -109,16 +111,16 @@ def _next_url(application: Application, definition: Definition, step: Step) -> s
     visible = definition.visible_steps(application.answers)
     ids = [s.id for s in visible]
     if step.id in ids and ids.index(step.id) + 1 < len(ids):
-        return reverse("applications:step", args=[application.public_id, ids[ids.index(step.id) + 1]])
+        return reverse("applications:step-edit", args=[application.public_id, ids[ids.index(step.id) + 1]])
     if definition.attachments:
-        return reverse("applications:attachments", args=[application.public_id])
-    return reverse("applications:check", args=[application.public_id])
+        return reverse("applications:attachment-list", args=[application.public_id])
+    return reverse("applications:application-check", args=[application.public_id])
 
 
 def _previous_url(application: Application, definition: Definition, step: Step) -> str:
     ids = [s.id for s in definition.visible_steps(application.answers)]
     if step.id in ids and ids.index(step.id) > 0:
-        return reverse("applications:step", args=[application.public_id, ids[ids.index(step.id) - 1]])
+        return reverse("applications:step-edit", args=[application.public_id, ids[ids.index(step.id) - 1]])
     return reverse("catalog:procedure-detail", args=[application.procedure_version.procedure.code])
 
 
@@ -146,7 +148,10 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
             )
             if not errors:
                 return redirect(
-                    (request.GET.get("return") == "check" and reverse("applications:check", args=[public_id]))
+                    (
+                        request.GET.get("return") == "check"
+                        and reverse("applications:application-check", args=[public_id])
+                    )
                     or _next_url(application, definition, current)
                 )
     specs = field_specs(definition.schema, current.fields)
@@ -220,7 +225,7 @@ def attachments(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 errors[kind] = str(exc)
             else:
                 messages.success(request, _("%(name)s was attached.") % {"name": upload.name})
-                return redirect("applications:attachments", public_id)
+                return redirect("applications:attachment-list", public_id)
     rules = definition.applicable_attachments(application.answers)
     stored = list(application.attachments.all())
     groups = [
@@ -244,7 +249,7 @@ def attachments(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "groups": groups,
             "errors": errors,
             "error_links": [(f"file-{k}", v) for k, v in errors.items()],
-            "back_url": reverse("applications:step", args=[public_id, visible[-1].id]),
+            "back_url": reverse("applications:step-edit", args=[public_id, visible[-1].id]),
             "step_number": len(visible) + 1,
             "step_count": len(visible) + 2,
         },
@@ -262,7 +267,7 @@ def attachment_delete(request: HttpRequest, public_id: uuid.UUID, attachment_id:
         raise Http404
     actions.remove_attachment(attachment=attachment)
     messages.info(request, _("%(name)s was removed.") % {"name": attachment.original_name})
-    return redirect("applications:attachments", public_id)
+    return redirect("applications:attachment-list", public_id)
 
 
 @limit_submissions()
@@ -289,7 +294,7 @@ def check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             except actions.SubmissionInvalid as exc:
                 errors = exc.errors
             else:
-                return redirect("applications:done", submitted.public_id)
+                return redirect("applications:receipt-detail", submitted.public_id)
     return _render_check(request, application, errors)
 
 
@@ -346,12 +351,12 @@ def _check_anchor(application: Application, definition: Definition, key: str) ->
     if key == "declaration":
         return "#f-declaration"
     if key.startswith("attachment:"):
-        return reverse("applications:attachments", args=[application.public_id])
+        return reverse("applications:attachment-list", args=[application.public_id])
     top = key.split(".")[0]
     owner = next((s for s in definition.steps if top in s.fields), None)
     if owner is None:
         return "#"
-    url = reverse("applications:step", args=[application.public_id, owner.id])
+    url = reverse("applications:step-edit", args=[application.public_id, owner.id])
     return f"{url}?return=check#f-{key.replace('.', '-')}"
 
 
@@ -360,7 +365,7 @@ def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request.user, public_id, action=Action.VIEW, context=context_from_request(request)
     )
     if application.is_draft:
-        return redirect("applications:check", public_id)
+        return redirect("applications:application-check", public_id)
     return render(
         request, "applications/done.html", {"application": application, "version": application.procedure_version}
     )
@@ -388,7 +393,7 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if application.is_draft:
         definition = Definition(application.procedure_version.definition)
         step_id = application.last_step or definition.steps[0].id
-        return redirect("applications:step", public_id, step_id)
+        return redirect("applications:step-edit", public_id, step_id)
     return render(
         request,
         "applications/detail.html",

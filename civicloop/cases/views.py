@@ -245,7 +245,7 @@ def correction(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             errors = {**(errors_for(exc.errors, open_request.fields) or exc.errors), **file_errors}
         else:
             messages.success(request, _("Your corrected application was sent. Thank you."))
-            return redirect("applications:detail", public_id)
+            return redirect("applications:application-detail", public_id)
     fields = [
         bind(spec, answers.get(spec.path), errors, english=english)
         for spec in field_specs(definition.schema, open_request.fields)
@@ -548,11 +548,11 @@ def withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
     if not request.POST.get("confirm"):
         messages.error(request, _("Tick the box to confirm that you want to withdraw the application."))
-        return redirect("applications:detail", public_id)
+        return redirect("applications:application-detail", public_id)
     try:
         actions.withdraw_application(application=application, resident=request.user)  # type: ignore[arg-type]
     except (actions.IllegalTransition, Case.DoesNotExist):
         messages.error(request, _("This application can no longer be withdrawn."))
     else:
         messages.success(request, _("Your application was withdrawn."))
-    return redirect("applications:detail", public_id)
+    return redirect("applications:application-detail", public_id)

@@ -50,7 +50,7 @@ def _about_application(application: Application) -> dict[str, Any]:
         "procedure": {"ja": version.name_ja, "en": version.name_en},
         "receipt_number": application.receipt_number,
         # A guest's application page opens only in the browser session that made it: no link.
-        "application_url": _absolute(reverse("applications:detail", args=[application.public_id]))
+        "application_url": _absolute(reverse("applications:application-detail", args=[application.public_id]))
         if application.applicant_id
         else "",
     }
@@ -154,7 +154,7 @@ def document_issued(event: Event) -> None:
     try:
         path = reverse("documents:document-download", args=[application.public_id, document_id])
     except NoReverseMatch:  # the documents app has no download page (yet): send them to the application
-        path = reverse("applications:detail", args=[application.public_id])
+        path = reverse("applications:application-detail", args=[application.public_id])
     extra: dict[str, Any] = {"document_url": _absolute(path)}
     if event.data.get("kind") in RESULT_KINDS:
         extra["outcome"] = str(event.data.get("outcome", ""))

@@ -80,7 +80,7 @@ def test_staff_whose_session_skipped_the_second_factor_are_asked_for_it(clerk: U
 
 
 def test_residents_are_not_asked_for_a_second_factor(resident_client: Client) -> None:
-    assert resident_client.get(reverse("applications:my-list")).status_code == 200
+    assert resident_client.get(reverse("applications:application-list")).status_code == 200
 
 
 def test_a_staff_session_that_passed_the_second_factor_reaches_the_inbox(clerk: User) -> None:

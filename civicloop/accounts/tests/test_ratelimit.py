@@ -73,11 +73,15 @@ def test_the_form_shows_a_429_page_in_the_chosen_language(
         Application.objects.filter(pk=draft.pk).update(answers=VALID_SODAI_GOMI)
         drafts.append(draft)
     for draft in drafts[:2]:
-        done = resident_client.post(reverse("applications:check", args=[draft.public_id]), {"declaration": "yes"})
+        done = resident_client.post(
+            reverse("applications:application-check", args=[draft.public_id]), {"declaration": "yes"}
+        )
         assert done.status_code == 302
     # when they submit a third, in English
     resident_client.cookies["django_language"] = "en"
-    response = resident_client.post(reverse("applications:check", args=[drafts[2].public_id]), {"declaration": "yes"})
+    response = resident_client.post(
+        reverse("applications:application-check", args=[drafts[2].public_id]), {"declaration": "yes"}
+    )
     # then a 429 page says so, and the draft is still a draft
     assert response.status_code == 429
     assert "Too many applications" in response.content.decode()
@@ -85,7 +89,7 @@ def test_the_form_shows_a_429_page_in_the_chosen_language(
     drafts[2].refresh_from_db()
     assert drafts[2].is_draft
     # and viewing the form is never limited
-    assert resident_client.get(reverse("applications:check", args=[drafts[2].public_id])).status_code == 200
+    assert resident_client.get(reverse("applications:application-check", args=[drafts[2].public_id])).status_code == 200
 
 
 def test_zero_turns_the_limit_off(resident_client: Client, sodai_gomi: Procedure, settings: object) -> None:

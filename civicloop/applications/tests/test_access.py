@@ -45,11 +45,11 @@ def outsider_client(other_resident: User) -> Client:
 def _urls(application: Application) -> list[str]:
     attachment = application.attachments.get()
     return [
-        reverse("applications:detail", args=[application.public_id]),
-        reverse("applications:done", args=[application.public_id]),
-        reverse("applications:check", args=[application.public_id]),
-        reverse("applications:attachments", args=[application.public_id]),
-        reverse("applications:step", args=[application.public_id, "applicant"]),
+        reverse("applications:application-detail", args=[application.public_id]),
+        reverse("applications:receipt-detail", args=[application.public_id]),
+        reverse("applications:application-check", args=[application.public_id]),
+        reverse("applications:attachment-list", args=[application.public_id]),
+        reverse("applications:step-edit", args=[application.public_id, "applicant"]),
         reverse("applications:attachment-download", args=[attachment.public_id]),
         f"/api/applications/{application.public_id}",
     ]
@@ -70,7 +70,9 @@ def test_an_anonymous_visitor_gets_nothing_either(client: Client, submitted: App
 
 
 def test_lists_and_api_show_only_ones_own(outsider_client: Client, submitted: Application) -> None:
-    assert submitted.receipt_number not in outsider_client.get(reverse("applications:my-list")).content.decode()
+    assert (
+        submitted.receipt_number not in outsider_client.get(reverse("applications:application-list")).content.decode()
+    )
     assert outsider_client.get("/api/applications").json() == []
 
 
@@ -85,11 +87,11 @@ def test_searching_by_receipt_number_or_id_does_not_reveal_existence(
 def test_another_residents_draft_cannot_be_written_to(
     outsider_client: Client, resident_client: Client, sodai_gomi: Procedure
 ) -> None:
-    resident_client.post(reverse("applications:start", args=["sodai-gomi"]))
+    resident_client.post(reverse("applications:application-start", args=["sodai-gomi"]))
     draft = Application.objects.get()
     before = dict(draft.answers)  # what the resident's sign-in filled in
     response = outsider_client.post(
-        reverse("applications:step", args=[draft.public_id, "applicant"]), {"applicant.family": "乗っ取り"}
+        reverse("applications:step-edit", args=[draft.public_id, "applicant"]), {"applicant.family": "乗っ取り"}
     )
     assert response.status_code == 404
     draft.refresh_from_db()
@@ -119,7 +121,7 @@ def test_staff_below_the_classification_see_nothing(submitted: Application, cler
 def test_a_guest_sees_only_the_draft_of_their_own_session(client: Client, catalog: None) -> None:
     procedure = Procedure.objects.filter(current_version__allows_guest=True).first()
     assert procedure is not None, "the catalogue ships at least one guest procedure (道路損傷通報)"
-    response = client.post(reverse("applications:start", args=[procedure.code]), {"as_guest": "1"})
+    response = client.post(reverse("applications:application-start", args=[procedure.code]), {"as_guest": "1"})
     assert response.status_code == 302
     draft = Application.objects.get()
     assert draft.applicant is None and draft.guest_key

@@ -36,12 +36,12 @@ TINY_PDF = make_pdf()
 
 @pytest.fixture
 def draft(resident_client: Client, catalog: None) -> Application:
-    resident_client.post(reverse("applications:start", args=["jido-teate"]))
+    resident_client.post(reverse("applications:application-start", args=["jido-teate"]))
     return Application.objects.latest("created_at")
 
 
 def _upload(client: Client, application: Application, name: str, content: bytes, kind: str = "bank_proof"):
-    url = reverse("applications:attachments", args=[application.public_id])
+    url = reverse("applications:attachment-list", args=[application.public_id])
     return client.post(url, {"kind": kind, "file": SimpleUploadedFile(name, content)})
 
 
@@ -125,19 +125,21 @@ def test_an_unknown_attachment_kind_is_refused(resident_client: Client, draft: A
 
 
 def test_a_missing_required_attachment_blocks_submission(resident_client: Client, draft: Application) -> None:
-    response = resident_client.post(reverse("applications:check", args=[draft.public_id]), {"declaration": "yes"})
+    response = resident_client.post(
+        reverse("applications:application-check", args=[draft.public_id]), {"declaration": "yes"}
+    )
     assert "振込先口座が確認できる書類を添付してください" in response.content.decode()
 
 
 def test_a_conditional_attachment_is_required_only_when_its_condition_holds(
     resident_client: Client, draft: Application
 ) -> None:
-    step = reverse("applications:step", args=[draft.public_id, "children"])
+    step = reverse("applications:step-edit", args=[draft.public_id, "children"])
     resident_client.post(step, {"has_child_apart": "no"})
-    page = resident_client.get(reverse("applications:attachments", args=[draft.public_id])).content.decode()
+    page = resident_client.get(reverse("applications:attachment-list", args=[draft.public_id])).content.decode()
     assert "別居監護申立書" not in page
     resident_client.post(step, {"has_child_apart": "yes"})
-    page = resident_client.get(reverse("applications:attachments", args=[draft.public_id])).content.decode()
+    page = resident_client.get(reverse("applications:attachment-list", args=[draft.public_id])).content.decode()
     assert "別居監護申立書" in page
 
 

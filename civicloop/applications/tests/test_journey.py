@@ -34,7 +34,7 @@ def _flatten(prefix: str, value: object) -> dict[str, str]:
 
 
 def _start(client: Client, code: str = "sodai-gomi") -> Application:
-    response = client.post(reverse("applications:start", args=[code]))
+    response = client.post(reverse("applications:application-start", args=[code]))
     assert response.status_code == 302
     return Application.objects.latest("created_at")
 
@@ -45,12 +45,12 @@ def _fill_all_steps(client: Client, application: Application, answers: dict) -> 
         data = {}
         for name in fields:
             data.update(_flatten(name, answers[name]))
-        response = client.post(reverse("applications:step", args=[application.public_id, step]), data)
+        response = client.post(reverse("applications:step-edit", args=[application.public_id, step]), data)
         assert response.status_code == 302, response.content.decode()[:2000]
 
 
 def test_starting_needs_sign_in_when_the_procedure_does_not_allow_guests(client: Client, sodai_gomi: Procedure) -> None:
-    response = client.post(reverse("applications:start", args=["sodai-gomi"]))
+    response = client.post(reverse("applications:application-start", args=["sodai-gomi"]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     assert not Application.objects.exists()
@@ -63,7 +63,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
     application = _start(resident_client)
     # when the first step is sent with a family name only and a malformed phone number
     response = resident_client.post(
-        reverse("applications:step", args=[application.public_id, "applicant"]),
+        reverse("applications:step-edit", args=[application.public_id, "applicant"]),
         {"applicant.family": "𠮷田", "contact.phone": "電話"},
     )
     # then the page explains each problem in Japanese and the draft keeps the input
@@ -82,7 +82,7 @@ def test_an_invalid_step_shows_an_error_summary_and_keeps_what_was_typed(
 def test_full_width_digits_and_half_width_kana_are_normalised(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     resident_client.post(
-        reverse("applications:step", args=[application.public_id, "applicant"]),
+        reverse("applications:step-edit", args=[application.public_id, "applicant"]),
         {
             "applicant.family": "髙橋",
             "applicant.given": "美咲",
@@ -103,13 +103,13 @@ def test_a_resident_applies_and_gets_a_receipt_number_an_email_and_a_status_page
     # given every step answered
     application = _start(resident_client)
     _fill_all_steps(resident_client, application, VALID_SODAI_GOMI)
-    check = resident_client.get(reverse("applications:check", args=[application.public_id]))
+    check = resident_client.get(reverse("applications:application-check", args=[application.public_id]))
     assert "𠮷田" in check.content.decode()
     assert "ソファ" in check.content.decode()
     # when the declaration is confirmed and the form submitted
     with django_capture_on_commit_callbacks(execute=True):
         response = resident_client.post(
-            reverse("applications:check", args=[application.public_id]),
+            reverse("applications:application-check", args=[application.public_id]),
             {"declaration": "yes", "submission_key": str(application.public_id)},
             follow=True,
         )
@@ -124,7 +124,7 @@ def test_a_resident_applies_and_gets_a_receipt_number_an_email_and_a_status_page
     assert notification_worker.run_once() == 1
     assert len(mail.outbox) == 1 and application.receipt_number in mail.outbox[0].body
     assert mail.outbox[0].to == [resident.email]
-    listing = resident_client.get(reverse("applications:my-list")).content.decode()
+    listing = resident_client.get(reverse("applications:application-list")).content.decode()
     assert application.receipt_number in listing
     assert (
         Event.objects.filter(
@@ -138,7 +138,7 @@ def test_a_resident_applies_and_gets_a_receipt_number_an_email_and_a_status_page
 def test_submitting_twice_makes_one_application(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     _fill_all_steps(resident_client, application, VALID_SODAI_GOMI)
-    url = reverse("applications:check", args=[application.public_id])
+    url = reverse("applications:application-check", args=[application.public_id])
     first = resident_client.post(url, {"declaration": "yes", "submission_key": "k"})
     application.refresh_from_db()
     number = application.receipt_number
@@ -153,7 +153,7 @@ def test_submitting_twice_makes_one_application(resident_client: Client, sodai_g
 def test_submission_without_the_declaration_is_refused(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     _fill_all_steps(resident_client, application, VALID_SODAI_GOMI)
-    response = resident_client.post(reverse("applications:check", args=[application.public_id]), {})
+    response = resident_client.post(reverse("applications:application-check", args=[application.public_id]), {})
     assert response.status_code == 400
     assert "宣誓事項を確認" in response.content.decode()
     application.refresh_from_db()
@@ -164,7 +164,9 @@ def test_an_incomplete_draft_cannot_be_submitted_and_links_to_the_step(
     resident_client: Client, sodai_gomi: Procedure
 ) -> None:
     application = _start(resident_client)
-    response = resident_client.post(reverse("applications:check", args=[application.public_id]), {"declaration": "yes"})
+    response = resident_client.post(
+        reverse("applications:application-check", args=[application.public_id]), {"declaration": "yes"}
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert f"/applications/{application.public_id}/step/items/?return=check" in html
@@ -174,16 +176,18 @@ def test_an_incomplete_draft_cannot_be_submitted_and_links_to_the_step(
 
 def test_a_draft_is_resumable_from_my_applications(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
-    resident_client.post(reverse("applications:step", args=[application.public_id, "items"]), {"items.0.item": "sofa"})
-    listing = resident_client.get(reverse("applications:my-list")).content.decode()
+    resident_client.post(
+        reverse("applications:step-edit", args=[application.public_id, "items"]), {"items.0.item": "sofa"}
+    )
+    listing = resident_client.get(reverse("applications:application-list")).content.decode()
     assert str(application.public_id) in listing
-    resume = resident_client.get(reverse("applications:detail", args=[application.public_id]))
-    assert resume["Location"] == reverse("applications:step", args=[application.public_id, "items"])
+    resume = resident_client.get(reverse("applications:application-detail", args=[application.public_id]))
+    assert resume["Location"] == reverse("applications:step-edit", args=[application.public_id, "items"])
 
 
 def test_a_conditional_step_appears_only_when_its_condition_holds(resident_client: Client, catalog: None) -> None:
     application = _start(resident_client, "jido-teate")
-    step_url = reverse("applications:step", args=[application.public_id, "spouse-question"])
+    step_url = reverse("applications:step-edit", args=[application.public_id, "spouse-question"])
     no = resident_client.post(step_url, {"has_spouse": "no"})
     assert no["Location"].endswith("/step/children/")
     yes = resident_client.post(step_url, {"has_spouse": "yes"})
@@ -193,7 +197,7 @@ def test_a_conditional_step_appears_only_when_its_condition_holds(resident_clien
 def test_add_another_adds_a_row_without_losing_input(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     response = resident_client.post(
-        reverse("applications:step", args=[application.public_id, "items"]),
+        reverse("applications:step-edit", args=[application.public_id, "items"]),
         {"items.0.item": "sofa", "items.0.quantity": "1", "add_row": "items"},
     )
     html = response.content.decode()
@@ -206,7 +210,7 @@ def test_tampered_hidden_fields_and_unknown_names_change_nothing_else(
 ) -> None:
     application = _start(resident_client)
     resident_client.post(
-        reverse("applications:step", args=[application.public_id, "applicant"]),
+        reverse("applications:step-edit", args=[application.public_id, "applicant"]),
         {
             "applicant.family": "渋谷",
             "collection.address.city": "injected",
@@ -222,13 +226,15 @@ def test_tampered_hidden_fields_and_unknown_names_change_nothing_else(
 
 def test_an_unknown_step_is_a_404(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
-    assert resident_client.get(reverse("applications:step", args=[application.public_id, "nope"])).status_code == 404
+    assert (
+        resident_client.get(reverse("applications:step-edit", args=[application.public_id, "nope"])).status_code == 404
+    )
 
 
 def test_a_postcode_without_hyphen_is_stored_in_one_form(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     resident_client.post(
-        reverse("applications:step", args=[application.public_id, "collection"]),
+        reverse("applications:step-edit", args=[application.public_id, "collection"]),
         {"collection.address.postal_code": "１５０００４２"},
     )
     application.refresh_from_db()
@@ -238,7 +244,7 @@ def test_a_postcode_without_hyphen_is_stored_in_one_form(resident_client: Client
 def test_errors_inside_a_repeated_row_say_which_row(resident_client: Client, catalog: None) -> None:
     application = _start(resident_client, "jido-teate")
     response = resident_client.post(
-        reverse("applications:step", args=[application.public_id, "children"]),
+        reverse("applications:step-edit", args=[application.public_id, "children"]),
         {"children.0.name.family": "渋谷", "children.1.name.family": "渋谷", "has_child_apart": "no"},
     )
     assert "子ども 2：子どもの氏名（名）を入力してください" in response.content.decode()  # a full-width colon
@@ -247,8 +253,8 @@ def test_errors_inside_a_repeated_row_say_which_row(resident_client: Client, cat
 def test_every_answer_on_the_check_page_links_to_its_field(resident_client: Client, sodai_gomi: Procedure) -> None:
     application = _start(resident_client)
     _fill_all_steps(resident_client, application, VALID_SODAI_GOMI)
-    html = resident_client.get(reverse("applications:check", args=[application.public_id])).content.decode()
-    step = reverse("applications:step", args=[application.public_id, "items"])
+    html = resident_client.get(reverse("applications:application-check", args=[application.public_id])).content.decode()
+    step = reverse("applications:step-edit", args=[application.public_id, "items"])
     assert f'href="{step}?return=check#f-items-0-quantity"' in html
-    collection = reverse("applications:step", args=[application.public_id, "collection"])
+    collection = reverse("applications:step-edit", args=[application.public_id, "collection"])
     assert f'href="{collection}?return=check#f-collection-address-postal_code"' in html

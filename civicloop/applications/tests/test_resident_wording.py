@@ -61,8 +61,8 @@ def resident_pages(application: Application) -> Iterator[str]:
     yield reverse("catalog:procedure-detail", args=["sodai-gomi"])
     yield reverse("catalog:procedure-detail", args=["doro-sonsho"])
     yield reverse("accounts:login")
-    yield reverse("applications:my-list")
-    yield reverse("applications:detail", args=[application.public_id])
+    yield reverse("applications:application-list")
+    yield reverse("applications:application-detail", args=[application.public_id])
     yield reverse("intelligence:help-search") + "?q=粗大ごみ"
     yield reverse("intelligence:inquiry-list")
     yield reverse("notifications:notice-list")
@@ -95,7 +95,7 @@ def test_dates_read_as_2026年12月16日_in_japanese_and_16_december_2026_in_eng
 ) -> None:
     client = Client()
     client.force_login(resident)
-    url = reverse("applications:detail", args=[secret_application.public_id])
+    url = reverse("applications:application-detail", args=[secret_application.public_id])
     submitted = secret_application.submitted_at
     assert submitted is not None
     day = timezone.localtime(submitted)

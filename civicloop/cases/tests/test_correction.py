@@ -30,7 +30,9 @@ def test_a_clerk_requests_a_correction_and_the_clock_pauses(
     case.refresh_from_db()
     assert case.status == Case.Status.CORRECTION and case.sla_state() == Case.Sla.PAUSED
     assert case.application.status == Application.Status.CORRECTION_REQUESTED
-    detail = resident_client.get(reverse("applications:detail", args=[case.application.public_id])).content.decode()
+    detail = resident_client.get(
+        reverse("applications:application-detail", args=[case.application.public_id])
+    ).content.decode()
     assert "電話番号がつながりません" in detail
     assert reverse("cases:correction", args=[case.application.public_id]) in detail
 

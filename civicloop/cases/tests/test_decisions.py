@@ -45,7 +45,9 @@ def test_a_refusal_shows_its_reasons_to_the_resident(
         login(approver).post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.decision_reason == "収集区域外の住所です。"
-    page = resident_client.get(reverse("applications:detail", args=[case.application.public_id])).content.decode()
+    page = resident_client.get(
+        reverse("applications:application-detail", args=[case.application.public_id])
+    ).content.decode()
     assert "申請は認められませんでした" in page and "収集区域外の住所です。" in page
     assert Event.objects.filter(type="jp.lg.civicloop.case.decided").exists()
     assert AuditEntry.objects.filter(action="case.decided", object_id=str(case.public_id)).exists()

@@ -192,7 +192,7 @@ READ_PATHS: list[ReadPath] = [
     ReadPath(
         "HTML application detail",
         "view",
-        _page(lambda f: reverse("applications:detail", args=[f.application.public_id])),
+        _page(lambda f: reverse("applications:application-detail", args=[f.application.public_id])),
     ),
     ReadPath(
         "HTML attachment download",

@@ -30,11 +30,11 @@ def _without_csrf(body: bytes) -> bytes:
 
 def _urls(application_id: uuid.UUID, attachment_id: uuid.UUID, case_id: uuid.UUID) -> list[str]:
     return [
-        reverse("applications:detail", args=[application_id]),
-        reverse("applications:done", args=[application_id]),
-        reverse("applications:check", args=[application_id]),
-        reverse("applications:attachments", args=[application_id]),
-        reverse("applications:step", args=[application_id, "applicant"]),
+        reverse("applications:application-detail", args=[application_id]),
+        reverse("applications:receipt-detail", args=[application_id]),
+        reverse("applications:application-check", args=[application_id]),
+        reverse("applications:attachment-list", args=[application_id]),
+        reverse("applications:step-edit", args=[application_id, "applicant"]),
         reverse("applications:attachment-download", args=[attachment_id]),
         reverse("cases:correction", args=[application_id]),
         reverse("cases:case-detail", args=[case_id]),
@@ -74,13 +74,13 @@ def test_receipt_numbers_and_swapped_ids_open_nothing(world: World) -> None:
     assert client.get(f"/applications/{file.application.receipt_number}/").status_code == 404
     assert client.get(f"/api/applications/{file.application.receipt_number}").status_code in {404, 422}
     # an attachment id where an application id is expected, and the other way round
-    assert client.get(reverse("applications:detail", args=[file.attachment.public_id])).status_code == 404
+    assert client.get(reverse("applications:application-detail", args=[file.attachment.public_id])).status_code == 404
     assert client.get(reverse("applications:attachment-download", args=[file.application.public_id])).status_code == 404
 
 
 def test_lists_and_searches_show_only_ones_own(world: World) -> None:
     client = staff_client(world.other)
-    listing = client.get(reverse("applications:my-list")).content.decode()
+    listing = client.get(reverse("applications:application-list")).content.decode()
     api = client.get("/api/applications").json()
     for file in world.files.values():
         assert file.application.receipt_number not in listing
@@ -92,6 +92,8 @@ def test_lists_and_searches_show_only_ones_own(world: World) -> None:
 def test_the_owner_reaches_their_own_data_at_every_tier(world: World) -> None:
     client = staff_client(world.owner)
     for file in world.files.values():
-        assert client.get(reverse("applications:detail", args=[file.application.public_id])).status_code == 200
+        assert (
+            client.get(reverse("applications:application-detail", args=[file.application.public_id])).status_code == 200
+        )
         download = client.get(reverse("applications:attachment-download", args=[file.attachment.public_id]))
         assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\x89PNG")

@@ -114,7 +114,7 @@ def test_the_banner_shows_the_tier_and_what_staff_may_do_with_it(
     world: World, make_staff: Callable[..., User], device_header: str
 ) -> None:
     clerk = staff_client(make_staff(clearance="SECRET"))
-    url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
+    url = reverse("applications:application-detail", args=[world.files["SECRET"].application.public_id])
     page = clerk.get(url, **{device_header: DeviceTrust.BYOD}).content.decode()
     assert '<span class="classification-badge classification-badge--secret">秘</span>' in page
     assert 'classification-rule--denied"><span class="visually-hidden">' in page  # email is refused
@@ -124,7 +124,7 @@ def test_the_banner_shows_the_tier_and_what_staff_may_do_with_it(
 def test_residents_see_no_classification_on_their_own_application(world: World) -> None:
     # given the owner of a SECRET application, in Japanese and in English
     client = staff_client(world.owner)
-    url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
+    url = reverse("applications:application-detail", args=[world.files["SECRET"].application.public_id])
     japanese = client.get(url).content.decode()
     client.post(reverse("set_language"), {"language": "en"})
     english = client.get(url).content.decode()
@@ -140,7 +140,7 @@ def test_staff_read_the_tier_in_english_when_chosen(
 ) -> None:
     clerk = staff_client(make_staff(clearance="SECRET"))
     clerk.post(reverse("set_language"), {"language": "en"})
-    url = reverse("applications:detail", args=[world.files["SECRET"].application.public_id])
+    url = reverse("applications:application-detail", args=[world.files["SECRET"].application.public_id])
     page = clerk.get(url, **{device_header: DeviceTrust.MANAGED}).content.decode()
     assert '<span class="classification-badge classification-badge--secret">SECRET</span>' in page
 

@@ -38,7 +38,7 @@ def test_a_session_bound_to_no_device_is_unknown(clerk: User, staff_client: Call
 
 
 def test_residents_and_guests_are_unknown(resident_client: Client, client: Client) -> None:
-    assert _trust(resident_client, reverse("applications:my-list")) == DeviceTrust.UNKNOWN
+    assert _trust(resident_client, reverse("applications:application-list")) == DeviceTrust.UNKNOWN
     assert _trust(client, "/") == DeviceTrust.UNKNOWN
 
 

@@ -41,7 +41,7 @@ def test_staff_outside_the_department_see_nothing(document: IssuedDocument, othe
 def test_the_application_page_lists_the_document(
     document: IssuedDocument, applicant: User, login: Callable[[User], Client]
 ) -> None:
-    page = login(applicant).get(reverse("applications:detail", args=[document.case.application.public_id]))
+    page = login(applicant).get(reverse("applications:application-detail", args=[document.case.application.public_id]))
     assert str(document.public_id) in page.content.decode()
 
 

@@ -165,7 +165,9 @@ def test_the_resident_knows_a_document_by_its_title_and_date_not_its_filing_numb
     document: IssuedDocument, applicant: User, login: Callable[[User], Client], clerk: User
 ) -> None:
     application = document.case.application
-    page = login(applicant).get(reverse("applications:detail", args=[application.public_id])).content.decode()
+    page = (
+        login(applicant).get(reverse("applications:application-detail", args=[application.public_id])).content.decode()
+    )
     assert document.title_ja in page and str(application.receipt_number) in page
     assert f"{document.issued_at.year}年" in page  # the date, written as every date is
     assert document.number not in page  # 2026-seiso-00001 means nothing to a resident

@@ -106,13 +106,14 @@ def _queue_then_crash(batch: Sequence[Event]) -> None:
 def test_a_guest_who_gave_an_email_address_gets_the_receipt_by_email(client: Client, catalog: None) -> None:
     # given a guest's road-damage report, answered
     procedure = Procedure.objects.get(code="doro-sonsho")
-    start = client.post(reverse("applications:start", args=[procedure.code]), {"as_guest": "1"})
+    start = client.post(reverse("applications:application-start", args=[procedure.code]), {"as_guest": "1"})
     assert start.status_code == 302
     draft = Application.objects.get()
     Application.objects.filter(pk=draft.pk).update(answers=ROAD_DAMAGE)
     # when they submit it with an email address
     response = client.post(
-        reverse("applications:check", args=[draft.public_id]), {"declaration": "yes", "guest_email": "guest@example.jp"}
+        reverse("applications:application-check", args=[draft.public_id]),
+        {"declaration": "yes", "guest_email": "guest@example.jp"},
     )
     assert response.status_code == 302
     deliver_all()
@@ -129,12 +130,13 @@ def test_a_guest_who_used_the_english_pages_gets_the_receipt_in_english(
     # given a guest who switched the site to English, with a road-damage report answered
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     procedure = Procedure.objects.get(code="doro-sonsho")
-    client.post(reverse("applications:start", args=[procedure.code]), {"as_guest": "1"})
+    client.post(reverse("applications:application-start", args=[procedure.code]), {"as_guest": "1"})
     draft = Application.objects.get()
     Application.objects.filter(pk=draft.pk).update(answers=ROAD_DAMAGE)
     # when they submit it and the relay queues the receipt later, outside their request
     client.post(
-        reverse("applications:check", args=[draft.public_id]), {"declaration": "yes", "guest_email": "guest@example.jp"}
+        reverse("applications:application-check", args=[draft.public_id]),
+        {"declaration": "yes", "guest_email": "guest@example.jp"},
     )
     deliver_all()
     # then the notice is in the language they used
@@ -145,11 +147,13 @@ def test_a_guest_who_used_the_english_pages_gets_the_receipt_in_english(
 
 def test_a_guest_without_an_email_address_gets_no_notice(client: Client, catalog: None) -> None:
     procedure = Procedure.objects.get(code="doro-sonsho")
-    client.post(reverse("applications:start", args=[procedure.code]), {"as_guest": "1"})
+    client.post(reverse("applications:application-start", args=[procedure.code]), {"as_guest": "1"})
     draft = Application.objects.get()
     Application.objects.filter(pk=draft.pk).update(answers=ROAD_DAMAGE)
 
-    client.post(reverse("applications:check", args=[draft.public_id]), {"declaration": "yes", "guest_email": ""})
+    client.post(
+        reverse("applications:application-check", args=[draft.public_id]), {"declaration": "yes", "guest_email": ""}
+    )
 
     assert Application.objects.get().status == Application.Status.SUBMITTED
     assert not Message.objects.exists()
