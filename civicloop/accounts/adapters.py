@@ -61,10 +61,10 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return response
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        return reverse("cases:inbox")
+        return reverse("cases:case-list")
 
     def get_logout_redirect_url(self, request: HttpRequest) -> str:
-        return reverse("cases:login")
+        return reverse("cases:staff-login")
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """The first second factor may be set up right after signing in without typing the password again.
@@ -107,7 +107,7 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
     @staticmethod
     def _refuse(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The directory account is not linked to a staff account here. Ask an administrator."))
-        return redirect("cases:login")
+        return redirect("cases:staff-login")
 
 
 class StaffMfaAdapter(DefaultMFAAdapter):

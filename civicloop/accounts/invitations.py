@@ -78,7 +78,7 @@ def invitation_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if raced:
             # allauth may already have marked the session as having passed the factor: end it.
             logout(request)
-            return redirect("cases:login")
+            return redirect("cases:staff-login")
         if enrolled:
             request.session.pop(SESSION_KEY, None)
         return response

@@ -37,7 +37,7 @@ class StaffMfaRequiredMiddleware:
         allauth_root = reverse("account_login").removesuffix("login/")
         return (
             allauth_root,
-            reverse("cases:login"),
+            reverse("cases:staff-login"),
             reverse("accounts:logout"),
             settings.STATIC_URL,
             "/i18n/",

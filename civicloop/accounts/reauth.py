@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """Re-authentication before sensitive actions (a decision, an approval, raising a classification).
 
-    @login_required(login_url="cases:login")
+    @login_required(login_url="cases:staff-login")
     @require_POST
     @require_recent_auth(300)
     def decision(request, public_id): ...
@@ -34,7 +34,7 @@ def require_recent_auth(max_age_s: int = 300) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("cases:login"))
+                return redirect_to_login(request.get_full_path(), reverse("cases:staff-login"))
             if not authenticated_within(request, max_age_s):
                 # allauth's AccountMiddleware answers this: it keeps a POST in the session, shows
                 # the re-authentication page and replays the request afterwards.

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """django-allauth for staff, mounted at /staff/account/: second factors, re-authentication, password, SSO.
 
-Its own login page is replaced by ours at /staff/login/ (cases:login): allauth's would invite
+Its own login page is replaced by ours at /staff/login/ (cases:staff-login): allauth's would invite
 visitors to sign up, and staff never do. allauth's pages that enrol a second factor are served
 here first, wrapped in `invitation_required`: the first factor needs an administrator's invitation
 (accounts.invitations, docs/staff-sign-in.md).
@@ -21,8 +21,8 @@ invitation_urls = [
 ]
 
 urlpatterns = [
-    path("login/", RedirectView.as_view(pattern_name="cases:login", query_string=True)),
-    path("signup/", RedirectView.as_view(pattern_name="cases:login")),
+    path("login/", RedirectView.as_view(pattern_name="cases:staff-login", query_string=True)),
+    path("signup/", RedirectView.as_view(pattern_name="cases:staff-login")),
     path("2fa/", include((invitation_urls, "staff_account"))),
     # Same paths as allauth's (which stay for reverse()); the first match wins, so these serve them.
     path("2fa/totp/activate/", invitation_required(totp_views.activate_totp)),

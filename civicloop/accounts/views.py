@@ -113,7 +113,7 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and not (user.is_active and user.is_staff):
         return render(request, "accounts/admin_forbidden.html", status=403)
     query = request.META.get("QUERY_STRING", "")
-    return redirect(f"{reverse('cases:login')}?{query}" if query else reverse("cases:login"))
+    return redirect(f"{reverse('cases:staff-login')}?{query}" if query else reverse("cases:staff-login"))
 
 
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -126,7 +126,7 @@ def too_many_requests(request: HttpRequest, exception: Exception | None = None) 
 ISSUE_MAX_AUTH_AGE_S = 15 * 60
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @never_cache
 def redeem_mfa_invitation(request: HttpRequest) -> HttpResponse:
     """Step before the first second factor: the invitation code an administrator issued."""
@@ -161,7 +161,7 @@ def invitation_issuers_only(view: Callable[..., HttpResponse]) -> Callable[..., 
     return wrapper
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @invitation_issuers_only
 @require_recent_auth(ISSUE_MAX_AUTH_AGE_S)
 @never_cache

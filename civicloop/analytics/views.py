@@ -41,7 +41,7 @@ from civicloop.classification.policy import (
 from civicloop.core import audit
 from civicloop.core.models import Classification
 
-STAFF_LOGIN = "cases:login"
+STAFF_LOGIN = "cases:staff-login"
 
 
 def _charts(request: HttpRequest, slug: str, filters: Filters, action: Action = Action.VIEW) -> list[Chart]:

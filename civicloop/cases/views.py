@@ -36,7 +36,7 @@ def _staff(request: HttpRequest) -> Any:
     return user
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 def inbox(request: HttpRequest) -> HttpResponse:
     """The department inbox: filter, sort, find by receipt number or name, assign in bulk."""
     user = _staff(request)
@@ -89,7 +89,7 @@ def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
     )
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 def case_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
     context = context_from_request(request)
@@ -170,7 +170,7 @@ def _typed(case: Case, refused: Refused | None, may_approve: bool) -> dict[str, 
     }
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
@@ -187,7 +187,7 @@ def claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("cases:case-detail", public_id)
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def correction_request(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
@@ -337,7 +337,7 @@ def _problems(errors: dict[str, str]) -> str:
     return "; ".join(str(PROBLEMS.get(key, key)) for key in errors)
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 @require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -361,7 +361,7 @@ def decision(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _drafting_step(request, public_id, "decision", run)
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 @require_recent_auth(APPROVAL_REAUTH_SECONDS)
 def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -380,7 +380,7 @@ def approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _drafting_step(request, public_id, "approval", run)
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def post_review(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> HttpResponse:
     """後閲 of a step decided by 代決."""
@@ -394,7 +394,7 @@ def post_review(request: HttpRequest, public_id: uuid.UUID, step_id: int) -> Htt
     return _case_action(request, public_id, run, _("Your review after the fact (後閲) was recorded."))
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def inspection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
@@ -407,7 +407,7 @@ def inspection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def fee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
@@ -420,7 +420,7 @@ def fee(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _case_action(
@@ -433,7 +433,7 @@ def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     def run(user: Any, case: Case, ctx: Context) -> None:
@@ -449,7 +449,7 @@ def _int(value: str) -> int:
     return int(value) if value.isdigit() else 0
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign the ticked cases of the inbox to one colleague, all or none."""
@@ -458,7 +458,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     cases = list(Case.objects.visible_to(user, context_from_request(request)).filter(public_id__in=_uuids(ids)))
     assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
     back = request.POST.get("next", "")
-    target = f"{reverse('cases:inbox')}?{back}" if back else reverse("cases:inbox")
+    target = f"{reverse('cases:case-list')}?{back}" if back else reverse("cases:case-list")
     if not cases or assignee is None or len(cases) != len(ids):
         messages.error(request, _("Tick the cases and choose who handles them. Nothing was changed."))
         return redirect(target)
@@ -483,7 +483,7 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
     return found
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """合議: the consulted department reads the draft and the application, and gives its opinion."""
     user = _staff(request)
@@ -509,7 +509,7 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.error(request, _("Only the consulted department answers. Nothing was changed."))
         else:
             messages.success(request, _("Your department's opinion was sent."))
-            return redirect("cases:consultations")
+            return redirect("cases:consultation-list")
     return render(
         request,
         "cases/consultation.html",
@@ -524,7 +524,7 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 def consultations(request: HttpRequest) -> HttpResponse:
     """The consultations (合議) other departments asked of mine, open ones first."""
     user = _staff(request)

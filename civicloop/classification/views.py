@@ -27,7 +27,7 @@ from civicloop.classification.models import ClassificationRequest
 from civicloop.classification.policy import TIERS, Action, context_from_request, get_allowed, is_security_officer, rank
 from civicloop.classification.report import REFERENCE, build_report
 
-STAFF_LOGIN = "cases:login"
+STAFF_LOGIN = "cases:staff-login"
 REPORT_ROLES = (Role.SECURITY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR)
 
 

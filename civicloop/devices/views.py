@@ -80,7 +80,7 @@ def _row(device: Device) -> dict[str, Any]:
     }
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 def device_list(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     devices = Device.objects.active().owned_by(user)
@@ -109,7 +109,7 @@ def _token_page(request: HttpRequest, device: Device, token: str, *, linked: boo
     return response
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @staff_only
 @require_POST
 @require_recent_auth(LINK_MAX_AUTH_AGE_S)
@@ -133,7 +133,7 @@ def device_register(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @staff_only
 @require_POST
 @require_recent_auth(LINK_MAX_AUTH_AGE_S)
@@ -151,7 +151,7 @@ def device_link(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @require_POST
 def device_revoke(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _staff(request)
@@ -166,7 +166,7 @@ def device_revoke(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return redirect("devices:device-list")
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @never_cache
 def managed_register(request: HttpRequest) -> HttpResponse:
     """An administrator registers a municipality-managed device for a member of staff."""
@@ -197,7 +197,7 @@ def _approver(request: HttpRequest) -> User:
     return user
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @never_cache
 def approval_list(request: HttpRequest) -> HttpResponse:
     """Devices awaiting approval, for administrators and the information-security officer (not their own)."""
@@ -226,7 +226,7 @@ def _record_decision(
     return redirect("devices:approval-list")
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @staff_only
 @require_POST
 @require_recent_auth(LINK_MAX_AUTH_AGE_S)
@@ -234,7 +234,7 @@ def device_approve(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _record_decision(request, public_id, actions.approve_device, _("%(name)s of %(owner)s is approved."))
 
 
-@login_required(login_url="cases:login")
+@login_required(login_url="cases:staff-login")
 @staff_only
 @require_POST
 @require_recent_auth(LINK_MAX_AUTH_AGE_S)

@@ -123,7 +123,7 @@ def correction_requested(event: Event) -> None:
     extra = {
         "items": items,
         "reason": request.reason if request else "",
-        "correction_url": _absolute(reverse("cases:correction", args=[application.public_id])),
+        "correction_url": _absolute(reverse("cases:correction-resubmit", args=[application.public_id])),
     }
     _notify_applicant(event, application, "case.correction_requested", extra, case.department.code)
 

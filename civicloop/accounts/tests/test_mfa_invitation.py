@@ -29,7 +29,7 @@ REQUIRED_EN = "Enrolling a second factor needs an invitation code issued by an a
 
 def _signed_in_with_password_only(user: User) -> Client:
     client = Client()
-    client.post(reverse("cases:login"), {"login": user.username, "password": PASSWORD})
+    client.post(reverse("cases:staff-login"), {"login": user.username, "password": PASSWORD})
     return client
 
 
@@ -50,7 +50,7 @@ def test_without_an_invitation_a_password_alone_enrols_nothing(staff_with_passwo
     client = _signed_in_with_password_only(staff_with_password)
     # when they go to the set-up pages and post a code for a secret of their choosing
     refused = client.post(reverse("mfa_activate_totp"), {"code": "123456"})
-    for path in (reverse("mfa_activate_totp"), reverse("mfa_add_webauthn"), reverse("cases:inbox")):
+    for path in (reverse("mfa_activate_totp"), reverse("mfa_add_webauthn"), reverse("cases:case-list")):
         assert client.get(path).headers["Location"] == reverse(REDEEM), path
     # then nothing is enrolled, and the page they are sent to says why, in Japanese and in English
     assert refused.headers["Location"] == reverse(REDEEM)

@@ -23,15 +23,15 @@ REDEEM = "staff_account:mfa-invitation-redeem"
 
 def _signed_in_with_password_only(user: User) -> Client:
     client = Client()
-    response = client.post(reverse("cases:login"), {"login": user.username, "password": PASSWORD})
-    assert response.headers["Location"] == reverse("cases:inbox")  # no second factor to ask for yet
+    response = client.post(reverse("cases:staff-login"), {"login": user.username, "password": PASSWORD})
+    assert response.headers["Location"] == reverse("cases:case-list")  # no second factor to ask for yet
     return client
 
 
 def test_staff_without_a_second_factor_are_sent_to_set_one_up(staff_with_password: User) -> None:
     client = _signed_in_with_password_only(staff_with_password)
     # without an invitation: to the page that asks for one
-    for path in (reverse("cases:inbox"), "/staff/devices/", "/admin/"):
+    for path in (reverse("cases:case-list"), "/staff/devices/", "/admin/"):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == reverse(REDEEM), path
     api = client.get("/api/applications")
@@ -39,7 +39,7 @@ def test_staff_without_a_second_factor_are_sent_to_set_one_up(staff_with_passwor
     # with one: to the set-up pages, which stay open
     _, code = issue_mfa_invitation(user=staff_with_password, by=None)
     client.post(reverse(REDEEM), {"code": code})
-    assert client.get(reverse("cases:inbox")).headers["Location"] == reverse("mfa_index")
+    assert client.get(reverse("cases:case-list")).headers["Location"] == reverse("mfa_index")
     assert client.get(reverse("mfa_index")).status_code == 200
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
 
@@ -61,7 +61,7 @@ def test_enrolling_a_totp_app_opens_the_inbox_and_is_recorded(staff_with_passwor
         "totp",
         "recovery_codes",
     }
-    assert client.get(reverse("cases:inbox")).status_code == 200
+    assert client.get(reverse("cases:case-list")).status_code == 200
     enrolled = Event.objects.filter(type="jp.lg.civicloop.staff.mfa_enrolled").values_list("data", flat=True)
     assert {"factor": "totp"} in list(enrolled)
 
@@ -72,11 +72,11 @@ def test_staff_whose_session_skipped_the_second_factor_are_asked_for_it(clerk: U
     client = Client()
     client.force_login(clerk)
     # when they open the inbox they are asked for the code first, then sent back
-    response = client.get(reverse("cases:inbox"))
+    response = client.get(reverse("cases:case-list"))
     assert response.headers["Location"] == f"{reverse('mfa_reauthenticate')}?next=%2Fstaff%2Finbox%2F"
     confirmed = client.post(response.headers["Location"], {"code": totp_code(secret)})
-    assert confirmed.headers["Location"] == reverse("cases:inbox")
-    assert client.get(reverse("cases:inbox")).status_code == 200
+    assert confirmed.headers["Location"] == reverse("cases:case-list")
+    assert client.get(reverse("cases:case-list")).status_code == 200
 
 
 def test_residents_are_not_asked_for_a_second_factor(resident_client: Client) -> None:
@@ -85,7 +85,7 @@ def test_residents_are_not_asked_for_a_second_factor(resident_client: Client) ->
 
 def test_a_staff_session_that_passed_the_second_factor_reaches_the_inbox(clerk: User) -> None:
     client = sign_in_with_mfa(Client(), clerk, at=time.time() - 3600)
-    assert client.get(reverse("cases:inbox")).status_code == 200
+    assert client.get(reverse("cases:case-list")).status_code == 200
 
 
 def test_adding_a_security_key_starts_with_the_right_creation_options(clerk: User) -> None:

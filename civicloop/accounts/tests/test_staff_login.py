@@ -19,7 +19,7 @@ def _password(client: Client, username: str, password: str = PASSWORD, next_url:
     data = {"login": username, "password": password}
     if next_url:
         data["next"] = next_url
-    response = client.post(reverse("cases:login"), data)
+    response = client.post(reverse("cases:staff-login"), data)
     return response.headers.get("Location", "") if response.status_code == 302 else response.content.decode()
 
 
@@ -30,12 +30,12 @@ def test_a_clerk_signs_in_with_password_and_totp_and_reaches_the_inbox(
     client = Client()
     # when they give their password, they are asked for the code, not yet signed in
     assert _password(client, "clerk") == MFA_URL
-    assert client.get(reverse("cases:inbox")).status_code == 302
+    assert client.get(reverse("cases:case-list")).status_code == 302
     # and when they give the code from their app
     response = client.post(MFA_URL, {"code": totp_code(totp_secret)})
     # then they land in the inbox, and the sign-in is an event and an audit entry
-    assert response.headers["Location"] == reverse("cases:inbox")
-    assert client.get(reverse("cases:inbox")).status_code == 200
+    assert response.headers["Location"] == reverse("cases:case-list")
+    assert client.get(reverse("cases:case-list")).status_code == 200
     event = Event.objects.get(type="jp.lg.civicloop.staff.signed_in")
     assert event.subject == f"user/{staff_with_password.public_id}"
     assert event.data == {"methods": ["password", "mfa"], "factor": "totp"}
@@ -58,7 +58,7 @@ def test_a_wrong_code_keeps_the_clerk_out(staff_with_password: User, totp_secret
     wrong = f"{(int(totp_code(totp_secret)) + 1) % 1_000_000:06d}"
     response = client.post(MFA_URL, {"code": wrong})
     assert response.status_code == 200
-    assert client.get(reverse("cases:inbox")).status_code == 302
+    assert client.get(reverse("cases:case-list")).status_code == 302
     assert not Event.objects.filter(type="jp.lg.civicloop.staff.signed_in").exists()
 
 
@@ -103,14 +103,14 @@ def test_the_admin_sign_in_is_the_staff_sign_in() -> None:
 
 def test_nobody_signs_up(db: None) -> None:
     response = Client().get("/staff/account/signup/")
-    assert response.headers["Location"] == reverse("cases:login")
+    assert response.headers["Location"] == reverse("cases:staff-login")
 
 
 def test_the_staff_sign_in_page_offers_single_sign_on_only_when_configured(settings: object) -> None:
-    page = Client().get(reverse("cases:login"))
+    page = Client().get(reverse("cases:staff-login"))
     assert "/staff/account/oidc/" not in page.content.decode()
     settings.STAFF_OIDC_ISSUER = "https://directory.city.example"  # type: ignore[attr-defined]
-    page = Client().get(reverse("cases:login"))
+    page = Client().get(reverse("cases:staff-login"))
     assert "/staff/account/oidc/municipality/login/" in page.content.decode()
     # the button's POST is answered with a redirect to the directory: this page's CSP allows it
     assert "https://directory.city.example" in page.headers["Content-Security-Policy"]

@@ -54,7 +54,7 @@ def test_the_page_shows_the_approval_form_to_whom_the_action_would_let_approve(
     actions.claim_case(case=case, clerk=drafter)
     actions.submit_review(case=case, clerk=drafter, outcome="approve")
     url = reverse("cases:case-detail", args=[case.public_id])
-    approve = reverse("cases:approve", args=[case.public_id])
+    approve = reverse("cases:case-approve", args=[case.public_id])
     # then at the 係長 step the drafter sees no form, another 係長 does (in their own right)
     assert approve not in login(drafter).get(url).content.decode()
     page = login(second).get(url).content.decode()

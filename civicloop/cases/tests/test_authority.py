@@ -51,9 +51,9 @@ def test_an_auditor_can_read_a_case_but_every_step_page_refuses_them(
     # (a refused 起案 answers 403 with the form as sent; the other steps go back to the case page)
     for name, data, status in (
         ("cases:case-claim", {}, 200),
-        ("cases:comment", {"body": "確認しました"}, 200),
-        ("cases:decision", {"outcome": "approve"}, 403),
-        ("cases:fee", {}, 200),
+        ("cases:comment-create", {"body": "確認しました"}, 200),
+        ("cases:case-decide", {"outcome": "approve"}, 403),
+        ("cases:fee-confirm", {}, 200),
     ):
         response = client.post(reverse(name, args=[case.public_id]), data, follow=True)
         assert response.status_code == status
@@ -110,7 +110,7 @@ def test_the_inbox_audits_the_secret_cases_it_lists(
         family.relabel_family(case, new="SECRET")
     User.objects.filter(pk=clerk.pk).update(clearance="SECRET")
     # when the clerk opens the inbox from an approved personal device
-    page = login(User.objects.get(pk=clerk.pk)).get(reverse("cases:inbox"), **{DEVICE_HEADER: "byod"})
+    page = login(User.objects.get(pk=clerk.pk)).get(reverse("cases:case-list"), **{DEVICE_HEADER: "byod"})
     # then the case is listed and the listing is audited as the case page would be
     assert case.application.receipt_number in page.content.decode()
     assert AuditEntry.objects.filter(action="access.view", object_id=str(case.public_id), data__reason="listed")

@@ -24,7 +24,7 @@ def test_the_side_panel_holds_the_status_the_due_date_and_the_next_step(
 
     side = page.split('class="case-layout__side"', 1)[1].split('class="case-layout__main"', 1)[0]
     assert "状況" in side and "期限（標準処理期間）" in side
-    assert "次の作業" in side and reverse("cases:decision", args=[case.public_id]) in side
+    assert "次の作業" in side and reverse("cases:case-decide", args=[case.public_id]) in side
     main = page.split('class="case-layout__main"', 1)[1]
     assert "申請" in main and "経過" in main
 

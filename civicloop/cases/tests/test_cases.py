@@ -59,11 +59,11 @@ def test_the_inbox_lists_the_departments_cases_with_a_constant_number_of_queries
     client = _client(clerk)
     _submit(resident, sodai_gomi, "key-00000001")
     with django_assert_max_num_queries(8) as one:
-        client.get(reverse("cases:inbox"))
+        client.get(reverse("cases:case-list"))
     for n in range(2, 12):
         _submit(resident, sodai_gomi, f"key-{n:08d}")
     with django_assert_max_num_queries(len(one.captured_queries)):
-        html = client.get(reverse("cases:inbox")).content.decode()
+        html = client.get(reverse("cases:case-list")).content.decode()
     assert html.count("/staff/cases/") == 11
 
 
@@ -75,7 +75,7 @@ def test_other_departments_and_residents_cannot_open_a_case(resident: User, cler
     outsider.departments.add(Department.objects.get(code="kosodate_kyufu"))
     assert _client(outsider).get(url).status_code == 404
     assert _client(resident).get(url).status_code == 404
-    assert "/staff/cases/" not in _client(outsider).get(reverse("cases:inbox")).content.decode()
+    assert "/staff/cases/" not in _client(outsider).get(reverse("cases:case-list")).content.decode()
 
 
 def test_two_clerks_claim_at_once_and_one_wins(resident: User, clerk: User, sodai_gomi: Procedure) -> None:

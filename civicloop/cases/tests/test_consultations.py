@@ -30,14 +30,14 @@ def test_the_note_to_the_approvers_goes_with_a_draft_sent_for_consultation(
 
     # when the clerk drafts the decision with 合議 and a note to the approvers (決裁者への補足)
     response = login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]),
+        reverse("cases:case-decide", args=[case.public_id]),
         {"outcome": "approve", "comment": NOTE, "consult": ["somu"], "question": QUESTION},
     )
     assert response.status_code == 302
 
     # then the consulted department reads the note beside the question
     consultation = case.consultations.get()
-    page = login(finance).get(reverse("cases:consultation", args=[consultation.public_id])).content.decode()
+    page = login(finance).get(reverse("cases:consultation-detail", args=[consultation.public_id])).content.decode()
     assert QUESTION in page and NOTE in page
 
     # and once it has answered, the first approver reads the note where they decide

@@ -34,7 +34,7 @@ def test_a_clerk_requests_a_correction_and_the_clock_pauses(
         reverse("applications:application-detail", args=[case.application.public_id])
     ).content.decode()
     assert "電話番号がつながりません" in detail
-    assert reverse("cases:correction", args=[case.application.public_id]) in detail
+    assert reverse("cases:correction-resubmit", args=[case.application.public_id]) in detail
 
 
 def test_the_resident_changes_only_the_named_answers_and_the_due_date_moves(
@@ -48,7 +48,7 @@ def test_the_resident_changes_only_the_named_answers_and_the_due_date_moves(
     sent = timezone.now() - timedelta(days=14)
     CorrectionRequest.objects.filter(pk=request.pk).update(requested_at=sent)
     before = Case.objects.get(pk=case.pk).due_date
-    url = reverse("cases:correction", args=[case.application.public_id])
+    url = reverse("cases:correction-resubmit", args=[case.application.public_id])
     page = resident_client.get(url).content.decode()
     assert 'name="contact.phone"' in page and 'name="applicant.family"' not in page
     # when the resident sends a bad number, then a good one (and tries to change another answer)
@@ -89,13 +89,15 @@ def test_nobody_else_can_open_the_residents_correction_page(
 ) -> None:
     actions.claim_case(case=case, clerk=clerk)
     actions.request_correction(case=case, clerk=clerk, fields=["contact"], attachments=[], reason="確認")
-    url = reverse("cases:correction", args=[case.application.public_id])
+    url = reverse("cases:correction-resubmit", args=[case.application.public_id])
     assert login(other_resident).get(url).status_code == 404
     assert Client().get(url).status_code == 404
 
 
 def test_without_an_open_request_there_is_no_correction_page(case: Case, resident_client: Client) -> None:
-    assert resident_client.get(reverse("cases:correction", args=[case.application.public_id])).status_code == 404
+    assert (
+        resident_client.get(reverse("cases:correction-resubmit", args=[case.application.public_id])).status_code == 404
+    )
 
 
 def test_a_correction_replaces_the_named_documents_and_keeps_the_old_ones(
@@ -117,7 +119,7 @@ def test_a_correction_replaces_the_named_documents_and_keeps_the_old_ones(
         )
     actions.claim_case(case=case, clerk=clerk)
     actions.request_correction(case=case, clerk=clerk, fields=[], attachments=["item_photo"], reason="写真が不鮮明です")
-    url = reverse("cases:correction", args=[application.public_id])
+    url = reverse("cases:correction-resubmit", args=[application.public_id])
     assert 'name="attachment-item_photo"' in resident_client.get(url).content.decode()
 
     missing = resident_client.post(url, {})

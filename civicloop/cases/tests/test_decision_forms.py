@@ -78,8 +78,8 @@ def test_each_outcome_of_the_draft_and_approval_forms_says_what_happened(
     expected = CONFIRMATIONS[language]
     actions.claim_case(case=case, clerk=clerk)
     as_clerk, as_kakari, as_ka = (_in_language(login(user), language) for user in (clerk, kakari, ka))
-    decision = reverse("cases:decision", args=[case.public_id])
-    approve = reverse("cases:approve", args=[case.public_id])
+    decision = reverse("cases:case-decide", args=[case.public_id])
+    approve = reverse("cases:case-approve", args=[case.public_id])
 
     # when the draft goes up, comes back (差戻し), goes up again and is approved rank by rank
     # then each confirmation names what became of the case
@@ -100,7 +100,7 @@ def test_a_draft_sent_to_other_departments_says_so(
     actions.claim_case(case=case, clerk=clerk)
     said = _said(
         _in_language(login(clerk), language),
-        reverse("cases:decision", args=[case.public_id]),
+        reverse("cases:case-decide", args=[case.public_id]),
         {"outcome": "approve", "consult": ["somu"], "question": "減免に問題はないか"},
     )
     assert said == [CONFIRMATIONS[language]["consulted"]]
@@ -133,7 +133,7 @@ def test_an_approval_in_the_absent_approvers_place_says_it_was_a_proxy_decision(
     # when another 係長 decides in the 課長's place (代決)
     (said,) = _said(
         _in_language(login(staff("kakari-2", Position.KAKARICHO)), language),
-        reverse("cases:approve", args=[case.public_id]),
+        reverse("cases:case-approve", args=[case.public_id]),
         {"decision": "approve"},
     )
 
@@ -159,7 +159,7 @@ def test_a_notification_accepted_without_a_route_says_the_case_is_decided(
     actions.claim_case(case=case, clerk=clerk)
 
     # when the clerk accepts it
-    said = _said(login(clerk), reverse("cases:decision", args=[case.public_id]), {"outcome": "accept"})
+    said = _said(login(clerk), reverse("cases:case-decide", args=[case.public_id]), {"outcome": "accept"})
 
     # then the confirmation says the case is decided, not that it went for approval
     assert said == ["結果を記録しました。案件は決定し、申請者に結果を通知しました。"]
@@ -177,7 +177,7 @@ def test_a_refused_draft_comes_back_with_what_the_clerk_typed_and_the_reason(
 
     # when the clerk sends a refusal without its reasons, with a long note to the approvers
     response = login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": " ", "comment": NOTE}
+        reverse("cases:case-decide", args=[case.public_id]), {"outcome": "reject", "reason": " ", "comment": NOTE}
     )
 
     # then the page answers 400 with the form as it was sent and what is missing
@@ -195,7 +195,7 @@ def test_a_refused_draft_to_other_departments_comes_back_with_the_departments_ti
     actions.claim_case(case=case, clerk=clerk)
 
     response = login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]),
+        reverse("cases:case-decide", args=[case.public_id]),
         {"outcome": "approve", "comment": NOTE, "consult": ["somu", "keiyaku"], "question": ""},
     )
 
@@ -213,7 +213,7 @@ def test_a_draft_by_someone_not_handling_the_case_is_forbidden_and_keeps_the_tex
     actions.claim_case(case=case, clerk=clerk)
 
     response = login(staff("colleague")).post(
-        reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": "対象外の品目です"}
+        reverse("cases:case-decide", args=[case.public_id]), {"outcome": "reject", "reason": "対象外の品目です"}
     )
 
     assert response.status_code == 403
@@ -231,7 +231,7 @@ def test_a_draft_the_case_no_longer_waits_for_shows_what_was_typed_as_not_sent(
 
     # when the clerk sends another from a page left open
     response = login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": "二重の申請です"}
+        reverse("cases:case-decide", args=[case.public_id]), {"outcome": "reject", "reason": "二重の申請です"}
     )
 
     # then 409: the form is gone (the case moved on), and what was typed is on the page to copy
@@ -250,7 +250,7 @@ def test_a_refused_return_keeps_the_approvers_comment(
     _kakari, ka = chiefs
 
     response = login(ka).post(
-        reverse("cases:approve", args=[case.public_id]), {"decision": "return", "comment": "金額を再確認"}
+        reverse("cases:case-approve", args=[case.public_id]), {"decision": "return", "comment": "金額を再確認"}
     )
 
     assert response.status_code == 403

@@ -21,7 +21,7 @@ def test_a_refusal_without_reasons_is_refused_and_changes_nothing(
 ) -> None:
     login(clerk).post(reverse("cases:case-claim", args=[case.public_id]))
     response = login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": " "}, follow=True
+        reverse("cases:case-decide", args=[case.public_id]), {"outcome": "reject", "reason": " "}, follow=True
     )
     assert "不承認には理由が必要です" in response.content.decode()
     assert Case.objects.get(pk=case.pk).step == "review"
@@ -39,10 +39,10 @@ def test_a_refusal_shows_its_reasons_to_the_resident(
 ) -> None:
     login(clerk).post(reverse("cases:case-claim", args=[case.public_id]))
     login(clerk).post(
-        reverse("cases:decision", args=[case.public_id]), {"outcome": "reject", "reason": "収集区域外の住所です。"}
+        reverse("cases:case-decide", args=[case.public_id]), {"outcome": "reject", "reason": "収集区域外の住所です。"}
     )
     for approver in chiefs:
-        login(approver).post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
+        login(approver).post(reverse("cases:case-approve", args=[case.public_id]), {"decision": "approve"})
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.decision_reason == "収集区域外の住所です。"
     page = resident_client.get(
@@ -68,7 +68,7 @@ def test_a_closed_case_cannot_be_approved_again(
 
 
 def test_the_resident_withdraws_with_confirmation(case: Case, resident_client: Client) -> None:
-    url = reverse("cases:withdraw", args=[case.application.public_id])
+    url = reverse("cases:application-withdraw", args=[case.application.public_id])
     resident_client.post(url)  # without the confirmation box nothing happens
     assert Application.objects.get(pk=case.application_id).status == Application.Status.SUBMITTED
     resident_client.post(url, {"confirm": "yes"})
@@ -78,7 +78,7 @@ def test_the_resident_withdraws_with_confirmation(case: Case, resident_client: C
 
 def test_nobody_else_can_withdraw_it(case: Case, other_resident: User, login: Callable[[User], Client]) -> None:
     response = login(other_resident).post(
-        reverse("cases:withdraw", args=[case.application.public_id]), {"confirm": "yes"}
+        reverse("cases:application-withdraw", args=[case.application.public_id]), {"confirm": "yes"}
     )
     assert response.status_code == 404
     assert Application.objects.get(pk=case.application_id).status == Application.Status.SUBMITTED

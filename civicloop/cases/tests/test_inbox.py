@@ -65,7 +65,7 @@ def _listed(response: object) -> str:
 def test_a_value_the_inbox_does_not_know_is_named_back_and_lists_nothing(
     query: str, field: str, message: str, case: Case, clerk: User, login: Callable[[User], Client]
 ) -> None:
-    response = login(clerk).get(f"{reverse('cases:inbox')}?{query}")
+    response = login(clerk).get(f"{reverse('cases:case-list')}?{query}")
     assert response.status_code == 400
     body = _listed(response)
     assert f'href="#{field}"' in body and message in body
@@ -75,7 +75,7 @@ def test_a_value_the_inbox_does_not_know_is_named_back_and_lists_nothing(
 def test_a_page_number_that_is_not_a_page_shows_the_first_page(
     case: Case, clerk: User, login: Callable[[User], Client]
 ) -> None:
-    response = login(clerk).get(reverse("cases:inbox"), {"page": "abc"})
+    response = login(clerk).get(reverse("cases:case-list"), {"page": "abc"})
     assert response.status_code == 200 and case.application.receipt_number in _listed(response)
 
 
@@ -92,7 +92,7 @@ def test_the_processing_period_filters_list_the_cases_in_that_state(
     client = login(clerk)
     # when the clerk filters by each state, then each lists its own case only
     for sla, expected in (("overdue", overdue), ("due_soon", soon), ("paused", paused)):
-        body = _listed(client.get(reverse("cases:inbox"), {"sla": sla}))
+        body = _listed(client.get(reverse("cases:case-list"), {"sla": sla}))
         shown = {c.pk for c in (overdue, soon, paused, on_track) if c.application.receipt_number in body}
         assert shown == {expected.pk}, sla
 
@@ -104,7 +104,7 @@ def test_a_receipt_number_finds_its_case_however_it_is_typed(
     number = wanted.application.receipt_number
     full_width = number.lower().translate({c: c + 0xFEE0 for c in range(0x21, 0x7F)})
     for typed in (number, number.lower(), full_width):
-        body = _listed(login(clerk).get(reverse("cases:inbox"), {"q": typed}))
+        body = _listed(login(clerk).get(reverse("cases:case-list"), {"q": typed}))
         assert number in body and other.application.receipt_number not in body, typed
 
 
@@ -113,8 +113,10 @@ def test_a_name_finds_the_residents_cases(
 ) -> None:
     (case,) = _cases(resident, sodai_gomi, 1)
     family_name = resident.full_name.split()[0]
-    assert case.application.receipt_number in _listed(login(clerk).get(reverse("cases:inbox"), {"q": family_name}))
-    assert case.application.receipt_number not in _listed(login(clerk).get(reverse("cases:inbox"), {"q": "該当なし"}))
+    assert case.application.receipt_number in _listed(login(clerk).get(reverse("cases:case-list"), {"q": family_name}))
+    assert case.application.receipt_number not in _listed(
+        login(clerk).get(reverse("cases:case-list"), {"q": "該当なし"})
+    )
 
 
 def test_the_procedure_filter_lists_that_procedures_cases(
@@ -122,8 +124,10 @@ def test_the_procedure_filter_lists_that_procedures_cases(
 ) -> None:
     (case,) = _cases(resident, sodai_gomi, 1)
     client = login(clerk)
-    assert case.application.receipt_number in _listed(client.get(reverse("cases:inbox"), {"procedure": "sodai-gomi"}))
-    response = client.get(reverse("cases:inbox"), {"procedure": "juminhyo"})
+    assert case.application.receipt_number in _listed(
+        client.get(reverse("cases:case-list"), {"procedure": "sodai-gomi"})
+    )
+    response = client.get(reverse("cases:case-list"), {"procedure": "juminhyo"})
     assert response.status_code == 200 and case.application.receipt_number not in _listed(response)
 
 
@@ -134,7 +138,7 @@ def test_the_assignee_filter_lists_that_persons_cases(
 
     mine, unclaimed = _cases(resident, sodai_gomi, 2)
     actions.claim_case(case=mine, clerk=clerk)
-    response = login(clerk).get(reverse("cases:inbox"), {"assignee": str(clerk.pk)})
+    response = login(clerk).get(reverse("cases:case-list"), {"assignee": str(clerk.pk)})
     body = _listed(response)
     assert response.status_code == 200
     assert mine.application.receipt_number in body and unclaimed.application.receipt_number not in body
@@ -154,13 +158,13 @@ def test_listing_secret_cases_costs_the_same_queries_however_many_are_on_the_pag
     first = _cases(resident, sodai_gomi, 1)
     Case.objects.filter(pk=first[0].pk).update(classification="SECRET")
     with django_assert_max_num_queries(30) as one:  # type: ignore[operator]
-        client.get(reverse("cases:inbox"), **{DEVICE_HEADER: "byod"})
+        client.get(reverse("cases:case-list"), **{DEVICE_HEADER: "byod"})
     # when ten more SECRET cases arrive
     more = _cases(resident, sodai_gomi, 10, start=1)
     Case.objects.filter(pk__in=[c.pk for c in more]).update(classification="SECRET")
     # then the page lists all eleven, audits each, and makes no more queries than with one
     with django_assert_max_num_queries(len(one.captured_queries)):  # type: ignore[attr-defined]
-        body = _listed(client.get(reverse("cases:inbox"), **{DEVICE_HEADER: "byod"}))
+        body = _listed(client.get(reverse("cases:case-list"), **{DEVICE_HEADER: "byod"}))
     assert all(c.application.receipt_number in body for c in first + more)
     listed = AuditEntry.objects.filter(action="access.view", data__reason="listed")
     assert {e.object_id for e in listed} == {str(c.public_id) for c in first + more}
@@ -174,7 +178,7 @@ def test_a_row_names_the_procedure_the_step_the_period_and_the_assignee(
 
     actions.claim_case(case=case, clerk=clerk)
     Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate() - timedelta(days=1))
-    body = _listed(login(clerk).get(reverse("cases:inbox")))
+    body = _listed(login(clerk).get(reverse("cases:case-list")))
     row = body[body.index(case.application.receipt_number) :].split("</tr>")[0]
     assert case.application.procedure_version.name_ja in row
     assert "審査" in row and "期限超過" in row and clerk.display_name in row

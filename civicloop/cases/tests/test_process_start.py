@@ -53,7 +53,7 @@ def test_a_case_whose_process_has_not_started_is_listed_opened_and_worked(
     assert case.workflow_state is None
     client = login(clerk)
     # then it is in its department's inbox and its page opens at its step
-    assert case.application.receipt_number in client.get(reverse("cases:inbox")).content.decode()
+    assert case.application.receipt_number in client.get(reverse("cases:case-list")).content.decode()
     page = client.get(reverse("cases:case-detail", args=[case.public_id]))
     assert page.status_code == 200
     # and its first step starts the instance itself

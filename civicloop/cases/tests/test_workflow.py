@@ -389,9 +389,9 @@ def test_approving_asks_for_the_second_factor_again_after_half_an_hour(
     actions.claim_case(case=case, clerk=clerk)
     actions.submit_review(case=case, clerk=clerk, outcome="approve")
     stale = sign_in_with_mfa(Client(), chiefs[0], at=time.time() - 3600)
-    response = stale.post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
+    response = stale.post(reverse("cases:case-approve", args=[case.public_id]), {"decision": "approve"})
     assert response.status_code == 302 and "reauthenticate" in response["Location"]
     assert list(refresh(case).approval_steps.values_list("status", flat=True)) == ["pending", "waiting"]
     fresh = sign_in_with_mfa(Client(), chiefs[0])
-    fresh.post(reverse("cases:approve", args=[case.public_id]), {"decision": "approve"})
+    fresh.post(reverse("cases:case-approve", args=[case.public_id]), {"decision": "approve"})
     assert list(refresh(case).approval_steps.values_list("status", flat=True)) == ["approved", "pending"]

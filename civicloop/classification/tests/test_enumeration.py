@@ -36,7 +36,7 @@ def _urls(application_id: uuid.UUID, attachment_id: uuid.UUID, case_id: uuid.UUI
         reverse("applications:attachment-list", args=[application_id]),
         reverse("applications:step-edit", args=[application_id, "applicant"]),
         reverse("applications:attachment-download", args=[attachment_id]),
-        reverse("cases:correction", args=[application_id]),
+        reverse("cases:correction-resubmit", args=[application_id]),
         reverse("cases:case-detail", args=[case_id]),
         f"/api/applications/{application_id}",
     ]

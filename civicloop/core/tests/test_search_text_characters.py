@@ -64,7 +64,7 @@ def test_a_question_handed_to_the_inquiry_form_arrives_without_a_nul(client: Cli
     [("q", CANNOT_BE_USED), ("assignee", "一覧にある職員から選んでください。")],
 )
 def test_the_inbox_answers_400_for_a_nul_and_names_the_field(staff_client: Client, param: str, said: str) -> None:
-    response = staff_client.get(reverse("cases:inbox"), {param: "2026\x00"})
+    response = staff_client.get(reverse("cases:case-list"), {param: "2026\x00"})
 
     assert response.status_code == 400
     page = response.content.decode()

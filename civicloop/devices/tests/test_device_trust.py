@@ -88,7 +88,7 @@ def test_signing_in_on_a_registered_device_binds_the_session_to_it(clerk: User, 
     client = Client()
     give_device_cookie(client, device)
     # when the clerk signs in there with the password and the code
-    client.post(reverse("cases:login"), {"login": "clerk", "password": "a-long-staff-password-for-tests"})
+    client.post(reverse("cases:staff-login"), {"login": "clerk", "password": "a-long-staff-password-for-tests"})
     client.post("/staff/account/2fa/authenticate/", {"code": totp_code(secret)})
     # then the session is bound to the device, and requests carry its trust
     assert client.session[SESSION_KEY] == str(device.public_id)
@@ -102,7 +102,7 @@ def test_another_users_device_cookie_binds_nothing(clerk: User, make_device: Mak
     someone_elses, _token = make_device(administrator, Device.Kind.MANAGED)
     client = Client()
     give_device_cookie(client, someone_elses)
-    client.post(reverse("cases:login"), {"login": "clerk", "password": "a-long-staff-password-for-tests"})
+    client.post(reverse("cases:staff-login"), {"login": "clerk", "password": "a-long-staff-password-for-tests"})
     client.post("/staff/account/2fa/authenticate/", {"code": totp_code(secret)})
     assert SESSION_KEY not in client.session
     assert _trust(client) == DeviceTrust.UNKNOWN
@@ -117,10 +117,10 @@ def test_a_bound_session_replayed_without_the_device_cookie_is_ended(
     stolen = Client()
     stolen.cookies[settings.SESSION_COOKIE_NAME] = original.cookies[settings.SESSION_COOKIE_NAME].value
     # when the session cookie alone is replayed from another machine
-    response = stolen.get(reverse("cases:inbox"))
+    response = stolen.get(reverse("cases:case-list"))
     # then the session is ended, for the thief and on the device alike, and the audit log says why
-    assert response.status_code == 302 and response.headers["Location"].startswith(reverse("cases:login"))
-    assert original.get(reverse("cases:inbox")).status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].startswith(reverse("cases:staff-login"))
+    assert original.get(reverse("cases:case-list")).status_code == 302
     entry = AuditEntry.objects.get(action="session.ended")
     assert entry.object_id == str(device.public_id) and entry.data == {"reason": "device_mismatch"}
 
@@ -132,7 +132,7 @@ def test_a_bound_session_with_another_devices_cookie_is_ended(
     phone, _t2 = make_device(clerk, Device.Kind.BYOD)
     client = bind(staff_client(clerk), laptop)
     give_device_cookie(client, phone)
-    assert client.get(reverse("cases:inbox")).status_code == 302
+    assert client.get(reverse("cases:case-list")).status_code == 302
     assert "_auth_user_id" not in client.session
 
 
@@ -142,4 +142,4 @@ def test_a_tampered_device_cookie_ends_a_bound_session(
     device, _token = make_device(clerk, Device.Kind.MANAGED)
     client = bind(staff_client(clerk), device)
     client.cookies[settings.DEVICE_COOKIE_NAME] = f"{device.public_id}:forged"
-    assert client.get(reverse("cases:inbox")).status_code == 302
+    assert client.get(reverse("cases:case-list")).status_code == 302

@@ -176,7 +176,7 @@ def test_a_correction_request_names_the_items_and_the_reason(case: Case, clerk: 
     portal = Message.objects.get(template_code="case.correction_requested", channel="portal")
     assert "番地が見つかりません。" in portal.body
     assert "収集" in portal.body  # the title of the `collection` answers
-    assert reverse("cases:correction", args=[case.application.public_id]) in portal.body
+    assert reverse("cases:correction-resubmit", args=[case.application.public_id]) in portal.body
     assert portal.department_code == "seiso" and portal.recipient == case.application.applicant
 
 

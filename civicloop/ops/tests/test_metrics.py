@@ -142,7 +142,7 @@ def test_several_processes_are_added_up_in_multiprocess_mode(db: None, settings:
     # given two worker processes that each counted one request into the shared folder
     counting = (
         "from prometheus_client import Counter;"
-        "Counter('civicloop_http_requests', '', ['method', 'route', 'status']).labels('GET', 'cases:inbox', '200').inc()"
+        "Counter('civicloop_http_requests', '', ['method', 'route', 'status']).labels('GET', 'cases:case-list', '200').inc()"
     )
     for _ in range(2):
         subprocess.run(  # noqa: S603 - this interpreter, a fixed program
@@ -152,7 +152,7 @@ def test_several_processes_are_added_up_in_multiprocess_mode(db: None, settings:
     settings.PROMETHEUS_MULTIPROC_DIR = str(tmp_path)
     text = scrape().content.decode()
     # then
-    assert value(text, "civicloop_http_requests_total", method="GET", route="cases:inbox", status="200") == 2
+    assert value(text, "civicloop_http_requests_total", method="GET", route="cases:case-list", status="200") == 2
     assert value(text, "civicloop_backlog_up") == 1
 
 
