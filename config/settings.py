@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_cache, env_float, env_int, env_list, env_path, env_str
+from config.env import env_bool, env_cache, env_float, env_int, env_list, env_path, env_storage, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("CIVICLOOP_VAR_DIR", BASE_DIR / "var")
@@ -181,7 +181,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = env_path("CIVICLOOP_MEDIA_ROOT", VAR_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    # Attachments and signed PDFs: MEDIA_ROOT, or an S3 bucket (CIVICLOOP_STORAGE=s3, configuration.md).
+    "default": env_storage(MEDIA_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
