@@ -17,7 +17,8 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DatabaseError, connection
 
 from civicloop.ops import backlog
@@ -25,6 +26,8 @@ from civicloop.ops import backlog
 log = logging.getLogger("civicloop.ops")
 
 _REDIS_TIMEOUT_S = 1.0
+# At the top of the bucket, beside attachments/ and documents/; never referred to by a row.
+STORAGE_MARKER = ".civicloop-readyz"
 _redis_clients: dict[str, redis.Redis] = {}
 
 
@@ -100,9 +103,25 @@ def _storage() -> str:
             probe.write(b"ok")
             probe.flush()
         return "writable"
-    # Object storage (django-storages): one request proves the credentials and the bucket.
-    storage.exists(".readyz-probe")
-    return f"{type(storage).__name__} answered"
+    # An S3 bucket offers a twin with one try and short timeouts (civicloop/core/storage.py); asked
+    # for by name so that a file-system deployment never loads boto.
+    return _object_storage(getattr(storage, "for_probes", storage))
+
+
+def _object_storage(storage: Storage) -> str:
+    """Look up one small object, and write it when it is missing.
+
+    The lookup proves the endpoint, the credentials and the read permission on every probe; a
+    bucket that is gone (or was never made) shows as a missing object whose write then fails.
+    Not a write every time: with versioning on (operations.md) each probe would leave a version
+    behind, thousands a day per web node.
+    """
+    if storage.exists(STORAGE_MARKER):
+        return "marker object present"
+    stored = storage.save(STORAGE_MARKER, ContentFile(b"civicloop /readyz marker\n"))
+    if stored != STORAGE_MARKER:  # another node wrote it in the meantime: keep theirs
+        storage.delete(stored)
+    return "marker object written"
 
 
 def _outbox_lag() -> str:
