@@ -236,8 +236,9 @@ WORKER_TASKS = [
 
 # Background work on Celery (config/celery.py, docs/operations.md "Background work on Celery"): each
 # WORKER_TASKS entry is one task; beat sends it every this many seconds, and it runs `run_once()`
-# again while that finds work, for up to WORKER_TASK_BUDGET_SECONDS. The last three gate themselves
-# (documents every 600 s, audit checkpoints every AUDIT_CHECKPOINT_INTERVAL_SECONDS) per process.
+# again while that finds work, for up to WORKER_TASK_BUDGET_SECONDS. The last three gate themselves:
+# documents (every 600 s) and audit checkpoints (every AUDIT_CHECKPOINT_INTERVAL_SECONDS) once for the
+# whole site, claimed in the database (civicloop/core/periodic.py), whatever the number of processes.
 WORKER_TASK_INTERVALS = {
     "civicloop.relay.worker.run_once": 1.0,  # events reach consumers within about a second
     "civicloop.notifications.worker.run_once": 1.0,

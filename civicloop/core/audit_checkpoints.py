@@ -23,7 +23,6 @@ import binascii
 import json
 import os
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Max
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
+from civicloop.core import periodic
 from civicloop.core.audit import GENESIS, Anchor
 from civicloop.core.keys import SigningMaterial, material
 from civicloop.core.models import AuditEntry
@@ -228,15 +228,17 @@ def _verify_signature(name: str, cert: x509.Certificate, alg: str, signature: by
 
 # --- the worker ---------------------------------------------------------------------------------
 
-_next_due = float("-inf")
+PERIODIC_NAME = "core.audit_checkpoints"
 
 
 def run_once() -> int:
-    """Called in the `manage.py worker` loop: a checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS."""
-    global _next_due
-    if time.monotonic() < _next_due:
+    """A worker task: a checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS for the whole site.
+
+    The interval is claimed in the database (`core.periodic`), so however many worker processes
+    call this (Celery), one of them writes the interval's checkpoint. The claim comes before the
+    write: a failure (no signing key, a full disk) is logged once per interval, not once per loop.
+    """
+    if not periodic.claim(PERIODIC_NAME, every_seconds=settings.AUDIT_CHECKPOINT_INTERVAL_SECONDS):
         return 0
-    # Set before writing: a failure (no signing key, a full disk) is logged once per interval, not per loop.
-    _next_due = time.monotonic() + settings.AUDIT_CHECKPOINT_INTERVAL_SECONDS
     write_checkpoint()
     return 1

@@ -7,13 +7,13 @@ to it. Files older than the grace period (far longer than any transaction) witho
 """
 
 import logging
-import time
 import uuid
 from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from civicloop.core import periodic
 from civicloop.documents.models import IssuedDocument
 
 logger = logging.getLogger(__name__)
@@ -22,15 +22,17 @@ FOLDER = "documents"
 GRACE = timedelta(hours=1)
 INTERVAL_SECONDS = 600  # listing the folder is not free: sweep every ten minutes, not every loop
 CHUNK = 500
-_last_sweep = float("-inf")
+PERIODIC_NAME = "documents.sweep_orphans"
 
 
 def run_once() -> int:
-    """Called in the `manage.py worker` loop; sweeps at most every INTERVAL_SECONDS. Returns files removed."""
-    global _last_sweep
-    if time.monotonic() - _last_sweep < INTERVAL_SECONDS:
+    """A worker task; sweeps at most every INTERVAL_SECONDS for the whole site. Returns files removed.
+
+    The interval is claimed in the database (`core.periodic`): with several worker processes
+    (Celery), one of them lists the folder (or the bucket) per interval, not each of them.
+    """
+    if not periodic.claim(PERIODIC_NAME, every_seconds=INTERVAL_SECONDS):
         return 0
-    _last_sweep = time.monotonic()
     return sweep_orphans()
 
 

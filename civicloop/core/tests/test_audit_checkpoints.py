@@ -14,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings
 
-from civicloop.core import audit, audit_checkpoints
+from civicloop.core import audit, audit_checkpoints, periodic
 from civicloop.core.models import AuditEntry
 from civicloop.core.tests.tampering import remove_newest, rewrite_entry
 
@@ -155,7 +155,7 @@ def test_verification_reads_checkpoints_fetched_from_elsewhere(checkpoint_dir: P
 def test_the_worker_writes_a_checkpoint_once_per_interval(
     settings: Settings, checkpoint_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit_checkpoints, "_next_due", float("-inf"))
+    monkeypatch.setattr(periodic, "_not_before", {})
     settings.AUDIT_CHECKPOINT_INTERVAL_SECONDS = 3600
     _entries(2)
     assert audit_checkpoints.run_once() == 1

@@ -2,10 +2,14 @@
 import os
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from civicloop.core import periodic
+from civicloop.core.models import PeriodicRun
 from civicloop.documents import worker
 from civicloop.documents.models import IssuedDocument
 
@@ -37,3 +41,24 @@ def test_it_removes_old_files_no_row_refers_to(document: IssuedDocument, isolate
 
 def test_an_empty_storage_is_fine() -> None:
     assert worker.sweep_orphans() == 0
+
+
+def test_several_worker_processes_sweep_once_per_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given: two processes (the in-process memory emptied between them) and a sweep that counts
+    sweeps: list[int] = []
+
+    def sweep() -> int:
+        sweeps.append(1)
+        return 0
+
+    monkeypatch.setattr(worker, "sweep_orphans", sweep)
+    monkeypatch.setattr(periodic, "_not_before", {})
+    # when
+    worker.run_once()
+    periodic._not_before.clear()
+    worker.run_once()
+    PeriodicRun.objects.update(last_run_at=timezone.now() - timedelta(seconds=worker.INTERVAL_SECONDS))
+    periodic._not_before.clear()
+    worker.run_once()
+    # then: one sweep in the first interval, one once it has passed
+    assert len(sweeps) == 2
