@@ -177,13 +177,24 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(exist_ok=True)
+# collectstatic's target. Its own variable so an image can carry its collected files outside VAR_DIR,
+# which containers share as a volume (a volume's copy would outlive the next image's files).
+STATIC_ROOT = env_path("CIVICLOOP_STATIC_ROOT", VAR_DIR / "staticfiles")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = env_path("CIVICLOOP_MEDIA_ROOT", VAR_DIR / "media")
+# Content-hashed static names (css/civicloop.78bec15704d0.css and a manifest, written by collectstatic;
+# pages link to them and WhiteNoise lets browsers keep them for a year). Not the default: every page
+# then needs collectstatic to have run first (a file missing from the manifest is a 500), and the
+# benchmarks run with DEBUG off and no collectstatic. With DEBUG on, pages link to plain names anyway.
+STATIC_HASHED = env_bool("CIVICLOOP_STATIC_HASHED", False)
 STORAGES = {
     # Attachments and signed PDFs: MEDIA_ROOT, or an S3 bucket (CIVICLOOP_STORAGE=s3, configuration.md).
     "default": env_storage(MEDIA_ROOT),
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_HASHED
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = DEBUG
 # Form posts above this are refused by Django (files stream to disk instead). Each attachment is
