@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://$(shell whoami)@127.0.0.1:5432/civicloop
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage worker-celery clean
+.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage worker-celery prod-local clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ worker-celery: export CIVICLOOP_CELERY_BROKER_URL ?= redis://127.0.0.1:6379/2
 worker-celery: $(VENV)/.installed-run ## Background work on Celery, beat and a worker, after `make demo-data` (broker: CIVICLOOP_CELERY_BROKER_URL)
 	@$(VENV)/bin/celery -A config beat --loglevel WARNING & beat=$$!; trap "kill $$beat 2>/dev/null" EXIT; \
 	  $(VENV)/bin/celery -A config worker --loglevel WARNING
+
+# The production topology on this machine without Docker (docs/operations.md, "make prod-local"):
+# DEBUG off, PostgreSQL (DATABASE_URL, default civicloop_prod_local, created if missing), Redis,
+# gunicorn with 2 workers on PORT, a Celery worker and beat; DEMO=1 adds the demo's people and data.
+prod-local: $(VENV)/.installed-run ## Production topology here, no Docker: gunicorn ×2, Celery worker + beat, PostgreSQL, Redis (DEMO=1, PORT=…)
+	@HOST=$(HOST) PORT=$(PORT) $(PY) -m civicloop.ops.prod_local $(if $(filter 1,$(DEMO)),--demo)
 
 test: $(VENV)/.installed-dev system-deps lint typecheck test-sqlite test-postgres ## Lint, type-check, and run the whole suite on SQLite and PostgreSQL
 
