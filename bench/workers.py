@@ -15,8 +15,8 @@ The backlog, built once into a template database (PostgreSQL, `civicloop_bench_w
   each open case. No webhook subscriber: that consumer only reads.
 - notices: `--notices` e-mail notices (`application.received`, through `notify_all`, as the
   relay queues them) to 200 residents with an address, waiting for delivery. Each one delivered
-  records a `notification.sent` event, which the relay then carries too: `events_relayed` is the
-  backlog plus those, and `events_per_s` is computed from it.
+  records a `notification.sent` event, which the relay then carries too (`events_relayed`: the
+  backlog plus those).
 
 Each run gets a copy of the template (CREATE DATABASE … TEMPLATE, a second or two), a fresh
 folder for mail, an emptied Redis database, then its workers:
@@ -27,8 +27,10 @@ folder for mail, an emptied Redis database, then its workers:
 
 Both run bench.workers_settings: only the relay and delivery tasks, consumers that also write a
 tally row per batch, and a mail backend that records each send (bench/workers_probes.py). The
-clock runs from the first item moved to the last (startup is reported beside it); the bench polls
-the database every 0.2 s. Afterwards it counts, from the tally and the mail log, events some
+clock starts at the first item moved (startup is reported beside it); `events_seconds` ends when
+every consumer has applied the backlog's events, `notices_seconds` when every notice is sent,
+`seconds` when nothing at all is left (the events of the last notices relayed too). The bench
+polls the database every 0.2 s. Afterwards it counts, from the tally and the mail log, events some
 consumer applied twice and notices sent twice (`delivered_twice`, must be 0) and what was never
 applied or sent. Writes bench/results/workers.json; exit status 1 on any duplicate or loss.
 """
@@ -145,8 +147,9 @@ def fresh_copy() -> str:
     return services.database_url(RUN_DB)
 
 
-def backlog(conn: Any) -> tuple[int, int, int]:
-    """Events some consumer has still to apply (or the relay to number), e-mail notices not sent, the log's head."""
+def backlog(conn: Any) -> tuple[int, int, int, int]:
+    """Events some consumer has still to apply (or the relay to number), e-mail notices not sent,
+    the log's head, and the lowest consumer checkpoint."""
     row = conn.execute(
         """SELECT (SELECT COUNT(*) FROM core_event WHERE position IS NULL),
                   (SELECT COALESCE(MAX(position), 0) FROM core_event),
@@ -155,7 +158,7 @@ def backlog(conn: Any) -> tuple[int, int, int]:
     unnumbered, head, unsent = row
     cursors = dict(conn.execute("SELECT name, position FROM relay_consumercursor").fetchall())
     behind = unnumbered + sum(head - cursors.get(name, 0) for name in CONSUMERS)
-    return behind, unsent, head
+    return behind, unsent, head, min(cursors.get(name, 0) for name in CONSUMERS)
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -213,8 +216,8 @@ def run(kind: str, processes: int, totals: tuple[int, int], var_dir: Path, timeo
         "processes": processes,
         "command": " ".join(Path(cmd[0]).name if i == 0 else part for i, part in enumerate(cmd)),
         **timing,
-        **(checked := verify(totals, mail)),
-        "events_per_s": round(checked["events_relayed"] / timing["events_seconds"], 1),
+        **verify(totals, mail),
+        "events_per_s": round(totals[0] / timing["events_seconds"], 1),
         "notices_per_s": round(totals[1] / timing["notices_seconds"], 1),
         "worker_cpu_seconds": round(cpu, 1),
         "worker_cores_used": round(cpu / timing["seconds"], 2),
@@ -238,7 +241,7 @@ def drive(kind: str, proc: Any, totals: tuple[int, int], launched: float, timeou
     client = Celery("bench-workers", broker=BROKER, set_as_current=False)
     client.conf.task_serializer = "json"
     queue = f"civicloop-{os.environ.get('CIVICLOOP_LG_CODE', '131130')}"
-    first_move = events_done = notices_done = None
+    first_move = backlog_done = events_done = notices_done = None
     next_tick = 0.0
     deadline = launched + timeout
     try:
@@ -253,21 +256,24 @@ def drive(kind: str, proc: Any, totals: tuple[int, int], launched: float, timeou
                     for name in ("relay", "notifications"):
                         client.send_task(f"civicloop.worker.{name}", queue=queue, expires=2.0)
                     next_tick = now + 1.0
-                behind, unsent, head = backlog(conn)
+                behind, unsent, head, lowest = backlog(conn)
                 now = time.monotonic()
                 if first_move is None and (head > 0 or unsent < totals[1]):
                     first_move = now
-                # Delivered notices record events: the relay's backlog may grow again until they are done.
+                # The backlog's events are the oldest, so the relay numbers them 1 … events first.
+                if backlog_done is None and lowest >= totals[0]:
+                    backlog_done = now
+                # Delivered notices record events: the relay's work may grow again until they are done.
                 events_done = (events_done or now) if behind == 0 else None
                 if notices_done is None and unsent == 0:
                     notices_done = now
                 time.sleep(POLL)
     finally:
         client.close()
-    assert first_move is not None
+    assert first_move is not None and backlog_done is not None
     return {
         "startup_seconds": round(first_move - launched, 1),
-        "events_seconds": round(max(events_done - first_move, POLL), 1),
+        "events_seconds": round(max(backlog_done - first_move, POLL), 1),
         "notices_seconds": round(max(notices_done - first_move, POLL), 1),
         "seconds": round(max(events_done, notices_done) - first_move, 1),
     }
