@@ -15,8 +15,8 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +40,7 @@ from civicloop.core.models import AuditEntry
 from civicloop.documents.issue import issue_document
 from civicloop.documents.models import IssuedDocument
 from civicloop.testing.answers import VALID_SODAI_GOMI
+from civicloop.testing.s3_server import S3Bucket, storage_environment
 
 # Committed data: pg_dump reads the database from its own connection.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,19 +55,24 @@ class Target:
     database_url: str
     media: Path
     var_dir: Path
+    storage: Mapping[str, str] = field(default_factory=dict)  # CIVICLOOP_S3_* for a bucket instead of `media`
 
     def manage(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
-        environment = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith("CIVICLOOP_S3_") and name not in {"CIVICLOOP_STORAGE", "PYTEST_XDIST_WORKER"}
-        } | {
-            "CIVICLOOP_DEBUG": "1",
-            "DATABASE_URL": self.database_url,
-            "CIVICLOOP_MEDIA_ROOT": str(self.media),
-            "CIVICLOOP_VAR_DIR": str(self.var_dir),
-            "CIVICLOOP_AUDIT_KEY": AUDIT_KEY,
-        }
+        environment = (
+            {
+                name: value
+                for name, value in os.environ.items()
+                if not name.startswith("CIVICLOOP_S3_") and name not in {"CIVICLOOP_STORAGE", "PYTEST_XDIST_WORKER"}
+            }
+            | {
+                "CIVICLOOP_DEBUG": "1",
+                "DATABASE_URL": self.database_url,
+                "CIVICLOOP_MEDIA_ROOT": str(self.media),
+                "CIVICLOOP_VAR_DIR": str(self.var_dir),
+                "CIVICLOOP_AUDIT_KEY": AUDIT_KEY,
+            }
+            | dict(self.storage)
+        )
         command = [sys.executable, str(settings.BASE_DIR / "manage.py"), *map(str, args)]
         return subprocess.run(command, env=environment, capture_output=True, text=True, check=False, timeout=300)  # noqa: S603
 
@@ -95,23 +101,22 @@ class Target:
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[Target]:
     """An empty database beside the test's: a SQLite file, or a new PostgreSQL database (dropped after)."""
-    folders = {"media": tmp_path / "restored-media", "var_dir": tmp_path / "restored-var"}
+    media, var_dir = tmp_path / "restored-media", tmp_path / "restored-var"
     if connection.vendor == "sqlite":
-        yield Target(f"sqlite:///{tmp_path / 'restored.sqlite3'}", **folders)
+        yield Target(f"sqlite:///{tmp_path / 'restored.sqlite3'}", media, var_dir)
         return
     source = connection.settings_dict
     server = {"host": source["HOST"], "port": source["PORT"] or 5432, "user": source["USER"]}
+    server["password"] = source["PASSWORD"] or None
     name = f"civicloop_restore_{uuid.uuid4().hex[:12]}"
     password = f":{quote(source['PASSWORD'], safe='')}" if source["PASSWORD"] else ""
     url = f"postgres://{quote(server['user'])}{password}@{server['host']}:{server['port']}/{name}"
-    with psycopg.connect(dbname="postgres", password=source["PASSWORD"] or None, autocommit=True, **server) as admin:
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield Target(url, **folders)
+        yield Target(url, media, var_dir)
     finally:
-        with psycopg.connect(
-            dbname="postgres", password=source["PASSWORD"] or None, autocommit=True, **server
-        ) as admin:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -186,6 +191,33 @@ def test_a_restored_copy_matches_its_backup_and_verify_names_each_change(
         f"here {size} bytes, sha256 {hashlib.sha256(photo.read_bytes()).hexdigest()[:12]}…)",
         f"audit chain: broken at entry {first}: its content does not match its hash (changed)",
     ]
+
+
+@pytest.fixture
+def bucket(demo_signing: Path, s3_storage: S3Bucket) -> S3Bucket:
+    """The site's files in a bucket (moto's S3 server) rather than demo_signing's folder."""
+    return s3_storage
+
+
+def test_files_in_a_bucket_are_restored_into_another_bucket(
+    bucket: S3Bucket, site: Application, target: Target, tmp_path: Path
+) -> None:
+    # given a backup of a site whose files are in a bucket
+    manifest = back_up(tmp_path / "backup")
+    assert sorted(manifest["files"]) == bucket.keys() == [Attachment.objects.get().file.name]
+    # when it is restored into a second, empty bucket
+    second = f"{bucket.name}-restored"
+    bucket.client.create_bucket(Bucket=second, CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"})
+    in_bucket = replace(target, storage=storage_environment(bucket.endpoint_url, second))
+    restored = in_bucket.manage("restore_site", "--from", tmp_path / "backup", "--verify")
+    # then it holds the same objects, and verify notices one going missing
+    assert restored.returncode == 0, restored.stderr
+    name = manifest["files"].popitem()[0]
+    assert bucket.client.get_object(Bucket=second, Key=name)["Body"].read() == tiny_png()
+    bucket.client.delete_object(Bucket=second, Key=name)
+    verified = in_bucket.manage("verify_restore", "--manifest", tmp_path / "backup")
+    assert verified.returncode == 6
+    assert differences(verified) == [f"file {name}: missing"]
 
 
 def test_restore_refuses_a_site_that_is_not_empty_unless_forced(
