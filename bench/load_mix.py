@@ -369,24 +369,42 @@ def process_groups(site: dict[str, int], generators: list[int]) -> dict[str, set
     }
 
 
-def cpu_by_group(groups: dict[str, set[int]]) -> dict[str, float]:
-    """CPU seconds so far per group, PostgreSQL's backends and Redis included (by process name)."""
-    used = {name: 0.0 for name in (*groups, "postgres", "redis")}
+def our_postgres() -> set[int]:
+    """PostgreSQL processes that work for this site: its database's backends and the shared background ones."""
+    with services.pg_connect() as conn:
+        rows = conn.execute("SELECT pid, datname, backend_type FROM pg_stat_activity").fetchall()
+    others = {pid for pid, datname, kind in rows if kind == "client backend" and datname not in (DB_NAME, None)}
+    found = set()
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
         try:
-            with open(f"/proc/{pid}/comm") as f:
-                comm = f.read().strip()
-            cpu = load.proc_cpu(pid)
+            with open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() == "postgres" and int(entry) not in others:
+                    found.add(int(entry))
         except (OSError, ValueError):
             continue
-        name = next((g for g, pids in groups.items() if pid in pids), None)
-        name = name or ("postgres" if comm == "postgres" else "redis" if comm.startswith("redis-server") else None)
-        if name:
-            used[name] += cpu
+    return found
+
+
+def cpu_by_process(groups: dict[str, set[int]]) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process of each group (exited processes are gone from the count)."""
+    used: dict[str, dict[int, float]] = {name: {} for name in groups}
+    for name, pids in groups.items():
+        for pid in pids:
+            try:
+                used[name][pid] = load.proc_cpu(pid)
+            except (OSError, ValueError):
+                continue
     return used
+
+
+def cores_between(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], wall: float
+) -> dict[str, float]:
+    """Cores per group over `wall` seconds, process by process (one that started in between counts from 0)."""
+    return {
+        name: round(sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after[name].items()) / wall, 2)
+        for name in after
+    }
 
 
 def locust_commands(opts: argparse.Namespace, base: str, csv_prefix: Path, master_port: int) -> list[list[str]]:
@@ -415,19 +433,120 @@ def run_locust(opts: argparse.Namespace, base: str, run_dir: Path, site: dict[st
     ramp = opts.users / opts.spawn_rate + 2
     time.sleep(ramp)
     groups = process_groups(site, [p.pid for p in procs])
+    window = max(1.0, opts.duration - ramp - 2)
+    spies = start_py_spy(opts.py_spy, groups["gunicorn"] - {site["web"]}, window, run_dir) if opts.py_spy else []
     busy0, total0 = load.machine_busy()
-    cpu0, wall0 = cpu_by_group(groups), time.monotonic()
-    time.sleep(max(1.0, opts.duration - ramp - 2))
-    cpu1, wall = cpu_by_group(groups), time.monotonic() - wall0
+    cpu0, wall0 = cpu_by_process(groups | {"postgres": our_postgres()}), time.monotonic()
+    time.sleep(window)
+    cpu1, wall = cpu_by_process(groups | {"postgres": our_postgres()}), time.monotonic() - wall0
     busy1, total1 = load.machine_busy()
-    for proc in procs:
+    for proc in procs + spies:
         proc.wait(timeout=opts.duration + 120)
-    cores = {name: round((cpu1[name] - cpu0[name]) / wall, 2) for name in cpu1}
+    cores = cores_between(cpu0, cpu1, wall)
     busy = (os.cpu_count() or 1) * (busy1 - busy0) / max(1, total1 - total0)
     cores["other"] = round(max(0.0, busy - sum(cores.values())), 2)
     return {"cores_used": cores, "machine_busy_pct": round(100 * busy / (os.cpu_count() or 1), 1),
             "window_s": round(wall, 1), "stats": read_stats(csv_prefix), "failures": read_failures(csv_prefix),
-            "exit_codes": [p.returncode for p in procs]}  # fmt: skip
+            "exit_codes": [p.returncode for p in procs],
+            "profile": profile_summary(run_dir) if opts.py_spy else None}  # fmt: skip
+
+
+# Where a web worker's CPU goes, by the first matching frame of a sample's stack (innermost first).
+PROFILE_AREAS = [
+    ("logging (JSON access line, records)", ("logging/", "pythonjsonlogger/")),
+    ("metrics (prometheus_client)", ("prometheus_client/",)),
+    ("templates (rendering)", ("django/template/", "django/templatetags/", "templatetags/")),
+    ("ORM: compiling SQL", ("django/db/models/sql/",)),
+    ("PostgreSQL driver and waits (psycopg)", ("psycopg/", "psycopg_pool/")),
+    ("ORM: models, querysets, rows", ("django/db/",)),
+    (
+        "sessions, cache (Redis)",
+        ("redis/", "django/core/cache/", "civicloop/core/sessions.py", "django/contrib/sessions/"),
+    ),
+    ("forms and schema validation", ("jsonschema/", "formschema/", "django/forms/")),
+    ("translation, URLs", ("django/utils/translation/", "django/urls/")),
+    ("django-ninja, pydantic", ("ninja/", "pydantic")),
+    ("gunicorn (accept, parse, write)", ("gunicorn/",)),
+]
+
+
+def start_py_spy(binary: str, pids: set[int], seconds: float, run_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy sampling each web worker for `seconds`: raw folded stacks, only while it holds the GIL
+    (running Python, not waiting for PostgreSQL or the next request)."""
+    spies = []
+    for pid in sorted(pids):
+        cmd = [binary, "record", "--pid", str(pid), "--rate", "100", "--duration", str(int(seconds)),
+               "--format", "raw", "--nonblocking", "--gil", "-o", str(run_dir / f"py-spy-{pid}.txt")]  # fmt: skip
+        spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
+
+
+def without_line(frame: str) -> str:
+    """`case_detail (civicloop/cases/views.py:93)` → `case_detail (civicloop/cases/views.py)`."""
+    return frame.rsplit(":", 1)[0] + ")"
+
+
+def profile_summary(run_dir: Path) -> dict[str, Any]:
+    """Shares of the web workers' samples: by area (PROFILE_AREAS) and the busiest functions (inclusive)."""
+    areas: dict[str, int] = {}
+    functions: dict[str, int] = {}
+    total = 0
+    for path in run_dir.glob("py-spy-*.txt"):
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            n, frames = int(count), stack.split(";")
+            total += n
+            area = next((name for frame in reversed(frames) for name, marks in PROFILE_AREAS
+                         if any(m in frame for m in marks)), "other (views, middleware, the app)")  # fmt: skip
+            areas[area] = areas.get(area, 0) + n
+            for frame in {without_line(f) for f in frames if " (civicloop/" in f}:
+                functions[frame] = functions.get(frame, 0) + n
+    views: dict[str, int] = {}
+    for frame, n in functions.items():
+        if frame in VIEWS:
+            views[VIEWS[frame]] = views.get(VIEWS[frame], 0) + n
+    share = {k: round(v / max(1, total), 3) for k, v in sorted(areas.items(), key=lambda kv: -kv[1])}
+    top = sorted(functions.items(), key=lambda kv: -kv[1])[:25]
+    return {
+        "samples": total,
+        "areas": share,
+        "views": {k: round(v / max(1, total), 3) for k, v in views.items()},
+        "app_functions_inclusive": {k: round(v / max(1, total), 3) for k, v in top},
+    }
+
+
+# The view behind each endpoint (frames as py-spy names them), to share the web workers' CPU out.
+VIEWS = {
+    "home (civicloop/catalog/views.py)": "GET /",
+    "procedure_list (civicloop/catalog/views.py)": "GET /procedures/ (browse and search)",
+    "procedure_detail (civicloop/catalog/views.py)": "GET /procedures/<code>/",
+    "my_applications (civicloop/applications/views.py)": "GET /applications/",
+    "detail (civicloop/applications/views.py)": "GET /applications/<id>/",
+    "submit (civicloop/applications/api.py)": "POST /api/applications",
+    "inbox (civicloop/cases/views.py)": "GET /staff/inbox/",
+    "case_detail (civicloop/cases/views.py)": "GET /staff/cases/<id>/",
+    "claim (civicloop/cases/views.py)": "POST /staff/cases/<id>/claim/",
+    "decision (civicloop/cases/views.py)": "POST /staff/cases/<id>/decision/",
+    "approve (civicloop/cases/views.py)": "POST /staff/cases/<id>/approval/",
+}
+
+
+def cpu_ms_per_request(report: dict[str, Any]) -> dict[str, float]:
+    """Each endpoint's share of the web workers' CPU (profile) over its requests: ms of CPU per request."""
+    profile, endpoints = report["profile"], report["endpoints"]
+    cpu_s = report["cores_used"]["gunicorn"] * report["measured_window_s"]
+    rates = {name: 0.0 for name in profile["views"]}
+    for endpoint, figures in endpoints.items():
+        for view in rates:
+            if endpoint.split(" (")[0].split("?")[0] == view.split(" (")[0]:
+                rates[view] += figures["requests_per_s"]
+    return {
+        view: round(1000 * share * cpu_s / (rates[view] * report["measured_window_s"]), 1)
+        for view, share in profile["views"].items()
+        if rates[view] > 0
+    }
 
 
 def read_stats(csv_prefix: Path) -> dict[str, dict[str, Any]]:
@@ -518,6 +637,7 @@ def report_from(
     opts: argparse.Namespace, raw: dict[str, Any], dataset: dict[str, Any], extra: dict[str, Any]
 ) -> dict[str, Any]:
     total = raw["stats"].pop("Aggregated")
+    stack = sum(raw["cores_used"][name] for name in ("gunicorn", "postgres", "celery"))
     errors = total["errors"] + sum(raw["server_log_problems"].values())
     return {
         "requests_per_s": total["requests_per_s"],
@@ -532,10 +652,16 @@ def report_from(
         and errors == 0,
         "endpoints": raw["stats"],
         "failures": raw["failures"],
+        "profile": raw["profile"],
         "server_log_problems": raw["server_log_problems"],
         "cores_used": raw["cores_used"],
         "generator_cpu_share": round(raw["cores_used"]["locust"] / max(0.01, sum(raw["cores_used"].values())), 3),
         "server_cpu_ms_per_request": round(1000 * raw["cores_used"]["gunicorn"] / max(0.1, total["requests_per_s"]), 1),
+        # gunicorn + PostgreSQL + Celery per request, and what the whole machine would serve at that
+        # cost with nothing else on it (no neighbours, the load generator elsewhere): the figure that
+        # holds whatever else the shared machine runs.
+        "stack_cpu_ms_per_request": round(1000 * stack / max(0.1, total["requests_per_s"]), 1),
+        "capacity_per_s_if_alone": round((os.cpu_count() or 1) * total["requests_per_s"] / max(0.01, stack), 1),
         "machine_busy_pct": raw["machine_busy_pct"],
         "users": opts.users,
         "spawn_rate": opts.spawn_rate,
@@ -577,6 +703,8 @@ def main() -> int:
     extra = {"database": f"PostgreSQL {version} {DB_NAME}", "size": size, "cases_before": cases_before,
              "cases_after": count_cases()}  # fmt: skip
     report = report_from(opts, raw, dataset, extra)
+    if report["profile"]:
+        report["profile"]["cpu_ms_per_request"] = cpu_ms_per_request(report)
     write(opts.output, report)
     print_summary(report, opts.output)
     if opts.keep:
@@ -603,6 +731,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cases-to-process", type=int, default=3000, help="open cases the desk may decide")
     parser.add_argument("--quiet-wait", type=int, default=30, help="wait up to N s for an idle machine first")
     parser.add_argument("--seed", type=int, default=None, help="which residents sign in (default: new each run)")
+    parser.add_argument("--py-spy", default="", metavar="BIN", help="sample the web workers with this py-spy binary")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (CSVs, logs, fixtures)")
     parser.add_argument("--output", type=Path, default=RESULTS / "load.json")
     return parser.parse_args()
@@ -623,6 +752,8 @@ def print_summary(report: dict[str, Any], output: Path) -> None:
           f"{report['p99_ms']:7.0f} {report['errors']:6d}")  # fmt: skip
     print(f"  cores       {report['cores_used']} (machine {report['machine_busy_pct']}% busy); "
           f"generator share {report['generator_cpu_share']:.0%}; server CPU {report['server_cpu_ms_per_request']} ms/request")  # fmt: skip
+    print(f"  stack CPU   {report['stack_cpu_ms_per_request']} ms/request (gunicorn + PostgreSQL + Celery): "
+          f"{report['capacity_per_s_if_alone']}/s if it had the whole machine")  # fmt: skip
     print(f"  target      ≥ {TARGET['requests_per_s']}/s at p95 ≤ {TARGET['p95_ms']} ms, 0 errors: "
           f"{'met' if report['meets_target'] else 'NOT met'}")  # fmt: skip
     m = report["machine"]
