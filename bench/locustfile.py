@@ -90,8 +90,23 @@ class Resident(Person):
 
     def on_start(self) -> None:
         super().on_start()
+        self.next_visit()
+
+    def next_visit(self) -> None:
+        """Another resident's visit: a few to a few dozen requests, then someone else.
+
+        A resident comes for minutes, not for the whole run; one simulated user keeping one
+        resident would also run into the production limit of 10 submissions an hour (429).
+        """
         self.me = random.choice(FIXTURES["residents"])
         self.last_key = ""
+        self.visit_left = random.randint(5, 40)
+
+    def fetch(self, *args: Any, **kwargs: Any) -> Any:
+        self.visit_left -= 1
+        if self.visit_left < 0:
+            self.next_visit()
+        return super().fetch(*args, **kwargs)
 
     @task(14)
     def home(self) -> None:
