@@ -14,13 +14,13 @@ The mix, and why (bench/README.md, "Load (mixed residents and staff)"):
 
 - **Residents** are most of the people and almost all of the reading. A portal's visitors browse
   and search many pages for each application they send: per 100 resident requests, 14 home page,
-  12 catalogue (browse by department or life event), 20 searches, 30 procedure pages, 12 "my
+  12 catalogue (all, or one department), 20 searches, 30 procedure pages, 12 "my
   applications" and 8 one application's status (people come back to check on what they sent)
   and 4 submissions (POST /api/applications with an Idempotency-Key; the same key is sent again
   now and then, as a client retrying after a lost answer does).
-- **Staff** are few but each asks more of the server: the inbox, refreshed and filtered
-  (45 per 100 staff requests), case pages (45), and now and then a case taken through the whole
-  process (claim, 起案, 係長 and 課長 決裁: six POSTs and the case page after each, ~10 per 100).
+- **Staff** are few but each asks more of the server. Of 92 staff tasks: 45 the inbox, refreshed
+  and filtered; 45 a case page; 2 a case taken through the whole process (claim, 起案, each rank's
+  決裁, the case page after each POST): about one case decided for every 50 pages staff read.
 - One staff user for every nine residents (`Resident.weight`, `Staff.weight`): a city office's
   few hundred clerks beside tens of thousands of residents visiting in a day, but each clerk
   working the back office all day while a resident comes for a few minutes.
