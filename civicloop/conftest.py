@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """Fixtures shared by every app's tests: the catalogue, a small fixed cast, and request helpers."""
 
+import runpy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,20 @@ from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import Procedure
 from civicloop.testing.answers import VALID_SODAI_GOMI as VALID_SODAI_GOMI  # tests import it from here
 from civicloop.testing.factories import ResidentFactory, StaffFactory
+
+
+@pytest.fixture
+def read_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., dict[str, Any]]:
+    """config/settings.py read afresh with the given environment variables: read_settings(DATABASE_URL=…)."""
+
+    def read(**env: str) -> dict[str, Any]:
+        monkeypatch.setenv("CIVICLOOP_DEBUG", "1")
+        monkeypatch.setenv("CIVICLOOP_VAR_DIR", str(tmp_path))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(settings.BASE_DIR / "config" / "settings.py"), run_name="settings_under_test")
+
+    return read
 
 
 @pytest.fixture

@@ -7,21 +7,19 @@ Before counts were taken first, every request looked at the count before any was
 """
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import Any
 
 import pytest
-import redis
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from civicloop.accounts.ratelimit import limit_submissions
+from civicloop.testing import redis_server
 
-REDIS_URL = "redis://127.0.0.1:6379/1"
 LIMIT, ATTEMPTS, WINDOW_S = 10, 40, 60
 
 
@@ -29,17 +27,7 @@ LIMIT, ATTEMPTS, WINDOW_S = 10, 40, 60
 def counting_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     """The process's memory cache, or a Redis with a prefix of this run's own (others share the server)."""
     if request.param == "redis":
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-        except redis.RedisError:
-            pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it: redis-server --daemonize yes …)")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": f"civicloop-test-{uuid.uuid4()}",
-            }
-        }
+        settings.CACHES = redis_server.cache_settings()
     # A fixed window that turned over mid-test would pass a second allowance: start early in one.
     left = WINDOW_S - time.time() % WINDOW_S
     if left < 5:

@@ -5,7 +5,6 @@ Each test uses a Redis key prefix of its own (other runs share the server) and s
 answers on 127.0.0.1:6379 (.ci/run starts one).
 """
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,23 +19,12 @@ from django.test.utils import CaptureQueriesContext
 
 from civicloop.accounts.models import User
 from civicloop.core.sessions import SessionStore
-
-REDIS_URL = "redis://127.0.0.1:6379/1"
+from civicloop.testing import redis_server
 
 
 @pytest.fixture(autouse=True)
 def redis_sessions(settings: Any) -> Iterator[None]:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it: redis-server --daemonize yes …)")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"civicloop-test-{uuid.uuid4()}",
-        }
-    }
+    settings.CACHES = redis_server.cache_settings()
     settings.SESSION_ENGINE = "civicloop.core.sessions"
     settings.SESSION_CACHE_SECONDS = 120
     yield
@@ -83,7 +71,7 @@ def test_a_cached_copy_expires_after_session_cache_seconds(resident: User) -> No
     _client, key = _signed_in(resident)
     store = SessionStore(key)
     store.load()
-    ttl = redis.Redis.from_url(REDIS_URL).ttl(cache.make_key(store.cache_key))
+    ttl = redis.Redis.from_url(redis_server.REDIS_URL).ttl(cache.make_key(store.cache_key))
     assert 0 < ttl <= 120
 
 

@@ -1,25 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
 """config/settings.py read afresh with a given environment: what the deployment gets, before Django starts."""
 
-import runpy
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
-
-@pytest.fixture
-def read_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    def read(**env: str) -> dict[str, Any]:
-        monkeypatch.setenv("CIVICLOOP_DEBUG", "1")
-        monkeypatch.setenv("CIVICLOOP_VAR_DIR", str(tmp_path))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(settings.BASE_DIR / "config" / "settings.py"), run_name="settings_under_test")
-
-    return read
 
 
 def test_postgresql_connections_are_health_checked_before_reuse(read_settings: Any) -> None:

@@ -21,6 +21,8 @@ import redis
 from celery import Celery
 from django.conf import settings
 
+from civicloop.testing import redis_server
+
 BROKER = "redis://127.0.0.1:6379/14"
 CELERY = str(Path(sys.executable).with_name("celery"))
 
@@ -40,14 +42,7 @@ with transaction.atomic():
 """
 
 
-def _redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(BROKER, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+pytestmark = pytest.mark.skipif(not redis_server.answers(BROKER), reason=redis_server.NOT_RUNNING)
 
 
 @pytest.fixture

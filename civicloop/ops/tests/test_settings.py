@@ -1,25 +1,11 @@
 # SPDX-License-Identifier: MPL-2.0
 """The variables of health, metrics and logs, read by config/settings.py: defaults, and bad values failing at start."""
 
-import runpy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
-
-@pytest.fixture
-def read_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    def read(**env: str) -> dict[str, Any]:
-        monkeypatch.setenv("CIVICLOOP_DEBUG", "1")
-        monkeypatch.setenv("CIVICLOOP_VAR_DIR", str(tmp_path))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        return runpy.run_path(str(settings.BASE_DIR / "config" / "settings.py"), run_name="settings_under_test")
-
-    return read
 
 
 def test_metrics_answer_only_loopback_until_a_token_is_set(read_settings: Any) -> None:

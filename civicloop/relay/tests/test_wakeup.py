@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import redis
 from django.db import connections, transaction
 
 from civicloop.core import events
@@ -17,6 +16,7 @@ from civicloop.core.models import Event
 from civicloop.relay import wakeup
 from civicloop.relay.relay import run_forever, run_pass
 from civicloop.relay.tests import consumers
+from civicloop.testing import redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -41,11 +41,7 @@ def own_channel(settings: Any) -> Iterator[str]:
 
 @pytest.fixture
 def live_redis(settings: Any, own_channel: str) -> str:
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (TESTING.md: redis-server --daemonize yes …)")
-    settings.CIVICLOOP_REDIS_URL = REDIS_URL
+    settings.CIVICLOOP_REDIS_URL = redis_server.require(REDIS_URL)
     return own_channel
 
 
