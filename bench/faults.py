@@ -1,0 +1,760 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Crash safety under load: `make prod-local` loses and duplicates nothing while its processes are killed.
+
+    .venv/bin/python bench/faults.py [--submissions 10000] [--residents 500] [--threads 12] ...
+
+1. Starts its own `redis-server` (a free port from 6391, no persistence, a child of this script:
+   the machine's Redis on 6379 is never touched) and drops the small database
+   `civicloop_bench_faults`.
+2. Starts the production topology on them exactly as `make prod-local` does (`python -m
+   civicloop.ops.prod_local`): gunicorn with two workers, a Celery worker and beat, its own port
+   (8731 or the next free one) and VAR_DIR under /tmp. Cache and sessions, the Celery broker and
+   the relay's doorbell all point at this Redis. The per-resident submission limit is off (a
+   rate limit is not what this measures) and the notice lease is its minimum, 30 s, so a notice
+   claimed by a killed worker is retried within the run.
+3. Mints `--residents` signed-in residents with an e-mail address (a session through the ORM, as
+   bench/load_mix.py does) and registers a webhook subscriber for `application.submitted` that
+   points at a small HTTP receiver in this process, which counts every POST by event id.
+4. `--threads` client threads submit `--submissions` applications through `POST
+   /api/applications`, each with its own Idempotency-Key; a connection error, a timeout or a 5xx
+   is retried with the same key and body (backoff 0.2 s doubling to 2 s) until an answer comes.
+5. Meanwhile, at fixed fractions of the submissions acknowledged, the fault plan (`PLAN`):
+   `kill -9` of a gunicorn worker, of the gunicorn master, of the Celery worker and of one of its
+   pool processes, several times each, and once a `kill -9` of Redis followed by a new one on the
+   same port (empty: it kept nothing). prod-local's supervisor restarts a dead master; gunicorn
+   and Celery replace their own children.
+6. Waits until the relay has applied every event to every consumer, every e-mail notice is sent
+   and every webhook delivery posted, then counts from the database, the mail files and the
+   receiver (see `verify`) and writes bench/results/faults.json. Exit status 1 on any loss or
+   duplicate.
+
+Every child (prod-local and what it started, Redis, the receiver) is stopped at the end, also on
+failure. See bench/README.md, "Faults".
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import load_mix, report, services  # noqa: E402
+from bench.services import BIN, log  # noqa: E402
+
+DB_NAME = "civicloop_bench_faults"
+PROCEDURE = load_mix.SUBMITTED_PROCEDURE
+CONSUMERS = ("cases", "notifications", "analytics", "webhooks")
+# (fraction of the submissions acknowledged, fault): spread over the run, no process killed twice
+# within a few seconds (prod-local stops everything after five exits of one service in a minute).
+PLAN = [
+    (0.05, "web-worker"),
+    (0.12, "celery-worker"),
+    (0.20, "web-worker"),
+    (0.28, "celery-child"),
+    (0.36, "redis"),
+    (0.45, "web-master"),
+    (0.54, "celery-worker"),
+    (0.63, "web-worker"),
+    (0.72, "celery-child"),
+    (0.81, "celery-worker"),
+    (0.90, "web-worker"),
+]
+NOTICE_HEADER = re.compile(r"^X-Civicloop-Notice: (\S+)$", re.MULTILINE)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port_from(start: int) -> int:
+    import socket
+
+    for port in range(start, start + 200):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free port from {start}")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+class RedisServer:
+    """This bench's own redis-server, a child process: killed and started again on the same port."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        self.port, self.log_path = port, log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> float:
+        """Start it; seconds until it answers PING."""
+        import redis
+
+        began = time.monotonic()
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--daemonize", "no"]  # fmt: skip
+        self.process = services.popen_logged(cmd, cwd=ROOT, env=dict(os.environ), log_path=self.log_path, mode="ab")
+        client = redis.Redis.from_url(self.url(0), socket_connect_timeout=0.5)
+        while time.monotonic() - began < 20:
+            with contextlib.suppress(redis.RedisError):
+                client.ping()
+                return time.monotonic() - began
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server on {self.port} did not answer; see {self.log_path}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_site(var_dir: Path, port: int, redis_server: RedisServer) -> subprocess.Popen[bytes]:
+    """`make prod-local`'s command on this bench's database, port, VAR_DIR and Redis."""
+    env = {k: v for k, v in os.environ.items() if k != "CIVICLOOP_DEBUG"}
+    env.update(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        CIVICLOOP_VAR_DIR=str(var_dir),
+        DATABASE_URL=services.database_url(DB_NAME),
+        CIVICLOOP_CACHE_URL=redis_server.url(1),
+        CIVICLOOP_CELERY_BROKER_URL=redis_server.url(2),
+        CIVICLOOP_REDIS_URL=redis_server.url(0),  # the relay's doorbell
+        CIVICLOOP_SUBMISSION_RATE_LIMIT="0",  # 10,000 submissions from a few hundred residents
+        CIVICLOOP_NOTIFICATIONS_LEASE_SECONDS="30",  # the minimum: a killed worker's notices come back soon
+        CIVICLOOP_LOG_LEVEL="WARNING",
+    )
+    cmd = [str(BIN / "python"), "-m", "civicloop.ops.prod_local"]
+    proc: subprocess.Popen[bytes] = services.popen_logged(
+        cmd, cwd=ROOT, env=env, log_path=var_dir.parent / "prod-local.out"
+    )
+    return proc
+
+
+def kill_leftovers(var_dir: Path) -> None:
+    """After prod-local stopped: SIGKILL any process group it started that is still alive."""
+    path = var_dir / "prod-local.pids"
+    if not path.exists():
+        return
+    pids = json.loads(path.read_text())
+    for name in ("web", "worker", "beat"):
+        with contextlib.suppress(ProcessLookupError, PermissionError, KeyError):
+            os.killpg(int(pids[name]), signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- the people and the receiver
+
+
+def residents(count: int, run: str) -> list[dict[str, str]]:
+    """`count` residents with an e-mail address, each signed in: cookie and CSRF token."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from civicloop.testing.factories import ResidentFactory
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    people = []
+    for n in range(count):
+        user = ResidentFactory.create(username=f"faults-{run}-{n}", email=f"faults-{n}@example.jp")
+        session = store()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        token = load_mix.csrf_token()
+        people.append({"cookie": f"sessionid={session.session_key}; csrftoken={token}", "csrf": token})
+    return people
+
+
+class Receiver:
+    """An outside system's webhook endpoint: answers 204 and counts each POST by CloudEvent id."""
+
+    def __init__(self) -> None:
+        self.received: Counter[str] = Counter()
+        lock = threading.Lock()
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    received[str(json.loads(body).get("id"))] += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", services.free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def register_receiver(url: str, run: str) -> None:
+    from civicloop.relay.actions import register_subscription
+    from civicloop.testing.factories import StaffFactory
+
+    admin = StaffFactory.create(username=f"faults-{run}-admin", department="")
+    register_subscription(name="bench faults receiver", url=url, event_types=["application.submitted"], by=admin)
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Load:
+    """The client side: what was sent, what was acknowledged, how often it had to retry."""
+
+    base: str
+    people: list[dict[str, str]]
+    body: bytes
+    run: str
+    total: int
+    acked: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → first answer
+    receipts: dict[str, set[str]] = field(default_factory=dict)  # key → every receipt number answered
+    outcomes: Counter[str] = field(default_factory=Counter)
+    retried_keys: int = 0
+    gave_up: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def key(self, n: int) -> str:
+        return f"faults-{self.run}-{n:06d}"
+
+    def submit(self, session: Any, n: int, deadline: float) -> None:
+        """One submission, retried with the same key until it is answered (or `deadline`)."""
+        import requests
+
+        person = self.people[n % len(self.people)]
+        key = self.key(n)
+        headers = {"Cookie": person["cookie"], "X-CSRFToken": person["csrf"], "Idempotency-Key": key,
+                   "Content-Type": "application/json"}  # fmt: skip
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                resp = session.post(self.base + "/api/applications", data=self.body, headers=headers, timeout=30)
+                outcome = str(resp.status_code)
+            except requests.RequestException as exc:
+                resp, outcome = None, type(exc).__name__
+            with self.lock:
+                self.outcomes[outcome] += 1
+            if resp is not None and resp.status_code in (200, 201):
+                answer = resp.json()
+                with self.lock:
+                    self.acked.setdefault(key, {"id": answer["id"], "receipt": answer["receipt_number"]})
+                    self.receipts.setdefault(key, set()).add(answer["receipt_number"])
+                    self.retried_keys += attempt > 1
+                return
+            if resp is not None and resp.status_code < 500:
+                with self.lock:
+                    self.rejected[key] = f"{resp.status_code} {resp.text[:200]}"
+                return
+            if time.monotonic() > deadline:
+                with self.lock:
+                    self.gave_up.append(key)
+                return
+            time.sleep(min(2.0, 0.2 * 2 ** min(attempt - 1, 4)) * random.uniform(0.5, 1.0))
+
+    def run_threads(self, threads: int, deadline: float) -> float:
+        """Every submission, from `threads` client threads; the seconds it took."""
+        import requests
+
+        numbers = iter(range(self.total))
+        take = threading.Lock()
+
+        def client() -> None:
+            session = requests.Session()
+            # Cookies go as minted, in the header: none the server sets is kept.
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            while True:
+                with take:
+                    n = next(numbers, None)
+                if n is None:
+                    return
+                self.submit(session, n, deadline)
+
+        began = time.monotonic()
+        workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return time.monotonic() - began
+
+
+# --------------------------------------------------------------------------- faults
+
+
+@dataclass
+class Faults:
+    """Carries out PLAN as the load reaches each fraction; records what was killed, when, and the way back."""
+
+    var_dir: Path
+    base: str
+    redis_server: RedisServer
+    load: Load
+    began: float
+    done: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def pids(self) -> dict[str, int]:
+        pids: dict[str, int] = json.loads((self.var_dir / "prod-local.pids").read_text())
+        return pids
+
+    def run(self, stop: threading.Event) -> None:
+        for fraction, fault in PLAN:
+            while len(self.load.acked) < fraction * self.load.total and not stop.is_set():
+                time.sleep(0.1)
+            if stop.is_set():
+                return
+            try:
+                self.done.append(self.inflict(fault, fraction))
+            except Exception as exc:  # record it; the load goes on
+                self.errors.append(f"{fault}: {type(exc).__name__}: {exc}")
+            log(f"fault {len(self.done)}: {self.done[-1] if self.done else self.errors[-1]}")
+
+    def inflict(self, fault: str, fraction: float) -> dict[str, Any]:
+        at = round(time.monotonic() - self.began, 1)
+        acked = len(self.load.acked)
+        actions: dict[str, Callable[[], tuple[int, str, Callable[[], bool]]]] = {
+            "web-worker": self.web_worker,
+            "web-master": self.web_master,
+            "celery-worker": self.celery_worker,
+            "celery-child": self.celery_child,
+            "redis": self.redis,
+        }
+        killed = time.monotonic()
+        pid, what, is_back = actions[fault]()
+        while not is_back() and time.monotonic() - killed < 60:
+            time.sleep(0.1)
+        back = round(time.monotonic() - killed, 1) if is_back() else None
+        return {"fault": fault, "what": what, "pid": pid, "at_s": at, "acknowledged_before": acked,
+                "planned_at_fraction": fraction, "back_after_s": back}  # fmt: skip
+
+    def web_worker(self) -> tuple[int, str, Callable[[], bool]]:
+        master = self.pids()["web"]
+        before = children_of(master)
+        victim = random.choice(before)
+        os.kill(victim, signal.SIGKILL)
+        return victim, "kill -9 of a gunicorn worker", lambda: len(set(children_of(master)) - {victim}) >= len(before)
+
+    def web_master(self) -> tuple[int, str, Callable[[], bool]]:
+        master = self.pids()["web"]
+        os.kill(master, signal.SIGKILL)
+        return master, "kill -9 of the gunicorn master", lambda: self.pids()["web"] != master and answers(self.base)
+
+    def celery_worker(self) -> tuple[int, str, Callable[[], bool]]:
+        worker = self.pids()["worker"]
+        os.kill(worker, signal.SIGKILL)
+        return worker, "kill -9 of the Celery worker (main process)", lambda: self.pids()["worker"] != worker
+
+    def celery_child(self) -> tuple[int, str, Callable[[], bool]]:
+        worker = self.pids()["worker"]
+        before = children_of(worker)
+        victim = random.choice(before)
+        os.kill(victim, signal.SIGKILL)
+        return (
+            victim,
+            "kill -9 of a Celery pool process",
+            lambda: len(set(children_of(worker)) - {victim}) >= len(before),
+        )
+
+    def redis(self) -> tuple[int, str, Callable[[], bool]]:
+        assert self.redis_server.process is not None
+        pid = self.redis_server.process.pid
+        self.redis_server.kill()
+        time.sleep(2.0)  # down for a moment, as a restart by systemd would be
+        self.redis_server.start()
+        return pid, "kill -9 of Redis, 2 s down, a new empty redis-server on the same port", lambda: True
+
+
+def answers(base: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 - our own server
+            return True
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- afterwards
+
+
+def drain(timeout: float) -> dict[str, Any]:
+    """Wait until the relay, the notices and the webhook deliveries have nothing left; what was left."""
+    began = time.monotonic()
+    with services.pg_connect(DB_NAME) as conn:
+        while True:
+            left = conn.execute(
+                """SELECT (SELECT count(*) FROM core_event WHERE position IS NULL),
+                          (SELECT coalesce(max(position), 0) FROM core_event),
+                          (SELECT count(*) FROM notifications_message WHERE channel <> 'portal' AND status <> 'sent'),
+                          (SELECT count(*) FROM relay_webhookdelivery WHERE status = 'pending')"""
+            ).fetchone()
+            unnumbered, head, unsent, undelivered = left
+            cursors = dict(conn.execute("SELECT name, position FROM relay_consumercursor").fetchall())
+            behind = {name: head - int(cursors.get(name, 0)) for name in CONSUMERS}
+            state = {"unnumbered": unnumbered, "consumers_behind": behind, "notices_unsent": unsent,
+                     "webhook_deliveries_pending": undelivered}  # fmt: skip
+            if not unnumbered and not any(behind.values()) and not unsent and not undelivered:
+                return {"seconds": round(time.monotonic() - began, 1), "left": state}
+            if time.monotonic() - began > timeout:
+                return {"seconds": None, "left": state}
+            time.sleep(1.0)
+
+
+def mail_sent(mail_dir: Path) -> Counter[str]:
+    """Notice ids in the e-mail the site wrote (the file backend: one file per connection)."""
+    sent: Counter[str] = Counter()
+    for path in mail_dir.glob("*"):
+        sent.update(NOTICE_HEADER.findall(path.read_text(errors="replace")))
+    return sent
+
+
+def counts(conn: Any, sql: str, params: list[Any]) -> dict[str, int]:
+    return {str(k): int(v) for k, v in conn.execute(sql, params).fetchall()}
+
+
+def lost_and_twice(expected: list[str], seen: dict[str, int]) -> tuple[int, int]:
+    return sum(1 for k in expected if seen.get(k, 0) == 0), sum(max(0, seen.get(k, 0) - 1) for k in expected)
+
+
+def verify(load: Load, receiver: Receiver, mail_dir: Path) -> dict[str, Any]:
+    """Count from the rows what the client was told, and what each consumer and channel did with it."""
+    prefix = f"faults-{load.run}-%"
+    with services.pg_connect(DB_NAME) as conn:
+        apps = conn.execute(
+            "SELECT submission_key, public_id::text, receipt_number FROM applications_application "
+            "WHERE submission_key LIKE %s",
+            [prefix],
+        ).fetchall()
+        by_key: Counter[str] = Counter(key for key, _id, _r in apps)
+        ids = [public_id for _k, public_id, _r in apps]
+        subjects = [f"application/{i}" for i in ids]
+        submitted = counts(conn, "SELECT subject, count(*) FROM core_event WHERE type = %s AND subject = ANY(%s) "
+                           "GROUP BY subject", ["jp.lg.civicloop.application.submitted", subjects])  # fmt: skip
+        event_ids = [str(r[0]) for r in conn.execute(
+            "SELECT id FROM core_event WHERE type = %s AND subject = ANY(%s)",
+            ["jp.lg.civicloop.application.submitted", subjects]).fetchall()]  # fmt: skip
+        cases = conn.execute(
+            "SELECT a.public_id::text, c.public_id::text, c.workflow_state IS NOT NULL FROM cases_case c "
+            "JOIN applications_application a ON a.id = c.application_id WHERE a.public_id::text = ANY(%s)",
+            [ids],
+        ).fetchall()
+        opened = counts(conn, "SELECT subject, count(*) FROM core_event WHERE type = %s GROUP BY subject",
+                        ["jp.lg.civicloop.case.opened"])  # fmt: skip
+        notices = conn.execute(
+            "SELECT subject, channel, public_id::text, status FROM notifications_message "
+            "WHERE template_code = 'application.received' AND subject = ANY(%s)",
+            [subjects],
+        ).fetchall()
+        analytics_ids = {str(r[0]) for r in conn.execute(
+            "SELECT event_id FROM analytics_appliedevent WHERE event_id::text = ANY(%s)", [event_ids]).fetchall()}  # fmt: skip
+        counted_submitted = conn.execute(
+            "SELECT coalesce(sum(count), 0) FROM analytics_monthlycount WHERE metric = 'submitted' AND procedure = %s",
+            [PROCEDURE],
+        ).fetchone()[0]
+        counted_opened = conn.execute(
+            "SELECT coalesce(sum(count), 0) FROM analytics_dailycount WHERE metric = 'opened' AND procedure = %s",
+            [PROCEDURE],
+        ).fetchone()[0]
+        all_submitted = conn.execute("SELECT count(*) FROM core_event WHERE type = %s",
+                                     ["jp.lg.civicloop.application.submitted"]).fetchone()[0]  # fmt: skip
+        all_opened = conn.execute("SELECT count(*) FROM core_event WHERE type = %s",
+                                  ["jp.lg.civicloop.case.opened"]).fetchone()[0]  # fmt: skip
+        deliveries = counts(conn, "SELECT e.id::text, count(*) FROM relay_webhookdelivery d JOIN core_event e "
+                            "ON e.id = d.event_id WHERE d.status = 'delivered' AND e.id::text = ANY(%s) GROUP BY 1",
+                            [event_ids])  # fmt: skip
+        head = conn.execute("SELECT coalesce(max(position), 0) FROM core_event").fetchone()[0]
+        cursors = dict(conn.execute("SELECT name, position FROM relay_consumercursor").fetchall())
+
+    db_ids = {public_id: receipt for _k, public_id, receipt in apps}
+    acked_ids = {str(a["id"]) for a in load.acked.values()}
+    present = sum(1 for a in load.acked.values() if db_ids.get(str(a["id"])) == a["receipt"])
+    duplicates = sum(n - 1 for n in by_key.values() if n > 1) + sum(len(r) - 1 for r in load.receipts.values())
+
+    case_subjects = [f"case/{case_id}" for _a, case_id, _s in cases]
+    per_event = {
+        "outbox (application.submitted per application)": lost_and_twice(subjects, submitted),
+        "outbox (case.opened per case)": lost_and_twice(case_subjects, opened),
+    }
+    email = {f"{s}": (pid, status) for s, channel, pid, status in notices if channel == "email"}
+    portal = Counter(s for s, channel, _p, _s in notices if channel == "portal")
+    email_rows = Counter(s for s, channel, _p, _s in notices if channel == "email")
+    consumers = {
+        "cases (process instance started per case)": (sum(1 for *_x, started in cases if not started), 0),
+        "notifications (receipt notice queued, portal)": lost_and_twice(subjects, portal),
+        "notifications (receipt notice queued, e-mail)": lost_and_twice(subjects, email_rows),
+        "analytics (application.submitted counted)": (
+            sum(1 for e in event_ids if e not in analytics_ids),
+            max(0, counted_submitted - all_submitted),
+        ),
+        "analytics (case.opened counted)": (max(0, all_opened - counted_opened), max(0, counted_opened - all_opened)),
+        "webhooks (delivery recorded as delivered)": lost_and_twice(event_ids, deliveries),
+        "webhooks (POSTs the receiver got)": lost_and_twice(event_ids, dict(receiver.received)),
+    }
+    sent = mail_sent(mail_dir)
+    notices_lost = sum(1 for pid, status in email.values() if status != "sent" or sent.get(pid, 0) == 0)
+    notices_twice = sum(max(0, sent.get(pid, 0) - 1) for pid, _s in email.values())
+    # A webhook receiver may get an event twice by design (at least once over HTTP, idempotent on
+    # the event id: relay.md): counted apart from the consumers' own duplicates.
+    reposted = consumers.pop("webhooks (POSTs the receiver got)")
+    events_lost = sum(v[0] for v in per_event.values()) + sum(v[0] for v in consumers.values()) + reposted[0]
+    return {
+        "present": present,
+        "duplicates": duplicates,
+        "in_db_not_acknowledged": sum(1 for i in db_ids if i not in acked_ids),
+        "events_lost": events_lost,
+        "events_duplicated": sum(v[1] for v in per_event.values()) + sum(v[1] for v in consumers.values()),
+        "webhook_posts_repeated": reposted[1],
+        "notices_lost": notices_lost,
+        "notices_sent_twice": notices_twice,
+        "checks": {
+            name: {"lost": lost, "twice": twice}
+            for name, (lost, twice) in {**per_event, **consumers, "webhooks (POSTs the receiver got)": reposted}.items()
+        },
+        "consumer_checkpoints": {
+            name: {"position": int(cursors.get(name, 0)), "head": int(head)} for name in CONSUMERS
+        },
+        "email_notices": len(email),
+        "mail_messages_written": sum(sent.values()),
+    }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def measure(opts: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
+    var_dir = run_dir / "var"
+    var_dir.mkdir()
+    redis_server = RedisServer(free_port_from(opts.redis_port), run_dir / "redis.log")
+    redis_server.start()
+    port = free_port_from(opts.port)
+    base = f"http://127.0.0.1:{port}"
+    receiver = Receiver()
+    site_proc = None
+    stop = threading.Event()
+    try:
+        log(f"redis-server on {redis_server.port} (pid {redis_server.process.pid if redis_server.process else 0}); "
+            f"starting prod-local on {base}, database {DB_NAME}, VAR_DIR {var_dir}")  # fmt: skip
+        site_proc = start_site(var_dir, port, redis_server)
+        site = load_mix.wait_for_site(site_proc, var_dir, base)
+        log(f"prod-local answers (web {site['web']}, worker {site['worker']}, beat {site['beat']})")
+        os.environ.pop("CIVICLOOP_DEBUG", None)
+        services.setup_django(load_mix.site_environment(var_dir))
+        from django.db import connections
+
+        run = uuid.uuid4().hex[:8]
+        people = residents(opts.residents, run)
+        register_receiver(receiver.url, run)
+        connections.close_all()
+        body = load_mix.submission_body().encode()
+        load = Load(base=base, people=people, body=body, run=run, total=opts.submissions)
+        log(f"{opts.residents} residents signed in, webhook receiver at {receiver.url}; "
+            f"{opts.submissions:,} submissions from {opts.threads} threads, {len(PLAN)} faults")  # fmt: skip
+        began = time.monotonic()
+        faults = Faults(var_dir, base, redis_server, load, began)
+        fault_thread = threading.Thread(target=faults.run, args=(stop,), daemon=True)
+        fault_thread.start()
+        progress = threading.Thread(target=show_progress, args=(load, stop), daemon=True)
+        progress.start()
+        load_seconds = load.run_threads(opts.threads, began + opts.load_timeout)
+        stop.set()
+        fault_thread.join(timeout=90)
+        log(f"load done in {load_seconds:.0f} s: {len(load.acked):,} acknowledged; waiting for the relay and notices")
+        drained = drain(opts.drain_timeout)
+        log(f"drained: {drained}")
+        verified = verify(load, receiver, var_dir / "mail")
+        return {
+            "load": load,
+            "load_seconds": load_seconds,
+            "faults": faults,
+            "drained": drained,
+            "verified": verified,
+            "server_log_problems": load_mix.server_problems(var_dir),
+            "server_log_samples": log_samples(var_dir),
+        }
+    finally:
+        stop.set()
+        if site_proc is not None:
+            load_mix.stop_site(site_proc)
+        kill_leftovers(var_dir)
+        redis_server.kill()
+        receiver.stop()
+
+
+def log_samples(var_dir: Path, per_log: int = 8) -> dict[str, list[str]]:
+    """The distinct error lines of each of the site's logs (numbers blanked), with how often each came."""
+    found = {}
+    for name in ("web", "worker", "beat"):
+        path = var_dir / "logs" / f"{name}.log"
+        lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+        seen: Counter[str] = Counter()
+        for line in lines:
+            if '"ERROR"' in line or " ERROR " in line or "Error:" in line:
+                seen[re.sub(r"\d+", "N", line)[:300]] += 1
+        found[name] = [f"{n} × {line}" for line, n in seen.most_common(per_log)]
+    return found
+
+
+def show_progress(load: Load, stop: threading.Event) -> None:
+    began = time.monotonic()
+    while not stop.wait(15):
+        log(
+            f"  {len(load.acked):,} acknowledged after {time.monotonic() - began:.0f} s; outcomes {dict(load.outcomes)}"
+        )
+
+
+def result_from(opts: argparse.Namespace, raw: dict[str, Any], began: str, seconds: float) -> dict[str, Any]:
+    load: Load = raw["load"]
+    faults: Faults = raw["faults"]
+    v = raw["verified"]
+    kills = [f for f in faults.done if f["fault"] != "redis"]
+    return {
+        "submitted": load.total,
+        "acknowledged": len(load.acked),
+        "present": v["present"],
+        "duplicates": v["duplicates"],
+        "events_lost": v["events_lost"],
+        "events_duplicated": v["events_duplicated"],
+        "notices_lost": v["notices_lost"],
+        "notices_sent_twice": v["notices_sent_twice"],
+        "webhook_posts_repeated": v["webhook_posts_repeated"],
+        "kills": len(kills),
+        "redis_restarts": sum(1 for f in faults.done if f["fault"] == "redis"),
+        "faults": faults.done,
+        "fault_errors": faults.errors,
+        "client": {
+            "threads": opts.threads,
+            "residents": opts.residents,
+            "load_seconds": round(raw["load_seconds"], 1),
+            "acknowledged_per_s": round(len(load.acked) / max(0.1, raw["load_seconds"]), 1),
+            "requests": sum(load.outcomes.values()),
+            "outcomes": dict(load.outcomes.most_common()),
+            "keys_retried": load.retried_keys,
+            "answered_200_existing": load.outcomes.get("200", 0),
+            "rejected": dict(list(load.rejected.items())[:10]),
+            "rejected_count": len(load.rejected),
+            "gave_up": len(load.gave_up),
+        },
+        "in_db_not_acknowledged": v["in_db_not_acknowledged"],
+        "checks": v["checks"],
+        "consumer_checkpoints": v["consumer_checkpoints"],
+        "email_notices": v["email_notices"],
+        "mail_messages_written": v["mail_messages_written"],
+        "drain": raw["drained"],
+        "server_log_problems": raw["server_log_problems"],
+        "server_log_samples": raw["server_log_samples"],
+        "topology": "make prod-local (python -m civicloop.ops.prod_local): gunicorn × 2 sync workers, Celery "
+        "worker (concurrency 2) + beat, PostgreSQL database civicloop_bench_faults, a redis-server of its own "
+        "(cache, sessions, broker, doorbell); CIVICLOOP_SUBMISSION_RATE_LIMIT=0, "
+        "CIVICLOOP_NOTIFICATIONS_LEASE_SECONDS=30, e-mail to files",
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": report.cpu_model(),
+            "loadavg": report.load_average(),
+            "loadavg_before": raw.get("loadavg_before"),
+        },
+        "versions": {
+            "redis": report.version_of(["redis-server", "--version"]),
+            "celery": report.version_of([str(BIN / "celery"), "--version"]),
+        },
+        "date": began,
+        "command": " ".join([".venv/bin/python bench/faults.py", *sys.argv[1:]]),
+        "duration_s": round(seconds, 1),
+    }
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=10_000, help="applications to submit (default 10,000)")
+    parser.add_argument("--residents", type=int, default=500, help="signed-in residents they come from")
+    parser.add_argument("--threads", type=int, default=12, help="client threads (default 12)")
+    parser.add_argument("--port", type=int, default=8731, help="the site's port, or the next free one")
+    parser.add_argument("--redis-port", type=int, default=6391, help="this bench's Redis, or the next free port")
+    parser.add_argument("--load-timeout", type=float, default=1800, help="seconds before the client gives up")
+    parser.add_argument("--drain-timeout", type=float, default=600, help="seconds to wait for the relay and notices")
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder and the database")
+    parser.add_argument("--output", type=Path, default=report.RESULTS / "faults.json")
+    return parser.parse_args()
+
+
+def problems_of(result: dict[str, Any]) -> list[str]:
+    found = [f"{name} {result[name]}" for name in ("duplicates", "events_lost", "events_duplicated", "notices_lost")
+             if result[name]]  # fmt: skip
+    if result["present"] != result["acknowledged"]:
+        found.append(f"present {result['present']} of {result['acknowledged']} acknowledged")
+    if result["acknowledged"] != result["submitted"]:
+        found.append(f"acknowledged {result['acknowledged']} of {result['submitted']} submitted")
+    return found
+
+
+def main() -> int:
+    opts = parse_args()
+    services.ensure_postgres()
+    with services.pg_connect() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    run_dir = Path(tempfile.mkdtemp(prefix="civicloop-bench-faults-"))
+    began, started = report.now(), time.monotonic()
+    loadavg_before = report.load_average()
+    try:
+        raw = measure(opts, run_dir)
+        raw["loadavg_before"] = loadavg_before
+        result = result_from(opts, raw, began, time.monotonic() - started)
+    finally:
+        if not opts.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            with services.pg_connect() as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        else:
+            log(f"kept {run_dir} and the database {DB_NAME}")
+    report.write(opts.output, result)
+    problems = problems_of(result)
+    print(json.dumps({k: v for k, v in result.items() if isinstance(v, int)}, ensure_ascii=False))
+    print(f"faults: {'; '.join(problems) if problems else 'nothing lost, nothing duplicated'}; "
+          f"wrote {report.shown(opts.output)}")  # fmt: skip
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
