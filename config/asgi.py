@@ -1,10 +1,30 @@
 # SPDX-License-Identifier: MPL-2.0
+"""The ASGI entry point: Django's HTTP handler, and the chat's websockets (Django Channels).
+
+`make run` serves it through daphne's `runserver`; production may run daphne or any ASGI server
+for websockets beside the gunicorn WSGI workers (docs/operations.md).
+"""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
-from civicloop.demo.checks import refuse_public_demo
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_asgi_application()
+http = get_asgi_application()  # first: it sets Django up before the consumers' models are imported
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from civicloop.collab.routing import websocket_urlpatterns  # noqa: E402
+from civicloop.demo.checks import refuse_public_demo  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": http,
+        # A websocket from another site's page is refused (cross-site websocket hijacking): its
+        # Origin must be one of ALLOWED_HOSTS. The session cookie then names the reader.
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
 refuse_public_demo()  # with the demo on and DEBUG off, the web process does not start (docs/security.md)

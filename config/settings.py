@@ -34,6 +34,9 @@ PROCEDURES_DIR = env_path("CIVICLOOP_PROCEDURES_DIR", BASE_DIR / "procedures")
 CATALOG_CACHE_SECONDS = env_int("CIVICLOOP_CATALOG_CACHE_SECONDS", 30, minimum=0)
 
 INSTALLED_APPS = [
+    # Daphne first: its `runserver` (and so `serve_demo`, what `make run` starts) serves ASGI, HTTP
+    # and the chat's websockets in one process (docs/dependencies.md, "channels, daphne").
+    "daphne",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,6 +59,8 @@ INSTALLED_APPS = [
     "civicloop.devices",
     "civicloop.relay",
     "civicloop.analytics",
+    "civicloop.collab",  # staff chat (Django Channels for the websockets)
+    "channels",
     "civicloop.ops",  # /healthz, /readyz, /metrics (docs/operations.md)
     # Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): accounts, second factors, directory SSO.
     "allauth",
@@ -99,6 +104,23 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+# Staff chat's realtime delivery (civicloop.collab, Django Channels). Empty: each process keeps its
+# own in-memory channel layer, which is right for one process (`make run`). With more than one web
+# process a message posted through one must reach sockets held by another: a Redis URL then.
+CHANNEL_LAYER_URL = env_str("CIVICLOOP_CHANNEL_LAYER_URL", "")
+if CHANNEL_LAYER_URL and CHANNEL_LAYER_URL.split("://", 1)[0] not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured("CIVICLOOP_CHANNEL_LAYER_URL: use redis://, rediss:// or unix://, or leave it empty")
+CHANNEL_LAYERS = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": f"civicloop:{LG_CODE}:chat"},
+        }
+    }
+    if CHANNEL_LAYER_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 

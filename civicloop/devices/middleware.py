@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.classification.policy import DeviceTrust
 from civicloop.core import audit
-from civicloop.devices.models import Device
-from civicloop.devices.sessions import bound_device_id, device_id_from_cookie
+from civicloop.devices.sessions import DeviceMismatch, bound_device
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +32,14 @@ class DeviceTrustMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.device_trust = DeviceTrust.UNKNOWN  # type: ignore[attr-defined]
         request.device = None  # type: ignore[attr-defined]
-        bound = bound_device_id(request)
-        if bound and request.user.is_authenticated:
-            if device_id_from_cookie(request) != bound:
-                self._end_session(request, bound)
-            else:
-                device = Device.objects.active().filter(public_id=bound, owner_id=request.user.pk).first()
-                if device is not None:
-                    request.device = device  # type: ignore[attr-defined]
-                    request.device_trust = device.trust()  # type: ignore[attr-defined]
+        try:
+            device = bound_device(request)
+        except DeviceMismatch as mismatch:
+            self._end_session(request, str(mismatch))
+        else:
+            if device is not None:
+                request.device = device  # type: ignore[attr-defined]
+                request.device_trust = device.trust()  # type: ignore[attr-defined]
         return self.get_response(request)
 
     @staticmethod

@@ -48,6 +48,25 @@ def bound_device_id(request: HttpRequest) -> str | None:
     return str(value) if value else None
 
 
+class DeviceMismatch(Exception):
+    """The session is bound to a device whose cookie did not come with the request."""
+
+
+def bound_device(request: HttpRequest) -> Device | None:
+    """The active registered device this signed-in session is bound to, if any.
+
+    Raises DeviceMismatch when the session is bound to a device but the request lacks its cookie
+    (the session was replayed from another machine): the caller ends the session or refuses.
+    Used by the HTTP middleware and by the chat's websockets alike.
+    """
+    bound = bound_device_id(request)
+    if not bound or not request.user.is_authenticated:
+        return None
+    if device_id_from_cookie(request) != bound:
+        raise DeviceMismatch(bound)
+    return Device.objects.active().filter(public_id=bound, owner_id=request.user.pk).first()
+
+
 def bind_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """Receiver of Django's user_logged_in: record the device this browser is, if it is the user's."""
     if request is None or not hasattr(request, "session"):

@@ -36,6 +36,7 @@ TEMPLATE_CODES = frozenset(
         "case.approval_pending",
         "case.correction_resubmitted",
         "inquiry.answered",
+        "chat.mentioned",  # civicloop.collab: an @mention in a chat channel
     }
 )
 CLASSIFIED = "_classified"

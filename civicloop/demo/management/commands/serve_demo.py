@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
-"""`manage.py serve_demo [addr:port]`: Django's development server, ending its start-up with the demo block.
+"""`manage.py serve_demo [addr:port]`: the development server, ending its start-up with the demo block.
+
+It is daphne's `runserver` (ASGI: pages, static files and the chat's websockets in one process,
+with the in-memory channel layer), so `make run` needs nothing else installed.
 
 `make run` starts it. Django's own banner ("Starting development server at …" and the warning)
 gives way to the block from `civicloop.demo.summary`, printed the moment the server listens, so
@@ -8,18 +11,33 @@ auto-reloader restarts the server; it then prints one line, not the whole block 
 """
 
 import os
+from typing import Any
 from urllib.parse import urlsplit
 
+from daphne.management.commands.runserver import Command as RunserverCommand
+from daphne.server import Server
 from django.conf import settings
-from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
 from civicloop.demo.summary import summary_block
 
 
-class Command(RunserverCommand):
+class Command(RunserverCommand):  # type: ignore[misc]  # daphne is untyped
     help = "Start the development server and, once it listens, print the demo's URL and sign-ins (make run)."
     addr: str  # set by runserver's handle() from the addr:port argument
+    port: str
+
+    def inner_run(self, *args: Any, **options: Any) -> None:
+        # Daphne's runserver has no on_bind; its server calls `ready_callable` once it listens.
+        command = self
+
+        class AnnouncingServer(Server):  # type: ignore[misc]  # daphne is untyped
+            def __init__(self, *server_args: Any, **server_kwargs: Any) -> None:
+                server_kwargs["ready_callable"] = lambda: command.on_bind(int(command.port))
+                super().__init__(*server_args, **server_kwargs)
+
+        self.server_cls = AnnouncingServer
+        super().inner_run(*args, **options)
 
     def on_bind(self, server_port: int) -> None:
         for warning in site_url_mismatch(settings.SITE_URL, self.addr, server_port):

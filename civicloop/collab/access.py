@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Access helpers: the only way a view, the websocket or the admin opens a channel or a message.
+
+Both load by public id and ask `rules.decide_channel`; missing and refused are the same 404.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from civicloop.classification.policy import Context
+from civicloop.collab.models import Channel, Message
+from civicloop.collab.rules import ChatAction, decide_channel
+
+_CHANNEL_RELATED = ("department", "case__department", "case__application")
+
+
+def get_channel_for_user(user: Any, public_id: UUID | str, *, action: ChatAction, context: Context) -> Channel:
+    """The channel with this public id if the chat rules let `user` `action` it from this device; else 404."""
+    try:
+        channel = Channel.objects.select_related(*_CHANNEL_RELATED).get(public_id=public_id)
+    except (Channel.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not decide_channel(user, action, channel, context).allowed:
+        raise Http404
+    return channel
+
+
+def get_message_for_user(user: Any, public_id: UUID | str, *, action: ChatAction, context: Context) -> Message:
+    """The message with this public id if `user` may `action` its channel from this device; else 404."""
+    try:
+        message = Message.objects.select_related("author", "parent", *(f"channel__{r}" for r in _CHANNEL_RELATED)).get(
+            public_id=public_id
+        )
+    except (Message.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not decide_channel(user, action, message.channel, context).allowed:
+        raise Http404
+    return message

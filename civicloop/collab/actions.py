@@ -1,0 +1,351 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Writes of staff chat: opening channels, posting, editing, deleting, reacting, pinning, reading.
+
+Each action checks the chat rules itself (`rules.authorise_channel`), inside its transaction, so a
+view, the admin or a command that forgets cannot open a write. Posting, editing and deleting are
+audited (`chat.post`, `chat.edit`, `chat.delete`) and recorded as events; the text is in neither
+(ids only). Locks: the channel row first (`select_for_update`), which orders every change of one
+channel and numbers it (`Channel.last_seq`).
+"""
+
+import re
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from civicloop.accounts.models import Department, User
+from civicloop.cases.models import Case
+from civicloop.classification import policy
+from civicloop.classification.policy import Action, Context, DeviceTrust, NotPermitted, records_refusals
+from civicloop.collab.models import REACTIONS, Channel, Membership, Mention, Message, MessageRevision, Pin, Reaction
+from civicloop.collab.realtime import broadcast_after_commit
+from civicloop.collab.rules import ChatAction, Kind, authorise_channel, chat_allows, effective_tier, evaluate_channel
+from civicloop.core import audit, events
+from civicloop.core.models import Classification
+from civicloop.notifications.actions import notify
+
+MAX_BODY = 4000
+# @username: the characters Django allows in a username, less '@' and '+'.
+MENTION = re.compile(r"(?<![\w@])@([\w.-]+)")
+# Whom a mention may reach: someone who could read the channel from a device that opens its tier.
+_ANY_ALLOWED_DEVICE = Context(device_trust=DeviceTrust.MANAGED)
+
+
+class InvalidMessage(ValueError):
+    """The text is empty or too long, the reply's parent is not a message of the channel, or the reaction unknown."""
+
+
+class ChatRefused(ValueError):
+    """The channel cannot exist as asked: TOP SECRET, or members who are not cleared for its tier."""
+
+
+def _check_tier(tier: str) -> None:
+    if not chat_allows(tier):
+        raise ChatRefused("TOP SECRET material is never shared in chat")
+
+
+def _opened(channel: Channel, actor: User) -> Channel:
+    events.record(
+        "chat.channel_opened",
+        subject=f"chat_channel/{channel.public_id}",
+        data={
+            "channel": str(channel.public_id),
+            "kind": channel.kind,
+            "department": channel.department.code if channel.department else "",
+            "case": str(channel.case.public_id) if channel.case else "",
+            "members": channel.memberships.count(),
+            "by": f"user/{actor.public_id}",
+        },
+        classification=channel.classification,
+        instance=channel,
+    )
+    return channel
+
+
+@transaction.atomic
+def open_department_channel(
+    *, department: Department, name: str, opened_by: User, classification: str = Classification.OFFICIAL
+) -> Channel:
+    """Open a channel for everyone of `department` cleared for its tier; only its members open one."""
+    _check_tier(classification)
+    if not opened_by.departments.filter(pk=department.pk).exists():
+        raise NotPermitted("only a member of the department opens its channel")
+    channel = Channel.objects.create(
+        kind=Kind.DEPARTMENT, name=name, department=department, classification=classification, created_by=opened_by
+    )
+    return _opened(channel, opened_by)
+
+
+@records_refusals
+@transaction.atomic
+def open_case_channel(*, case: Case, opened_by: User, context: Context) -> Channel:
+    """The case's channel, opened at the case's tier by someone who may share the case in chat.
+
+    The one policy decides (SHARE on the case: its department or a need-to-know grant, clearance
+    and device; never for TOP SECRET). Opening twice returns the first channel.
+    """
+    policy.authorise(opened_by, Action.SHARE, case, context)
+    existing = Channel.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    channel = Channel.objects.create(
+        kind=Kind.CASE,
+        name=str(case.application.receipt_number),
+        case=case,
+        department=case.department,
+        classification=case.classification,
+        created_by=opened_by,
+    )
+    return _opened(channel, opened_by)
+
+
+@transaction.atomic
+def open_conversation(
+    *,
+    kind: Kind,
+    members: Iterable[User],
+    opened_by: User,
+    name: str = "",
+    classification: str = Classification.OFFICIAL,
+    department: Department | None = None,
+) -> Channel:
+    """A direct, group or project channel for named staff, each cleared for its tier.
+
+    A direct conversation is between two people; asking for one that exists returns it.
+    """
+    if kind not in (Kind.DIRECT, Kind.GROUP, Kind.PROJECT):
+        raise ChatRefused(f"{kind} channels are not opened by naming members")
+    _check_tier(classification)
+    people = {opened_by.pk: opened_by, **{m.pk: m for m in members}}
+    uncleared = [
+        u.username
+        for u in people.values()
+        if not u.is_staff_member or policy.rank(u.clearance) < policy.rank(classification)
+    ]
+    if uncleared:
+        raise ChatRefused(f"not cleared for {classification}: {', '.join(sorted(uncleared))}")
+    if kind is Kind.DIRECT:
+        if len(people) != 2:
+            raise ChatRefused("a direct conversation is between two people")
+        existing = _direct_between(list(people), classification)
+        if existing is not None:
+            return existing
+    channel = Channel.objects.create(
+        kind=kind, name=name, classification=classification, department=department, created_by=opened_by
+    )
+    Membership.objects.bulk_create([Membership(channel=channel, user=u) for u in people.values()])
+    return _opened(channel, opened_by)
+
+
+def _direct_between(user_ids: list[int], classification: str) -> Channel | None:
+    candidates = Channel.objects.filter(kind=Kind.DIRECT, classification=classification)
+    for user_id in user_ids:
+        candidates = candidates.filter(pk__in=Membership.objects.filter(user_id=user_id).values("channel_id"))
+    return candidates.first()
+
+
+def _locked(channel: Channel) -> Channel:
+    return Channel.objects.select_for_update().select_related("case", "department").get(pk=channel.pk)
+
+
+def _next_seq(channel: Channel) -> int:
+    """The channel's next change number; the caller holds the channel's lock."""
+    channel.last_seq += 1
+    channel.save(update_fields=["last_seq"])
+    return channel.last_seq
+
+
+def _clean(body: str) -> str:
+    text = body.strip()
+    if not text:
+        raise InvalidMessage("write a message")
+    if len(text) > MAX_BODY:
+        raise InvalidMessage(f"a message has at most {MAX_BODY} characters")
+    return text
+
+
+def _audited(action: str, actor: User, message: Message, channel: Channel, **data: object) -> None:
+    audit.record(
+        actor=policy.actor_label(actor),
+        action=action,
+        object_type="collab.message",
+        object_id=str(message.public_id),
+        data={"channel": str(channel.public_id), "kind": channel.kind, **data},
+        classification=message.classification,
+    )
+
+
+def _event(event_type: str, message: Message, channel: Channel, **data: object) -> None:
+    events.record(
+        event_type,
+        subject=f"chat_channel/{channel.public_id}",
+        data={"channel": str(channel.public_id), "message": str(message.public_id), "kind": channel.kind, **data},
+        classification=message.classification,
+        instance=message,
+    )
+
+
+@records_refusals
+@transaction.atomic
+def post_message(
+    *, channel: Channel, author: User, body: str, context: Context, parent: Message | None = None
+) -> Message:
+    """Post a message (or a reply in `parent`'s thread), mention people, and announce it after commit."""
+    channel = _locked(channel)
+    authorise_channel(author, ChatAction.POST, channel, context)
+    text = _clean(body)
+    if parent is not None and (parent.channel_id != channel.pk or parent.parent_id is not None or parent.is_deleted):
+        raise InvalidMessage("reply to a message of this channel")
+    message = Message.objects.create(
+        channel=channel,
+        author=author,
+        parent=parent,
+        body=text,
+        classification=effective_tier(channel),
+        seq=_next_seq(channel),
+    )
+    changed = [message]
+    if parent is not None:  # its reply count changed: readers of the channel page see it move
+        Message.objects.filter(pk=parent.pk).update(seq=_next_seq(channel))
+        changed.append(parent)
+    mentioned = _mention(message, channel, author)
+    Membership.objects.update_or_create(channel=channel, user=author, defaults={"last_read_id": message.pk})
+    _audited("chat.post", author, message, channel, thread=str(parent.public_id) if parent else "")
+    _event(
+        "chat.message_posted", message, channel, thread=str(parent.public_id) if parent else "", mentions=len(mentioned)
+    )
+    broadcast_after_commit(channel, changed)
+    return message
+
+
+def _mention(message: Message, channel: Channel, author: User) -> list[User]:
+    """Record and notify the @mentioned people who may read the channel; others are not told it exists."""
+    names = {name.rstrip(".") for name in MENTION.findall(message.body)}
+    people = [
+        user
+        for user in User.objects.filter(username__in=names, kind=User.Kind.STAFF, is_active=True).exclude(pk=author.pk)
+        if evaluate_channel(user, ChatAction.READ, channel, _ANY_ALLOWED_DEVICE).allowed
+    ]
+    Mention.objects.bulk_create([Mention(message=message, user=user) for user in people], ignore_conflicts=True)
+    link = settings.SITE_URL.rstrip("/") + reverse("collab:channel-detail", args=[channel.public_id])
+    for user in people:
+        notify(
+            user,
+            "chat.mentioned",
+            {"author": author.display_name, "channel": channel.name or "", "channel_url": link},
+            subject=f"chat_channel/{channel.public_id}",
+            classification=message.classification,
+            dedupe_key=f"chat-mention-{message.public_id}",
+        )
+    return people
+
+
+def _own(message: Message, actor: User, context: Context) -> Channel:
+    channel = _locked(message.channel)
+    authorise_channel(actor, ChatAction.POST, channel, context)
+    if message.author_id != actor.pk:
+        raise NotPermitted("only the author changes a message")
+    if message.is_deleted:
+        raise InvalidMessage("the message was deleted")
+    return channel
+
+
+@records_refusals
+@transaction.atomic
+def edit_message(*, message: Message, editor: User, body: str, context: Context) -> Message:
+    """Change one's own message; what it said before is kept in MessageRevision."""
+    channel = _own(message, editor, context)
+    text = _clean(body)
+    if text == message.body:
+        return message
+    MessageRevision.objects.create(
+        message=message,
+        change=MessageRevision.Change.EDIT,
+        body=message.body,
+        changed_by=editor,
+        classification=message.classification,
+    )
+    message.body, message.edited_at, message.seq = text, timezone.now(), _next_seq(channel)
+    message.save(update_fields=["body", "edited_at", "seq"])
+    _audited("chat.edit", editor, message, channel, revisions=message.revisions.count())
+    _event("chat.message_edited", message, channel)
+    broadcast_after_commit(channel, [message])
+    return message
+
+
+@records_refusals
+@transaction.atomic
+def delete_message(*, message: Message, actor: User, context: Context) -> Message:
+    """Delete one's own message: chat shows that it was deleted; its text stays in MessageRevision."""
+    channel = _own(message, actor, context)
+    MessageRevision.objects.create(
+        message=message,
+        change=MessageRevision.Change.DELETE,
+        body=message.body,
+        changed_by=actor,
+        classification=message.classification,
+    )
+    message.body, message.is_deleted, message.is_pinned, message.seq = "", True, False, _next_seq(channel)
+    message.save(update_fields=["body", "is_deleted", "is_pinned", "seq"])
+    changed = [message]
+    if message.parent_id is not None:
+        Message.objects.filter(pk=message.parent_id).update(seq=_next_seq(channel))
+        changed.append(Message.objects.get(pk=message.parent_id))
+    _audited("chat.delete", actor, message, channel)
+    _event("chat.message_deleted", message, channel)
+    broadcast_after_commit(channel, changed)
+    return message
+
+
+@records_refusals
+@transaction.atomic
+def toggle_reaction(*, message: Message, user: User, code: str, context: Context) -> Message:
+    """Add the reaction `code` to the message, or take it back if `user` had given it."""
+    if code not in REACTIONS:
+        raise InvalidMessage("unknown reaction")
+    channel = _locked(message.channel)
+    authorise_channel(user, ChatAction.POST, channel, context)
+    if message.is_deleted:
+        raise InvalidMessage("the message was deleted")
+    taken_back, _n = Reaction.objects.filter(message=message, user=user, code=code).delete()
+    if not taken_back:
+        Reaction.objects.create(message=message, user=user, code=code)
+    Message.objects.filter(pk=message.pk).update(seq=_next_seq(channel))
+    broadcast_after_commit(channel, [message])
+    return message
+
+
+@records_refusals
+@transaction.atomic
+def toggle_pin(*, message: Message, user: User, context: Context) -> Message:
+    """Pin a top-level message to the channel, or unpin it."""
+    channel = _locked(message.channel)
+    authorise_channel(user, ChatAction.POST, channel, context)
+    if message.is_deleted or message.parent_id is not None:
+        raise InvalidMessage("only a message of the channel (not a reply) is pinned")
+    now = timezone.now()
+    if message.is_pinned:
+        Pin.objects.filter(message=message, unpinned_at__isnull=True).update(unpinned_at=now)
+    else:
+        Pin.objects.create(message=message, pinned_by=user, pinned_at=now)
+    message.is_pinned, message.seq = not message.is_pinned, _next_seq(channel)
+    message.save(update_fields=["is_pinned", "seq"])
+    _event("chat.message_pinned", message, channel, pinned=message.is_pinned)
+    broadcast_after_commit(channel, [message])
+    return message
+
+
+def mark_read(*, channel: Channel, user: User, messages: Sequence[Message]) -> None:
+    """Remember the newest of `messages` as read by `user` (never moves back); their mentions are seen."""
+    if not messages:
+        return
+    newest = max(m.pk for m in messages)
+    with transaction.atomic():
+        membership, _created = Membership.objects.get_or_create(channel=channel, user=user)
+        Membership.objects.filter(pk=membership.pk, last_read_id__lt=newest).update(last_read_id=newest)
+        Mention.objects.filter(
+            user=user, message__channel=channel, message_id__lte=newest, seen_at__isnull=True
+        ).update(seen_at=timezone.now())

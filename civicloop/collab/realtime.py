@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MPL-2.0
+"""What chat pages, the poll endpoint and the websocket send about a message, and the broadcast.
+
+A message is written to the database first; only after the transaction commits is it announced
+on the channel layer (`broadcast`), to the group of the channel's open sockets. Each socket checks
+again that its reader may still read the channel before passing it on (consumers.py). A socket that
+missed something — it dropped, the layer lost it — asks for everything after the last change it
+saw (`?after=<seq>`), from the database, so nothing is lost.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Count
+from django.utils.timezone import localtime
+
+from civicloop.collab.models import REACTIONS, Channel, Message, Reaction
+
+
+class MessagePayload(TypedDict):
+    id: int
+    seq: int
+    public_id: str
+    parent: str | None
+    author: str
+    author_id: str
+    body: str
+    created_at: str
+    time: str  # as shown, Asia/Tokyo: 2026-05-01 09:30
+    edited: bool
+    deleted: bool
+    pinned: bool
+    replies: int
+    reactions: dict[str, int]
+
+
+def group_name(channel: Channel) -> str:
+    """The channel layer group of a chat channel's open sockets (letters, digits, '.', '-' only)."""
+    return f"chat.{channel.public_id}"
+
+
+def payloads(messages: Sequence[Message]) -> list[MessagePayload]:
+    """The JSON form of `messages`, with reply and reaction counts read in two queries for all."""
+    ids = [m.pk for m in messages]
+    replies = dict(
+        Message.objects.filter(parent_id__in=ids, is_deleted=False)
+        .values_list("parent_id")
+        .annotate(n=Count("pk"))
+        .values_list("parent_id", "n")
+    )
+    reactions: dict[int, Counter[str]] = {}
+    for message_id, code in Reaction.objects.filter(message_id__in=ids).values_list("message_id", "code"):
+        reactions.setdefault(message_id, Counter())[code] += 1
+    return [_payload(m, replies.get(m.pk, 0), reactions.get(m.pk, Counter())) for m in messages]
+
+
+def _payload(message: Message, replies: int, reactions: Counter[str]) -> MessagePayload:
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "public_id": str(message.public_id),
+        "parent": str(message.parent.public_id) if message.parent is not None else None,
+        "author": message.author.display_name,
+        "author_id": str(message.author.public_id),
+        "body": "" if message.is_deleted else message.body,
+        "created_at": message.created_at.isoformat(),
+        "time": localtime(message.created_at).strftime("%Y-%m-%d %H:%M"),
+        "edited": message.edited_at is not None,
+        "deleted": message.is_deleted,
+        "pinned": message.is_pinned,
+        "replies": replies,
+        "reactions": {code: reactions[code] for code in REACTIONS if reactions[code]},
+    }
+
+
+def changed_since(channel: Channel, after: int, *, limit: int = 200) -> list[Message]:
+    """The channel's messages changed (posted, edited, deleted, reacted to, pinned) after change `after`."""
+    return list(
+        Message.objects.filter(channel=channel, seq__gt=after)
+        .select_related("author", "parent")
+        .order_by("seq")[:limit]
+    )
+
+
+def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> None:
+    """Announce the changed messages to the channel's open sockets once the change has committed."""
+    group = group_name(channel)
+
+    def send() -> None:
+        layer: Any = get_channel_layer()
+        if layer is None:
+            return
+        fresh = list(Message.objects.filter(pk__in=[m.pk for m in messages]).select_related("author", "parent"))
+        for payload in sorted(payloads(fresh), key=lambda p: p["seq"]):
+            async_to_sync(layer.group_send)(group, {"type": "chat.message", "message": payload})
+
+    transaction.on_commit(send, robust=True)

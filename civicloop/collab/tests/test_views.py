@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The chat pages, the poll endpoint and the case page's link, through the HTTP client."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from civicloop.accounts.models import User
+from civicloop.cases.models import Case
+from civicloop.collab.models import Channel, Message
+from civicloop.collab.tests.conftest import post, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_channel_list_shows_unread_counts_that_reading_clears(
+    department_channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    # given two messages from a colleague
+    post(department_channel, seiso_colleague, "一件目")
+    post(department_channel, seiso_colleague, "二件目")
+    client = signed_in(seiso_clerk)
+    # when the list is opened, then the channel page
+    before = client.get(reverse("collab:channel-list")).content.decode()
+    page = client.get(reverse("collab:channel-detail", args=[department_channel.public_id]))
+    after = client.get(reverse("collab:channel-list")).content.decode()
+    # then the count shows, and is gone once read
+    assert "2 件の未読" in before or "2 unread" in before
+    assert page.status_code == 200 and "二件目" in page.content.decode()
+    assert "未読" not in after and "unread" not in after
+
+
+def test_the_poll_endpoint_returns_what_changed_after_a_change_number(
+    department_channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    first = post(department_channel, seiso_colleague, "一件目")
+    post(department_channel, seiso_colleague, "二件目")
+    url = reverse("collab:message-list-json", args=[department_channel.public_id])
+
+    data = signed_in(seiso_clerk).get(url, {"after": first.seq}).json()
+
+    assert [m["body"] for m in data["messages"]] == ["二件目"] and data["seq"] == 2 and not data["more"]
+
+
+def test_the_poll_endpoint_refuses_a_bad_cursor(department_channel: Channel, seiso_clerk: User) -> None:
+    url = reverse("collab:message-list-json", args=[department_channel.public_id])
+    assert signed_in(seiso_clerk).get(url, {"after": "x"}).status_code == 400
+
+
+def test_posting_by_fetch_answers_the_message_as_json(department_channel: Channel, seiso_clerk: User) -> None:
+    response = signed_in(seiso_clerk).post(
+        reverse("collab:message-create", args=[department_channel.public_id]),
+        {"body": "  ごみ集積所の件  "},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 201 and json.loads(response.content)["body"] == "ごみ集積所の件"
+
+
+def test_an_empty_post_is_refused_with_a_message(department_channel: Channel, seiso_clerk: User) -> None:
+    response = signed_in(seiso_clerk).post(
+        reverse("collab:message-create", args=[department_channel.public_id]), {"body": " "}, follow=True
+    )
+    assert response.status_code == 200 and not Message.objects.exists()
+
+
+def test_a_thread_shows_its_replies_and_the_reply_form_posts_into_it(
+    department_channel: Channel, seiso_clerk: User
+) -> None:
+    parent = post(department_channel, seiso_clerk, "親メッセージ")
+    client = signed_in(seiso_clerk)
+    url = reverse("collab:thread", args=[department_channel.public_id, parent.public_id])
+
+    response = client.post(
+        reverse("collab:message-create", args=[department_channel.public_id]),
+        {"body": "スレッドの返信", "parent": str(parent.public_id)},
+    )
+
+    assert response.status_code == 302 and response["Location"] == url
+    assert "スレッドの返信" in client.get(url).content.decode()
+    channel_page = client.get(reverse("collab:channel-detail", args=[department_channel.public_id])).content.decode()
+    assert "スレッドの返信" not in channel_page  # replies live in the thread
+
+
+def test_edit_and_delete_through_the_pages(department_channel: Channel, seiso_clerk: User) -> None:
+    message = post(department_channel, seiso_clerk, "修正前")
+    client = signed_in(seiso_clerk)
+    assert client.get(reverse("collab:message-edit", args=[message.public_id])).status_code == 200
+    client.post(reverse("collab:message-edit", args=[message.public_id]), {"body": "修正後"})
+    client.post(reverse("collab:message-delete", args=[message.public_id]))
+    message.refresh_from_db()
+    assert message.is_deleted and message.revisions.count() == 2
+
+
+def test_someone_else_cannot_open_the_edit_page_of_a_message(
+    department_channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    message = post(department_channel, seiso_clerk)
+    assert signed_in(seiso_colleague).get(reverse("collab:message-edit", args=[message.public_id])).status_code == 404
+
+
+def test_search_finds_only_messages_of_channels_the_reader_may_read(
+    department_channel: Channel, case_channel: Channel, seiso_clerk: User, outsider: User
+) -> None:
+    post(department_channel, seiso_clerk, "粗大ごみの臨時収集")
+    post(case_channel, seiso_clerk, "粗大ごみの申請者に連絡済み")
+    url = reverse("collab:message-search")
+
+    mine = signed_in(seiso_clerk).get(url, {"q": "粗大ごみ"}).content.decode()
+    theirs = signed_in(outsider).get(url, {"q": "粗大ごみ"}).content.decode()
+
+    assert "臨時収集" in mine and "連絡済み" in mine
+    assert "臨時収集" not in theirs and "連絡済み" not in theirs
+
+
+def test_the_case_page_offers_the_case_channel_and_then_links_to_it(case: Case, seiso_clerk: User) -> None:
+    client = signed_in(seiso_clerk)
+    page = client.get(reverse("cases:case-detail", args=[case.public_id])).content.decode()
+    assert reverse("collab:case-channel-open", args=[case.public_id]) in page
+
+    response = client.post(reverse("collab:case-channel-open", args=[case.public_id]))
+
+    channel = Channel.objects.get(case=case)
+    assert response["Location"] == reverse("collab:channel-detail", args=[channel.public_id])
+    page = client.get(reverse("cases:case-detail", args=[case.public_id])).content.decode()
+    assert reverse("collab:channel-detail", args=[channel.public_id]) in page
+
+
+def test_a_direct_conversation_is_started_from_the_list(seiso_clerk: User, outsider: User) -> None:
+    response = signed_in(seiso_clerk).post(
+        reverse("collab:conversation-create"), {"kind": "direct", "usernames": "@clerk-x", "classification": "OFFICIAL"}
+    )
+    channel = Channel.objects.get(kind="direct")
+    assert response["Location"] == reverse("collab:channel-detail", args=[channel.public_id])
+    assert set(channel.memberships.values_list("user__username", flat=True)) == {"clerk-a", "clerk-x"}
+
+
+def test_residents_get_no_chat(department_channel: Channel, resident_client: object) -> None:
+    assert resident_client.get(reverse("collab:channel-list")).status_code == 404  # type: ignore[attr-defined]

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Staff chat pages: the channel list, a channel, a thread, search, and the JSON a page polls.
+
+Every read goes through `access.get_channel_for_user` / `get_message_for_user` or
+`Channel.objects.readable_by`; every write through an action, which checks the rules again.
+"""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicloop.accounts.models import User
+from civicloop.cases.access import get_case_for_user
+from civicloop.classification.policy import Action, NotPermitted, context_from_request
+from civicloop.collab import actions
+from civicloop.collab.access import get_channel_for_user, get_message_for_user
+from civicloop.collab.forms import ConversationForm, EditForm, MessageForm, SearchForm
+from civicloop.collab.models import REACTIONS, Channel, Mention, Message
+from civicloop.collab.realtime import changed_since, payloads
+from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
+
+PAGE = 100  # messages on a channel page (the newest)
+TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.is_staff_member:
+        raise Http404
+    return user
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@login_required(login_url="cases:staff-login")
+def channel_list(request: HttpRequest) -> HttpResponse:
+    """The channels this person may read here, with unread counts, and their unseen mentions."""
+    user = _staff(request)
+    channels = list(
+        Channel.objects.readable_by(user, context_from_request(request))
+        .with_unread(user)
+        .select_related("department", "case")
+        .order_by("kind", "name", "pk")
+    )
+    mentions = (
+        Mention.objects.unseen()
+        .filter(user=user, message__channel__in=[c.pk for c in channels], message__is_deleted=False)
+        .select_related("message__author", "message__channel")
+        .order_by("-pk")[:20]
+    )
+    return render(
+        request,
+        "collab/channel_list.html",
+        {"channels": channels, "mentions": mentions, "search_form": SearchForm(), "new_form": ConversationForm()},
+    )
+
+
+def _page_of(request: HttpRequest, channel: Channel, user: User, *, thread: Message | None = None) -> dict[str, Any]:
+    base = Message.objects.filter(channel=channel).select_related("author", "parent")
+    if thread is None:
+        shown = list(base.filter(parent__isnull=True).order_by("-pk")[:PAGE])[::-1]
+    else:
+        shown = [thread, *base.filter(parent=thread).order_by("pk")]
+    rows = payloads(shown)
+    context = context_from_request(request)
+    actions.mark_read(channel=channel, user=user, messages=shown)
+    return {
+        "channel": channel,
+        "rows": rows,
+        "pinned": payloads(list(base.filter(is_pinned=True, is_deleted=False))) if thread is None else [],
+        "me": str(user.public_id),
+        "may_post": evaluate_channel(user, ChatAction.POST, channel, context).allowed,
+        "reactions": REACTIONS,
+        "thread": thread,
+        "form": MessageForm(),
+        "seq": channel.last_seq,
+        # The skeleton chat.js fills for a message that arrives live (its own, so every control is in it).
+        "template_row": {"public_id": TEMPLATE_ID, "author_id": str(user.public_id), "reactions": {}, "replies": 0},
+    }
+
+
+@login_required(login_url="cases:staff-login")
+def channel_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
+    return render(request, "collab/channel_detail.html", _page_of(request, channel, user))
+
+
+@login_required(login_url="cases:staff-login")
+def thread(request: HttpRequest, public_id: uuid.UUID, message_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    parent = get_message_for_user(user, message_id, action=ChatAction.READ, context=context_from_request(request))
+    if parent.channel.public_id != public_id or parent.parent_id is not None:
+        raise Http404
+    return render(request, "collab/channel_detail.html", _page_of(request, parent.channel, user, thread=parent))
+
+
+@login_required(login_url="cases:staff-login")
+def messages_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+    """What changed in the channel after change `after` (the poll when there is no websocket)."""
+    user = _staff(request)
+    channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        return JsonResponse({"detail": "after must be a number"}, status=400)
+    changed = changed_since(channel, after)
+    actions.mark_read(channel=channel, user=user, messages=changed)
+    last = changed[-1].seq if changed else after
+    return JsonResponse({"messages": payloads(changed), "seq": last, "more": last < channel.last_seq})
+
+
+def _back(channel: Channel, parent: Message | None) -> str:
+    if parent is not None:
+        return reverse("collab:thread", args=[channel.public_id, parent.public_id])
+    return reverse("collab:channel-detail", args=[channel.public_id])
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def message_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _staff(request)
+    context = context_from_request(request)
+    channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context)
+    form = MessageForm(request.POST)
+    parent = None
+    if form.is_valid() and form.cleaned_data["parent"]:
+        parent = get_message_for_user(user, form.cleaned_data["parent"], action=ChatAction.READ, context=context)
+    try:
+        if not form.is_valid():
+            raise actions.InvalidMessage(_("Write a message of at most %(n)s characters.") % {"n": actions.MAX_BODY})
+        message = actions.post_message(
+            channel=channel, author=user, body=form.cleaned_data["body"], parent=parent, context=context
+        )
+    except (actions.InvalidMessage, NotPermitted) as exc:
+        return _refused(request, exc, _back(channel, parent))
+    if _wants_json(request):
+        return JsonResponse(payloads([message])[0], status=201)
+    return redirect(_back(channel, parent))
+
+
+def _refused(request: HttpRequest, exc: Exception, back: str) -> HttpResponse:
+    status = 403 if isinstance(exc, NotPermitted) else 400
+    text = _("You cannot post in this channel.") if isinstance(exc, NotPermitted) else str(exc)
+    if _wants_json(request):
+        return JsonResponse({"detail": text}, status=status)
+    flash.error(request, text)
+    return redirect(back)
+
+
+def _message_for_post(request: HttpRequest, message_id: uuid.UUID) -> tuple[User, Message, Any]:
+    user = _staff(request)
+    context = context_from_request(request)
+    return user, get_message_for_user(user, message_id, action=ChatAction.READ, context=context), context
+
+
+@login_required(login_url="cases:staff-login")
+def message_edit(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    user, message, context = _message_for_post(request, message_id)
+    if message.author_id != user.pk or message.is_deleted:
+        raise Http404
+    form = EditForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_message(message=message, editor=user, body=form.cleaned_data["body"], context=context)
+        except (actions.InvalidMessage, NotPermitted) as exc:
+            return _refused(request, exc, _back(message.channel, message.parent))
+        return redirect(_back(message.channel, message.parent))
+    return render(request, "collab/message_edit.html", {"message": message, "form": form})
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def message_delete(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    user, message, context = _message_for_post(request, message_id)
+    try:
+        actions.delete_message(message=message, actor=user, context=context)
+    except (actions.InvalidMessage, NotPermitted) as exc:
+        return _refused(request, exc, _back(message.channel, message.parent))
+    return redirect(_back(message.channel, message.parent))
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def message_react(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    user, message, context = _message_for_post(request, message_id)
+    try:
+        actions.toggle_reaction(message=message, user=user, code=request.POST.get("code", ""), context=context)
+    except (actions.InvalidMessage, NotPermitted) as exc:
+        return _refused(request, exc, _back(message.channel, message.parent))
+    return HttpResponse(status=204) if _wants_json(request) else redirect(_back(message.channel, message.parent))
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def message_pin(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    user, message, context = _message_for_post(request, message_id)
+    try:
+        actions.toggle_pin(message=message, user=user, context=context)
+    except (actions.InvalidMessage, NotPermitted) as exc:
+        return _refused(request, exc, _back(message.channel, message.parent))
+    return redirect(_back(message.channel, None))
+
+
+@login_required(login_url="cases:staff-login")
+def search(request: HttpRequest) -> HttpResponse:
+    """Messages containing the words, in the channels this person may read from this device only."""
+    user = _staff(request)
+    form = SearchForm(request.GET)
+    hits: list[Message] = []
+    if form.is_valid():
+        readable = Channel.objects.readable_by(user, context_from_request(request))
+        hits = list(
+            Message.objects.filter(channel__in=readable, is_deleted=False, body__icontains=form.cleaned_data["q"])
+            .select_related("author", "channel", "parent")
+            .order_by("-pk")[:50]
+        )
+    return render(request, "collab/search.html", {"form": form, "hits": hits}, status=200 if form.is_valid() else 400)
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def conversation_create(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    form = ConversationForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Name the people and choose the kind of conversation."))
+        return redirect("collab:channel-list")
+    names = form.names()
+    people = list(User.objects.filter(username__in=names, kind=User.Kind.STAFF, is_active=True))
+    if len(people) != len(set(names)):
+        flash.error(request, _("Some of these user names are not staff: %(names)s") % {"names": ", ".join(names)})
+        return redirect("collab:channel-list")
+    try:
+        channel = actions.open_conversation(
+            kind=Kind(form.cleaned_data["kind"]),
+            members=people,
+            opened_by=user,
+            name=form.cleaned_data["name"],
+            classification=form.cleaned_data["classification"],
+        )
+    except actions.ChatRefused as exc:
+        flash.error(request, str(exc))
+        return redirect("collab:channel-list")
+    return redirect("collab:channel-detail", channel.public_id)
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def case_channel_open(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Open (or go to) a case's channel, from the case page."""
+    user = _staff(request)
+    context = context_from_request(request)
+    case = get_case_for_user(user, case_id, action=Action.VIEW, context=context)
+    try:
+        channel = actions.open_case_channel(case=case, opened_by=user, context=context)
+    except NotPermitted:
+        flash.error(request, _("This case cannot be discussed in chat from here."))
+        return redirect("cases:case-detail", case.public_id)
+    return redirect("collab:channel-detail", channel.public_id)
