@@ -124,22 +124,30 @@ def _object_storage(storage: Storage) -> str:
     return "marker object written"
 
 
+def _within(limit: int, lag_seconds: float, detail: str, *, behind: str = "") -> str:
+    """The detail when the lag is within the limit (0: no limit, reported only), else NotReady."""
+    if limit and lag_seconds > limit:
+        raise NotReady(f"{detail}; over {limit} s{behind}")
+    return detail
+
+
 def _outbox_lag() -> str:
     outbox = backlog.outbox_backlog()
-    limit = settings.READY_OUTBOX_LAG_SECONDS
-    detail = f"oldest event waiting {outbox.lag_seconds:.0f} s; {outbox.unsequenced} not yet numbered"
-    if limit and outbox.lag_seconds > limit:
-        raise NotReady(f"{detail}; over {limit} s (behind: {', '.join(outbox.behind) or 'the relay'})")
-    return detail
+    return _within(
+        settings.READY_OUTBOX_LAG_SECONDS,
+        outbox.lag_seconds,
+        f"oldest event waiting {outbox.lag_seconds:.0f} s; {outbox.unsequenced} not yet numbered",
+        behind=f" (behind: {', '.join(outbox.behind) or 'the relay'})",
+    )
 
 
 def _queue_lag() -> str:
     notices = backlog.notice_backlog()
-    limit = settings.READY_QUEUE_LAG_SECONDS
-    detail = f"{sum(notices.waiting.values())} notices waiting; the oldest due for {notices.lag_seconds:.0f} s"
-    if limit and notices.lag_seconds > limit:
-        raise NotReady(f"{detail}; over {limit} s")
-    return detail
+    return _within(
+        settings.READY_QUEUE_LAG_SECONDS,
+        notices.lag_seconds,
+        f"{sum(notices.waiting.values())} notices waiting; the oldest due for {notices.lag_seconds:.0f} s",
+    )
 
 
 def check_readiness() -> Readiness:
