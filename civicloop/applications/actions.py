@@ -216,8 +216,15 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
 
     Idempotent: submitting an application that is already submitted returns it unchanged, so a
     double click or a retried request never makes a second application.
-    The receipt notice (email, portal) is queued in the same transaction by the notifications
-    app's subscriber of `application.submitted`, and sent by its worker after commit.
+
+    In the transaction: the `application.submitted` event (the outbox row) and the audit entry;
+    the event's in-process subscribers open the case (`cases.subscribers`) and seal a 個人番号
+    (`classification.subscribers`). Not in it: the receipt notice. After commit the relay hands
+    the event to its `notifications` consumer (`notifications.consumer.apply`), which queues the
+    `application.received` notice (when the applicant can be reached) in the transaction that
+    moves its checkpoint, de-duplicated by the event id; the notice worker then delivers it with
+    retries. So the notice is never lost with a committed submission, never queued twice, and a
+    mail failure never undoes the submission; without a running relay it waits in the outbox.
     """
     with transaction.atomic():
         locked = (
