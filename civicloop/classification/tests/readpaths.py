@@ -161,6 +161,17 @@ def _admin(path: str) -> Callable[[CaseFile], str]:
     )
 
 
+def _fixed(url: str) -> Callable[[CaseFile], str]:
+    """The same URL whatever the file (a page that is not about one object)."""
+    return lambda f: url
+
+
+def case_and_resident_data(f: CaseFile) -> list[str]:
+    """Everything of the file that names a case or a resident: numbers, public ids, content, personal data."""
+    ids = [f.application.public_id, f.attachment.public_id, f.inquiry.public_id, f.notice.public_id]
+    return [*_receipt(f), *_reference(f), *(str(i) for i in ids), *content_of(f), *_personal_data(f)]
+
+
 APPLICATION_FIELDS = {
     "owner_field": "applicant",
     "department_field": "procedure_version__procedure__department__code",
@@ -281,5 +292,17 @@ READ_PATHS: list[ReadPath] = [
         "view",
         _page(_admin("accounts/user/{owner}/change/"), _personal_data),
         audience="nobody",
+    ),
+    # The operations endpoints (civicloop/ops/views.py): /healthz and /readyz answer anyone, and the
+    # test client's address (127.0.0.1) is one /metrics answers by default. Whoever asks, none of them
+    # may name a case or a resident. Who reaches each: test_access_matrix.py, "ops endpoints".
+    *(
+        ReadPath(
+            f"GET {url} shows case or resident data",
+            "view",
+            _shows(_fixed(url), case_and_resident_data),
+            audience="nobody",
+        )
+        for url in ("/healthz", "/readyz", "/metrics")
     ),
 ]

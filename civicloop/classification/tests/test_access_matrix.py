@@ -8,6 +8,7 @@ broken page. Both fail the test. The number of combinations checked is printed.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,7 +19,7 @@ from civicloop.classification.models import NeedToKnowGrant
 from civicloop.classification.policy import TIERS, DeviceTrust
 from civicloop.classification.tests.conftest import World, staff_client
 from civicloop.classification.tests.oracle import Subject, expected
-from civicloop.classification.tests.readpaths import READ_PATHS, Probe, ReadPath
+from civicloop.classification.tests.readpaths import READ_PATHS, Probe, ReadPath, case_and_resident_data
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +130,67 @@ def test_every_read_path_reveals_exactly_what_the_rules_allow(
     assert not leaks, "LEAKS:\n" + "\n".join(leaks[:40])
     assert not hidden, "wrongly refused:\n" + "\n".join(hidden[:40])
     assert checked == (3 + 3 * len(PERSONAS)) * len(DEVICES) * len(TIERS) * len(READ_PATHS)
+
+
+# --- The operations endpoints: who reaches each ----------------------------------------------------
+#
+# /healthz and /readyz answer anyone (a load balancer has no session, civicloop/ops/views.py);
+# /metrics answers the networks in METRICS_ALLOWED_NETWORKS (by default loopback only) or the
+# bearer token METRICS_TOKEN, judged by the connecting address, never X-Forwarded-For. A session
+# grants nothing there. The matrix above checks that none of them shows a case or a resident from
+# 127.0.0.1; these rows check who gets an answer at all, and that an answer never names one either.
+
+OUTSIDE = "203.0.113.7"  # TEST-NET-3: the internet
+OFFICE = "10.20.30.40"  # in the allowed network of the rows that configure one
+TOKEN = "t" * 40
+
+# (endpoint, connecting address, extra headers, configuration, expected status)
+OPS_ROWS: list[tuple[str, str, dict[str, str], str, int]] = [
+    ("/healthz", OUTSIDE, {}, "default", 200),
+    ("/healthz", "127.0.0.1", {}, "default", 200),
+    ("/readyz", OUTSIDE, {}, "default", 200),
+    ("/readyz", "127.0.0.1", {}, "default", 200),
+    ("/metrics", "127.0.0.1", {}, "default", 200),
+    ("/metrics", "::1", {}, "default", 200),
+    ("/metrics", OUTSIDE, {}, "default", 403),
+    ("/metrics", OUTSIDE, {"X-Forwarded-For": "127.0.0.1"}, "default", 403),
+    ("/metrics", OFFICE, {}, "default", 403),
+    ("/metrics", OUTSIDE, {"Authorization": f"Bearer {TOKEN}"}, "default", 403),  # no token configured
+    ("/metrics", OUTSIDE, {"Authorization": f"Bearer {TOKEN}"}, "token", 200),
+    ("/metrics", OUTSIDE, {"Authorization": f"Bearer {TOKEN[:-1]}x"}, "token", 403),
+    ("/metrics", OUTSIDE, {"Authorization": TOKEN}, "token", 403),  # not a bearer credential
+    ("/metrics", "127.0.0.1", {}, "token", 403),  # with a token and no network listed, loopback needs the token too
+    ("/metrics", OFFICE, {}, "token and office network", 200),
+    ("/metrics", OUTSIDE, {}, "token and office network", 403),
+]
+
+CONFIGURATIONS: dict[str, dict[str, object]] = {
+    "default": {"METRICS_TOKEN": "", "METRICS_ALLOWED_NETWORKS": ["127.0.0.0/8", "::1/128"]},
+    "token": {"METRICS_TOKEN": TOKEN, "METRICS_ALLOWED_NETWORKS": []},
+    "token and office network": {"METRICS_TOKEN": TOKEN, "METRICS_ALLOWED_NETWORKS": ["10.20.0.0/16"]},
+}
+
+
+def test_ops_endpoints_answer_by_network_and_token_never_by_session(
+    world: World, make_staff: Callable[..., User], settings: Any
+) -> None:
+    # given an anonymous visitor, the resident who owns the world's files, and a 課長 cleared for TOP SECRET
+    kacho = make_staff(departments=("seiso",), clearance="TOP_SECRET", position=Position.KACHO)
+    subjects = {"anonymous": Client(), "owner": staff_client(world.owner), "課長": staff_client(kacho)}
+    data = [text for file in world.files.values() for text in case_and_resident_data(file) if text]
+    wrong: list[str] = []
+    leaks: list[str] = []
+    # when each of them asks each endpoint from each address, under each configuration
+    for endpoint, address, headers, configuration, status in OPS_ROWS:
+        for name, value in CONFIGURATIONS[configuration].items():
+            setattr(settings, name, value)
+        for who, client in subjects.items():
+            response = client.get(endpoint, headers=headers, REMOTE_ADDR=address)
+            row = f"{endpoint} from {address} {sorted(headers)} ({configuration}) as {who}"
+            if response.status_code != status:
+                wrong.append(f"{row}: {response.status_code}, expected {status}")
+            body = response.content.decode(errors="replace")
+            leaks += [f"{row}: names {text!r}" for text in data if text in body]
+    # then the status depends on the endpoint, the address and the token only, and no answer names a case or a resident
+    assert not wrong, "\n".join(wrong)
+    assert not leaks, "\n".join(leaks[:20])
