@@ -108,6 +108,7 @@ bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.js
 	$(PY) bench/workflow.py
 	$(PY) bench/workers.py
 	$(PY) bench/load_mix.py
+	$(PY) bench/faults.py
 
 messages: $(VENV)/.installed-dev ## Regenerate translations: makemessages (GNU gettext), then the Japanese table
 	$(PY) manage.py makemessages -l ja --ignore=.venv --ignore=node_modules --ignore=var -v0

@@ -632,6 +632,9 @@ def log_samples(var_dir: Path, per_log: int = 8) -> dict[str, list[str]]:
         seen: Counter[str] = Counter()
         for line in lines:
             if '"ERROR"' in line or " ERROR " in line or "Error:" in line:
+                with contextlib.suppress(ValueError, AttributeError):  # a JSON record: its logger and message
+                    record = json.loads(line)
+                    line = f"{record['level']} {record['logger']}: {record['message']}"
                 seen[re.sub(r"\d+", "N", line)[:300]] += 1
         found[name] = [f"{n} × {line}" for line, n in seen.most_common(per_log)]
     return found
