@@ -12,19 +12,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 http = get_asgi_application()  # first: it sets Django up before the consumers' models are imported
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from civicloop.collab.routing import websocket_urlpatterns  # noqa: E402
+from civicloop.collab.routing import websocket_application  # noqa: E402
 from civicloop.demo.checks import refuse_public_demo  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": http,
-        # A websocket from another site's page is refused (cross-site websocket hijacking): its
-        # Origin must be one of ALLOWED_HOSTS. The session cookie then names the reader.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
-)
+application = ProtocolTypeRouter({"http": http, "websocket": websocket_application})
 refuse_public_demo()  # with the demo on and DEBUG off, the web process does not start (docs/security.md)

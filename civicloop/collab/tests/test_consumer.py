@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The chat websocket (channels' WebsocketCommunicator against config.asgi): who connects, what arrives."""
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+
+from civicloop.accounts.models import Department, User
+from civicloop.collab import actions
+from civicloop.collab.consumers import REFUSED
+from civicloop.collab.models import Channel, Message
+from civicloop.collab.routing import websocket_application
+from civicloop.collab.tests.conftest import post, signed_in
+from civicloop.core.models import AuditEntry
+
+# Consumers reach the database from their own thread and close connections that are inside a
+# transaction: these tests commit for real.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _hosts(settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+
+@pytest.fixture
+def channel(seiso_clerk: User) -> Channel:
+    return actions.open_department_channel(
+        department=Department.objects.get(code="seiso"), name="清掃", opened_by=seiso_clerk
+    )
+
+
+def _communicator(user: User | None, channel: Channel, *, after: int = 0, origin: str = "http://testserver") -> Any:
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if user is not None:
+        session = signed_in(user).cookies["sessionid"].value
+        headers.append((b"cookie", f"sessionid={session}".encode()))
+    return WebsocketCommunicator(websocket_application, f"/ws/chat/{channel.public_id}/?after={after}", headers=headers)
+
+
+def _committed_post(channel: Channel, author: User, body: str) -> Any:
+    """Post as a view would: committed, so the announcement goes out."""
+
+    @database_sync_to_async
+    def write() -> Message:
+        with transaction.atomic():
+            return post(channel, author, body)
+
+    return write()
+
+
+def test_a_member_of_the_department_receives_a_message_as_it_is_posted(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    socket = _communicator(seiso_colleague, channel)
+
+    async def scenario() -> tuple[bool, dict[str, Any], Message]:
+        # given the colleague's socket is open
+        connected, _code = await socket.connect(30)
+        # when the clerk posts (committed, then announced)
+        message = await _committed_post(channel, seiso_clerk, "いま届きますか")
+        # then the socket gets it
+        received = await socket.receive_json_from(10)
+        await socket.disconnect()
+        return connected, received, message
+
+    connected, received, message = async_to_sync(scenario)()
+    assert connected
+    assert received["type"] == "message" and received["message"]["public_id"] == str(message.public_id)
+    assert received["message"]["body"] == "いま届きますか"
+
+
+def test_a_reconnecting_socket_catches_up_from_its_last_change(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    first = post(channel, seiso_clerk, "一件目")
+    post(channel, seiso_clerk, "二件目")
+    post(channel, seiso_clerk, "三件目")
+    socket = _communicator(seiso_colleague, channel, after=first.seq)
+
+    async def scenario() -> tuple[bool, list[str], bool]:
+        connected, _code = await socket.connect(30)
+        bodies = [(await socket.receive_json_from(10))["message"]["body"] for _ in range(2)]
+        nothing_more = await socket.receive_nothing(0.3)
+        await socket.disconnect()
+        return connected, bodies, nothing_more
+
+    connected, bodies, nothing_more = async_to_sync(scenario)()
+    assert connected and bodies == ["二件目", "三件目"] and nothing_more
+
+
+def _refused(socket: Any) -> tuple[bool, Any]:
+    async def scenario() -> tuple[bool, Any]:
+        result: tuple[bool, Any] = await socket.connect(30)
+        return result
+
+    return async_to_sync(scenario)()
+
+
+def test_someone_outside_the_department_is_refused_and_the_refusal_is_audited(channel: Channel, outsider: User) -> None:
+    connected, code = _refused(_communicator(outsider, channel))
+    assert not connected and code == REFUSED
+    assert AuditEntry.objects.filter(action="access.chat_read", data__allowed=False).exists()
+
+
+def test_a_visitor_who_is_not_signed_in_is_refused(channel: Channel) -> None:
+    connected, _code = _refused(_communicator(None, channel))
+    assert not connected
+
+
+def test_a_page_of_another_site_cannot_open_the_socket(channel: Channel, seiso_colleague: User) -> None:
+    connected, _code = _refused(_communicator(seiso_colleague, channel, origin="https://evil.example"))
+    assert not connected
+
+
+def test_a_reader_who_leaves_the_department_is_disconnected_at_the_next_message(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    socket = _communicator(seiso_colleague, channel)
+
+    @database_sync_to_async
+    def move_to_another_department() -> None:
+        seiso_colleague.departments.set(Department.objects.filter(code="kosodate_kyufu"))
+
+    async def scenario() -> tuple[bool, dict[str, Any]]:
+        # given the colleague is connected
+        connected, _code = await socket.connect(30)
+        # when they move to another department and a message is posted
+        await move_to_another_department()
+        await _committed_post(channel, seiso_clerk, "もう読めないはず")
+        # then the message does not reach them: the socket is closed instead
+        output: dict[str, Any] = await socket.receive_output(10)
+        return connected, output
+
+    connected, output = async_to_sync(scenario)()
+    assert connected and output["type"] == "websocket.close" and output["code"] == REFUSED
