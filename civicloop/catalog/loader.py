@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
-from civicloop.catalog import cache, prefill
+from civicloop.catalog import cache, prefill, versioned_cache
 from civicloop.catalog.daterules import rule_problems
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
@@ -295,6 +295,7 @@ def load_catalog(procedures_dir: Path) -> LoadReport:
     with transaction.atomic():
         report = _write(catalog.departments, catalog.life_events, catalog.definitions, procedures_dir)
     cache.clear()
+    versioned_cache.forget_version()
     return report
 
 

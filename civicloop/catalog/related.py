@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from civicloop.catalog import versioned_cache
 from civicloop.catalog.models import Procedure
+from civicloop.core.language import is_english
 from civicloop.core.text import fold
 
 LIMIT = 6
@@ -21,6 +23,19 @@ LIMIT = 6
 # one rare shared life event or keyword alone (≈1.9–2.7) is not enough; two signals are.
 CUTOFF = 3.5
 SAME_DEPARTMENT = 1.0
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related procedure as its page shows it: the code and both names, nothing per user."""
+
+    code: str
+    name_ja: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return self.name_en if is_english() else self.name_ja
 
 
 @dataclass(frozen=True)
@@ -83,3 +98,20 @@ def related_procedures(procedure: Procedure) -> list[Procedure]:
         return []
     others = [profile(p) for p in published if p.code != procedure.code]
     return [by_code[code] for code, _score in measured(profile(target), others)]
+
+
+def related_links(procedure: Procedure) -> list[Link]:
+    """`related_procedures(procedure)` as links, computed once per catalogue version.
+
+    The list changes only when the catalogue does, and computing it reads every published
+    procedure's definition: per page view it was a third of the web workers' CPU.
+    """
+
+    def compute() -> list[Link]:
+        links = []
+        for other in related_procedures(procedure):
+            assert other.current_version is not None
+            links.append(Link(other.code, other.current_version.name_ja, other.current_version.name_en))
+        return links
+
+    return versioned_cache.remember("related", (procedure.code,), compute)

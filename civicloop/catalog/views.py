@@ -1,33 +1,50 @@
 # SPDX-License-Identifier: MPL-2.0
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, cast
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from civicloop.accounts.models import Department
-from civicloop.catalog import spelling
+from civicloop.catalog import spelling, versioned_cache
+from civicloop.catalog.cards import cards
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.models import LifeEvent, Procedure
-from civicloop.catalog.related import related_procedures
+from civicloop.catalog.related import related_links
+from civicloop.core.language import is_english
 from civicloop.core.text import UNUSABLE_TEXT, has_unusable_character, without_unusable_characters
 
 _PROCEDURE_FIELDS = ("current_version", "department")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    published = Q(procedures__is_active=True, procedures__current_version__isnull=False)
+    # Lazy: with the page's fragment in the catalogue cache the queries are neither built nor run.
     return render(
         request,
         "catalog/home.html",
-        {
-            "life_events": LifeEvent.objects.annotate(n=Count("procedures", filter=published))
-            .filter(n__gt=0)
-            .order_by("sort_order", "code"),
-            "departments": Department.objects.annotate(n=Count("procedures", filter=published))
-            .filter(n__gt=0)
-            .order_by("sort_order", "code"),
-        },
+        {"life_events": SimpleLazyObject(_life_events_in_use), "departments": SimpleLazyObject(_departments_in_use)},
+    )
+
+
+_PUBLISHED = Q(procedures__is_active=True, procedures__current_version__isnull=False)
+
+
+def _life_events_in_use() -> list[LifeEvent]:
+    return list(
+        LifeEvent.objects.annotate(n=Count("procedures", filter=_PUBLISHED))
+        .filter(n__gt=0)
+        .order_by("sort_order", "code")
+    )
+
+
+def _departments_in_use() -> list[Department]:
+    return list(
+        Department.objects.annotate(n=Count("procedures", filter=_PUBLISHED))
+        .filter(n__gt=0)
+        .order_by("sort_order", "code")
     )
 
 
@@ -36,7 +53,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     department_code, life_event_code = request.GET.get("department", ""), request.GET.get("life_event", "")
     if has_unusable_character(query, department_code, life_event_code):
         return _unusable_search(request, query)
-    procedures = Procedure.objects.published().select_related(*_PROCEDURE_FIELDS).search(query)
+    procedures = Procedure.objects.published().search(query)
     department = life_event = None
     if code := department_code:
         department = Department.objects.filter(code=code).first()
@@ -45,26 +62,37 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         life_event = LifeEvent.objects.filter(code=code).first()
         procedures = procedures.filter(life_events__code=code)
     procedures = procedures.distinct()
+    # A filter by a known department or life event is one of a few dozen lists, the same for
+    # everyone until the catalogue changes: cached (versioned_cache). A search's free text is not.
+    cache_results = (
+        not query
+        and (department is not None or not department_code)
+        and (life_event is not None or not life_event_code)
+    )
+    codes = procedures.values_list("code", flat=True)
+    found = SimpleLazyObject(lambda: cards(list(codes)))  # not read when the list is cached
     # Only a search that found nothing gets a 「もしかして」; a filter that found nothing has no typo.
-    suggestion = spelling.suggest(query) if query and not procedures.exists() else None
+    suggestion = spelling.suggest(query) if query and not found else None
     return render(
         request,
         "catalog/procedure_list.html",
         {
-            "procedures": procedures,
+            "procedures": found,
             "query": query,
             "suggestion": suggestion,
             "department": department,
             "life_event": life_event,
+            "cache_results": cache_results,
             **_browse(),
         },
     )
 
 
 def _browse() -> dict[str, Any]:
+    # Lazy: read only when the Browse fragment is not in the catalogue cache.
     return {
-        "departments": Department.objects.filter(procedures__is_active=True).distinct(),
-        "life_events": LifeEvent.objects.all(),
+        "departments": SimpleLazyObject(lambda: list(Department.objects.filter(procedures__is_active=True).distinct())),
+        "life_events": SimpleLazyObject(lambda: list(LifeEvent.objects.all())),
     }
 
 
@@ -78,20 +106,48 @@ def _unusable_search(request: HttpRequest, query: str) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class ProcedurePage:
+    """What a procedure's page shows outside its cached fragments: the same for every visitor."""
+
+    code: str
+    name_ja: str
+    name_en: str
+    allows_guest: bool
+
+    @property
+    def name(self) -> str:
+        return self.name_en if is_english() else self.name_ja
+
+
+def _procedure_page(code: str) -> ProcedurePage | None:
+    fields = ("code", "current_version__name_ja", "current_version__name_en", "current_version__allows_guest")
+    row = Procedure.objects.published().filter(code=code).values_list(*fields).first()
+    return ProcedurePage(*row) if row else None
+
+
+def _published_procedure(code: str) -> Procedure:
+    return get_object_or_404(Procedure.objects.published().select_related(*_PROCEDURE_FIELDS), code=code)
+
+
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    procedure = get_object_or_404(Procedure.objects.published().select_related(*_PROCEDURE_FIELDS), code=code)
-    version = procedure.current_version
-    assert version is not None
-    definition = Definition(version.definition)
+    page = versioned_cache.remember("procedure-page", (code,), partial(_procedure_page, code))
+    if page is None:
+        raise Http404
+    # The procedure, its definition and related list are read only when the template renders a
+    # fragment that is not in the catalogue cache (versioned_cache): most views read none of them.
+    procedure = cast(Procedure, SimpleLazyObject(partial(_published_procedure, code)))
+    version = SimpleLazyObject(lambda: procedure.current_version)
     return render(
         request,
         "catalog/procedure_detail.html",
         {
+            "page": page,
             "procedure": procedure,
             "version": version,
-            "definition": definition,
-            "fees": version.definition["fees"],
-            "processing": version.definition["processing"],
-            "related": related_procedures(procedure),
+            "definition": SimpleLazyObject(lambda: Definition(version.definition)),
+            "fees": SimpleLazyObject(lambda: version.definition["fees"]),
+            "processing": SimpleLazyObject(lambda: version.definition["processing"]),
+            "related": partial(related_links, procedure),
         },
     )
