@@ -375,8 +375,11 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
     context = context_from_request(request)
-    visible = Application.objects.visible_to(request.user, context, action=Action.VIEW).select_related(
-        "procedure_version__procedure__department"
+    # The list shows each version's name, not its definition (the whole form schema) or the answers.
+    visible = (
+        Application.objects.visible_to(request.user, context, action=Action.VIEW)
+        .select_related("procedure_version__procedure__department")
+        .defer("answers", "procedure_version__definition", "procedure_version__search_text")
     )
     page = Paginator(visible.submitted().order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
