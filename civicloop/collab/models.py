@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.cases.models import Case
@@ -23,8 +24,16 @@ from civicloop.classification.policy import NO_CONTEXT, Action, Context, scope_i
 from civicloop.collab.rules import MEMBER_KINDS, Kind, readable_tiers
 from civicloop.core.models import classification_field
 
-# The reactions a message can get: a short fixed set, so a reaction is one of these codes.
+# The reactions a message can get: a short fixed set, so a reaction is one of these codes. Each has
+# a word beside its emoji: a screen reader reads it, and a PC without an emoji font still shows it.
 REACTIONS = {"thumbs_up": "👍", "check": "✅", "eyes": "👀", "thanks": "🙏", "party": "🎉"}
+REACTION_LABELS = {
+    "thumbs_up": _("Like"),
+    "check": _("Handled"),
+    "eyes": _("Seen"),
+    "thanks": _("Thanks"),
+    "party": _("Well done"),
+}
 
 
 class ChannelQuerySet(models.QuerySet["Channel"]):

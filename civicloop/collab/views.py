@@ -22,7 +22,7 @@ from civicloop.classification.policy import Action, NotPermitted, context_from_r
 from civicloop.collab import actions
 from civicloop.collab.access import get_channel_for_user, get_message_for_user
 from civicloop.collab.forms import ConversationForm, EditForm, MessageForm, SearchForm
-from civicloop.collab.models import REACTIONS, Channel, Mention, Message
+from civicloop.collab.models import REACTION_LABELS, REACTIONS, Channel, Mention, Message
 from civicloop.collab.realtime import changed_since, payloads
 from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
 
@@ -79,7 +79,7 @@ def _page_of(request: HttpRequest, channel: Channel, user: User, *, thread: Mess
         "pinned": payloads(list(base.filter(is_pinned=True, is_deleted=False))) if thread is None else [],
         "me": str(user.public_id),
         "may_post": evaluate_channel(user, ChatAction.POST, channel, context).allowed,
-        "reactions": REACTIONS,
+        "reactions": {code: (emoji, REACTION_LABELS[code]) for code, emoji in REACTIONS.items()},
         "thread": thread,
         "form": MessageForm(),
         "seq": channel.last_seq,

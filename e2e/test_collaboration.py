@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Staff chat in real browsers over a real websocket (issue 14, "Done means").
+
+pytest-django's live server speaks WSGI only, so these tests run the ASGI application (pages,
+static files and the chat's websockets) in daphne, in a thread of the test process: the same
+server `make run` starts. With SQLite's shared in-memory test database the server's threads see
+what the test writes.
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.core.management import call_command
+
+from e2e.test_back_office import staff_member, staff_sign_in
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
+
+if TYPE_CHECKING:
+    from e2e.conftest import Resident
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def asgi_server() -> Iterator[str]:
+    """daphne serving config's HTTP handler and the chat's websockets, once per test process."""
+    from channels.routing import ProtocolTypeRouter
+    from daphne.server import Server
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    from civicloop.collab.routing import websocket_application
+
+    application = ProtocolTypeRouter(
+        {"http": ASGIStaticFilesHandler(get_asgi_application()), "websocket": websocket_application}
+    )
+    port = _free_port()
+    ready = threading.Event()
+    server = Server(
+        application=application,
+        endpoints=[f"tcp:port={port}:interface=127.0.0.1"],
+        signal_handlers=False,
+        ready_callable=ready.set,
+        verbosity=0,
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert ready.wait(30), "daphne did not start"
+    yield f"http://127.0.0.1:{port}"
+    from twisted.internet import reactor
+
+    reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+    thread.join(10)
+
+
+@pytest.fixture
+def chat_site(transactional_db: None, asgi_server: str, settings: Any) -> str:
+    settings.SITE_URL = asgi_server
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    call_command("load_catalog", verbosity=0)
+    return asgi_server
+
+
+def _person(browser: Any, base_url: str, screenshot_dir: Path, prefix: str, *, language: str = "ja") -> "Resident":
+    from e2e.conftest import AXE_JS, AXE_URL_PATH, DESKTOP, Resident
+
+    context = browser.new_context(viewport=DESKTOP, locale="ja-JP", timezone_id="Asia/Tokyo", base_url=base_url)
+    context.set_default_timeout(15_000)
+    source = AXE_JS.read_bytes()
+    context.route(
+        f"{base_url}{AXE_URL_PATH}",
+        lambda route: route.fulfill(status=200, body=source, content_type="text/javascript"),
+    )
+    who = Resident(page=context.new_page(), base_url=base_url, screenshot_dir=screenshot_dir, prefix=prefix)
+    who.page.on("pageerror", lambda exc: who.console_errors.append(f"uncaught {exc}"))
+    return who
+
+
+def _case_with_channel() -> tuple[str, str, str]:
+    """A submitted 粗大ごみ case of 清掃リサイクル課 with its chat channel: (case id, channel id, receipt)."""
+    from django.contrib.auth import get_user_model
+
+    from civicloop.classification.policy import NO_CONTEXT
+    from civicloop.collab import actions
+    from civicloop.testing.factories import CaseFactory
+
+    case = CaseFactory.create()
+    opener = get_user_model().objects.get(username="chat-clerk-a")
+    channel = actions.open_case_channel(case=case, opened_by=opener, context=NO_CONTEXT)
+    return str(case.public_id), str(channel.public_id), str(case.application.receipt_number)
+
+
+def test_a_message_in_a_case_channel_reaches_a_second_clerk_live_and_an_outsider_gets_nothing(
+    browser: Any, chat_site: str, screenshot_dir: Path
+) -> None:
+    # given two clerks of the case's department and one of another department, each signed in
+    from civicloop.accounts.models import Department, User
+
+    for username in ("chat-clerk-a", "chat-clerk-b", "chat-outsider"):
+        staff_member(username, "clerk")
+    outsider = User.objects.get(username="chat-outsider")
+    outsider.departments.set(Department.objects.filter(code="kosodate_kyufu"))
+    case_id, channel_id, receipt = _case_with_channel()
+    alice = _person(browser, chat_site, screenshot_dir, "chat-a-")
+    bob = _person(browser, chat_site, screenshot_dir, "chat-b-")
+    eve = _person(browser, chat_site, screenshot_dir, "chat-x-")
+    for who, username in ((alice, "chat-clerk-a"), (bob, "chat-clerk-b"), (eve, "chat-outsider")):
+        staff_sign_in(who, username)
+
+    # when both clerks open the case's channel (from the case page) and Alice posts
+    alice.goto(f"/staff/cases/{case_id}/")
+    alice.page.get_by_role("link", name="チャンネルを開く", exact=False).click()
+    bob.goto(f"/staff/chat/{channel_id}/")
+    expect(bob.page.locator("[data-chat]")).to_have_attribute("data-live", "websocket")
+    expect(alice.page.locator("[data-chat]")).to_have_attribute("data-live", "websocket")
+    alice.checkpoint("case channel")
+    alice.page.fill("#chat-body", "@chat-clerk-b 申請者に電話しました。明日回収します。")
+    sent_at = time.monotonic()
+    alice.page.get_by_role("button", name="送信").click()
+
+    # then Bob sees it without reloading, within a second or two
+    expect(bob.page.locator(".chat-message__body").last).to_have_text(
+        "@chat-clerk-b 申請者に電話しました。明日回収します。", timeout=5_000
+    )
+    print(f"\nchat: delivered to the second clerk in {1000 * (time.monotonic() - sent_at):.0f} ms (websocket)")
+    bob.checkpoint("message arrived")
+    expect(alice.page.locator(".chat-message__body")).to_have_count(1)  # the sender's own echo is not doubled
+
+    # and the outsider sees no such channel, and gets 404 for its page and its messages by URL and API
+    eve.goto("/staff/chat/")
+    expect(eve.page.locator("body")).not_to_contain_text(receipt)
+    eve.checkpoint("outsider's channel list")
+    for path in (f"/staff/chat/{channel_id}/", f"/staff/chat/{channel_id}/messages.json?after=0"):
+        response = eve.page.request.get(chat_site + path)
+        assert response.status == 404, (path, response.status)
+        assert "申請者に電話" not in response.text()
+    refused = eve.page.evaluate(
+        """(url) => new Promise((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onmessage = () => resolve("message");
+            ws.onopen = () => setTimeout(() => resolve("open"), 500);
+            ws.onclose = () => resolve("closed");
+        })""",
+        chat_site.replace("http", "ws") + f"/ws/chat/{channel_id}/?after=0",
+    )
+    assert refused == "closed"
+    for who in (alice, bob, eve):
+        who.assert_clean()
