@@ -18,7 +18,7 @@ PG_TEST_URL ?= postgres://$(shell whoami)@127.0.0.1:5432/civicloop
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor messages system-deps demo-data totp manage worker-celery prod-local clean
+.PHONY: help run test test-sqlite test-postgres test-e2e lint typecheck bench vendor assets messages system-deps demo-data totp manage worker-celery prod-local clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -118,6 +118,11 @@ vendor: ## Re-vendor front-end files from npm (design tokens, htmx, axe-core for
 	cd e2e && npm install --no-audit --no-fund --silent
 	cp e2e/node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/digital-go-jp/tokens.css
 	cp e2e/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+
+assets: ## Rebuild the co-editing editor bundle from assets/ (pinned npm packages, esbuild) into civicloop/authoring/static/
+	cd assets && npm ci --no-audit --no-fund --silent
+	cd assets && npx esbuild src/editor.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
+		--outfile=../civicloop/authoring/static/authoring/editor.bundle.js
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

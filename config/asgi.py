@@ -14,8 +14,9 @@ http = get_asgi_application()  # first: it sets Django up before the consumers' 
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from civicloop.authoring.routing import with_documents  # noqa: E402
 from civicloop.collab.routing import websocket_application  # noqa: E402
 from civicloop.demo.checks import refuse_public_demo  # noqa: E402
 
-application = ProtocolTypeRouter({"http": http, "websocket": websocket_application})
+application = ProtocolTypeRouter({"http": http, "websocket": with_documents(websocket_application)})
 refuse_public_demo()  # with the demo on and DEBUG off, the web process does not start (docs/security.md)

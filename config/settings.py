@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "civicloop.relay",
     "civicloop.analytics",
     "civicloop.collab",  # staff chat (Django Channels for the websockets)
+    "civicloop.authoring",  # co-edited documents (Yjs over the same Channels websockets)
     "channels",
     "civicloop.ops",  # /healthz, /readyz, /metrics (docs/operations.md)
     # Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): accounts, second factors, directory SSO.

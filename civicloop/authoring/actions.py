@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Every write to a co-edited document: creation, each change from an editor, versions, reviews, sign-off.
+
+Each checks that the actor may WORK the document (the one policy: owning department, clearance
+and device) except deciding a review, which only the named reviewer does. Row locks are taken in
+one order: the Document, then its Version, then the Review.
+"""
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.accounts.models import Department, User
+from civicloop.authoring import ydoc
+from civicloop.authoring.errors import (
+    DocumentFrozen,
+    InvalidReviewers,
+    NotReadyToSignOff,
+    NotReviewer,
+    ReviewClosed,
+)
+from civicloop.authoring.models import Document, DocumentUpdate, Review, Version, content_hash
+from civicloop.cases.models import Case
+from civicloop.classification.models import NeedToKnowGrant
+from civicloop.classification.policy import Action, Context, actor_label, authorise, rank
+from civicloop.core import audit, events
+
+COMPACT_AFTER = 200  # updates appended before they are folded into Document.y_state
+REVIEW_GRANT_DAYS = 30  # a reviewer outside the department reads the document this long (need-to-know)
+
+
+def _record(actor: User, action: str, document: Document, **data: object) -> None:
+    audit.record(
+        actor=actor_label(actor),
+        action=f"authoring.{action}",
+        object_type="authoring.document",
+        object_id=str(document.public_id),
+        data={key: str(value) for key, value in data.items()},
+        classification=document.classification,
+    )
+    events.record(
+        f"document.{action}",
+        subject=f"authoring/document/{document.public_id}",
+        data={"document": str(document.public_id), "kind": document.kind, **{k: str(v) for k, v in data.items()}},
+        classification=document.classification,
+    )
+
+
+def _locked(document: Document) -> Document:
+    return Document.objects.select_for_update().select_related("department").get(pk=document.pk)
+
+
+def create_document(
+    *,
+    title: str,
+    kind: str,
+    classification: str,
+    department: Department,
+    created_by: User,
+    context: Context,
+    case: Case | None = None,
+) -> Document:
+    """A new, empty draft owned by `department`; its creator must be able to work it."""
+    document = Document(
+        title=title, kind=kind, classification=classification, department=department, case=case, created_by=created_by
+    )
+    with transaction.atomic():
+        authorise(created_by, Action.WORK, document, context)
+        document.save()
+        _record(created_by, "created", document, title_length=len(title))
+    return document
+
+
+def append_update(*, document: Document, update: bytes, author: User) -> DocumentUpdate:
+    """Keep one change from an editor (already checked to apply); refused once the document is signed off.
+
+    Not audited one by one (a keystroke each); versions, reviews and sign-off are.
+    """
+    with transaction.atomic():
+        locked = _locked(document)
+        if locked.is_signed_off:
+            raise DocumentFrozen
+        row = DocumentUpdate.objects.create(document=locked, data=update, author=author)
+        Document.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+        if row.pk % COMPACT_AFTER == 0:
+            _compact(locked)
+    return row
+
+
+def stored_updates(document: Document) -> tuple[bytes, list[bytes]]:
+    """The compacted state and the updates after it, read in one transaction."""
+    with transaction.atomic():
+        state = Document.objects.values_list("y_state", flat=True).get(pk=document.pk)
+        updates = list(DocumentUpdate.objects.filter(document_id=document.pk).values_list("data", flat=True))
+    return bytes(state), [bytes(update) for update in updates]
+
+
+def compact_document(*, document: Document) -> Document:
+    """Fold the appended updates into `y_state` (one merged update), so loading stays quick."""
+    with transaction.atomic():
+        locked = _locked(document)
+        _compact(locked)
+    return locked
+
+
+def _compact(locked: Document) -> None:
+    rows = list(DocumentUpdate.objects.filter(document=locked).values_list("pk", "data"))
+    if not rows:
+        return
+    doc = ydoc.load(bytes(locked.y_state), (bytes(data) for _, data in rows))
+    locked.y_state = doc.get_update()
+    locked.save(update_fields=["y_state"])
+    DocumentUpdate.objects.filter(document=locked, pk__lte=rows[-1][0]).delete()
+
+
+def create_version(*, document: Document, created_by: User, context: Context) -> Version:
+    """Freeze the current text as the next version and put it under review (a new version, a new review)."""
+    with transaction.atomic():
+        locked = _locked(document)
+        authorise(created_by, Action.WORK, locked, context)
+        state, updates = stored_updates(locked)
+        doc = ydoc.load(state, updates)
+        html = ydoc.to_html(doc)
+        number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version = Version.objects.create(
+            document=locked,
+            number=number,
+            text=ydoc.to_text(doc),
+            html=html,
+            y_state=doc.get_update(),
+            sha256=content_hash(html),
+            created_by=created_by,
+        )
+        locked.status = Document.Status.DRAFT  # a signed-off document opens again only through a new version
+        locked.save(update_fields=["status"])
+        _record(created_by, "versioned", locked, version=number, sha256=version.sha256)
+    return version
+
+
+def request_review(
+    *, version: Version, reviewers: Iterable[User], requested_by: User, context: Context
+) -> list[Review]:
+    """Ask each person to review `version`; one outside the department gets need-to-know to read it."""
+    with transaction.atomic():
+        document = _locked(version.document)
+        authorise(requested_by, Action.WORK, document, context)
+        if document.versions.order_by("-number").first() != version or document.is_signed_off:
+            raise ReviewClosed
+        people = [person for person in reviewers if person.pk != requested_by.pk]
+        if not people or any(
+            not (person.is_active and person.is_staff_member) or rank(person.clearance) < rank(document.classification)
+            for person in people
+        ):
+            raise InvalidReviewers
+        reviews = [
+            Review.objects.get_or_create(version=version, reviewer=person, defaults={"requested_by": requested_by})[0]
+            for person in people
+        ]
+        _grant_reviewers(document, people, requested_by)
+        document.status = Document.Status.IN_REVIEW
+        document.save(update_fields=["status"])
+        _record(requested_by, "review_requested", document, version=version.number, reviewers=len(people))
+    return reviews
+
+
+def _grant_reviewers(document: Document, people: list[User], requested_by: User) -> None:
+    content_type = ContentType.objects.get_for_model(Document)
+    expires_at = timezone.now() + timedelta(days=REVIEW_GRANT_DAYS)
+    for person in people:
+        if not person.departments.filter(pk=document.department_id).exists():
+            NeedToKnowGrant.objects.create(
+                content_type=content_type,
+                object_public_id=document.public_id,
+                user=person,
+                granted_by=requested_by,
+                reason=f"reviewer of {document.get_kind_display()}",
+                expires_at=expires_at,
+            )
+
+
+def decide_review(*, review: Review, reviewer: User, approve: bool, comment: str = "") -> Review:
+    """The reviewer approves the version or asks for changes (with a comment saying which)."""
+    with transaction.atomic():
+        document = _locked(review.version.document)
+        locked = Review.objects.select_for_update().select_related("version").get(pk=review.pk)
+        if locked.reviewer_id != reviewer.pk:
+            raise NotReviewer
+        if locked.status != Review.Status.REQUESTED or document.is_signed_off:
+            raise ReviewClosed
+        locked.status = Review.Status.APPROVED if approve else Review.Status.CHANGES_REQUESTED
+        locked.comment, locked.decided_at = comment.strip(), timezone.now()
+        locked.save(update_fields=["status", "comment", "decided_at"])
+        _record(reviewer, "review_decided", document, version=locked.version.number, outcome=locked.status)
+    return locked
+
+
+def sign_off_version(*, version: Version, signed_off_by: User, context: Context) -> Version:
+    """Freeze the document at `version` (every reviewer approved): its hash is checked and kept."""
+    with transaction.atomic():
+        document = _locked(version.document)
+        authorise(signed_off_by, Action.WORK, document, context)
+        locked = Version.objects.select_for_update().get(pk=version.pk)
+        latest = document.versions.order_by("-number").first()
+        outcomes = set(locked.reviews.values_list("status", flat=True))
+        if latest != locked or document.is_signed_off or outcomes != {Review.Status.APPROVED} or not locked.is_intact():
+            raise NotReadyToSignOff
+        locked.signed_off_at, locked.signed_off_by = timezone.now(), signed_off_by
+        locked.save(update_fields=["signed_off_at", "signed_off_by"])
+        document.status = Document.Status.SIGNED_OFF
+        document.save(update_fields=["status"])
+        _record(signed_off_by, "signed_off", document, version=locked.number, sha256=locked.sha256)
+    return locked

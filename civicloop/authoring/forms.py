@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The shape of the authoring pages' input; the actions enforce the rules."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civicloop.accounts.models import Department, User
+from civicloop.authoring.models import Document
+from civicloop.core.models import Classification
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Document.Kind.choices)
+    classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices)
+    department = forms.ModelChoiceField(label=_("Owning department"), queryset=Department.objects.none())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = user.departments.order_by("code")
+
+
+class ReviewRequestForm(forms.Form):
+    reviewers = forms.ModelMultipleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reviewers"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = candidates
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("changes", _("Request changes"))])
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "changes" and not str(data.get("comment", "")).strip():
+            self.add_error("comment", _("Say which changes are needed."))
+        return data
+
+
+class DiffForm(forms.Form):
+    a = forms.IntegerField(min_value=1)
+    b = forms.IntegerField(min_value=1)
