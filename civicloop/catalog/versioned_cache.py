@@ -11,8 +11,9 @@ HTML fragments that hold none of it, keyed by the language they were rendered in
 
 The version is a random token in the cache (`catalog:version`). A load or a department change
 forgets it, at once and again after its transaction commits (`forget_version`); the next reader
-makes a new token, so nothing stored under the old one is read again (it expires). With Redis
-(`SHARED_CACHE`) every process sees the new token at once. With each process's own memory (`make
+makes a new token, so nothing stored under the old one is read again (it expires). Each process
+reads the token at most once a second (TOKEN_SECONDS) and keeps a copy of what it read under it
+in its own memory. With Redis (`SHARED_CACHE`) every process sees the new token within a second. With each process's own memory (`make
 run`), a `manage.py load_catalog` in another process cannot reach the server's memory, so there
 the token lives CIVICLOOP_CATALOG_CACHE_SECONDS: the same delay as the submission cache
 (cache.py). 0 turns this cache off (the tests' default). A cache that fails (Redis down) serves
@@ -22,6 +23,7 @@ the pages from the database.
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +38,16 @@ T = TypeVar("T")
 VERSION_KEY = "catalog:version"
 # What is stored under an old version is never read again; a day bounds the memory it holds.
 ENTRY_SECONDS = 24 * 3600
+# How long a process trusts the token it last read. A page asks for it several times, and each
+# read was a Redis round trip (5% of the web workers' CPU in the mixed load, bench/README.md).
+TOKEN_SECONDS = 1.0
+# What this process read or stored under the current token, kept in its memory too: an entry never
+# changes under one token, and the catalogue's fragments and data are well under this many.
+MAX_COPIES = 2000
+
+# (until when it is trusted, token) and the copies made under it.
+_known: tuple[float, str] | None = None
+_copies: dict[str, object] = {}
 
 
 def _code_fingerprint() -> str:
@@ -60,8 +72,12 @@ def _lifetime() -> int:
 
 def version() -> str | None:
     """The catalogue's current version token; None when the cache is off or does not answer."""
+    global _known
     if settings.CATALOG_CACHE_SECONDS == 0:
         return None
+    now = time.monotonic()
+    if _known is not None and _known[0] > now:
+        return _known[1]
     try:
         token: str | None = cache.get(VERSION_KEY)
         if token is None:
@@ -72,10 +88,16 @@ def version() -> str | None:
     except Exception:  # a cache that fails must not fail the page
         logger.warning("catalogue cache unavailable", exc_info=True)
         return None
+    if _known is None or _known[1] != token:
+        _copies.clear()
+    _known = (now + TOKEN_SECONDS, token)
     return token
 
 
 def _delete_version() -> None:
+    global _known
+    _known = None
+    _copies.clear()
     try:
         cache.delete(VERSION_KEY)
     except Exception:
@@ -87,7 +109,7 @@ def forget_version() -> None:
 
     Now, so this process never serves the old catalogue once the change is made; after the commit
     too, so a page another process computed from the rows before the commit, under a token made in
-    between, is not kept either.
+    between, is not kept either. Other processes see the new version within TOKEN_SECONDS.
     """
     _delete_version()
     transaction.on_commit(_delete_version)
@@ -106,13 +128,9 @@ def remember(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -
     entry = key(name, *parts)
     if entry is None:
         return compute()
-    try:
-        hit = cache.get(entry)
-    except Exception:
-        logger.warning("catalogue cache unavailable", exc_info=True)
-        return compute()
+    hit = load(entry)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit  # type: ignore[return-value]
     value = compute()
     if value is not None:  # "none" is not kept: an unknown code a visitor types must not take memory
         store(entry, value)
@@ -121,15 +139,27 @@ def remember(name: str, parts: tuple[Hashable, ...], compute: Callable[[], T]) -
 
 def load(entry: str) -> object | None:
     """What is stored under `entry` (from `key`), or None."""
+    if (copy := _copies.get(entry)) is not None:
+        return copy
     try:
-        return cache.get(entry)  # type: ignore[no-any-return]
+        value: object | None = cache.get(entry)
     except Exception:
         logger.warning("catalogue cache unavailable", exc_info=True)
         return None
+    if value is not None:
+        _keep_copy(entry, value)
+    return value
 
 
 def store(entry: str, value: object) -> None:
+    _keep_copy(entry, value)
     try:
         cache.set(entry, value, timeout=_lifetime())
     except Exception:
         logger.warning("catalogue cache unavailable", exc_info=True)
+
+
+def _keep_copy(entry: str, value: object) -> None:
+    if len(_copies) >= MAX_COPIES:
+        _copies.clear()
+    _copies[entry] = value

@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from civicloop.accounts.models import Department, User
-from civicloop.catalog import related
+from civicloop.catalog import related, versioned_cache
 from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import Procedure
 
@@ -33,8 +34,10 @@ def catalogue_cache(settings: Any) -> Iterator[None]:
     """The cache on, as in production (the tests' default is off), and empty before and after."""
     settings.CATALOG_CACHE_SECONDS = 60
     cache.clear()
+    versioned_cache.forget_version()
     yield
     cache.clear()
+    versioned_cache.forget_version()
 
 
 @pytest.fixture
@@ -86,6 +89,23 @@ def test_a_catalogue_reload_shows_the_new_content_everywhere_it_was_cached(
     assert NEW_NAME in client.get(seiso).content.decode()
     assert NEW_NAME in _page(client, "tenshutsu")
     assert NEW_NAME in _page(client, "tenkyo")
+
+
+def test_a_load_by_another_process_is_seen_here_within_a_second(
+    client: Client, procedures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = SimpleNamespace(monotonic=lambda: 1000.0)  # this process's clock, stopped
+    monkeypatch.setattr(versioned_cache, "time", clock)
+    assert "<h1>粗大ごみ収集申込</h1>" in _page(client)
+    # given another process loads a changed catalogue: the rows change, the shared token goes
+    monkeypatch.setattr(versioned_cache, "forget_version", lambda: None)  # not this process's doing
+    _rename_bulky_waste(procedures_dir)
+    load_catalog(procedures_dir)
+    cache.delete(versioned_cache.VERSION_KEY)
+    # then this process may serve what it has for up to a second, and the new page after that
+    assert "<h1>粗大ごみ収集申込</h1>" in _page(client)
+    clock.monotonic = lambda: 1000.0 + versioned_cache.TOKEN_SECONDS + 0.1
+    assert f"<h1>{NEW_NAME}</h1>" in _page(client)
 
 
 def test_a_withdrawn_procedure_leaves_the_cached_home_page(client: Client, procedures_dir: Path) -> None:
