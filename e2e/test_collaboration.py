@@ -158,3 +158,154 @@ def test_a_message_in_a_case_channel_reaches_a_second_clerk_live_and_an_outsider
     assert refused == "closed"
     for who in (alice, bob, eve):
         who.assert_clean()
+
+
+# Co-edited documents (civicloop.authoring). Unlike the chat test above, this one runs the site as
+# `make run` does, in its own process (daphne's runserver, config.asgi, a SQLite file), because the
+# server must be stopped and started again in the middle: what survives is only what was stored.
+
+COEDIT_SETUP = """
+import json
+from django.test import Client
+from civicloop.accounts.models import Department, User
+from civicloop.accounts.testing import sign_in_with_mfa
+from civicloop.authoring import actions
+from civicloop.authoring.models import Document
+from civicloop.classification.policy import NO_CONTEXT
+from civicloop.testing.factories import StaffFactory
+people = [StaffFactory.create(username=name, full_name=name) for name in ("doc-a", "doc-b", "doc-c")]
+document = actions.create_document(
+    title="第4回定例会 一般質問 答弁書（案）", kind=Document.Kind.ANSWER, classification="OFFICIAL",
+    department=Department.objects.get(code="seiso"), created_by=people[0], context=NO_CONTEXT,
+)
+sessions = [sign_in_with_mfa(Client(), person).cookies["sessionid"].value for person in people]
+print(json.dumps({"document": str(document.public_id), "sessions": sessions}))
+"""
+
+
+class _Site:
+    """civicloop in a child process on a SQLite file, which can be stopped and started again."""
+
+    def __init__(self, folder: Path) -> None:
+        import os
+        import sys
+
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.python = sys.executable
+        self.env = {
+            **os.environ,
+            "CIVICLOOP_DEBUG": "1",
+            "CIVICLOOP_VAR_DIR": str(folder),
+            "DATABASE_URL": f"sqlite:///{folder / 'coedit.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+        for name in ("CIVICLOOP_DEMO", "CIVICLOOP_CHANNEL_LAYER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+            self.env.pop(name, None)
+        self.process: Any = None
+
+    def manage(self, *args: str) -> str:
+        import subprocess
+
+        done = subprocess.run(
+            [self.python, "manage.py", *args], env=self.env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def start(self) -> None:
+        import subprocess
+        import urllib.request
+
+        self.process = subprocess.Popen(
+            [self.python, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2):  # noqa: S310  # our own child, http
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("the site did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+
+
+def _editor(browser: Any, site: _Site, session: str, screenshot_dir: Path, prefix: str) -> "Resident":
+    who = _person(browser, site.base_url, screenshot_dir, prefix)
+    who.page.context.add_cookies([{"name": "sessionid", "value": session, "url": site.base_url}])
+    # A Content-Security-Policy refusal (an inline style, eval) shows up as a console error.
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            who.console_errors.append(message.text)
+
+    who.page.on("console", on_console)
+    return who
+
+
+def _open_document(who: "Resident", document: str) -> Any:
+    who.goto(f"/staff/documents/{document}/")
+    editor = who.page.locator("[data-authoring-editor]")
+    expect(editor).to_have_attribute("data-state", "synced")
+    return who.page.locator(".ProseMirror")
+
+
+def test_two_people_edit_one_document_at_once_and_the_text_survives_a_restart(
+    browser: Any, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    # given the site running on its own database, a 答弁書 draft and three signed-in clerks of its department
+    site = _Site(tmp_path)
+    site.manage("migrate", "--noinput", "-v0")
+    site.manage("load_catalog", "-v0")
+    import json
+
+    facts = json.loads(site.manage("shell", "-c", COEDIT_SETUP).strip().splitlines()[-1])
+    document, sessions = facts["document"], facts["sessions"]
+    site.start()
+    try:
+        alice = _editor(browser, site, sessions[0], screenshot_dir, "coedit-a-")
+        bob = _editor(browser, site, sessions[1], screenshot_dir, "coedit-b-")
+        alice_text, bob_text = _open_document(alice, document), _open_document(bob, document)
+
+        # when both type at once, each sees the other's typing within a second
+        alice_text.click()
+        alice.page.keyboard.type("一 ごみ収集体制の見直しについてお答えします。")
+        started = time.monotonic()
+        expect(bob_text).to_contain_text("ごみ収集体制の見直し", timeout=1_000)
+        a_to_b = time.monotonic() - started
+        bob_text.click()
+        bob.page.keyboard.press("Control+End")
+        bob.page.keyboard.press("Enter")
+        bob.page.keyboard.type("二 資源回収は来年度から月二回とします。")
+        alice.page.keyboard.type("（清掃リサイクル課）")
+        started = time.monotonic()
+        expect(alice_text).to_contain_text("資源回収は来年度から月二回", timeout=1_000)
+        b_to_a = time.monotonic() - started
+        expect(bob_text).to_contain_text("（清掃リサイクル課）", timeout=1_000)
+        print(f"\nco-editing: typing seen by the other in {1000 * a_to_b:.0f} ms and {1000 * b_to_a:.0f} ms")
+        expect(alice_text).to_have_text(bob_text.inner_text(), use_inner_text=True)
+        alice.checkpoint("two editors")
+        alice.assert_clean()
+        bob.assert_clean()
+        final = alice_text.inner_text()
+        alice.page.context.close()
+        bob.page.context.close()
+
+        # then, with both gone and the server restarted, a third person opens it and the text is intact
+        site.stop()
+        site.start()
+        carol = _editor(browser, site, sessions[2], screenshot_dir, "coedit-c-")
+        carol_text = _open_document(carol, document)
+        expect(carol_text).to_have_text(final, use_inner_text=True)
+        assert "ごみ収集体制の見直しについてお答えします。（清掃リサイクル課）" in final
+        assert "二 資源回収は来年度から月二回とします。" in final
+        carol.checkpoint("after a restart")
+        carol.assert_clean()
+    finally:
+        site.stop()
