@@ -2,6 +2,7 @@
 """Writes of the intelligence app: inquiries, their routing and re-routing, and model training."""
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -163,15 +164,21 @@ def training_examples() -> tuple[list[training.Example], int]:
 
 
 def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None] | None = None) -> RoutingModel:
-    """Train a new version on the shipped set and the corrections, evaluate it, and make it active."""
+    """Train a new version on the shipped set and the corrections, evaluate it, and make it active.
+
+    The evaluation is the stratified 5-fold cross-validation on the training examples and, apart from
+    it, the held-out questions (`data/routing_heldout.yaml`), which are never trained on.
+    """
     examples, corrections = training_examples()
     if not examples:
         raise InquiryRejected("no training examples")
     texts, labels = [e.text for e in examples], [e.department for e in examples]
     evaluation = training.cross_validate(texts, labels, progress=progress) if evaluate else None
     router, seconds = training.timed_train(examples)
+    heldout = training.evaluate_heldout(router.department) if evaluate else None
     if progress:
         progress(1)
+    calibration = evaluation.calibration if evaluation else None
     with transaction.atomic():
         version = (RoutingModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         RoutingModel.objects.filter(is_active=True).update(is_active=False)
@@ -180,11 +187,17 @@ def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None
             train_examples=len(examples),
             corrections_used=corrections,
             cv_macro_f1=evaluation.macro_f1 if evaluation else None,
+            cv_top1_accuracy=evaluation.top1_accuracy if evaluation else None,
             cv_top3_accuracy=evaluation.top3_accuracy if evaluation else None,
+            cv_brier=calibration.brier if calibration else None,
+            cv_ece=calibration.ece if calibration else None,
+            heldout_top1_accuracy=heldout.top1_accuracy if heldout else None,
+            heldout_top3_accuracy=heldout.top3_accuracy if heldout else None,
             confusion={
                 "labels": evaluation.labels,
                 "matrix": evaluation.matrix,
                 "confused_pairs": evaluation.confused_pairs,
+                "reliability": [asdict(b) for b in calibration.bins] if calibration else [],
             }
             if evaluation
             else {},
@@ -199,7 +212,9 @@ def train_routing_model(*, evaluate: bool = True, progress: Callable[[int], None
                 "train_examples": len(examples),
                 "corrections": corrections,
                 "cv_macro_f1": model.cv_macro_f1,
+                "cv_top1_accuracy": model.cv_top1_accuracy,
                 "cv_top3_accuracy": model.cv_top3_accuracy,
+                "cv_ece": model.cv_ece,
             },
         )
     return model

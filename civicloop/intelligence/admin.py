@@ -23,8 +23,10 @@ class RoutingModelAdmin(admin.ModelAdmin):
         "created_at",
         "train_examples",
         "corrections_used",
-        "cv_macro_f1",
+        "cv_top1_accuracy",
         "cv_top3_accuracy",
+        "cv_ece",
+        "heldout_top1_accuracy",
         "is_active",
     )
     exclude = ("artifact",)
@@ -34,8 +36,14 @@ class RoutingModelAdmin(admin.ModelAdmin):
         "train_examples",
         "corrections_used",
         "cv_macro_f1",
+        "cv_top1_accuracy",
         "cv_top3_accuracy",
+        "cv_brier",
+        "cv_ece",
+        "heldout_top1_accuracy",
+        "heldout_top3_accuracy",
         "train_seconds",
+        "reliability_table",
         "confusion_table",
         "most_confused",
     )
@@ -54,6 +62,23 @@ class RoutingModelAdmin(admin.ModelAdmin):
             ((labels[i], format_html_join("", "<td>{}</td>", ((n,) for n in row))) for i, row in enumerate(matrix)),
         )
         return format_html("<table><tr><th></th>{}</tr>{}</table>", head, rows)
+
+    @admin.display(
+        description="reliability (cross-validated): confidence of the top suggestion against how often it was right"
+    )
+    def reliability_table(self, obj: RoutingModel) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (b["low"], b["high"], b["count"], _percent(b["mean_confidence"]), _percent(b["accuracy"]))
+                for b in obj.confusion.get("reliability", [])
+            ),
+        )
+        return format_html(
+            "<table><tr><th>confidence</th><th>questions</th><th>mean confidence</th><th>right</th></tr>{}</table>",
+            rows,
+        )
 
     @admin.display(description="most confused pairs")
     def most_confused(self, obj: RoutingModel) -> str:

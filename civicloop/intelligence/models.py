@@ -29,7 +29,15 @@ class RoutingModel(models.Model):
     corrections_used = models.PositiveIntegerField(default=0)
     cv_macro_f1 = models.FloatField(null=True, blank=True)
     cv_top3_accuracy = models.FloatField(null=True, blank=True)
-    confusion = models.JSONField(default=dict, help_text="{labels: [...], matrix: [[...]]} from cross-validation")
+    cv_top1_accuracy = models.FloatField(null=True, blank=True)
+    cv_brier = models.FloatField(null=True, blank=True, help_text="multi-class Brier score, cross-validated")
+    cv_ece = models.FloatField(null=True, blank=True, help_text="expected calibration error (10 bins), cross-validated")
+    heldout_top1_accuracy = models.FloatField(null=True, blank=True)
+    heldout_top3_accuracy = models.FloatField(null=True, blank=True)
+    confusion = models.JSONField(
+        default=dict,
+        help_text="{labels: [...], matrix: [[...]], reliability: [...]} from cross-validation",
+    )
     train_seconds = models.FloatField()
     artifact = models.BinaryField(
         help_text="The fitted scikit-learn pipeline (joblib), written only by train_routing_model."

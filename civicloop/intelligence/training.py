@@ -8,7 +8,7 @@ Japanese has no spaces, so words are not split; overlapping character 1–3-gram
 
 import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,43 @@ class Example:
     procedure: str = ""
 
 
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """Predictions whose top confidence fell in [low, high): how sure the model was, how often right."""
+
+    low: float
+    high: float
+    count: int
+    mean_confidence: float
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Whether the confidence can be taken at its word (the routing threshold compares against it).
+
+    `brier` is the multi-class Brier score (mean over questions of Σ_k (p_k − y_k)², 0 is perfect, 2 the
+    worst); `ece` the expected calibration error of the top suggestion over ten equal-width bins (the
+    count-weighted mean |confidence − accuracy|).
+    """
+
+    brier: float
+    ece: float
+    bins: list[ReliabilityBin]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Top-1 and top-3 accuracy, macro-F1 and calibration of one set of predictions."""
+
+    count: int
+    top1_accuracy: float
+    top3_accuracy: float
+    macro_f1: float
+    calibration: Calibration
+    per_department_top1: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass
 class Evaluation:
     macro_f1: float
@@ -41,6 +78,8 @@ class Evaluation:
     labels: list[str]
     matrix: list[list[int]]
     confused_pairs: list[tuple[str, str, int]] = field(default_factory=list)
+    top1_accuracy: float = 0.0
+    calibration: Calibration | None = None
 
 
 def load_examples(directory: Path = DATA_DIR / "inquiries") -> list[Example]:
@@ -88,26 +127,24 @@ def fit(texts: list[str], labels: list[str]) -> "Pipeline":
 def cross_validate(
     texts: list[str], labels: list[str], *, folds: int = 5, progress: Callable[[int], None] | None = None
 ) -> Evaluation:
-    """Stratified k-fold: macro-F1, top-3 accuracy and the pooled confusion matrix."""
-    from sklearn.metrics import confusion_matrix, f1_score
+    """Stratified k-fold: top-1 and top-3 accuracy, macro-F1, calibration and the pooled confusion matrix."""
+    from sklearn.metrics import confusion_matrix
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array(labels)
     names = sorted(set(labels))
-    predicted = np.empty(len(labels), dtype=object)
-    top3_hits = 0
+    probabilities = np.zeros((len(labels), len(names)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
     for train, test in splitter.split(texts, y):
         model = fit([texts[i] for i in train], [labels[i] for i in train])
-        probabilities = model.predict_proba([texts[i] for i in test])
-        classes = model.classes_
-        best = np.argsort(-probabilities, axis=1)[:, :3]
-        for row, index in enumerate(test):
-            predicted[index] = classes[best[row, 0]]
-            top3_hits += int(labels[index] in {classes[c] for c in best[row]})
+        # A fold may miss a rare department: its column stays 0.
+        columns = np.searchsorted(names, model.classes_)
+        probabilities[np.ix_(test, columns)] = model.predict_proba([texts[i] for i in test])
         if progress:
             progress(1)
-    matrix = confusion_matrix(y, predicted.astype(str), labels=names)
+    result = score(labels, names, probabilities)
+    predicted = np.array(names)[probabilities.argmax(axis=1)]
+    matrix = confusion_matrix(y, predicted, labels=names)
     pairs = [
         (names[i], names[j], int(matrix[i, j]) + int(matrix[j, i]))
         for i in range(len(names))
@@ -116,12 +153,66 @@ def cross_validate(
     ]
     pairs.sort(key=lambda p: -p[2])
     return Evaluation(
-        macro_f1=float(f1_score(y, predicted.astype(str), average="macro")),
-        top3_accuracy=top3_hits / len(labels),
+        macro_f1=result.macro_f1,
+        top3_accuracy=result.top3_accuracy,
         labels=names,
         matrix=matrix.tolist(),
         confused_pairs=pairs[:10],
+        top1_accuracy=result.top1_accuracy,
+        calibration=result.calibration,
     )
+
+
+def score(labels: Sequence[str], classes: Sequence[str], probabilities: Any, *, bins: int = 10) -> Scores:
+    """Accuracy, macro-F1 and calibration of `probabilities` (one row per label, columns in `classes` order)."""
+    from sklearn.metrics import f1_score
+
+    names = np.asarray(classes)
+    truth = np.asarray(labels)
+    order = np.argsort(-probabilities, axis=1)
+    top1 = names[order[:, 0]]
+    correct = top1 == truth
+    in_top3 = (names[order[:, :3]] == truth[:, None]).any(axis=1)
+    onehot = (names[None, :] == truth[:, None]).astype(float)
+    confidence = probabilities.max(axis=1)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    # The last bin is closed so that a confidence of exactly 1.0 is counted.
+    which = np.minimum(np.searchsorted(edges, confidence, side="right") - 1, bins - 1)
+    reliability = [
+        ReliabilityBin(
+            low=round(float(edges[b]), 2),
+            high=round(float(edges[b + 1]), 2),
+            count=int((which == b).sum()),
+            mean_confidence=float(confidence[which == b].mean()),
+            accuracy=float(correct[which == b].mean()),
+        )
+        for b in range(bins)
+        if (which == b).any()
+    ]
+    ece = sum(b.count * abs(b.mean_confidence - b.accuracy) for b in reliability) / len(truth)
+    return Scores(
+        count=len(truth),
+        top1_accuracy=float(correct.mean()),
+        top3_accuracy=float(in_top3.mean()),
+        macro_f1=float(f1_score(truth, top1, average="macro", labels=sorted(set(truth)))),
+        calibration=Calibration(
+            brier=float(((probabilities - onehot) ** 2).sum(axis=1).mean()), ece=float(ece), bins=reliability
+        ),
+        per_department_top1={str(d): float(correct[truth == d].mean()) for d in sorted(set(truth))},
+    )
+
+
+def load_heldout(path: Path = DATA_DIR / "routing_heldout.yaml") -> list[Example]:
+    """The held-out questions: never trained on, never used to choose the model (issue 16)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Example(text.strip(), department) for department, texts in data.items() for text in texts]
+
+
+def evaluate_heldout(pipeline: "Pipeline", examples: list[Example] | None = None) -> Scores:
+    """Scores of a trained department model on the held-out questions."""
+    examples = load_heldout() if examples is None else examples
+    probabilities = pipeline.predict_proba([e.text for e in examples])
+    return score([e.department for e in examples], [str(c) for c in pipeline.classes_], probabilities)
 
 
 @dataclass

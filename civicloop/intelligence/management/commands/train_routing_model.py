@@ -34,6 +34,10 @@ class Command(BaseCommand):
             model = train_routing_model(evaluate=evaluate, progress=bar.update)
         summary = f"routing model v{model.version}: {model.train_examples} examples ({model.corrections_used} corrections), trained in {model.train_seconds:.1f} s"
         if model.cv_macro_f1 is not None:
-            summary += f", cv macro-F1 {model.cv_macro_f1:.3f}, top-3 accuracy {model.cv_top3_accuracy:.3f}"
+            summary += (
+                f", cv top-1 {model.cv_top1_accuracy:.3f}, top-3 {model.cv_top3_accuracy:.3f},"
+                f" macro-F1 {model.cv_macro_f1:.3f}, Brier {model.cv_brier:.3f}, ECE {model.cv_ece:.3f};"
+                f" held-out top-1 {model.heldout_top1_accuracy:.3f}, top-3 {model.heldout_top3_accuracy:.3f}"
+            )
         if verbosity > 0:
             self.stdout.write(summary)
