@@ -18,7 +18,7 @@ from civicloop.applications.models import Application, Attachment, StatusChange,
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
-from civicloop.core import audit, events, pdf
+from civicloop.core import audit, events, insert_batch, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.core.language import is_english
 
@@ -254,13 +254,25 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
 
 
 def _file(application: Application, *, attachments: int) -> None:
-    """Number the application and write it with its history line, event and audit entry."""
+    """Number the application and write it with its history line, event and audit entry.
+
+    The new rows (and the case the event's subscribers open) go to the database together at the
+    end, in one statement on PostgreSQL (core.insert_batch).
+    """
+    with insert_batch.collect():
+        _record_submission(application, attachments=attachments)
+
+
+def _record_submission(application: Application, *, attachments: int) -> None:
     now = timezone.now()
     application.status = Application.Status.SUBMITTED
     application.submitted_at = now
     application.receipt_number = new_receipt_number(timezone.localdate(now).year)
-    application.save()
-    StatusChange.objects.create(application=application, status=application.status, at=now)
+    if application.pk is None:
+        insert_batch.add(application)
+    else:
+        application.save()
+    insert_batch.add(StatusChange(application=application, status=application.status, at=now))
     version = application.procedure_version
     events.record(
         "application.submitted",

@@ -6,7 +6,7 @@ from typing import Any
 from django.apps import apps
 
 from civicloop.classification import mynumber
-from civicloop.core import audit, events
+from civicloop.core import audit, events, insert_batch
 from civicloop.core.models import Event
 
 
@@ -29,6 +29,7 @@ def move_my_number_out_of_the_answers(event: Event) -> None:
     value = mynumber.normalize(answers[mynumber.ANSWER_KEY])
     application.answers = {k: v for k, v in answers.items() if k != mynumber.ANSWER_KEY}
     mynumber.seal_my_number(application, value)
+    insert_batch.flush()  # the submission's rows may still be held: the update needs the row
     application.save(update_fields=["answers", mynumber.FIELD])
     audit.record(
         actor="system",

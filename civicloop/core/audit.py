@@ -33,6 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civicloop.core import insert_batch
 from civicloop.core.models import AuditEntry, Classification
 
 GENESIS = "0" * 64
@@ -194,9 +195,13 @@ def record(
     key = keyring().current  # before the lock: a missing key fails without holding it
     # No savepoint when the caller already holds a transaction: the entry commits with its change.
     with transaction.atomic(savepoint=False):
+        # Held rows of other tables need not be written before the chain's lock and head are read;
+        # a held audit entry must (it is the head).
+        with insert_batch.reads_only(AuditEntry):
+            head = _lock_and_read_head()
         entry = _chained(
             key,
-            _lock_and_read_head(),
+            head,
             time=timezone.now(),
             actor=actor,
             action=action,
@@ -205,7 +210,7 @@ def record(
             classification=classification,
             data=dict(data or {}),
         )
-        entry.save()
+        insert_batch.add(entry)  # at once, or with the rest of an insert batch (still under the lock)
         return entry
 
 

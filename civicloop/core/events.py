@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.core import insert_batch
 from civicloop.core.models import Classification, Event
 
 TYPE_PREFIX = "jp.lg.civicloop."
@@ -83,7 +84,7 @@ def record(
     """
     if not transaction.get_connection().in_atomic_block:
         raise NotInTransaction(f"record({event_type!r}) must run inside transaction.atomic")
-    event = Event.objects.create(
+    event = Event(
         source=f"urn:lg:{settings.LG_CODE}",
         type=TYPE_PREFIX + event_type,
         subject=subject,
@@ -91,6 +92,7 @@ def record(
         data=dict(data),
         classification=classification,
     )
+    insert_batch.add(event)  # written at once, or with the rest of an insert batch
     event.instance = instance  # type: ignore[attr-defined]
     for subscriber in _subscribers.get(event_type, []):
         subscriber(event)

@@ -14,7 +14,7 @@ from civicloop.cases.errors import CaseAlreadyClaimed, IllegalTransition, Invali
 from civicloop.cases.models import Case, CaseComment, CaseTask
 from civicloop.cases.queries import ASSIGNEE_CONTEXT
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, evaluate, records_refusals
-from civicloop.core import events
+from civicloop.core import events, insert_batch
 from civicloop.core.calendar import due_date
 
 
@@ -31,7 +31,7 @@ def open_case(*, application: Application) -> Case:
     processing = version.definition["processing"]
     arrived = application.submitted_at or timezone.now()
     waiting = workflow.first_tasks(version.definition["workflow"])
-    case = Case.objects.create(
+    case = Case(
         application=application,
         department_id=version.procedure.department_id,
         arrived_at=arrived,
@@ -41,8 +41,10 @@ def open_case(*, application: Application) -> Case:
         step=waiting[0] if waiting else "",
         step_started_at=arrived,
     )
+    # Written with the submission's other rows when it collects them (core.insert_batch).
+    insert_batch.add(case)
     if waiting:
-        CaseTask.objects.create(case=case, name=waiting[0], started_at=arrived)
+        insert_batch.add(CaseTask(case=case, name=waiting[0], started_at=arrived))
     events.record(
         "case.opened",
         subject=f"case/{case.public_id}",
