@@ -148,7 +148,8 @@ def _direct_between(user_ids: list[int], classification: str) -> Channel | None:
 
 
 def _locked(channel: Channel) -> Channel:
-    return Channel.objects.select_for_update().select_related("case", "department").get(pk=channel.pk)
+    # `of=("self",)`: PostgreSQL locks no row of the outer-joined case or department (and refuses to).
+    return Channel.objects.select_for_update(of=("self",)).select_related("case", "department").get(pk=channel.pk)
 
 
 def _next_seq(channel: Channel) -> int:
