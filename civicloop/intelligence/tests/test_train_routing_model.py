@@ -50,3 +50,21 @@ def test_starting_the_project_does_not_import_scikit_learn(tmp_path: Path) -> No
         [sys.executable, "-c", probe], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_full_training_stores_and_prints_cross_validated_and_held_out_figures_with_calibration(
+    catalog: None,
+) -> None:
+    out = StringIO()
+
+    call_command("train_routing_model", stdout=out)
+
+    model = RoutingModel.objects.get(is_active=True)
+    assert model.cv_top1_accuracy is not None and model.cv_top3_accuracy is not None
+    assert 0.0 < model.cv_top1_accuracy <= model.cv_top3_accuracy <= 1.0
+    assert model.cv_brier is not None and 0.0 < model.cv_brier < 2.0
+    assert model.cv_ece is not None and 0.0 <= model.cv_ece < 1.0
+    assert model.heldout_top1_accuracy is not None and model.heldout_top3_accuracy is not None
+    # every cross-validated question lands in exactly one reliability bin
+    assert sum(b["count"] for b in model.confusion["reliability"]) == model.train_examples
+    assert f"ECE {model.cv_ece:.3f}" in out.getvalue() and "held-out top-1" in out.getvalue()
