@@ -85,7 +85,7 @@ def append_update(*, document: Document, update: bytes, author: User) -> Documen
             raise DocumentFrozen
         row = DocumentUpdate.objects.create(document=locked, data=update, author=author)
         Document.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-        if row.pk % COMPACT_AFTER == 0:
+        if DocumentUpdate.objects.filter(document=locked).count() >= COMPACT_AFTER:
             _compact(locked)
     return row
 

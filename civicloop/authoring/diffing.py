@@ -2,10 +2,13 @@
 """A readable diff of two versions' text, side by side, as HTML (difflib, on the server)."""
 
 import difflib
+import re
 
 from django.utils.safestring import SafeString, mark_safe
 
 from civicloop.authoring.models import Version
+
+_NAVIGATION = re.compile(r'<td class="diff_next"[^>]*>.*?</td>')
 
 
 def side_by_side(older: Version, newer: Version) -> SafeString:
@@ -18,6 +21,7 @@ def side_by_side(older: Version, newer: Version) -> SafeString:
         context=True,
         numlines=2,
     )
+    table = _NAVIGATION.sub("", table)  # difflib's "next change" links column, useless on one screen
     # difflib's table carries presentational attributes (cellspacing, rules, nowrap) the CSP leaves
     # harmless; the class replaces its id-based styles with editor.css.
     return mark_safe(table.replace('class="diff"', 'class="authoring-diff"', 1))  # noqa: S308  # escaped by difflib

@@ -24,8 +24,13 @@ class DocumentForm(forms.Form):
         field.queryset = user.departments.order_by("code")
 
 
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name}（{obj.username}）"
+
+
 class ReviewRequestForm(forms.Form):
-    reviewers = forms.ModelMultipleChoiceField(label=_("Reviewers"), queryset=User.objects.none())
+    reviewers = PersonChoiceField(label=_("Reviewers"), queryset=User.objects.none())
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -141,7 +141,7 @@ class Review(models.Model):
     """One person asked to review one version: approve it or ask for changes."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
+        REQUESTED = "requested", _("Awaiting review")
         APPROVED = "approved", _("Approved")
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 

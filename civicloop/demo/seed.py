@@ -19,6 +19,7 @@ from civicloop.catalog.models import Procedure
 from civicloop.core.calendar import add_business_days
 from civicloop.core.models import Classification
 from civicloop.demo import idp
+from civicloop.demo.authoring import seed_authoring
 from civicloop.demo.chat import seed_chat
 from civicloop.demo.residents import DEMO_RESIDENTS
 from civicloop.demo.staff_security import ensure_managed_device, ensure_second_factor
@@ -81,6 +82,7 @@ def seed() -> int:
     created += _seed_residents()
     created += _seed_first_application()
     created += seed_chat()
+    created += seed_authoring()
     return created
 
 

@@ -8,7 +8,7 @@ import pytest
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from civicloop.accounts.models import Department, User
-from civicloop.authoring import actions
+from civicloop.authoring import actions, ydoc
 from civicloop.authoring.models import Document
 from civicloop.classification.policy import Context, DeviceTrust
 from civicloop.testing.factories import StaffFactory
@@ -63,4 +63,6 @@ def paragraphs_update(*texts: str, doc: Doc[Any] | None = None) -> bytes:
 
 
 def write(document: Document, author: User, *texts: str) -> None:
-    actions.append_update(document=document, update=paragraphs_update(*texts), author=author)
+    """Append paragraphs after the stored text (an update from a fresh Y document would race for the start)."""
+    current = ydoc.load(*actions.stored_updates(document))
+    actions.append_update(document=document, update=paragraphs_update(*texts, doc=current), author=author)

@@ -160,3 +160,16 @@ def test_creation_versions_reviews_and_sign_off_are_audited_and_recorded_as_even
         "authoring.signed_off",
     ]
     assert Event.objects.filter(subject=f"authoring/document/{draft.public_id}", time__gte=since).count() == 5
+
+
+def test_changes_are_folded_into_the_document_once_enough_have_piled_up(
+    draft: Document, author: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "COMPACT_AFTER", 3)
+
+    for line in ("一", "二", "三"):
+        write(draft, author, line)
+
+    draft.refresh_from_db()
+    assert DocumentUpdate.objects.filter(document=draft).count() == 0
+    assert ydoc.to_text(ydoc.load(bytes(draft.y_state))) == "一\n二\n三"
