@@ -78,10 +78,17 @@ def test_the_model_page_shows_its_evaluation(staff_client: tuple[Client, User], 
     client, _user = staff_client
     RoutingModel.objects.filter(pk=routing_model.pk).update(
         cv_macro_f1=0.84,
-        confusion={"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]], "confused_pairs": [["a", "b", 1]]},
+        cv_ece=0.031,
+        confusion={
+            "labels": ["a", "b"],
+            "matrix": [[3, 1], [0, 4]],
+            "confused_pairs": [["a", "b", 1]],
+            "reliability": [{"low": 0.9, "high": 1.0, "count": 7, "mean_confidence": 0.96, "accuracy": 0.857}],
+        },
     )
     html = client.get(f"/admin/intelligence/routingmodel/{routing_model.pk}/change/").content.decode()
-    assert "0.84" in html and "a ↔ b: 1" in html
+    assert "0.84" in html and "a ↔ b: 1" in html and "0.031" in html
+    assert "<td>0.9–1.0</td><td>7</td><td>96%</td><td>86%</td>" in html
 
 
 def test_an_answer_in_the_admin_reaches_the_resident(
