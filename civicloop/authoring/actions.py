@@ -42,8 +42,8 @@ def _record(actor: User, action: str, document: Document, **data: object) -> Non
         classification=document.classification,
     )
     events.record(
-        f"document.{action}",
-        subject=f"authoring/document/{document.public_id}",
+        f"authoring.{action}",  # not "document.": that is the signed results' (documents.issue)
+        subject=f"authored_document/{document.public_id}",
         data={"document": str(document.public_id), "kind": document.kind, **{k: str(v) for k, v in data.items()}},
         classification=document.classification,
     )

@@ -159,7 +159,7 @@ def test_creation_versions_reviews_and_sign_off_are_audited_and_recorded_as_even
         "authoring.review_decided",
         "authoring.signed_off",
     ]
-    assert Event.objects.filter(subject=f"authoring/document/{draft.public_id}", time__gte=since).count() == 5
+    assert Event.objects.filter(subject=f"authored_document/{draft.public_id}", time__gte=since).count() == 5
 
 
 def test_changes_are_folded_into_the_document_once_enough_have_piled_up(
