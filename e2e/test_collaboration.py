@@ -240,6 +240,7 @@ class _Site:
 def _editor(browser: Any, site: _Site, session: str, screenshot_dir: Path, prefix: str) -> "Resident":
     who = _person(browser, site.base_url, screenshot_dir, prefix)
     who.page.context.add_cookies([{"name": "sessionid", "value": session, "url": site.base_url}])
+
     # A Content-Security-Policy refusal (an inline style, eval) shows up as a console error.
     def on_console(message: Any) -> None:
         if message.type == "error":
