@@ -19,18 +19,17 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from pycrdt import YMessageType, YSyncMessageType, create_sync_message, create_update_message, handle_sync_message
 from pycrdt import read_message as read_payload
 
-from civicloop.accounts.mfa import session_passed_mfa
 from civicloop.accounts.models import User
 from civicloop.authoring import actions, ydoc
 from civicloop.authoring.access import get_document_for_user
 from civicloop.authoring.errors import DocumentFrozen
 from civicloop.authoring.models import Document
-from civicloop.classification.policy import Action, Context, DeviceTrust, evaluate
-from civicloop.devices.sessions import DeviceMismatch, bound_device
+from civicloop.classification.policy import Action, Context, evaluate
+from civicloop.devices.sessions import staff_reader_of
 
 REFUSED = 4404  # refused at connection (never says whether the document exists)
 READ_ONLY = 4403  # a change from someone who may read but not work the document
@@ -38,28 +37,6 @@ FROZEN = 4409  # a change to a signed-off document
 MALFORMED = 4400  # bytes that are not a Yjs message or update
 MAX_FRAME = 2 * 1024 * 1024  # a pasted page of text is a few kB; a frame this large is refused
 RECHECK_SECONDS = 30  # the right to edit is asked again this often (a clerk moved out of the department)
-
-
-def reader_of(scope: dict[str, Any]) -> tuple[User, Context] | None:
-    """The signed-in member of staff and their device's context, as the HTTP middleware would find them."""
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return None
-    request = HttpRequest()
-    request.COOKIES = dict(scope.get("cookies", {}))
-    request.session = scope["session"]
-    person = User.objects.filter(pk=user.pk, is_active=True).first()
-    if person is None or not person.is_staff_member:
-        return None
-    request.user = person
-    if not session_passed_mfa(request):
-        return None
-    try:
-        device = bound_device(request)
-    except DeviceMismatch:
-        return None
-    trust = device.trust() if device is not None else DeviceTrust.UNKNOWN
-    return person, Context(device_trust=DeviceTrust(trust))
 
 
 def group_name(document: Document) -> str:
@@ -85,7 +62,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         await self.send(bytes_data=create_sync_message(self.doc))  # step 1: the browser answers with what we lack
 
     def _open(self) -> bool:
-        reader = reader_of(self.scope)
+        reader = staff_reader_of(self.scope)
         if reader is None:
             return False
         self.person, self.context = reader
@@ -142,7 +119,7 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
     def _keep(self, update: bytes) -> int:
         """Apply and store one change; 0, or the close code of its refusal."""
         if time.monotonic() - self.checked_at > RECHECK_SECONDS:
-            reader = reader_of(self.scope)
+            reader = staff_reader_of(self.scope)
             if reader is None:
                 return REFUSED
             self.person, self.context = reader

@@ -17,7 +17,7 @@ websocket_urlpatterns = [
 ]
 
 # As the chat's: a websocket from another site's page is refused (its Origin must be in
-# ALLOWED_HOSTS), and the session cookie names the person (consumers.reader_of).
+# ALLOWED_HOSTS), and the session cookie names the person (devices.sessions.staff_reader_of).
 websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 
 ASGIApp = Any

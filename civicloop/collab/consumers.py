@@ -16,40 +16,16 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.http import HttpRequest
 
-from civicloop.accounts.mfa import session_passed_mfa
 from civicloop.accounts.models import User
-from civicloop.classification.policy import Context, DeviceTrust
+from civicloop.classification.policy import Context
 from civicloop.collab.access import get_channel_for_user
 from civicloop.collab.models import Channel
 from civicloop.collab.realtime import changed_since, group_name, payloads
 from civicloop.collab.rules import ChatAction, evaluate_channel
-from civicloop.devices.sessions import DeviceMismatch, bound_device
+from civicloop.devices.sessions import staff_reader_of
 
 REFUSED = 4404  # the close code of a refused socket (never says whether the channel exists)
-
-
-def reader_of(scope: dict[str, Any]) -> tuple[User, Context] | None:
-    """The signed-in member of staff and their device's context, as the HTTP middleware would find them."""
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return None
-    request = HttpRequest()
-    request.COOKIES = dict(scope.get("cookies", {}))
-    request.session = scope["session"]
-    request.user = user
-    person = User.objects.filter(pk=user.pk, is_active=True).first()  # fresh: clearance and roles as they are now
-    if person is None:
-        return None
-    if not person.is_staff_member or not session_passed_mfa(request):
-        return None
-    try:
-        device = bound_device(request)
-    except DeviceMismatch:
-        return None
-    trust = device.trust() if device is not None else DeviceTrust.UNKNOWN
-    return person, Context(device_trust=DeviceTrust(trust))
 
 
 class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -67,7 +43,7 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         await self._catch_up(_after(self.scope))
 
     def _open(self) -> bool:
-        reader = reader_of(self.scope)
+        reader = staff_reader_of(self.scope)
         if reader is None:
             return False
         self.reader, self.context = reader
@@ -108,7 +84,7 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
 
     def _still_allowed(self) -> bool:
         """The rules asked again with today's facts: the person, their device, the channel's and case's tiers."""
-        reader = reader_of(self.scope)
+        reader = staff_reader_of(self.scope)
         if reader is None:
             return False
         self.reader, self.context = reader

@@ -13,5 +13,5 @@ websocket_urlpatterns = [
 ]
 
 # A websocket from another site's page is refused (cross-site websocket hijacking): its Origin must
-# be one of ALLOWED_HOSTS. The session cookie then names the reader (consumers.reader_of).
+# be one of ALLOWED_HOSTS. The session cookie then names the reader (devices.sessions.staff_reader_of).
 websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))

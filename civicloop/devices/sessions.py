@@ -8,11 +8,15 @@ from then on every request must carry the same cookie, or the session is ended
 without the device cookie too, which scripts cannot read.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from civicloop.accounts.mfa import session_passed_mfa
+from civicloop.accounts.models import User
+from civicloop.classification.policy import Context, DeviceTrust
 from civicloop.devices.models import Device
 
 SESSION_KEY = "civicloop_device"
@@ -75,3 +79,31 @@ def bind_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwarg
     device_id = device_id_from_cookie(request)
     if device_id and Device.objects.active().filter(public_id=device_id, owner_id=user.pk).exists():
         request.session[SESSION_KEY] = device_id
+
+
+def staff_reader_of(scope: Mapping[str, Any]) -> tuple[User, Context] | None:
+    """The signed-in member of staff behind a websocket scope and their device's context, or None.
+
+    What the HTTP middleware would find for the same cookies: an active staff account read afresh
+    (clearance and roles as they are now), a second factor passed in this session, and the device
+    the session is bound to (a bound session without its device cookie is refused). Used by the
+    chat's and the co-edited documents' websockets.
+    """
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return None
+    person = User.objects.filter(pk=user.pk, is_active=True).first()
+    if person is None or not person.is_staff_member:
+        return None
+    request = HttpRequest()
+    request.COOKIES = dict(scope.get("cookies", {}))
+    request.session = scope["session"]
+    request.user = person
+    if not session_passed_mfa(request):
+        return None
+    try:
+        device = bound_device(request)
+    except DeviceMismatch:
+        return None
+    trust = device.trust() if device is not None else DeviceTrust.UNKNOWN
+    return person, Context(device_trust=DeviceTrust(trust))
