@@ -9,7 +9,6 @@ one order: the Document, then its Version, then the Review.
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from civicloop.authoring.errors import (
 )
 from civicloop.authoring.models import Document, DocumentUpdate, Review, Version, content_hash
 from civicloop.cases.models import Case
-from civicloop.classification.models import NeedToKnowGrant
+from civicloop.classification.actions import GrantBasis, NotAllowed, grant_need_to_know
 from civicloop.classification.policy import Action, Context, actor_label, authorise, rank
 from civicloop.core import audit, events
 
@@ -159,26 +158,29 @@ def request_review(
             Review.objects.get_or_create(version=version, reviewer=person, defaults={"requested_by": requested_by})[0]
             for person in people
         ]
-        _grant_reviewers(document, people, requested_by)
+        _grant_reviewers(document, version, people, requested_by)
         document.status = Document.Status.IN_REVIEW
         document.save(update_fields=["status"])
         _record(requested_by, "review_requested", document, version=version.number, reviewers=len(people))
     return reviews
 
 
-def _grant_reviewers(document: Document, people: list[User], requested_by: User) -> None:
-    content_type = ContentType.objects.get_for_model(Document)
+def _grant_reviewers(document: Document, version: Version, people: list[User], requested_by: User) -> None:
+    """Reviewers outside the department read the document through the classification app's one grant."""
     expires_at = timezone.now() + timedelta(days=REVIEW_GRANT_DAYS)
     for person in people:
         if not person.departments.filter(pk=document.department_id).exists():
-            NeedToKnowGrant.objects.create(
-                content_type=content_type,
-                object_public_id=document.public_id,
-                user=person,
-                granted_by=requested_by,
-                reason=f"reviewer of {document.get_kind_display()}",
-                expires_at=expires_at,
-            )
+            try:
+                grant_need_to_know(
+                    obj=document,
+                    user=person,
+                    granted_by=requested_by,
+                    reason=f"reviewer of {document.get_kind_display()} version {version.number}",
+                    expires_at=expires_at,
+                    basis=GrantBasis.REVIEW,
+                )
+            except NotAllowed as refused:  # TOP SECRET: only the owner or the security officer names outsiders
+                raise InvalidReviewers from refused
 
 
 def decide_review(*, review: Review, reviewer: User, approve: bool, comment: str = "") -> Review:

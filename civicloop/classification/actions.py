@@ -8,6 +8,7 @@ Lock order: the request row, then the target object, then its family in family o
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.apps import apps
@@ -26,10 +27,12 @@ from civicloop.classification.policy import (
     NotPermitted,
     actor_label,
     authorise,
+    is_oversight,
     is_owner,
     is_security_officer,
     rank,
     records_refusals,
+    tier_of,
 )
 from civicloop.core import audit, events
 from civicloop.core.models import Classification
@@ -300,16 +303,50 @@ def reject_classification_request(
     return locked
 
 
+class GrantBasis(StrEnum):
+    """Why a grant is made, which decides who may make it."""
+
+    NAMED = "named"  # the security officer or the owner names a person (the grants panel)
+    REVIEW = "review"  # the owning department asks a person outside it to review the object
+
+
 def may_grant(user: Any, obj: Any) -> bool:
     return is_security_officer(user) or is_owner(user, obj)
 
 
+def may_grant_for_review(user: Any, obj: Any) -> bool:
+    """The owner or a member of the owning department may let a reviewer read, below TOP SECRET.
+
+    A review grant is no wider than any grant (a grant lets a person read, never work: policy.py);
+    TOP SECRET names people only through the security officer or the owner.
+    """
+    if may_grant(user, obj):
+        return True
+    if not (getattr(user, "is_staff_member", False) and user.is_active) or is_oversight(user):
+        return False
+    if tier_of(obj) is Classification.TOP_SECRET:
+        return False
+    return bool(user.departments.filter(code=obj.department_code).exists())
+
+
 def grant_need_to_know(
-    *, obj: models.Model, user: User, granted_by: User, reason: str, expires_at: datetime
+    *,
+    obj: models.Model,
+    user: User,
+    granted_by: User,
+    reason: str,
+    expires_at: datetime,
+    basis: GrantBasis = GrantBasis.NAMED,
 ) -> list[NeedToKnowGrant]:
-    """Name `user` for `obj` and its family until `expires_at` (the security officer or the owner grants)."""
-    if not may_grant(granted_by, obj):
-        raise NotAllowed("the security officer or the owner grants need-to-know")
+    """Name `user` for `obj` and its family until `expires_at`; the only place grants are made.
+
+    `basis` NAMED: the security officer or the owner grants. REVIEW: also a member of the owning
+    department asking `user` to review `obj` (`may_grant_for_review`). Both are audited alike, with
+    the basis.
+    """
+    allowed = may_grant_for_review if basis is GrantBasis.REVIEW else may_grant
+    if not allowed(granted_by, obj):
+        raise NotAllowed(f"{granted_by} may not grant need-to-know on the {basis} basis")
 
     if not user.is_staff_member:
         raise GrantInvalid("need-to-know is granted to staff only")
@@ -337,7 +374,12 @@ def grant_need_to_know(
         events.record(
             "need_to_know.granted",
             subject=_subject(obj),
-            data={"user": str(user.public_id), "expires_at": expires_at.isoformat(), "members": len(grants)},
+            data={
+                "user": str(user.public_id),
+                "expires_at": expires_at.isoformat(),
+                "members": len(grants),
+                "basis": str(basis),
+            },
             classification=tier,
         )
         audit.record(
@@ -345,7 +387,12 @@ def grant_need_to_know(
             action="need_to_know.grant",
             object_type=obj._meta.label_lower,
             object_id=str(obj.public_id),  # type: ignore[attr-defined]
-            data={"user": str(user.public_id), "expires_at": expires_at.isoformat(), "reason": reason.strip()[:500]},
+            data={
+                "user": str(user.public_id),
+                "expires_at": expires_at.isoformat(),
+                "reason": reason.strip()[:500],
+                "basis": str(basis),
+            },
             classification=tier,
         )
     return grants

@@ -117,6 +117,8 @@ def test_a_reviewer_from_another_department_may_read_the_document_but_not_edit_i
 
     assert decide(outsider, Action.VIEW, draft, MANAGED).allowed
     assert not decide(outsider, Action.WORK, draft, MANAGED).allowed
+    grant = AuditEntry.objects.get(action="need_to_know.grant")  # through the classification app's one action
+    assert (grant.data["basis"], grant.data["user"]) == ("review", str(outsider.public_id))
 
 
 def test_an_uncleared_person_cannot_be_asked_to_review_a_secret_document(

@@ -105,3 +105,67 @@ def test_grants_through_the_panel_forms(world: World, make_staff: Callable[..., 
         reverse("classification:grant-revoke", args=["cases.case", case.public_id]), {"username": "named-person"}
     )
     assert not NeedToKnowGrant.objects.active().exists()
+
+
+def test_a_review_grant_is_made_by_the_owning_department_and_audited_with_its_basis(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    # given a SECRET case of the owning department and a cleared reviewer in another one
+    case = world.files["SECRET"].case
+    clerk = make_staff(clearance="SECRET")
+    reviewer = make_staff(departments=("fukushi",), clearance="SECRET")
+    # when a clerk of the department (not the owner) asks them to review it
+    actions.grant_need_to_know(
+        obj=case, user=reviewer, granted_by=clerk, reason=WHY, expires_at=_soon(), basis=actions.GrantBasis.REVIEW
+    )
+    # then the reviewer may read it, never work it, and the grant is audited with its basis
+    assert decide(reviewer, Action.VIEW, case, MANAGED).allowed
+    assert not decide(reviewer, Action.WORK, case, MANAGED).allowed
+    assert AuditEntry.objects.filter(action="need_to_know.grant", data__basis="review").exists()
+
+
+def test_a_non_owner_outside_the_department_cannot_grant_through_the_review_path(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    case = world.files["SECRET"].case
+    reviewer = make_staff(departments=("fukushi",), clearance="SECRET")
+    strangers = (
+        make_staff(departments=("fukushi",), clearance="SECRET"),
+        make_staff(departments=("fukushi",), clearance="SECRET", position=Position.KACHO),
+        make_staff(roles=(Role.AUDITOR,), clearance="SECRET"),
+    )
+    for someone in strangers:
+        with pytest.raises(actions.NotAllowed):
+            actions.grant_need_to_know(
+                obj=case,
+                user=reviewer,
+                granted_by=someone,
+                reason=WHY,
+                expires_at=_soon(),
+                basis=actions.GrantBasis.REVIEW,
+            )
+    assert not NeedToKnowGrant.objects.exists()
+
+
+def test_only_the_owner_or_the_officer_names_a_reviewer_for_top_secret(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    case = world.files["TOP_SECRET"].case
+    reviewer = make_staff(departments=("fukushi",), clearance="TOP_SECRET")
+    with pytest.raises(actions.NotAllowed):
+        actions.grant_need_to_know(
+            obj=case,
+            user=reviewer,
+            granted_by=make_staff(clearance="TOP_SECRET"),
+            reason=WHY,
+            expires_at=_soon(),
+            basis=actions.GrantBasis.REVIEW,
+        )
+    assert actions.grant_need_to_know(
+        obj=case,
+        user=reviewer,
+        granted_by=make_staff(position=Position.KACHO),
+        reason=WHY,
+        expires_at=_soon(),
+        basis=actions.GrantBasis.REVIEW,
+    )
