@@ -9,7 +9,9 @@ one order: the Document, then its Version, then the Review.
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
@@ -26,6 +28,7 @@ from civicloop.cases.models import Case
 from civicloop.classification.actions import GrantBasis, NotAllowed, grant_need_to_know
 from civicloop.classification.policy import Action, Context, actor_label, authorise, rank
 from civicloop.core import audit, events
+from civicloop.notifications.actions import notify
 
 COMPACT_AFTER = 200  # updates appended before they are folded into Document.y_state
 REVIEW_GRANT_DAYS = 30  # a reviewer outside the department reads the document this long (need-to-know)
@@ -159,6 +162,8 @@ def request_review(
             for person in people
         ]
         _grant_reviewers(document, version, people, requested_by)
+        for review in reviews:
+            _notify_reviewer(document, review)
         document.status = Document.Status.IN_REVIEW
         document.save(update_fields=["status"])
         _record(requested_by, "review_requested", document, version=version.number, reviewers=len(people))
@@ -183,6 +188,57 @@ def _grant_reviewers(document: Document, version: Version, people: list[User], r
                 raise InvalidReviewers from refused
 
 
+def _document_url(document: Document) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("authoring:document-detail", args=[document.public_id])
+
+
+def _notice_department(document: Document, person: User) -> str:
+    """The department a notice to `person` is filed under, so that the one policy lets them open it.
+
+    The document's own department for its members; for a reviewer outside it (who reads the
+    document through a need-to-know grant) their own department: the notice is theirs alone
+    (notifications.access also checks the recipient) and says no more than the grant lets them read.
+    """
+    codes = list(person.departments.values_list("code", flat=True))
+    return document.department.code if document.department.code in codes or not codes else codes[0]
+
+
+def _notify_reviewer(document: Document, review: Review) -> None:
+    notify(
+        review.reviewer,
+        "authoring.review_requested",
+        {
+            "requester": review.requested_by.display_name,
+            "title": document.title,
+            "version": review.version.number,
+            "document_url": _document_url(document),
+        },
+        subject=f"authored_document/{document.public_id}",
+        classification=document.classification,
+        dedupe_key=f"authoring-review-requested-{review.version.public_id}",
+        department=_notice_department(document, review.reviewer),
+    )
+
+
+def _notify_requester(document: Document, review: Review) -> None:
+    notify(
+        review.requested_by,
+        "authoring.review_decided",
+        {
+            "reviewer": review.reviewer.display_name,
+            "title": document.title,
+            "version": review.version.number,
+            "decision": review.status,
+            "comment": review.comment,
+            "document_url": _document_url(document),
+        },
+        subject=f"authored_document/{document.public_id}",
+        classification=document.classification,
+        dedupe_key=f"authoring-review-decided-{review.version.public_id}-{review.reviewer.public_id}",
+        department=_notice_department(document, review.requested_by),
+    )
+
+
 def decide_review(*, review: Review, reviewer: User, approve: bool, comment: str = "") -> Review:
     """The reviewer approves the version or asks for changes (with a comment saying which)."""
     with transaction.atomic():
@@ -196,6 +252,7 @@ def decide_review(*, review: Review, reviewer: User, approve: bool, comment: str
         locked.comment, locked.decided_at = comment.strip(), timezone.now()
         locked.save(update_fields=["status", "comment", "decided_at"])
         _record(reviewer, "review_decided", document, version=locked.version.number, outcome=locked.status)
+        _notify_requester(document, locked)
     return locked
 
 

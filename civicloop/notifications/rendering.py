@@ -37,6 +37,8 @@ TEMPLATE_CODES = frozenset(
         "case.correction_resubmitted",
         "inquiry.answered",
         "chat.mentioned",  # civicloop.collab: an @mention in a chat channel
+        "authoring.review_requested",  # civicloop.authoring: a reviewer is asked to review a version
+        "authoring.review_decided",  # civicloop.authoring: the requester hears the reviewer's decision
     }
 )
 CLASSIFIED = "_classified"

@@ -30,6 +30,11 @@ SAMPLE = {
     "outcome": "approve",
     "state": "overdue",
     "due_date": datetime.date(2026, 12, 10),
+    "requester": "清掃 一郎",
+    "reviewer": "清掃 花子",
+    "title": "第3回定例会 答弁書",
+    "version": 2,
+    "comment": "第二項を具体的に",
 }
 
 
