@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/chat/<uuid:public_id>/", views.channel_detail, name="channel-detail"),
     path("staff/chat/<uuid:public_id>/messages/", views.message_create, name="message-create"),
     path("staff/chat/<uuid:public_id>/messages.json", views.messages_json, name="message-list-json"),
+    path("staff/chat/<uuid:public_id>/read/", views.read_marker, name="read-marker"),
     path("staff/chat/<uuid:public_id>/threads/<uuid:message_id>/", views.thread, name="thread"),
     path("staff/chat/messages/<uuid:message_id>/edit/", views.message_edit, name="message-edit"),
     path("staff/chat/messages/<uuid:message_id>/delete/", views.message_delete, name="message-delete"),

@@ -28,6 +28,7 @@ from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
 
 PAGE = 100  # messages on a channel page (the newest)
 TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
+READ_BATCH = 100  # message ids one read marker may name (a page shows at most PAGE)
 
 
 def _staff(request: HttpRequest) -> User:
@@ -117,6 +118,27 @@ def messages_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     actions.mark_read(channel=channel, user=user, messages=changed)
     last = changed[-1].seq if changed else after
     return JsonResponse({"messages": payloads(changed), "seq": last, "more": last < channel.last_seq})
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def read_marker(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Mark messages that arrived live (over the websocket) as read, so unread counts keep up.
+
+    The page posts the ids it showed; those of this channel count (the channel's rule is the
+    messages' rule), and the marker never moves back (`actions.mark_read`).
+    """
+    user = _staff(request)
+    channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
+    try:
+        ids = [uuid.UUID(value) for value in request.POST.getlist("message")[:READ_BATCH]]
+    except ValueError:
+        return HttpResponse(status=400)
+    shown = list(Message.objects.filter(channel=channel, public_id__in=ids))
+    if not shown:
+        raise Http404
+    actions.mark_read(channel=channel, user=user, messages=shown)
+    return HttpResponse(status=204)
 
 
 def _back(channel: Channel, parent: Message | None) -> str:

@@ -15,6 +15,34 @@
 
   const belongs = (m) => (thread ? m.public_id === thread || m.parent === thread : !m.parent);
 
+  // Messages that arrived over the websocket are read once shown on a visible page: tell the
+  // server (the poll endpoint marks them itself), so the channel list's unread counts keep up.
+  const unread = new Set();
+  let readTimer = null;
+
+  function sendRead() {
+    if (!unread.size || document.visibilityState !== "visible") return;
+    const body = new FormData();
+    unread.forEach((id) => body.append("message", id));
+    unread.clear();
+    fetch(root.dataset.read, {
+      method: "POST",
+      body,
+      headers: { "X-CSRFToken": root.dataset.csrf, "X-Requested-With": "fetch" },
+    }).catch(() => {
+      /* offline for a moment: the next page load marks them */
+    });
+  }
+
+  function seenLive(m) {
+    if (!belongs(m) || m.author_id === root.dataset.me) return;
+    unread.add(m.public_id);
+    clearTimeout(readTimer);
+    readTimer = setTimeout(sendRead, 500);
+  }
+
+  document.addEventListener("visibilitychange", sendRead);
+
   function fill(item, m) {
     item.id = "m-" + m.public_id;
     item.dataset.seq = m.seq;
@@ -81,7 +109,10 @@
     });
     socket.addEventListener("message", (event) => {
       const data = JSON.parse(event.data);
-      if (data.type === "message") show(data.message);
+      if (data.type === "message") {
+        show(data.message);
+        seenLive(data.message);
+      }
     });
     socket.addEventListener("close", () => {
       root.dataset.live = "polling";

@@ -162,6 +162,12 @@ def test_every_chat_read_path_reveals_exactly_what_the_rules_allow(
                         client, reverse("collab:thread", args=[public_id, room.message.public_id]), device
                     ).status_code
                     == 200,
+                    "read marker": client.post(
+                        reverse("collab:read-marker", args=[public_id]),
+                        {"message": [str(room.message.public_id)]},
+                        headers={"X-Test-Device-Trust": device},
+                    ).status_code
+                    == 204,
                     "search": room.mark in search,
                     "admin message list": str(room.message.public_id) in admin,
                 }
@@ -177,4 +183,4 @@ def test_every_chat_read_path_reveals_exactly_what_the_rules_allow(
     # then nothing leaks and nothing allowed is hidden
     assert not leaks, "LEAKS:\n" + "\n".join(leaks[:40])
     assert not hidden, "wrongly refused:\n" + "\n".join(hidden[:40])
-    assert checked == len(PERSONAS) * 3 * 4 * len(rooms) * 9
+    assert checked == len(PERSONAS) * 3 * 4 * len(rooms) * 10

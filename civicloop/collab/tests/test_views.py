@@ -137,3 +137,39 @@ def test_a_direct_conversation_is_started_from_the_list(seiso_clerk: User, outsi
 
 def test_residents_get_no_chat(department_channel: Channel, resident_client: object) -> None:
     assert resident_client.get(reverse("collab:channel-list")).status_code == 404  # type: ignore[attr-defined]
+
+
+def test_a_message_received_live_and_marked_read_leaves_no_unread_count(
+    department_channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    # given a reader with the channel page open (all read), then a message arriving over the socket
+    client = signed_in(seiso_clerk)
+    client.get(reverse("collab:channel-detail", args=[department_channel.public_id]))
+    live = post(department_channel, seiso_colleague, "ライブで届いた件")
+    assert "1 件の未読" in client.get(reverse("collab:channel-list")).content.decode()
+
+    # when the page reports it shown
+    response = client.post(
+        reverse("collab:read-marker", args=[department_channel.public_id]),
+        {"message": [str(live.public_id)]},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+
+    # then the count is gone without a reload of the channel page
+    assert response.status_code == 204
+    assert "未読" not in client.get(reverse("collab:channel-list")).content.decode()
+
+
+def test_the_read_marker_names_only_messages_of_its_channel_and_never_moves_back(
+    department_channel: Channel, seiso_clerk: User, seiso_colleague: User, outsider: User
+) -> None:
+    first = post(department_channel, seiso_colleague, "一件目")
+    second = post(department_channel, seiso_colleague, "二件目")
+    url = reverse("collab:read-marker", args=[department_channel.public_id])
+    client = signed_in(seiso_clerk)
+    assert client.post(url, {"message": [str(second.public_id)]}).status_code == 204
+    assert client.post(url, {"message": [str(first.public_id)]}).status_code == 204  # older: stays at second
+    assert department_channel.memberships.get(user=seiso_clerk).last_read_id == second.pk
+    assert client.post(url, {"message": ["not-a-uuid"]}).status_code == 400
+    assert client.post(url, {}).status_code == 404
+    assert signed_in(outsider).post(url, {"message": [str(second.public_id)]}).status_code == 404
