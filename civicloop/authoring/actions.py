@@ -28,7 +28,7 @@ from civicloop.cases.models import Case
 from civicloop.classification.actions import GrantBasis, NotAllowed, grant_need_to_know
 from civicloop.classification.policy import Action, Context, actor_label, authorise, rank
 from civicloop.core import audit, events
-from civicloop.notifications.actions import notify
+from civicloop.notifications.actions import notify, staff_notice_department
 
 COMPACT_AFTER = 200  # updates appended before they are folded into Document.y_state
 REVIEW_GRANT_DAYS = 30  # a reviewer outside the department reads the document this long (need-to-know)
@@ -192,17 +192,6 @@ def _document_url(document: Document) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("authoring:document-detail", args=[document.public_id])
 
 
-def _notice_department(document: Document, person: User) -> str:
-    """The department a notice to `person` is filed under, so that the one policy lets them open it.
-
-    The document's own department for its members; for a reviewer outside it (who reads the
-    document through a need-to-know grant) their own department: the notice is theirs alone
-    (notifications.access also checks the recipient) and says no more than the grant lets them read.
-    """
-    codes = list(person.departments.values_list("code", flat=True))
-    return document.department.code if document.department.code in codes or not codes else codes[0]
-
-
 def _notify_reviewer(document: Document, review: Review) -> None:
     notify(
         review.reviewer,
@@ -216,7 +205,7 @@ def _notify_reviewer(document: Document, review: Review) -> None:
         subject=f"authored_document/{document.public_id}",
         classification=document.classification,
         dedupe_key=f"authoring-review-requested-{review.version.public_id}",
-        department=_notice_department(document, review.reviewer),
+        department=staff_notice_department(review.reviewer, document.department.code),
     )
 
 
@@ -235,7 +224,7 @@ def _notify_requester(document: Document, review: Review) -> None:
         subject=f"authored_document/{document.public_id}",
         classification=document.classification,
         dedupe_key=f"authoring-review-decided-{review.version.public_id}-{review.reviewer.public_id}",
-        department=_notice_department(document, review.requested_by),
+        department=staff_notice_department(review.requested_by, document.department.code),
     )
 
 

@@ -25,7 +25,7 @@ from civicloop.collab.realtime import broadcast_after_commit
 from civicloop.collab.rules import ChatAction, Kind, authorise_channel, chat_allows, effective_tier, evaluate_channel
 from civicloop.core import audit, events
 from civicloop.core.models import Classification
-from civicloop.notifications.actions import notify
+from civicloop.notifications.actions import notify, staff_notice_department
 
 MAX_BODY = 4000
 # @username: the characters Django allows in a username, less '@' and '+'.
@@ -222,6 +222,12 @@ def post_message(
     return message
 
 
+def _owning_department(channel: Channel) -> str:
+    if channel.case is not None:
+        return channel.case.department_code
+    return channel.department.code if channel.department is not None else ""
+
+
 def _mention(message: Message, channel: Channel, author: User) -> list[User]:
     """Record and notify the @mentioned people who may read the channel; others are not told it exists."""
     names = {name.rstrip(".") for name in MENTION.findall(message.body)}
@@ -240,6 +246,7 @@ def _mention(message: Message, channel: Channel, author: User) -> list[User]:
             subject=f"chat_channel/{channel.public_id}",
             classification=message.classification,
             dedupe_key=f"chat-mention-{message.public_id}",
+            department=staff_notice_department(user, _owning_department(channel)),
         )
     return people
 

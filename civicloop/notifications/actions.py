@@ -101,6 +101,18 @@ def _recipient(
     return None, f"email/{address.lower()}", [Route(Channel.EMAIL, address)], language_of(language or get_language())
 
 
+def staff_notice_department(user: User, owning_department: str = "") -> str:
+    """The department a notice to a member of staff is filed under, so the one policy lets them open it.
+
+    Staff read notices through the policy, which checks the notice's department: the owning
+    department of what the notice is about when the person belongs to it, else their own (a
+    reviewer or a chat member from another department). The notice stays theirs alone, since
+    `access.get_notice_for_user` also checks the recipient.
+    """
+    codes = list(user.departments.values_list("code", flat=True))
+    return owning_department if owning_department in codes or not codes else codes[0]
+
+
 def notify(
     user_or_address: User | str,
     template_code: str,

@@ -11,6 +11,7 @@ from civicloop.collab.models import Channel, Mention, Message, MessageRevision, 
 from civicloop.collab.rules import Kind
 from civicloop.collab.tests.conftest import MANAGED, post, relabel
 from civicloop.core.models import AuditEntry, Event
+from civicloop.notifications.access import get_notice_for_user
 from civicloop.notifications.models import Message as Notice
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,20 @@ def test_a_mention_reaches_a_reader_of_the_channel_but_never_someone_who_cannot_
     assert list(Mention.objects.values_list("user__username", flat=True)) == ["clerk-b"]
     notices = Notice.objects.filter(template_code="chat.mentioned")
     assert {n.recipient_id for n in notices} == {seiso_colleague.pk}
-    assert str(message.channel.public_id) in notices.get(channel="portal").body
+    portal = notices.get(channel="portal")
+    assert str(message.channel.public_id) in portal.body
+    assert get_notice_for_user(seiso_colleague, portal.public_id, context=MANAGED) == portal  # they may open it
+
+
+def test_a_mention_in_a_group_reaches_a_member_from_another_department_who_may_open_it(
+    seiso_clerk: User, outsider: User
+) -> None:
+    group = actions.open_conversation(kind=Kind.GROUP, members=[outsider], opened_by=seiso_clerk, name="合同検討")
+
+    post(group, seiso_clerk, "@clerk-x 資料を見てください")
+
+    notice = Notice.objects.get(template_code="chat.mentioned", channel="portal", recipient=outsider)
+    assert get_notice_for_user(outsider, notice.public_id, context=MANAGED) == notice
 
 
 def test_a_reaction_toggles(department_channel: Channel, seiso_clerk: User, seiso_colleague: User) -> None:
