@@ -8,7 +8,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from civicloop.authoring.models import Version
 
-_NAVIGATION = re.compile(r'<td class="diff_next"[^>]*>.*?</td>')
+# difflib's "next change" links: a cell in every row and a header cell per side. Both go, or the
+# header's six columns stand over the body's four.
+_NAVIGATION = re.compile(r'<t([dh]) class="diff_next"[^>]*>.*?</t\1>')
 
 
 def side_by_side(older: Version, newer: Version) -> SafeString:
@@ -21,7 +23,7 @@ def side_by_side(older: Version, newer: Version) -> SafeString:
         context=True,
         numlines=2,
     )
-    table = _NAVIGATION.sub("", table)  # difflib's "next change" links column, useless on one screen
+    table = _NAVIGATION.sub("", table).replace("<colgroup></colgroup>", "")  # useless on one screen
     # difflib's table carries presentational attributes (cellspacing, rules, nowrap) the CSP leaves
     # harmless; the class replaces its id-based styles with editor.css.
     return mark_safe(table.replace('class="diff"', 'class="authoring-diff"', 1))  # noqa: S308  # escaped by difflib

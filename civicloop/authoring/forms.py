@@ -8,20 +8,40 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.authoring.models import Document
-from civicloop.core.models import Classification
+from civicloop.core.models import TIER_NAMES, Classification
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)  # in the page's language (Department.__str__ is always Japanese)
 
 
 class DocumentForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Document.Kind.choices)
-    classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices)
-    department = forms.ModelChoiceField(label=_("Owning department"), queryset=Department.objects.none())
+    """A new document: the tier by its name in the page's language, owned by one's own department."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Document.Kind.choices, widget=forms.Select(attrs={"class": "input"})
+    )
+    classification = forms.ChoiceField(
+        label=_("Classification"),
+        choices=[(tier.value, TIER_NAMES[tier]) for tier in Classification],
+        initial=Classification.OFFICIAL,
+        widget=forms.Select(attrs={"class": "input input--short"}),
+    )
+    department = DepartmentChoiceField(
+        label=_("Owning department"),
+        queryset=Department.objects.none(),
+        empty_label=None,  # one's own department is chosen; there is no "none"
+        widget=forms.Select(attrs={"class": "input"}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["department"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = user.departments.order_by("code")
+        field.initial = field.queryset.first()
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
@@ -30,7 +50,11 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
 
 
 class ReviewRequestForm(forms.Form):
-    reviewers = PersonChoiceField(label=_("Reviewers"), queryset=User.objects.none())
+    reviewers = PersonChoiceField(
+        label=_("Reviewers"),
+        queryset=User.objects.none(),
+        widget=forms.SelectMultiple(attrs={"class": "input", "size": 6}),
+    )
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
