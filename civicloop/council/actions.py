@@ -96,7 +96,7 @@ def register_question(
 ) -> Question:
     """A member's question (一般質問 / 代表質問) in the session, numbered in speaking order."""
     with transaction.atomic():
-        locked = Session.objects.select_for_update().select_related("department").get(pk=session.pk)
+        locked = Session.objects.select_for_update(of=("self",)).select_related("department").get(pk=session.pk)
         authorise(registered_by, Action.WORK, locked, context)
         if locked.questions.filter(number=number).exists():
             raise DuplicateQuestionNumber
@@ -119,7 +119,9 @@ def register_question(
 def assign_question(*, question: Question, department: Department, assigned_by: User, context: Context) -> Assignment:
     """Ask `department` to answer the question; its members then draft the 答弁書 (`start_answer`)."""
     with transaction.atomic():
-        locked = Question.objects.select_for_update().select_related("session__department").get(pk=question.pk)
+        locked = (
+            Question.objects.select_for_update(of=("self",)).select_related("session__department").get(pk=question.pk)
+        )
         authorise(assigned_by, Action.WORK, locked, context)
         if locked.assignments.filter(department=department).exists():
             raise AlreadyAssigned
@@ -133,7 +135,7 @@ def start_answer(*, assignment: Assignment, drafter: User, context: Context) -> 
     """The assigned department's 答弁書, made through authoring by one of its members (once)."""
     with transaction.atomic():
         locked = (
-            Assignment.objects.select_for_update()
+            Assignment.objects.select_for_update(of=("self",))
             .select_related("question__session", "department")
             .get(pk=assignment.pk)
         )
@@ -200,7 +202,11 @@ def advance_answer(*, assignment: Assignment, actor: User, context: Context) -> 
     The sign-off itself finalises the answer (`subscribers.finalise_answer`), whichever page it came from.
     """
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().select_related("department", "document").get(pk=assignment.pk)
+        locked = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("department", "document")
+            .get(pk=assignment.pk)
+        )
         document = locked.document
         if document is None or not document.versions.exists():
             raise NoVersion

@@ -80,18 +80,22 @@ def ask(session: Session, secretary: User) -> Callable[..., Question]:
     return make
 
 
-@pytest.fixture
-def seiso_answer(ask: Callable[..., Question], secretary: User, drafter: User) -> Assignment:
-    """Question 1, assigned to 清掃リサイクル課, drafted with one saved version."""
-    question = ask(1, "粗大ごみ収集体制")
+def draft_answer(question: Question, secretary: User, drafter: User, text: str) -> Assignment:
+    """Assign the question to the drafter's 清掃リサイクル課, which drafts `text` and saves a version."""
     assignment = actions.assign_question(
         question=question, department=Department.objects.get(code="seiso"), assigned_by=secretary, context=MANAGED
     )
     document = actions.start_answer(assignment=assignment, drafter=drafter, context=MANAGED)
-    write(document, drafter, "収集車を2台増やします。")
+    write(document, drafter, text)
     authoring.create_version(document=document, created_by=drafter, context=MANAGED)
     assignment.refresh_from_db()
     return assignment
+
+
+@pytest.fixture
+def seiso_answer(ask: Callable[..., Question], secretary: User, drafter: User) -> Assignment:
+    """Question 1, assigned to 清掃リサイクル課, drafted with one saved version."""
+    return draft_answer(ask(1, "粗大ごみ収集体制"), secretary, drafter, "収集車を2台増やします。")
 
 
 def approve_pending(assignment: Assignment) -> None:

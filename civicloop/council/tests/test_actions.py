@@ -30,11 +30,7 @@ def test_the_secretariat_registers_a_session_and_its_questions_with_audit_and_ev
     question = ask(1, "粗大ごみ収集体制", kind="representative")
 
     assert session.department.code == "gikai" and session.classification == "OFFICIAL"
-    assert (question.number, question.get_kind_display(), question.classification) == (
-        1,
-        "Representative question (代表質問)",
-        "OFFICIAL",
-    )
+    assert (question.number, question.kind, question.classification) == (1, "representative", "OFFICIAL")
     assert _audited("council.session_registered") == [str(session.public_id)]
     assert _audited("council.question_registered") == [str(question.public_id)]
     assert Event.objects.filter(type__endswith="council.question_registered").count() == 1
