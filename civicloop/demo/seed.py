@@ -21,6 +21,7 @@ from civicloop.core.models import Classification
 from civicloop.demo import idp
 from civicloop.demo.authoring import seed_authoring
 from civicloop.demo.chat import seed_chat
+from civicloop.demo.council import seed_council
 from civicloop.demo.residents import DEMO_RESIDENTS
 from civicloop.demo.staff_security import ensure_managed_device, ensure_second_factor
 from civicloop.devices.compliance import Posture
@@ -36,6 +37,11 @@ DEMO_STAFF = [
     ("kacho-kosodate", "子育 課長 髙橋", "kosodate_kyufu", Classification.SECRET, Position.KACHO),
     ("clerk-koseki", "戸籍 健", "koseki_juumin", Classification.OFFICIAL, Position.CLERK),
     ("kakaricho-koseki", "戸籍 係長 𠮷田", "koseki_juumin", Classification.SECRET, Position.KAKARICHO),
+    # Council answers (civicloop/demo/council.py): the secretariat, and the 部長 and 副区長 above the 課長.
+    ("clerk-gikai", "議会 事務 恵美", "gikai", Classification.OFFICIAL, Position.CLERK),
+    ("bucho-seiso", "環境 部長 四方", "seiso", Classification.SECRET, Position.BUCHO),
+    ("bucho-kosodate", "子ども 部長 五十嵐", "kosodate_kyufu", Classification.SECRET, Position.BUCHO),
+    ("fuku-kucho", "副区長 六角", "somu", Classification.SECRET, Position.FUKU_KUCHO),
 ]
 
 # 渋谷 花子 has already booked a bulky-waste collection, so "my applications" is not empty at first sign-in.
@@ -83,6 +89,7 @@ def seed() -> int:
     created += _seed_first_application()
     created += seed_chat()
     created += seed_authoring()
+    created += seed_council()
     return created
 
 
