@@ -58,4 +58,6 @@ JA: dict[str, str | list[str]] = {
     "Seen": "確認",
     "Thanks": "感謝",
     "Well done": "お疲れさま",
+    "%(department)s has no channel yet.": "%(department)sのチャンネルはまだありません。",
+    "Open a channel for %(department)s": "%(department)sのチャンネルを開く",
 }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/chat/search/", views.search, name="message-search"),
     path("staff/chat/conversations/", views.conversation_create, name="conversation-create"),
     path("staff/chat/cases/<uuid:case_id>/", views.case_channel_open, name="case-channel-open"),
+    path("staff/chat/departments/<slug:code>/", views.department_channel_open, name="department-channel-open"),
     path("staff/chat/<uuid:public_id>/", views.channel_detail, name="channel-detail"),
     path("staff/chat/<uuid:public_id>/messages/", views.message_create, name="message-create"),
     path("staff/chat/<uuid:public_id>/messages.json", views.messages_json, name="message-list-json"),

@@ -58,10 +58,19 @@ def channel_list(request: HttpRequest) -> HttpResponse:
         .select_related("message__author", "message__channel")
         .order_by("-pk")[:20]
     )
+    without_channel = user.departments.exclude(
+        pk__in=Channel.objects.filter(kind=Kind.DEPARTMENT).values("department_id")
+    ).order_by("code")
     return render(
         request,
         "collab/channel_list.html",
-        {"channels": channels, "mentions": mentions, "search_form": SearchForm(), "new_form": ConversationForm()},
+        {
+            "channels": channels,
+            "mentions": mentions,
+            "search_form": SearchForm(),
+            "new_form": ConversationForm(),
+            "departments_without_channel": list(without_channel),
+        },
     )
 
 
@@ -273,6 +282,21 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
     except actions.ChatRefused as exc:
         flash.error(request, str(exc))
         return redirect("collab:channel-list")
+    return redirect("collab:channel-detail", channel.public_id)
+
+
+@login_required(login_url="cases:staff-login")
+@require_POST
+def department_channel_open(request: HttpRequest, code: str) -> HttpResponse:
+    """Open one's own department's channel (or go to it, if someone opened it meanwhile)."""
+    user = _staff(request)
+    department = user.departments.filter(code=code).first()
+    if department is None:
+        raise Http404
+    existing = Channel.objects.filter(kind=Kind.DEPARTMENT, department=department).order_by("pk").first()
+    if existing is not None:
+        return redirect("collab:channel-detail", existing.public_id)
+    channel = actions.open_department_channel(department=department, name=department.name_ja, opened_by=user)
     return redirect("collab:channel-detail", channel.public_id)
 
 

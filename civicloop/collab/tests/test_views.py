@@ -173,3 +173,20 @@ def test_the_read_marker_names_only_messages_of_its_channel_and_never_moves_back
     assert client.post(url, {"message": ["not-a-uuid"]}).status_code == 400
     assert client.post(url, {}).status_code == 404
     assert signed_in(outsider).post(url, {"message": [str(second.public_id)]}).status_code == 404
+
+
+def test_a_clerk_opens_their_departments_channel_from_the_list_once(seiso_clerk: User, outsider: User) -> None:
+    # given no department channel yet
+    client = signed_in(seiso_clerk)
+    url = reverse("collab:department-channel-open", args=["seiso"])
+    assert url in client.get(reverse("collab:channel-list")).content.decode()
+
+    # when the clerk presses the button, twice
+    first = client.post(url)
+    second = client.post(url)
+
+    # then one channel of the department exists, both lead to it, and the button is gone
+    channel = Channel.objects.get(kind="department", department__code="seiso")
+    assert first["Location"] == second["Location"] == reverse("collab:channel-detail", args=[channel.public_id])
+    assert url not in client.get(reverse("collab:channel-list")).content.decode()
+    assert signed_in(outsider).post(url).status_code == 404  # not their department
