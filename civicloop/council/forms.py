@@ -15,8 +15,9 @@ class SessionForm(forms.ModelForm):
         model = Session
         fields = ["name", "opens_on", "closes_on"]
         widgets = {
-            "opens_on": forms.DateInput(attrs={"type": "date"}),
-            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "name": forms.TextInput(attrs={"class": "input"}),
+            "opens_on": forms.DateInput(attrs={"type": "date", "class": "input input--short"}),
+            "closes_on": forms.DateInput(attrs={"type": "date", "class": "input input--short"}),
         }
 
     def clean(self) -> dict[str, Any]:
@@ -32,8 +33,21 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ["kind", "number", "member_name", "subject", "text", "answer_due_at"]
-        widgets = {"answer_due_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+        widgets = {
+            "kind": forms.Select(attrs={"class": "input"}),
+            "number": forms.NumberInput(attrs={"class": "input input--short", "min": 1}),
+            "member_name": forms.TextInput(attrs={"class": "input"}),
+            "subject": forms.TextInput(attrs={"class": "input"}),
+            "text": forms.Textarea(attrs={"class": "input input--textarea", "rows": 5}),
+            "answer_due_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local", "class": "input input--short"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
 
 
 class AssignForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("Answering department"), queryset=Department.objects.order_by("code"))
+    department = forms.ModelChoiceField(
+        label=_("Answering department"),
+        queryset=Department.objects.order_by("code"),
+        widget=forms.Select(attrs={"class": "input"}),
+    )
