@@ -3,9 +3,12 @@
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
@@ -95,3 +98,24 @@ def test_a_department_member_starts_the_answer_from_the_question_page(
     assignment.refresh_from_db()
     assert assignment.document is not None
     assert response["Location"] == f"/staff/documents/{assignment.document.public_id}/"
+
+
+def test_the_boards_queries_do_not_grow_with_its_questions(
+    session: Session,
+    ask: Callable[..., Question],
+    secretary: User,
+    drafter: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = sign_in_with_mfa(Client(), secretary)
+    draft_answer(ask(1, "粗大ごみ"), secretary, drafter, "一")
+    client.get(f"/staff/council/{session.public_id}/")  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/staff/council/{session.public_id}/")
+    for number in range(2, 8):
+        draft_answer(ask(number, f"件名{number}"), secretary, drafter, "二")
+
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(f"/staff/council/{session.public_id}/")
+
+    assert page.content.decode().count("council-state--drafting") == 7
