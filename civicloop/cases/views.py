@@ -63,9 +63,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _answers_sections(application: Any) -> list[dict[str, Any]]:
-    definition = Definition(application.procedure_version.definition)
-    english = is_english()
+def _answers_sections(application: Any, definition: Definition, *, english: bool) -> list[dict[str, Any]]:
     sections = []
     for step in definition.visible_steps(application.answers):
         rows = []
@@ -73,6 +71,15 @@ def _answers_sections(application: Any) -> list[dict[str, Any]]:
             rows += summarize(spec, application.answers.get(spec.path), english=english)
         sections.append({"title": step.title_in(english), "rows": rows})
     return sections
+
+
+# What the case page's "related cases" list shows: no answers, process state or form definition,
+# which would be loaded (and decoded) ten times over for a link, a receipt number and a status.
+RELATED_COLUMNS = (
+    "public_id", "status", "arrived_at",
+    "application__receipt_number",
+    "application__procedure_version__name_ja", "application__procedure_version__name_en",
+)  # fmt: skip
 
 
 def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
@@ -85,6 +92,7 @@ def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
         .filter(application__applicant_id=application.applicant_id)
         .exclude(pk=case.pk)
         .select_related("application__procedure_version")
+        .only(*RELATED_COLUMNS)
         .order_by("-arrived_at")[:10]
     )
 
@@ -126,7 +134,7 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
         "case": case,
         "application": application,
         "kind": definition.data["kind"],
-        "sections": _answers_sections(application),
+        "sections": _answers_sections(application, definition, english=english),
         "attachments": [a for a in attachments if a.superseded_at is None],
         "replaced_attachments": [a for a in attachments if a.superseded_at is not None],
         "history": history.build(events, corrections, english=english),
@@ -144,14 +152,21 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
         "sla": case.sla_state(),
         "is_assignee": case.assignee_id == user.pk,
         "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
+        **(_correctable(definition, english=english) if case.step == "review" else {}),
+        "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
+        **_typed(case, refused, may_approve),
+    }
+
+
+def _correctable(definition: Definition, *, english: bool) -> dict[str, Any]:
+    """What a 補正 may ask for again: the correction form, shown at the review step only."""
+    return {
         "correctable_fields": [
             (spec.path, spec.title_en if english else spec.title_ja)
             for step in definition.steps
             for spec in field_specs(definition.schema, step.fields)
         ],
         "correctable_attachments": [(rule.code, rule.label_in(english)) for rule in definition.attachments],
-        "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
-        **_typed(case, refused, may_approve),
     }
 
 
@@ -517,7 +532,11 @@ def consultation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "consultation": asked,
             "case": asked.case,
             "application": asked.case.application,
-            "sections": _answers_sections(asked.case.application),
+            "sections": _answers_sections(
+                asked.case.application,
+                Definition(asked.case.application.procedure_version.definition),
+                english=is_english(),
+            ),
             "draft_note": queries.draft_note(asked.case),
             "opinions": Consultation.Opinion.choices,
         },

@@ -9,8 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from civicloop.accounts.models import User
+from civicloop.applications import actions as application_actions
 from civicloop.cases import actions
 from civicloop.cases.models import Case
+from civicloop.catalog.models import Procedure
+from civicloop.conftest import VALID_SODAI_GOMI
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +74,35 @@ def test_each_row_of_the_steps_table_names_its_own_step_and_how_it_ended(
         ("手数料納付", "納付済み"),
         ("結果通知", "決定：承認"),
     ]
+
+
+def test_the_case_page_costs_the_same_queries_however_many_rows_it_lists(
+    case: Case,
+    clerk: User,
+    resident: User,
+    sodai_gomi: Procedure,
+    login: Callable[[User], Client],
+    django_assert_max_num_queries: Callable[..., object],
+) -> None:
+    # given a claimed case with one comment, the resident's only one
+    actions.claim_case(case=case, clerk=clerk)
+    actions.add_comment(case=case, author=clerk, body="最初のメモ")
+    client = login(clerk)
+    url = reverse("cases:case-detail", args=[case.public_id])
+    client.get(url)
+    with django_assert_max_num_queries(40) as one:  # type: ignore[operator]
+        client.get(url)
+    # when the resident sends eight more applications and the case gathers more comments and history
+    for i in range(8):
+        application_actions.submit_from_api(
+            user=resident, procedure=sodai_gomi, answers=VALID_SODAI_GOMI, idempotency_key=f"more-{i:08d}"
+        )
+    for i in range(5):
+        actions.add_comment(case=case, author=clerk, body=f"メモ {i}")
+    # then the page lists them all (related cases, comments) with no more queries than before
+    with django_assert_max_num_queries(len(one.captured_queries)):  # type: ignore[attr-defined]
+        page = client.get(url).content.decode()
+    related = Case.objects.filter(application__applicant=resident).exclude(pk=case.pk)
+    assert related.count() == 8
+    assert all(other.application.receipt_number in page for other in related)
+    assert "メモ 4" in page
