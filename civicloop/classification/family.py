@@ -122,7 +122,10 @@ def family_of(obj: models.Model, through: Collection[type[models.Model]] | None 
 
 @functools.cache
 def leading_to(attname: str) -> frozenset[type[models.Model]]:
-    """The classified models from which a family walk can reach a model with the field `attname`."""
+    """The classified models through which a family walk can reach a model with the field `attname`.
+
+    Without the dead ends (`_dead_ends`): a walk that enters one only comes back.
+    """
     classified = [m for m in apps.get_models() if is_classified(m)]
     found = {m for m in classified if any(f.attname == attname for f in m._meta.concrete_fields)}
     grew = True
@@ -130,7 +133,37 @@ def leading_to(attname: str) -> frozenset[type[models.Model]]:
         before = len(found)
         found |= {m for m in classified if any(related in found for _rel, related in _relations(m))}
         grew = len(found) > before
-    return frozenset(found)
+    return frozenset(found - _dead_ends(found, attname))
+
+
+def _dead_ends(walked: set[type[models.Model]], attname: str) -> set[type[models.Model]]:
+    """The models among `walked` that a walk through them can only enter and leave by one one-to-one link.
+
+    Such a member (a case's chat channel, an application's rating) leads back to the one object it
+    was reached from, so walking into it finds nothing new: it costs a query per page and no member.
+    A model with the field itself is never one. Pruned until none is left (without the channel, a
+    case reached from its application leads only back to it). The object a walk starts from is
+    walked whatever its model, so a walk that starts at a dead end still finds its family.
+    """
+    dead: set[type[models.Model]] = set()
+    while True:
+        links: dict[type[models.Model], set[Any]] = {m: set() for m in walked - dead}
+        for model in links:
+            for rel, related in _relations(model):
+                if related in links:
+                    link = rel.field if rel.auto_created else rel  # the one field behind both ends
+                    links[model].add(link)
+                    links[related].add(link)
+        newly = {
+            m
+            for m, touching in links.items()
+            if not any(f.attname == attname for f in m._meta.concrete_fields)
+            and len(touching) == 1
+            and next(iter(touching)).one_to_one
+        }
+        if not newly:
+            return dead
+        dead |= newly
 
 
 @dataclass(frozen=True)

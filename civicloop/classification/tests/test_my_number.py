@@ -147,3 +147,22 @@ def test_an_application_without_a_number_is_untouched(resident: User, sodai_gomi
     application = submit(resident, sodai_gomi, "no-number")
     assert Application.objects.get(pk=application.pk).my_number_encrypted is None
     assert not Event.objects.filter(type="jp.lg.civicloop.application.my_number_sealed").exists()
+
+
+def test_the_holder_is_found_from_a_case_or_its_rating_without_walking_into_members_that_only_lead_back(
+    resident: User, with_my_number: Procedure, django_assert_max_num_queries: Callable[..., object]
+) -> None:
+    # given an application with a number, its case and the resident's rating of it
+    from civicloop.analytics.models import ServiceRating
+    from civicloop.cases.models import Case
+
+    application = submit_with_number(resident, with_my_number)
+    case = Case.objects.select_related("application").get(application=application)
+    rating = ServiceRating.objects.create(application=application, score=4)
+    # then the panel finds the holder from each, and from the case reads nothing beyond what it
+    # loaded with it: its rating and chat channel lead only back to the application and the case
+    with django_assert_max_num_queries(0):  # type: ignore[operator]
+        assert mynumber.holder_in_family(case) == application
+    assert mynumber.holder_in_family(ServiceRating.objects.get(pk=rating.pk)) == application
+    assert mynumber.holder_in_family(Application.objects.get(pk=application.pk)) == application
+    assert family.family_of(case)[:2] == [case, application]  # the full family walk is unchanged
