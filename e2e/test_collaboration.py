@@ -128,7 +128,7 @@ def test_a_message_in_a_case_channel_reaches_a_second_clerk_live_and_an_outsider
     alice.checkpoint("case channel")
     alice.page.fill("#chat-body", "@chat-clerk-b 申請者に電話しました。明日回収します。")
     sent_at = time.monotonic()
-    alice.page.get_by_role("button", name="送信").click()
+    alice.page.get_by_role("button", name="送信する").click()
 
     # then Bob sees it without reloading, within a second or two
     expect(bob.page.locator(".chat-message__body").last).to_have_text(

@@ -224,7 +224,6 @@ JA = {
     "Receipt number or name": "受付番号または氏名",
     "Filter": "絞り込む",
     "Cases": "案件",
-    "Arrived": "到達日",
     "Due": "処理期限",
     "No cases match.": "該当する案件はありません。",
     "Case": "案件",
@@ -270,21 +269,49 @@ JA = {
 }
 
 
-def _app_tables() -> dict[str, str | list[str]]:
+def _each_app_table() -> list[dict[str, str | list[str]]]:
     """Each app may keep its own strings in civicloop/<app>/ja.py (a dict named JA)."""
     import importlib.util
 
-    merged: dict[str, str | list[str]] = {}
+    tables = []
     for path in sorted((Path(__file__).parent.parent / "civicloop").glob("*/ja.py")):
         spec = importlib.util.spec_from_file_location(f"ja_{path.parent.name}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        merged.update(module.JA)
+        tables.append(module.JA)
+    return tables
+
+
+def _app_tables() -> dict[str, str | list[str]]:
+    merged: dict[str, str | list[str]] = {}
+    for table in _each_app_table():
+        merged.update(table)
     return merged
 
 
+def conflicts(tables: list[dict[str, str | list[str]]]) -> list[str]:
+    """msgids two tables translate differently: one string has one translation site-wide.
+
+    gettext keeps one msgstr per msgid, so an app's table that re-translates a shared word ("Send")
+    silently changes every other page that uses it. Give the new text its own msgid or a context.
+    """
+    seen: dict[str, str | list[str]] = {}
+    clashes = []
+    for table in tables:
+        for msgid, value in table.items():
+            if msgid in seen and seen[msgid] != value:
+                clashes.append(f"{msgid!r}: {seen[msgid]!r} vs {value!r}")
+            seen.setdefault(msgid, value)
+    return clashes
+
+
 def main(path: Path) -> int:
+    clashes = conflicts([JA, *_each_app_table()])
+    for clash in clashes:
+        print(f"translated twice, differently: {clash}", file=sys.stderr)
+    if clashes:
+        return 1
     JA.update(_app_tables())
     po = polib.pofile(str(path))
     missing = []

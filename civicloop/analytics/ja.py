@@ -34,7 +34,6 @@ JA: dict[str, str | list[str]] = {
     "Choose a period of at most ten years.": "期間は10年以内で指定してください。",
     "Month": "年月",
     "Week of": "週（月曜日）",
-    "Step": "ステップ",
     "Clerk": "担当者",
     "(former staff)": "（退職・異動した職員）",
     # citizens

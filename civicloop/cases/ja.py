@@ -162,7 +162,7 @@ JA: dict[str, str | list[str]] = {
     "Requested on %(date)s": "%(date)sに依頼",
     "The applicant answered on %(date)s.": "申請者は%(date)sに再提出しました。",
     "The corrected answers, before and after": "補正された回答（補正前と補正後）",
-    "Answer": "回答項目",
+    "Item": "回答項目",
     "Before": "補正前",
     "After": "補正後",
     "changed": "変更あり",

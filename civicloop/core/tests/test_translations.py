@@ -7,6 +7,7 @@ Full-width colons after Japanese (「エラー：」, not 「エラー:」), no 
 
 import re
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -41,3 +42,26 @@ def test_the_lint_catches_what_it_is_for() -> None:
     assert HALF_WIDTH_COLON.search("エラー:") and not HALF_WIDTH_COLON.search("エラー：")
     assert NESTED.search("申請（補正（再提出）を含む）") and NESTED.search("『手続「転入」の案内』")
     assert not NESTED.search("住所（法人の場合）（郵便番号）")
+
+
+def _translate_ja() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("translate_ja", PO.parents[2] / "translate_ja.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_string_is_translated_twice_differently() -> None:
+    # gettext keeps one msgstr per msgid: an app's table re-translating "Send" changed every page's button
+    translate_ja: Any = _translate_ja()
+    assert translate_ja.conflicts([translate_ja.JA, *translate_ja._each_app_table()]) == []
+
+
+def test_a_clash_between_tables_is_found() -> None:
+    translate_ja: Any = _translate_ja()
+    assert translate_ja.conflicts([{"Send": "送信する", "Save": "保存"}, {"Send": "送信", "Save": "保存"}]) == [
+        "'Send': '送信する' vs '送信'"
+    ]
