@@ -66,6 +66,20 @@ def _opened(channel: Channel, actor: User) -> Channel:
 
 
 @transaction.atomic
+def department_channel(*, department: Department, opened_by: User) -> Channel:
+    """The department's first channel, opened (as OFFICIAL, named after it) if it has none.
+
+    The department's row is locked while looking, so two people pressing the button at once get one
+    channel, not two.
+    """
+    Department.objects.select_for_update().filter(pk=department.pk).first()
+    existing = Channel.objects.filter(kind=Kind.DEPARTMENT, department=department).order_by("pk").first()
+    if existing is not None:
+        return existing
+    return open_department_channel(department=department, name=department.name_ja, opened_by=opened_by)
+
+
+@transaction.atomic
 def open_department_channel(
     *, department: Department, name: str, opened_by: User, classification: str = Classification.OFFICIAL
 ) -> Channel:

@@ -293,10 +293,7 @@ def department_channel_open(request: HttpRequest, code: str) -> HttpResponse:
     department = user.departments.filter(code=code).first()
     if department is None:
         raise Http404
-    existing = Channel.objects.filter(kind=Kind.DEPARTMENT, department=department).order_by("pk").first()
-    if existing is not None:
-        return redirect("collab:channel-detail", existing.public_id)
-    channel = actions.open_department_channel(department=department, name=department.name_ja, opened_by=user)
+    channel = actions.department_channel(department=department, opened_by=user)
     return redirect("collab:channel-detail", channel.public_id)
 
 

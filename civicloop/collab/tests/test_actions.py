@@ -168,3 +168,12 @@ def test_opening_a_case_channel_twice_returns_the_first(
 ) -> None:
     assert actions.open_case_channel(case=case, opened_by=seiso_colleague, context=NO_CONTEXT) == case_channel
     assert case_channel.classification == case.classification and case_channel.name == case.application.receipt_number
+
+
+def test_the_department_button_opens_one_channel_and_then_finds_it(seiso_clerk: User, seiso_colleague: User) -> None:
+    seiso = Department.objects.get(code="seiso")
+    first = actions.department_channel(department=seiso, opened_by=seiso_clerk)
+    again = actions.department_channel(department=seiso, opened_by=seiso_colleague)
+    assert again == first
+    assert Channel.objects.filter(kind=Kind.DEPARTMENT, department=seiso).count() == 1
+    assert first.name == seiso.name_ja and first.classification == "OFFICIAL"
