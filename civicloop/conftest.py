@@ -32,6 +32,16 @@ def read_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[.
 
 
 @pytest.fixture
+def make_clerk(catalog: None) -> Callable[..., User]:
+    """A staff member of a department at a clearance: make_clerk("kosodate_kyufu", "SECRET", username=…)."""
+
+    def make(department: str = "seiso", clearance: str = "OFFICIAL", **fields: Any) -> User:
+        return StaffFactory.create(department=department, clearance=clearance, **fields)
+
+    return make
+
+
+@pytest.fixture
 def catalog(db: None) -> None:
     load_catalog(settings.PROCEDURES_DIR)
 

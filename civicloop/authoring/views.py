@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import User
+from civicloop.accounts.staff import staff_member_or_404
 from civicloop.authoring import actions, diffing, errors
 from civicloop.authoring.access import get_document_for_user, get_version_for_user
 from civicloop.authoring.forms import DiffForm, DocumentForm, ReviewDecisionForm, ReviewRequestForm
@@ -22,17 +23,10 @@ from civicloop.classification.policy import TIERS, Action, NotPermitted, context
 LOGIN = "cases:staff-login"
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_staff_member:
-        raise Http404
-    return user
-
-
 @login_required(login_url=LOGIN)
 def document_list(request: HttpRequest) -> HttpResponse:
     """The documents this person may open from this device, and a form to start one."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     documents = Document.objects.visible_to(user, context_from_request(request)).select_related("department")
     form = DocumentForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -50,7 +44,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @login_required(login_url=LOGIN)
 def document_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """The editor: it loads the text over the websocket; editable for those who may work the document."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     document = get_document_for_user(user, public_id, action=Action.VIEW, context=context)
     may_work = evaluate(user, Action.WORK, document, context).allowed
@@ -69,7 +63,7 @@ def document_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required(login_url=LOGIN)
 def version_list(request: HttpRequest, public_id: str) -> HttpResponse:
     """Every version with its hash and reviews, and the diff between the two chosen (default: the last two)."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     document = get_document_for_user(user, public_id, action=Action.VIEW, context=context)
     versions = list(
@@ -113,7 +107,7 @@ def _cleared_for(document: Document) -> list[str]:
 @require_POST
 @login_required(login_url=LOGIN)
 def version_create(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     document = get_document_for_user(user, public_id, action=Action.VIEW, context=context)
     try:
@@ -127,7 +121,7 @@ def version_create(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @login_required(login_url=LOGIN)
 def review_request(request: HttpRequest, version_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     version = get_version_for_user(user, version_id, action=Action.VIEW, context=context)
     form = ReviewRequestForm(request.POST, candidates=User.objects.filter(is_active=True))
@@ -145,7 +139,7 @@ def review_request(request: HttpRequest, version_id: str) -> HttpResponse:
 @require_POST
 @login_required(login_url=LOGIN)
 def review_decide(request: HttpRequest, version_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     version = get_version_for_user(user, version_id, action=Action.VIEW, context=context_from_request(request))
     review = version.reviews.filter(reviewer=user).first()
     form = ReviewDecisionForm(request.POST)
@@ -168,7 +162,7 @@ def review_decide(request: HttpRequest, version_id: str) -> HttpResponse:
 @require_POST
 @login_required(login_url=LOGIN)
 def version_sign_off(request: HttpRequest, version_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     version = get_version_for_user(user, version_id, action=Action.VIEW, context=context)
     try:

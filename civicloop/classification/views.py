@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import POSITION_RANK, Position, Role, User
+from civicloop.accounts.staff import staff_member_or_404
 from civicloop.classification import actions, family, mynumber
 from civicloop.classification.forms import ChangeRequestForm, DecisionForm, GrantForm, MyNumberForm, RevokeForm
 from civicloop.classification.models import ClassificationRequest
@@ -29,13 +30,6 @@ from civicloop.classification.report import REFERENCE, build_report
 
 STAFF_LOGIN = "cases:staff-login"
 REPORT_ROLES = (Role.SECURITY_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR)
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_staff_member:
-        raise Http404
-    return user
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -86,7 +80,7 @@ def _error_message(exc: actions.ClassificationError) -> str:
 @login_required(login_url=STAFF_LOGIN)
 @require_POST
 def request_create(request: HttpRequest, object_type: str, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     obj = _visible_object(request, user, object_type, public_id)
     form = ChangeRequestForm(request.POST)
     if not form.is_valid():
@@ -137,7 +131,7 @@ def _queue_for(user: User) -> Q:
 
 @login_required(login_url=STAFF_LOGIN)
 def request_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     base = ClassificationRequest.objects.select_related("content_type", "requested_by", "decided_by")
     queue = base.filter(_queue_for(user), status__in=["requested", "provisional"]).order_by("requested_at")
     mine = base.filter(requested_by=user).order_by("-requested_at")[:50]
@@ -159,7 +153,7 @@ def _request_for(user: User, public_id: uuid.UUID) -> ClassificationRequest:
 
 @login_required(login_url=STAFF_LOGIN)
 def request_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     change = _request_for(user, public_id)
     may_decide = change.is_open and ClassificationRequest.objects.filter(_queue_for(user), pk=change.pk).exists()
     return render(
@@ -172,7 +166,7 @@ def request_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required(login_url=STAFF_LOGIN)
 @require_POST
 def request_decide(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     change = _request_for(user, public_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -197,7 +191,7 @@ def request_decide(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required(login_url=STAFF_LOGIN)
 @require_POST
 def grant_create(request: HttpRequest, object_type: str, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     obj = _grantable_object(user, object_type, public_id)
     form = GrantForm(request.POST)
     grantee = User.objects.filter(username=request.POST.get("username", ""), kind=User.Kind.STAFF).first()
@@ -221,7 +215,7 @@ def grant_create(request: HttpRequest, object_type: str, public_id: uuid.UUID) -
 @login_required(login_url=STAFF_LOGIN)
 @require_POST
 def grant_revoke(request: HttpRequest, object_type: str, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     obj = _grantable_object(user, object_type, public_id)
     form = RevokeForm(request.POST)
     grantee = User.objects.filter(username=form.data.get("username", "")).first()
@@ -235,7 +229,7 @@ def grant_revoke(request: HttpRequest, object_type: str, public_id: uuid.UUID) -
 @require_POST
 def my_number(request: HttpRequest, object_type: str, public_id: uuid.UUID) -> HttpResponse:
     """Show a 個人番号 once, after the reader states why; the read is audited."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     obj = _visible_object(request, user, object_type, public_id)
     form = MyNumberForm(request.POST)
     if not form.is_valid() or not hasattr(obj, mynumber.FIELD):
@@ -258,7 +252,7 @@ def my_number(request: HttpRequest, object_type: str, public_id: uuid.UUID) -> H
 
 @login_required(login_url=STAFF_LOGIN)
 def report(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     if not any(user.has_role(role) for role in REPORT_ROLES):
         raise Http404
     data = build_report()

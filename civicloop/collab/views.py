@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import User
+from civicloop.accounts.staff import staff_member_or_404
 from civicloop.cases.access import get_case_for_user
 from civicloop.classification.policy import Action, NotPermitted, context_from_request
 from civicloop.collab import actions
@@ -31,13 +32,6 @@ TEMPLATE_ID = "00000000-0000-0000-0000-000000000000"
 READ_BATCH = 100  # message ids one read marker may name (a page shows at most PAGE)
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_staff_member:
-        raise Http404
-    return user
-
-
 def _wants_json(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
@@ -45,7 +39,7 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required(login_url="cases:staff-login")
 def channel_list(request: HttpRequest) -> HttpResponse:
     """The channels this person may read here, with unread counts, and their unseen mentions."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     channels = list(
         Channel.objects.readable_by(user, context_from_request(request))
         .with_unread(user)
@@ -100,14 +94,14 @@ def _page_of(request: HttpRequest, channel: Channel, user: User, *, thread: Mess
 
 @login_required(login_url="cases:staff-login")
 def channel_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
     return render(request, "collab/channel_detail.html", _page_of(request, channel, user))
 
 
 @login_required(login_url="cases:staff-login")
 def thread(request: HttpRequest, public_id: uuid.UUID, message_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     parent = get_message_for_user(user, message_id, action=ChatAction.READ, context=context_from_request(request))
     if parent.channel.public_id != public_id or parent.parent_id is not None:
         raise Http404
@@ -117,7 +111,7 @@ def thread(request: HttpRequest, public_id: uuid.UUID, message_id: uuid.UUID) ->
 @login_required(login_url="cases:staff-login")
 def messages_json(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     """What changed in the channel after change `after` (the poll when there is no websocket)."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
     try:
         after = max(0, int(request.GET.get("after", "0")))
@@ -137,7 +131,7 @@ def read_marker(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     The page posts the ids it showed; those of this channel count (the channel's rule is the
     messages' rule), and the marker never moves back (`actions.mark_read`).
     """
-    user = _staff(request)
+    user = staff_member_or_404(request)
     channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context_from_request(request))
     try:
         ids = [uuid.UUID(value) for value in request.POST.getlist("message")[:READ_BATCH]]
@@ -159,7 +153,7 @@ def _back(channel: Channel, parent: Message | None) -> str:
 @login_required(login_url="cases:staff-login")
 @require_POST
 def message_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context)
     form = MessageForm(request.POST)
@@ -189,7 +183,7 @@ def _refused(request: HttpRequest, exc: Exception, back: str) -> HttpResponse:
 
 
 def _message_for_post(request: HttpRequest, message_id: uuid.UUID) -> tuple[User, Message, Any]:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     return user, get_message_for_user(user, message_id, action=ChatAction.READ, context=context), context
 
@@ -245,7 +239,7 @@ def message_pin(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
 @login_required(login_url="cases:staff-login")
 def search(request: HttpRequest) -> HttpResponse:
     """Messages containing the words, in the channels this person may read from this device only."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     form = SearchForm(request.GET)
     hits: list[Message] = []
     if form.is_valid():
@@ -261,7 +255,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="cases:staff-login")
 @require_POST
 def conversation_create(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     form = ConversationForm(request.POST)
     if not form.is_valid():
         flash.error(request, _("Name the people and choose the kind of conversation."))
@@ -289,7 +283,7 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def department_channel_open(request: HttpRequest, code: str) -> HttpResponse:
     """Open one's own department's channel (or go to it, if someone opened it meanwhile)."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     department = user.departments.filter(code=code).first()
     if department is None:
         raise Http404
@@ -301,7 +295,7 @@ def department_channel_open(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def case_channel_open(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Open (or go to) a case's channel, from the case page."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     case = get_case_for_user(user, case_id, action=Action.VIEW, context=context)
     try:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import User
+from civicloop.accounts.staff import staff_member_or_404
 from civicloop.classification.policy import Action, NotPermitted, context_from_request, evaluate
 from civicloop.council import actions, board, errors
 from civicloop.council.access import get_question_for_user, get_session_for_user, may
@@ -23,13 +24,6 @@ from civicloop.council.models import SECRETARIAT, Assignment, Question, Session
 LOGIN = "cases:staff-login"
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.is_staff_member:
-        raise Http404
-    return user
-
-
 def _is_secretariat(user: User) -> bool:
     return user.departments.filter(code=SECRETARIAT).exists()
 
@@ -37,7 +31,7 @@ def _is_secretariat(user: User) -> bool:
 @login_required(login_url=LOGIN)
 def session_list(request: HttpRequest) -> HttpResponse:
     """The sessions this person may see, and (for the secretariat) a form to register one."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     form = SessionForm(request.POST or None) if _is_secretariat(user) else None
     if request.method == "POST" and form is not None and form.is_valid():
@@ -54,7 +48,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @login_required(login_url=LOGIN)
 def session_board(request: HttpRequest, public_id: str) -> HttpResponse:
     """The status board; the secretariat also registers questions here."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     session = get_session_for_user(user, public_id, action=Action.VIEW, context=context)
     may_work = evaluate(user, Action.WORK, session, context).allowed
@@ -86,7 +80,7 @@ def session_board(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required(login_url=LOGIN)
 def question_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     question = get_question_for_user(user, public_id, action=Action.VIEW, context=context)
     row = board.rows(list(board.with_board_facts(Question.objects.filter(pk=question.pk))))[0]
@@ -106,7 +100,7 @@ def question_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @login_required(login_url=LOGIN)
 def question_assign(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     question = get_question_for_user(user, public_id, action=Action.VIEW, context=context)
     form = AssignForm(request.POST)
@@ -124,7 +118,7 @@ def question_assign(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _assignment(request: HttpRequest, public_id: str) -> tuple[User, Assignment]:
-    user = _staff(request)
+    user = staff_member_or_404(request)
     assignment = Assignment.objects.select_related("question__session__department").filter(public_id=public_id).first()
     if assignment is None or not may(user, Action.VIEW, assignment.question, context_from_request(request)):
         raise Http404
@@ -176,7 +170,7 @@ def answer_advance(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required(login_url=LOGIN)
 def answer_book(request: HttpRequest, public_id: str) -> HttpResponse:
     """The answer book PDF, for those who may export the session (the secretariat)."""
-    user = _staff(request)
+    user = staff_member_or_404(request)
     context = context_from_request(request)
     session = get_session_for_user(user, public_id, action=Action.VIEW, context=context)
     try:

@@ -11,17 +11,8 @@ from civicloop.accounts.models import Department, User
 from civicloop.authoring import actions, ydoc
 from civicloop.authoring.models import Document
 from civicloop.classification.policy import Context, DeviceTrust
-from civicloop.testing.factories import StaffFactory
 
 MANAGED = Context(device_trust=DeviceTrust.MANAGED)
-
-
-@pytest.fixture
-def make_clerk(catalog: None) -> Callable[..., User]:
-    def make(department: str = "seiso", clearance: str = "OFFICIAL", **fields: Any) -> User:
-        return StaffFactory.create(department=department, clearance=clearance, **fields)
-
-    return make
 
 
 @pytest.fixture

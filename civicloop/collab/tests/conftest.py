@@ -15,7 +15,7 @@ from civicloop.classification.policy import NO_CONTEXT, Context, DeviceTrust
 from civicloop.collab import actions
 from civicloop.collab.models import Channel, Message
 from civicloop.collab.rules import Kind
-from civicloop.testing.factories import CaseFactory, StaffFactory
+from civicloop.testing.factories import CaseFactory
 
 DEVICE_HEADER = "HTTP_X_TEST_DEVICE_TRUST"
 MANAGED = Context(device_trust=DeviceTrust.MANAGED)
@@ -26,14 +26,6 @@ def device_header(settings: Any) -> str:
     """Requests name their device posture with the X-Test-Device-Trust header (as in the access matrix)."""
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "civicloop.classification.tests.conftest.DeviceHeaderMiddleware"]
     return DEVICE_HEADER
-
-
-@pytest.fixture
-def make_clerk(catalog: None) -> Callable[..., User]:
-    def make(department: str = "seiso", clearance: str = "OFFICIAL", **fields: Any) -> User:
-        return StaffFactory.create(department=department, clearance=clearance, **fields)
-
-    return make
 
 
 @pytest.fixture
