@@ -25,9 +25,9 @@ from civicloop.accounts.models import Role, User
 from civicloop.core import audit
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import TIER_RANK, Classification, Event
-from civicloop.relay import ocel
+from civicloop.relay import ocel, parquet
 
-FORMATS = ("cloudevents", "ocel")
+FORMATS = ("cloudevents", "ocel", "parquet")
 _CHUNK = 5000
 _ROW_FIELDS = ("id", "source", "type", "subject", "time", "data_text", "classification", "position")
 # (id, source, type, subject, time, data as JSON text, classification, position)
@@ -154,6 +154,7 @@ class ExportResult:
     path: Path
     events: int
     scope: ExportScope
+    files: int = 1
 
 
 def export_events(
@@ -166,12 +167,19 @@ def export_events(
 ) -> ExportResult:
     """Write the export to `output` (via a temporary file renamed at the end) and audit it.
 
+    For `parquet`, `output` is a folder (created if missing) that receives one file per month.
     An export that fails half-way leaves no partial file behind and any earlier file untouched.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     output = output.resolve()
     rows = stream_rows(select_events(scope, since=since, types=types))
+    if fmt == "parquet":
+        output.mkdir(exist_ok=True)
+        months = parquet.write_parquet(rows, output)
+        count = sum(months.values())
+        _audit_export(fmt, count, scope, since, types)
+        return ExportResult(output, count, scope, files=len(months))
     handle, tmp_name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:

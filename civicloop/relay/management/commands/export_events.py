@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MPL-2.0
-"""`manage.py export_events`: the event log as CloudEvents JSON lines or OCEL 2.0 JSON.
+"""`manage.py export_events`: the event log as CloudEvents JSON lines, OCEL 2.0 JSON or Parquet.
 
 It lives in the relay app rather than core because it applies the access policy (accounts,
 classification), which core must not import (architecture.md, import direction).
@@ -28,11 +28,15 @@ def parse_since(raw: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Export events as CloudEvents JSON lines or OCEL 2.0 JSON, within what the requester may export."
+    help = "Export events as CloudEvents JSON lines, OCEL 2.0 JSON or Parquet, within what the requester may export."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--format", required=True, choices=FORMATS, dest="fmt")
-        parser.add_argument("--output", required=True, help="File to write (replaced only when complete).")
+        parser.add_argument(
+            "--output",
+            required=True,
+            help="File to write (replaced only when complete); for parquet a folder, one file per month.",
+        )
         parser.add_argument("--since", help="Only events at or after this date or date-time (Japan time).")
         parser.add_argument(
             "--type",
@@ -61,6 +65,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         since = parse_since(options["since"]) if options["since"] else None
         result = export_events(fmt=options["fmt"], output=output, scope=scope, since=since, types=options["types"])
+        files = f", {result.files} files" if options["fmt"] == "parquet" else ""
         self.stdout.write(
-            f"wrote {result.events} events to {result.path} ({options['fmt']}; tiers: {', '.join(scope.tiers)})"
+            f"wrote {result.events} events to {result.path} ({options['fmt']}{files}; tiers: {', '.join(scope.tiers)})"
         )
