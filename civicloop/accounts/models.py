@@ -54,6 +54,9 @@ class User(AbstractUser):
     class Kind(models.TextChoices):
         RESIDENT = "resident", "resident"
         STAFF = "staff", "staff"
+        # A company's employee who sells to the municipality (civicloop.procurement): signs in with
+        # allauth and a second factor like staff, sees only its company's procurement records.
+        SUPPLIER = "supplier", "supplier"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.RESIDENT)
@@ -82,6 +85,10 @@ class User(AbstractUser):
     @property
     def is_staff_member(self) -> bool:
         return self.kind == self.Kind.STAFF
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.kind == self.Kind.SUPPLIER
 
     @property
     def is_back_office(self) -> bool:

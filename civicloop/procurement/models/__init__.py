@@ -19,6 +19,7 @@ from civicloop.procurement.models.evaluation import (
     ScoreSheet,
 )
 from civicloop.procurement.models.suppliers import (
+    CONTRACTS_DEPARTMENT,
     GRADE_RANK,
     SME_SIZES,
     Authentication,
@@ -51,6 +52,7 @@ from civicloop.procurement.models.tenders import (
 )
 
 __all__ = [
+    "CONTRACTS_DEPARTMENT",
     "GRADE_RANK",
     "MAX_SCORE",
     "SME_SIZES",

@@ -18,6 +18,17 @@ from civicloop.accounts.models import User
 from civicloop.core.models import classification_field
 from civicloop.procurement.corporate_number import validate_corporate_number
 
+# 契約課 verifies suppliers and owns their records: the one policy applies to them as to its cases.
+CONTRACTS_DEPARTMENT = "keiyaku"
+
+
+class OwnedByContracts:
+    """What the access policy needs (`classification.policy.Protected`): 契約課 owns supplier records."""
+
+    department_code = CONTRACTS_DEPARTMENT
+    owner_id: int | None = None
+    guest_key = ""
+
 
 class SupplierSize(models.TextChoices):
     """中小企業基本法 第2条 and the EU/UK SME classes the SME-share indicator uses."""
@@ -88,7 +99,7 @@ class SupplierQuerySet(models.QuerySet["Supplier"]):
         return self.filter(users=user)
 
 
-class Supplier(models.Model):
+class Supplier(OwnedByContracts, models.Model):
     """A company that sells to the municipality: registered by itself, verified by staff."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -132,7 +143,7 @@ def supplier_document_path(instance: "SupplierDocument", filename: str) -> str:
     return f"procurement/suppliers/{instance.supplier.public_id}/{uuid.uuid4().hex}"
 
 
-class Qualification(models.Model):
+class Qualification(OwnedByContracts, models.Model):
     """競争入札参加資格: the grade and categories a supplier may bid in, for a period."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -155,7 +166,7 @@ class Qualification(models.Model):
         return self.status == VerificationStatus.APPROVED and self.valid_from <= day <= self.valid_until
 
 
-class SupplierDocument(models.Model):
+class SupplierDocument(OwnedByContracts, models.Model):
     """A file the supplier gave as evidence (登記事項証明書, 納税証明書, a certificate)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -176,7 +187,7 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         return self.filter(status=VerificationStatus.APPROVED, supplier__status=VerificationStatus.APPROVED)
 
 
-class Service(models.Model):
+class Service(OwnedByContracts, models.Model):
     """One service in the catalogue, in one lot, with its security declaration (declared once)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -221,7 +232,7 @@ class Authentication(models.TextChoices):
     SSO = "sso", _("Single sign-on (SAML/OIDC) with two-step verification")
 
 
-class SecurityDeclaration(models.Model):
+class SecurityDeclaration(OwnedByContracts, models.Model):
     """What a supplier declares about a service's security: once, reused in every tender.
 
     Expiry: the earliest of the certificates' end dates the supplier gives; the reminder task
@@ -257,7 +268,7 @@ class Decision(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
 
 
-class Verification(models.Model):
+class Verification(OwnedByContracts, models.Model):
     """One staff decision on a supplier, a qualification or a service: append-only history."""
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="verifications")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, User
+from civicloop.classification.fields import SealedValueField
 from civicloop.core.models import classification_field
 from civicloop.procurement.models.suppliers import Grade, Service, Supplier
 
@@ -78,7 +79,7 @@ class Tender(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     # The opening key (sealing.py): the public half in clear, the private half sealed (crypto envelope).
     opening_public_key = models.CharField(max_length=64, blank=True, editable=False)
-    opening_private_key = models.JSONField(null=True, blank=True, editable=False)
+    opening_private_key = SealedValueField(null=True, blank=True, editable=False)
     classification = classification_field()
 
     objects = TenderQuerySet.as_manager()

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MPL-2.0
+"""One audit entry and one event per procurement state change, and the authority check before it."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, actor_label
+from civicloop.core import audit, events
+from civicloop.procurement import rules
+
+
+def record(actor: Any, action: str, obj: Any, facts: Mapping[str, Any] | None = None) -> None:
+    """Audit and event for `procurement.<action>` on `obj` (facts are ids and codes, never content)."""
+    kind = type(obj).__name__.lower()
+    object_id = str(getattr(obj, "public_id", None) or obj.pk)
+    data = dict(facts or {})
+    audit.record(
+        actor=actor_label(actor),
+        action=f"procurement.{action}",
+        object_type=f"procurement.{kind}",
+        object_id=object_id,
+        data=data,
+        classification=obj.classification,
+    )
+    events.record(
+        f"procurement.{action}",
+        subject=f"procurement_{kind}/{object_id}",
+        data={"id": object_id, **data},
+        classification=obj.classification,
+        instance=obj,
+    )
+
+
+def require(actor: Any, action: Action, obj: Any, context: Context | None = None) -> None:
+    """Refuse (NotPermitted) unless the procurement rules let `actor` take `action` on `obj`."""
+    decision = rules.decide(actor, action, obj, context or NO_CONTEXT)
+    if not decision.allowed:
+        raise NotPermitted(decision.reason)

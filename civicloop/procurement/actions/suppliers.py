@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Suppliers register themselves, add their qualification and services; 契約課 verifies each."""
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.accounts.models import User
+from civicloop.classification.policy import Action
+from civicloop.core.text import fold
+from civicloop.procurement.actions.recording import record, require
+from civicloop.procurement.errors import WrongState
+from civicloop.procurement.models import (
+    Decision,
+    Qualification,
+    SecurityDeclaration,
+    Service,
+    Supplier,
+    Verification,
+    VerificationStatus,
+)
+
+# The declaration's fields a supplier fills (SecurityDeclaration), in the order of the form.
+SECURITY_FIELDS = (
+    "ismap",
+    "ismap_registration",
+    "iso27001",
+    "iso27001_certificate",
+    "privacy_mark",
+    "privacy_mark_number",
+    "data_location",
+    "encrypted_at_rest",
+    "encrypted_in_transit",
+    "authentication",
+    "incident_response",
+    "expires_on",
+)
+
+
+@transaction.atomic
+def register_supplier(*, email: str, password: str, person_name: str, company: Mapping[str, Any]) -> Supplier:
+    """A company registers itself: a supplier account (second factor next) and a supplier awaiting 契約課.
+
+    `company` holds Supplier's fields (corporate_number, name, size, address, contacts …), already
+    checked by the form; the model validates the 法人番号 again.
+    """
+    user = User(username=email.lower(), email=email.lower(), kind=User.Kind.SUPPLIER, full_name=person_name)
+    user.set_password(password)
+    user.save()
+    supplier = Supplier(**company)
+    supplier.full_clean(exclude=["users"])
+    supplier.save()
+    supplier.users.add(user)
+    record(user, "supplier_registered", supplier, {"size": supplier.size, "is_local": supplier.is_local})
+    return supplier
+
+
+@transaction.atomic
+def add_qualification(
+    *, actor: User, supplier: Supplier, categories: Sequence[str], grade: str, valid_from: date, valid_until: date
+) -> Qualification:
+    """競争入札参加資格 as the supplier holds it; counts once 契約課 approves it."""
+    require(actor, Action.WORK, supplier)
+    qualification = Qualification.objects.create(
+        supplier=supplier, categories=list(categories), grade=grade, valid_from=valid_from, valid_until=valid_until
+    )
+    record(actor, "qualification_added", qualification, {"supplier": str(supplier.public_id), "grade": grade})
+    return qualification
+
+
+def _search_text(service: Service) -> str:
+    parts = [service.name, service.name_en, service.summary, service.supplier.name, *map(str, service.features)]
+    return fold(" ".join(p for p in parts if p))
+
+
+@transaction.atomic
+def declare_service(
+    *, actor: User, supplier: Supplier, service: Mapping[str, Any], security: Mapping[str, Any]
+) -> Service:
+    """A service for the catalogue and its security declaration, declared once and reused in every tender."""
+    require(actor, Action.WORK, supplier)
+    item = Service(supplier=supplier, **service)
+    item.search_text = _search_text(item)
+    item.save()
+    SecurityDeclaration.objects.create(service=item, declared_by=actor, **security)
+    record(actor, "service_declared", item, {"supplier": str(supplier.public_id), "lot": item.lot})
+    return item
+
+
+@transaction.atomic
+def update_security_declaration(*, actor: User, service: Service, security: Mapping[str, Any]) -> Service:
+    """A new declaration replaces the old one; the service goes back to 契約課 before it counts again."""
+    require(actor, Action.WORK, service)
+    declaration = SecurityDeclaration.objects.select_for_update().get(service=service)
+    for name in SECURITY_FIELDS:
+        if name in security:
+            setattr(declaration, name, security[name])
+    declaration.declared_by = actor
+    declaration.reminded_for = None
+    declaration.save()
+    service.status = VerificationStatus.PENDING
+    service.save(update_fields=["status"])
+    record(actor, "security_declared", service, {"expires_on": declaration.expires_on.isoformat()})
+    return service
+
+
+_STATUS_OF = {
+    Decision.APPROVED: VerificationStatus.APPROVED,
+    Decision.REJECTED: VerificationStatus.REJECTED,
+    Decision.SUSPENDED: VerificationStatus.SUSPENDED,
+}
+
+
+@transaction.atomic
+def verify(*, actor: User, subject: Supplier | Qualification | Service, decision: str, note: str = "") -> Verification:
+    """契約課's decision on a supplier, a qualification or a service, kept in the history (who, when, why)."""
+    require(actor, Action.WORK, subject)
+    locked = type(subject).objects.select_for_update().get(pk=subject.pk)
+    status = _STATUS_OF[Decision(decision)]
+    if locked.status == status:
+        raise WrongState(f"already {status}")
+    supplier = locked if isinstance(locked, Supplier) else locked.supplier
+    entry = Verification.objects.create(
+        supplier=supplier,
+        qualification=locked if isinstance(locked, Qualification) else None,
+        service=locked if isinstance(locked, Service) else None,
+        decision=decision,
+        note=note,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        classification=locked.classification,
+    )
+    locked.status = status
+    locked.save(update_fields=["status"])
+    subject.status = status
+    kind = type(locked).__name__.lower()
+    record(actor, f"{kind}_{decision}", locked, {"supplier": str(supplier.public_id), "verification": entry.pk})
+    return entry
