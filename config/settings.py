@@ -248,6 +248,9 @@ OIDC_CLIENT_SECRET = env_str("CIVICLOOP_OIDC_CLIENT_SECRET", "demo-secret" if DE
 OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate gender")
 
 # Inquiry routing (civicloop.intelligence): above the threshold an inquiry goes straight to the
+# The Open Contracting ID prefix of the procurement record (OCDS: "ocds-" and six characters, which
+# the Open Contracting Partnership registers to the publisher; civicloop/procurement/ocds.py).
+OCDS_OCID_PREFIX = env_str("CIVICLOOP_OCDS_OCID_PREFIX", "ocds-cvloop")
 # suggested department; below it, to the human triage queue. The switch turns suggestions off.
 ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
 ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)

@@ -270,12 +270,13 @@ JA = {
 
 
 def _each_app_table() -> list[dict[str, str | list[str]]]:
-    """Each app may keep its own strings in civicloop/<app>/ja.py (a dict named JA)."""
+    """Each app may keep its own strings in civicloop/<app>/ja.py, or ja_<part>.py (a dict named JA)."""
     import importlib.util
 
     tables = []
-    for path in sorted((Path(__file__).parent.parent / "civicloop").glob("*/ja.py")):
-        spec = importlib.util.spec_from_file_location(f"ja_{path.parent.name}", path)
+    root = Path(__file__).parent.parent / "civicloop"
+    for path in sorted([*root.glob("*/ja.py"), *root.glob("*/ja_*.py")]):
+        spec = importlib.util.spec_from_file_location(f"ja_{path.parent.name}_{path.stem}", path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

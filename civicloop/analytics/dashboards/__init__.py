@@ -37,6 +37,6 @@ DASHBOARDS = {
         ),
         Dashboard("staff", _("Staff"), _("Workload per department and clerk, paper avoided"), staff.build),
         Dashboard("services", _("Services"), _("Trends, life events, uptake of new online procedures"), services.build),
-        Dashboard("governance", _("Governance"), _("Classification against 80/15/5"), governance.build),
+        Dashboard("governance", _("Governance"), _("Classification against 80/15/5, procurement"), governance.build),
     ]
 }

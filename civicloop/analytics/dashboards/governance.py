@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Governance: how the ward's records are classified, against the 80/15/5 the seed reports."""
+"""Governance: how the ward's records are classified, against the 80/15/5 the seed reports; procurement."""
 
 from collections import defaultdict
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from civicloop.analytics.dashboards import procurement
 from civicloop.analytics.dashboards.base import Chart, Column, Filters, Series, department_names, monthly_sums, pct
 from civicloop.core.models import Classification, tier_name
 
@@ -14,7 +15,7 @@ REFERENCE = {Classification.OFFICIAL: 80.0, Classification.SECRET: 15.0, Classif
 
 
 def build(scope: Q, filters: Filters) -> list[Chart]:
-    return [distribution(scope, filters), by_department(scope, filters)]
+    return [distribution(scope, filters), by_department(scope, filters), *procurement.build(scope, filters)]
 
 
 def distribution(scope: Q, filters: Filters) -> Chart:
