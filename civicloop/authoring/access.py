@@ -7,9 +7,10 @@ Both load by public id and ask `classification.policy.decide`; missing and refus
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from civicloop.authoring.models import Document, Version
+from civicloop.authoring.models import Comment, Document, Version
 from civicloop.classification.policy import Action, Context, decide, get_allowed
 
 
@@ -27,3 +28,14 @@ def get_version_for_user(user: Any, public_id: UUID | str, *, action: Action, co
     if version is None or not decide(user, action, version.document, context).allowed:
         raise Http404
     return version
+
+
+def get_comment_for_user(user: Any, public_id: UUID | str, *, action: Action, context: Context) -> Comment:
+    """The comment with this public id if `user` may `action` its document; else 404."""
+    try:
+        comment = Comment.objects.select_related("document__department").filter(public_id=public_id).first()
+    except ValidationError as exc:
+        raise Http404 from exc
+    if comment is None or not decide(user, action, comment.document, context).allowed:
+        raise Http404
+    return comment

@@ -2,11 +2,14 @@
 """Every write to a co-edited document: creation, each change from an editor, versions, reviews, sign-off.
 
 Each checks that the actor may WORK the document (the one policy: owning department, clearance
-and device) except deciding a review, which only the named reviewer does. Row locks are taken in
+and device) except deciding a review, which only the named reviewer does; commenting, which
+reading allows (a reviewer from another department comments); deciding a suggestion, which its
+reviewers may do too; and exporting, which the policy's EXPORT decides. Row locks are taken in
 one order: the Document, then its Version, then the Review.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,18 +18,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
-from civicloop.authoring import ydoc
+from civicloop.authoring import live, ydoc
 from civicloop.authoring.errors import (
     DocumentFrozen,
     InvalidReviewers,
+    NotAllowedToDecide,
     NotReadyToSignOff,
     NotReviewer,
     ReviewClosed,
+    SuggestionNotFound,
+    VersionNotIntact,
 )
-from civicloop.authoring.models import Document, DocumentUpdate, Review, Version, content_hash
+from civicloop.authoring.models import Comment, Document, DocumentUpdate, Review, Version, content_hash
 from civicloop.cases.models import Case
 from civicloop.classification.actions import GrantBasis, NotAllowed, grant_need_to_know
-from civicloop.classification.policy import Action, Context, actor_label, authorise, rank
+from civicloop.classification.policy import Action, Context, actor_label, authorise, evaluate, rank
 from civicloop.core import audit, events
 from civicloop.notifications.actions import notify, staff_notice_department
 
@@ -86,8 +92,11 @@ def append_update(*, document: Document, update: bytes, author: User) -> Documen
         if locked.is_signed_off:
             raise DocumentFrozen
         row = DocumentUpdate.objects.create(document=locked, data=update, author=author)
-        Document.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-        if DocumentUpdate.objects.filter(document=locked).count() >= COMPACT_AFTER:
+        # The counter was read with the row lock: no count query per keystroke.
+        locked.pending_updates += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["pending_updates", "updated_at"])
+        if locked.pending_updates >= COMPACT_AFTER:
             _compact(locked)
     return row
 
@@ -114,7 +123,8 @@ def _compact(locked: Document) -> None:
         return
     doc = ydoc.load(bytes(locked.y_state), (bytes(data) for _, data in rows))
     locked.y_state = doc.get_update()
-    locked.save(update_fields=["y_state"])
+    locked.pending_updates = 0
+    locked.save(update_fields=["y_state", "pending_updates"])
     DocumentUpdate.objects.filter(document=locked, pk__lte=rows[-1][0]).delete()
 
 
@@ -261,3 +271,143 @@ def sign_off_version(*, version: Version, signed_off_by: User, context: Context)
         document.save(update_fields=["status"])
         _record(signed_off_by, "signed_off", document, version=locked.number, sha256=locked.sha256)
     return locked
+
+
+# Comments and suggestions. Commenting is part of reading (a reviewer outside the department
+# comments), so it needs VIEW; resolving needs the comment's author or someone who may work the
+# document. Lock order as above: the Document, then the Comment.
+
+MAX_ANCHOR = 256  # an encoded Yjs relative position is a few dozen bytes
+
+
+def _anchor(value: bytes) -> bytes:
+    if len(value) > MAX_ANCHOR:
+        raise ValueError("anchor too long")
+    return value
+
+
+def add_comment(
+    *, document: Document, author: User, body: str, quote: str, anchor_start: bytes, anchor_end: bytes, context: Context
+) -> Comment:
+    """Start a thread on the words between two Yjs relative positions (`quote` is what they said then)."""
+    with transaction.atomic():
+        locked = _locked(document)
+        authorise(author, Action.VIEW, locked, context)
+        comment = Comment.objects.create(
+            document=locked,
+            author=author,
+            body=body.strip(),
+            quote=quote[:500],
+            anchor_start=_anchor(anchor_start),
+            anchor_end=_anchor(anchor_end),
+        )
+        _record(author, "commented", locked, comment=comment.public_id, length=len(comment.body))
+        live.announce_comments(locked)
+    return comment
+
+
+def reply_to_comment(*, comment: Comment, author: User, body: str, context: Context) -> Comment:
+    """A reply in the thread of `comment` (a reply to a reply joins the same thread)."""
+    with transaction.atomic():
+        locked = _locked(comment.document)
+        authorise(author, Action.VIEW, locked, context)
+        root = comment.parent or comment
+        reply = Comment.objects.create(document=locked, parent=root, author=author, body=body.strip())
+        _record(author, "comment_replied", locked, comment=root.public_id, reply=reply.public_id)
+        live.announce_comments(locked)
+    return reply
+
+
+def resolve_comment(*, comment: Comment, actor: User, resolved: bool, context: Context) -> Comment:
+    """Mark a thread resolved (or open it again): its author, or someone who may work the document."""
+    with transaction.atomic():
+        locked = _locked(comment.document)
+        root = Comment.objects.select_for_update().get(pk=comment.parent_id or comment.pk)
+        authorise(actor, Action.VIEW, locked, context)
+        if root.author_id != actor.pk:
+            authorise(actor, Action.WORK, locked, context)
+        root.resolved_at, root.resolved_by = (timezone.now(), actor) if resolved else (None, None)
+        root.save(update_fields=["resolved_at", "resolved_by"])
+        _record(actor, "comment_resolved" if resolved else "comment_reopened", locked, comment=root.public_id)
+        live.announce_comments(locked)
+    return root
+
+
+def may_decide_suggestions(user: User, document: Document, context: Context) -> bool:
+    """Who accepts or rejects suggestions: those who may work the document, and its reviewers."""
+    if evaluate(user, Action.WORK, document, context).allowed:
+        return True
+    return (
+        evaluate(user, Action.VIEW, document, context).allowed
+        and Review.objects.filter(version__document=document, reviewer=user).exists()
+    )
+
+
+def decide_suggestion(
+    *, document: Document, suggestion_id: str, accept: bool, actor: User, context: Context
+) -> ydoc.Suggestion:
+    """Accept or reject one suggestion: the server edits the Y document, stores and sends the change."""
+    with transaction.atomic():
+        locked = _locked(document)
+        if not may_decide_suggestions(actor, locked, context):
+            authorise(actor, Action.WORK, locked, context)  # records the refusal and raises NotPermitted
+            raise NotAllowedToDecide
+        if locked.is_signed_off:
+            raise DocumentFrozen
+        doc = ydoc.load(*stored_updates(locked))
+        before = doc.get_state()
+        decided = ydoc.resolve_suggestion(doc, suggestion_id, accept=accept)
+        if decided is None:
+            raise SuggestionNotFound
+        update = doc.get_update(before)
+        append_update(document=locked, update=update, author=actor)
+        _record(
+            actor,
+            "suggestion_accepted" if accept else "suggestion_rejected",
+            locked,
+            suggestion=decided.id,
+            kind=decided.kind,
+            suggested_by=decided.author,
+            length=len(decided.text),
+        )
+        live.announce_update(locked, update)
+    return decided
+
+
+@dataclass(frozen=True)
+class Export:
+    pdf: bytes
+    filename: str
+    version: Version | None  # None: the text as it stands (a draft)
+
+
+def export_pdf(*, document: Document, exported_by: User, context: Context, version: Version | None = None) -> Export:
+    """The document as a PDF marked with its tier, through the result documents' renderer.
+
+    A signed-off document exports its signed-off version, whose frozen HTML is checked against its
+    hash first; a draft exports the text as it stands, or the version asked for.
+    """
+    from civicloop.authoring import printing  # loads WeasyPrint, which only an exporting process needs
+
+    with transaction.atomic():
+        locked = _locked(document)
+        authorise(exported_by, Action.EXPORT, locked, context)
+        if version is None and locked.is_signed_off:
+            version = locked.versions.filter(signed_off_at__isnull=False).first()
+        if version is not None:
+            if version.document_id != locked.pk or not version.is_intact():
+                raise VersionNotIntact
+            html = version.html
+        else:
+            html = ydoc.to_html(ydoc.load(*stored_updates(locked)))
+        pdf = printing.render(locked, html, version=version, viewer=exported_by)
+        _record(
+            exported_by,
+            "exported",
+            locked,
+            format="pdf",
+            version=version.number if version else "draft",
+            sha256=version.sha256 if version else content_hash(html),
+        )
+    suffix = f"v{version.number}" if version else "draft"
+    return Export(pdf=pdf, filename=f"document-{locked.public_id}-{suffix}.pdf", version=version)

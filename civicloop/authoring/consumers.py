@@ -11,7 +11,12 @@ Yjs update twice changes nothing). A change from the browser is applied to the r
 refuses bytes that are not an update), stored (`actions.append_update`, which refuses a signed-off
 document), then announced to the group; the other sockets apply it and pass it to their browsers.
 Nothing lives only in memory: a restarted server, or another process, loads the same state.
-Presence (awareness, frame type 1) is ignored.
+
+Presence (awareness, frame type 1, `presence.py`) is relayed, never stored: each socket speaks for
+one Yjs client, stamped with the signed-in person's name; a newcomer asks the group for the states
+already there, and a socket that closes tells the others its client left. Anyone who may read the
+document is present, editors or not. A frame of type 100 (`COMMENTS_CHANGED`, unknown to Yjs)
+tells the editor to fetch the comments again.
 """
 
 import time
@@ -24,9 +29,10 @@ from pycrdt import YMessageType, YSyncMessageType, create_sync_message, create_u
 from pycrdt import read_message as read_payload
 
 from civicloop.accounts.models import User
-from civicloop.authoring import actions, ydoc
+from civicloop.authoring import actions, presence, ydoc
 from civicloop.authoring.access import get_document_for_user
 from civicloop.authoring.errors import DocumentFrozen
+from civicloop.authoring.live import group_name
 from civicloop.authoring.models import Document
 from civicloop.classification.policy import Action, Context, evaluate
 from civicloop.devices.sessions import staff_reader_of
@@ -37,10 +43,9 @@ FROZEN = 4409  # a change to a signed-off document
 MALFORMED = 4400  # bytes that are not a Yjs message or update
 MAX_FRAME = 2 * 1024 * 1024  # a pasted page of text is a few kB; a frame this large is refused
 RECHECK_SECONDS = 30  # the right to edit is asked again this often (a clerk moved out of the department)
+COMMENTS_CHANGED = bytes([100])  # our own message type: y-websocket clients ignore types they do not know
 
-
-def group_name(document: Document) -> str:
-    return f"authoring.{document.public_id.hex}"
+__all__ = ["DocumentConsumer", "group_name"]
 
 
 class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
@@ -50,6 +55,8 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
     doc: ydoc.YDoc
     may_edit: bool
     checked_at: float
+    client_id: int | None = None  # the Yjs client this socket speaks for in presence
+    awareness: presence.Entry | None = None  # its last state, for newcomers
 
     async def connect(self) -> None:
         if not await database_sync_to_async(self._open)():
@@ -60,6 +67,9 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         self.doc = ydoc.load(state, updates)
         await self.accept()
         await self.send(bytes_data=create_sync_message(self.doc))  # step 1: the browser answers with what we lack
+        await self.channel_layer.group_send(
+            group_name(self.document), {"type": "presence.query", "reply_to": self.channel_name}
+        )
 
     def _open(self) -> bool:
         reader = staff_reader_of(self.scope)
@@ -83,13 +93,19 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "document"):
             await self.channel_layer.group_discard(group_name(self.document), self.channel_name)
+            if self.awareness is not None:
+                frame = presence.left(self.awareness.client_id, self.awareness.clock)
+                await self._share_presence(frame)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not bytes_data or len(bytes_data) > MAX_FRAME or len(bytes_data) < 2:
             await self.close(code=MALFORMED)
             return
+        if bytes_data[0] == presence.MESSAGE_AWARENESS:
+            await self._presence(bytes_data)
+            return
         if bytes_data[0] != YMessageType.SYNC:
-            return  # awareness (presence) is not kept
+            return  # other y-protocols messages (auth, query awareness) are not used
         kind = bytes_data[1]
         if kind == YSyncMessageType.SYNC_STEP1:
             reply = handle_sync_message(bytes_data[1:], self.doc)
@@ -136,6 +152,44 @@ class DocumentConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channel
         except DocumentFrozen:
             return FROZEN
         return 0
+
+    async def _presence(self, frame: bytes) -> None:
+        try:
+            entries = presence.read(frame)
+        except presence.MalformedAwareness:
+            await self.close(code=MALFORMED)
+            return
+        if self.client_id is None and entries:
+            self.client_id = entries[0].client_id
+        mine = [
+            presence.stamped(entry, name=self.person.display_name, user_pk=self.person.pk)
+            for entry in entries
+            if entry.client_id == self.client_id
+        ]
+        if not mine:
+            return
+        self.awareness = mine[-1]
+        await self._share_presence(presence.write(mine))
+
+    async def _share_presence(self, frame: bytes) -> None:
+        await self.channel_layer.group_send(
+            group_name(self.document), {"type": "presence.update", "frame": frame, "sender": self.channel_name}
+        )
+
+    async def presence_update(self, event: dict[str, Any]) -> None:
+        if event["sender"] != self.channel_name:
+            await self.send(bytes_data=event["frame"])
+
+    async def presence_query(self, event: dict[str, Any]) -> None:
+        """A newcomer asks who is here: this socket's state, if it has one, goes to it alone."""
+        if event["reply_to"] != self.channel_name and self.awareness is not None and self.awareness.state is not None:
+            await self.channel_layer.send(
+                event["reply_to"],
+                {"type": "presence.update", "frame": presence.write([self.awareness]), "sender": self.channel_name},
+            )
+
+    async def comments_changed(self, event: dict[str, Any]) -> None:
+        await self.send(bytes_data=COMMENTS_CHANGED)
 
     async def document_update(self, event: dict[str, Any]) -> None:
         """A change another socket stored: applied to this replica and passed to the browser."""

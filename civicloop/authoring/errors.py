@@ -20,3 +20,15 @@ class NotReadyToSignOff(Exception):
 
 class InvalidReviewers(Exception):
     """A reviewer must be another active member of staff cleared for the document's tier."""
+
+
+class SuggestionNotFound(Exception):
+    """No text of the document carries this suggestion any more (already decided, or edited away)."""
+
+
+class NotAllowedToDecide(Exception):
+    """Suggestions are accepted or rejected by those who may work the document or its reviewers."""
+
+
+class VersionNotIntact(Exception):
+    """The version's HTML no longer matches the hash it was frozen with: it is not exported."""

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """The shape of the authoring pages' input; the actions enforce the rules."""
 
+import base64
+import binascii
 from typing import Any
 
 from django import forms
@@ -77,3 +79,35 @@ class ReviewDecisionForm(forms.Form):
 class DiffForm(forms.Form):
     a = forms.IntegerField(min_value=1)
     b = forms.IntegerField(min_value=1)
+
+
+class Base64Field(forms.CharField):
+    """Bytes sent as base64 (a Yjs relative position encoded by the editor)."""
+
+    def to_python(self, value: Any) -> bytes:  # type: ignore[override]
+        text = super().to_python(value)
+        try:
+            return base64.b64decode(text or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise forms.ValidationError(_("Not base64.")) from exc
+
+
+class CommentForm(forms.Form):
+    """A new thread: the words chosen (two Yjs relative positions and what they said) and the comment."""
+
+    body = forms.CharField(max_length=2000)
+    quote = forms.CharField(max_length=500)
+    anchor_start = Base64Field(max_length=400)
+    anchor_end = Base64Field(max_length=400)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(max_length=2000)
+
+
+class ResolveForm(forms.Form):
+    resolved = forms.BooleanField(required=False)
+
+
+class SuggestionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject")])

@@ -7,6 +7,11 @@ them in order, and `actions.compact_document` folds them into `y_state` now and 
 is a frozen snapshot (text, HTML and the Y state) with the SHA-256 of its HTML; signing one off
 freezes the document (`is_signed_off`): the server refuses further changes until a new version
 opens a new review.
+
+Comments hang on the text by Yjs relative positions (`Comment.anchor_start`/`anchor_end`, encoded
+by the browser from the Y XML fragment): they follow the words they were made on while others
+edit. Suggestions are marks in the Y document itself (`suggestionInsert`, `suggestionDelete`, see
+`ydoc`), so they need no table; accepting or rejecting one is an audited action.
 """
 
 import hashlib
@@ -61,6 +66,8 @@ class Document(models.Model):
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="authored_documents")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     y_state = models.BinaryField(default=b"")  # compacted Yjs update; DocumentUpdate rows follow it
+    # How many DocumentUpdate rows follow y_state: kept beside it so appending one needs no count query.
+    pending_updates = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -156,3 +163,39 @@ class Review(models.Model):
     class Meta:
         ordering = ["requested_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["version", "reviewer"], name="authoring_review_once")]
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def visible_to(self, user: Any, context: Context = NO_CONTEXT) -> "CommentQuerySet":
+        """Comments on the documents `user` may read from this device: the document's policy, nothing else."""
+        return self.filter(document__in=Document.objects.visible_to(user, context))
+
+
+class Comment(models.Model):
+    """A comment anchored to a stretch of the text, or a reply to one (`parent`); threads resolve as a whole."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    quote = models.CharField(max_length=500, blank=True)  # the words selected when the thread began
+    anchor_start = models.BinaryField(default=b"")  # Y.encodeRelativePosition of the start, in the fragment
+    anchor_end = models.BinaryField(default=b"")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.document} comment {self.public_id}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

@@ -4,10 +4,17 @@
 The browser's editor (TipTap's Collaboration extension) keeps ProseMirror's tree in the Y XML
 fragment named "default": elements named after the editor's nodes (`paragraph`, `heading` with a
 `level`, `bulletList`, …) and text with the marks as attributes (`bold`, `italic`, `link` with an
-`href`). The server reads that tree for versions and their diff; it never edits it.
+`href`). The server reads that tree for versions and their diff.
+
+Suggestions are two marks the editor's suggest mode puts on text: `suggestionInsert` (words
+proposed) and `suggestionDelete` (words proposed for removal), each with the suggestion's `id` and
+`author`. Until one is accepted, the text is as if it had not been made: a version, its diff and
+its PDF leave proposed words out and keep the words proposed for removal. Accepting or rejecting
+is the one edit the server makes (`resolve_suggestion`), sent to the editors as any change is.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -29,8 +36,17 @@ _BLOCKS = {
 }
 _VOID = {"hardBreak": "<br>", "horizontalRule": "<hr>"}
 _MARKS = (("bold", "strong"), ("italic", "em"), ("underline", "u"), ("strike", "s"), ("code", "code"))
+INSERT, DELETE = "suggestionInsert", "suggestionDelete"  # the suggest mode's marks (assets/src/suggest.js)
 # Blocks that end a line in the plain text (the diff compares lines).
 _LINE_BLOCKS = {"paragraph", "heading", "codeBlock", "listItem"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    kind: str  # INSERT or DELETE
+    author: str
+    text: str
 
 
 class InvalidUpdate(ValueError):
@@ -71,7 +87,7 @@ def to_text(doc: YDoc) -> str:
 
 def _html(node: Node) -> str:
     if isinstance(node, XmlText):
-        return "".join(_marked(str(chunk), attrs or {}) for chunk, attrs in node.diff())
+        return "".join(_marked(str(chunk), attrs or {}) for chunk, attrs in node.diff() if not _proposed(attrs))
     tag = (node.tag if isinstance(node, XmlElement) else "") or ""
     if tag in _VOID:
         return _VOID[tag]
@@ -98,7 +114,7 @@ def _lines(node: Node, lines: list[str]) -> None:
     if isinstance(node, XmlText):
         if not lines:
             lines.append("")
-        lines[-1] += "".join(str(chunk) for chunk, _attrs in node.diff())
+        lines[-1] += "".join(str(chunk) for chunk, attrs in node.diff() if not _proposed(attrs))
         return
     tag = (node.tag if isinstance(node, XmlElement) else "") or ""
     if tag in _LINE_BLOCKS and not any(
@@ -110,3 +126,61 @@ def _lines(node: Node, lines: list[str]) -> None:
             lines.append("")
         else:
             _lines(child, lines)
+
+
+def _proposed(attrs: dict[str, object] | None) -> bool:
+    return bool(attrs) and INSERT in attrs  # type: ignore[operator]
+
+
+def _texts(node: Node) -> Iterator[XmlText]:
+    if isinstance(node, XmlText):
+        yield node
+        return
+    for child in node.children:
+        yield from _texts(child)
+
+
+def _marks(attrs: dict[str, object] | None) -> Iterator[tuple[str, dict[str, object]]]:
+    for kind in (INSERT, DELETE):
+        mark = (attrs or {}).get(kind)
+        if isinstance(mark, dict) and mark.get("id"):
+            yield kind, mark
+
+
+def suggestions(doc: YDoc) -> list[Suggestion]:
+    """Every open suggestion in the order of the text, its pieces joined (one id may span paragraphs)."""
+    found: dict[str, Suggestion] = {}
+    for text in _texts(fragment(doc)):
+        for chunk, attrs in text.diff():
+            for kind, mark in _marks(attrs):
+                key = str(mark["id"])
+                before = found.get(key)
+                joined = (before.text if before else "") + str(chunk)
+                found[key] = Suggestion(id=key, kind=kind, author=str(mark.get("author", "")), text=joined)
+    return list(found.values())
+
+
+def resolve_suggestion(doc: YDoc, suggestion_id: str, *, accept: bool) -> Suggestion | None:
+    """Accept (keep the words proposed, remove those proposed for removal) or reject one suggestion.
+
+    Edits `doc` in place and returns what was decided, or None when no text carries that id.
+    """
+    decided = next((s for s in suggestions(doc) if s.id == suggestion_id), None)
+    if decided is None:
+        return None
+    with doc.transaction():
+        for text in _texts(fragment(doc)):
+            ranges: list[tuple[int, int, str]] = []
+            offset = 0
+            for chunk, attrs in text.diff():
+                size = len(chunk.encode()) if isinstance(chunk, str) else 1  # pycrdt's offsets are UTF-8 bytes
+                for kind, mark in _marks(attrs):
+                    if str(mark["id"]) == suggestion_id:
+                        ranges.append((offset, offset + size, kind))
+                offset += size
+            for start, end, kind in reversed(ranges):  # from the end, so earlier offsets hold
+                if (kind == INSERT) == accept:
+                    text.format(start, end, {kind: None})  # the words stay, unmarked
+                else:
+                    del text[start:end]
+    return decided

@@ -4,13 +4,15 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
 from civicloop.authoring import actions, ydoc
 from civicloop.authoring.errors import DocumentFrozen, InvalidReviewers, NotReadyToSignOff, NotReviewer
 from civicloop.authoring.models import Document, DocumentUpdate, Review, content_hash
-from civicloop.authoring.tests.conftest import MANAGED, write
+from civicloop.authoring.tests.conftest import MANAGED, paragraphs_update, write
 from civicloop.classification.policy import Action, NotPermitted, decide
 from civicloop.core.models import AuditEntry, Event
 
@@ -175,3 +177,14 @@ def test_changes_are_folded_into_the_document_once_enough_have_piled_up(
     draft.refresh_from_db()
     assert DocumentUpdate.objects.filter(document=draft).count() == 0
     assert ydoc.to_text(ydoc.load(bytes(draft.y_state))) == "一\n二\n三"
+
+
+def test_keeping_a_change_counts_without_a_count_query(draft: Document, author: User) -> None:
+    update = paragraphs_update("一行")
+
+    with CaptureQueriesContext(connection) as queries:
+        actions.append_update(document=draft, update=update, author=author)
+
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    draft.refresh_from_db()
+    assert draft.pending_updates == 1 == DocumentUpdate.objects.filter(document=draft).count()

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
 """Every read path of a co-edited document against the one policy: clearance × device × need-to-know.
 
-The read paths are the list (`visible_to`), the editor page, the versions page with its diff, and
-the admin's change page; the websocket's connection asks the same access helper
-(test_consumer.py). Each must agree with an oracle written from the rules in words.
+The read paths are the list (`visible_to`), the editor page, the versions page with its diff, the
+admin's change page and the comments; the websocket's connection asks the same access helper
+(test_consumer.py), and the PDF export (slow to render 48 times) has its own allowed and refused
+tests (test_export.py). Each must agree with an oracle written from the rules in words.
 """
 
 from collections.abc import Callable
@@ -93,6 +94,7 @@ def test_every_read_path_agrees_with_the_rules(make_clerk: Callable[..., User], 
                 "page": f"/staff/documents/{document.public_id}/",
                 "versions": f"/staff/documents/{document.public_id}/versions/?a=1&b=2",
                 "admin": f"/admin/authoring/document/{document.pk}/change/",
+                "comments": f"/staff/documents/{document.public_id}/comments.json",
             }.items():
                 response = client.get(path, headers={"X-Test-Device-Trust": device})
                 answers[name] = response.status_code == 200
