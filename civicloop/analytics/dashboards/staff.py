@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+from civicloop.analytics.dashboards import collaboration
 from civicloop.analytics.dashboards.base import (
     Chart,
     Column,
@@ -24,7 +25,12 @@ SHEETS_PER_DOCUMENT = 2
 
 
 def build(scope: Q, filters: Filters) -> list[Chart]:
-    return [workload(scope, filters), clerks(scope, filters), paper(scope, filters)]
+    return [
+        workload(scope, filters),
+        clerks(scope, filters),
+        paper(scope, filters),
+        *collaboration.build(scope, filters),
+    ]
 
 
 def _open_by(scope: Q, filters: Filters, field: str) -> dict[str, int]:
