@@ -3,7 +3,7 @@
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
 from civicloop.applications.models import Application, Attachment, StatusChange, new_receipt_number
+from civicloop.catalog import followups
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
+from civicloop.catalog.prefill import Identity, prefill
 from civicloop.core import audit, events, insert_batch, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.core.language import is_english
@@ -39,6 +41,10 @@ class SubmissionInvalid(Exception):
 
 class ProcedureUnavailable(Exception):
     pass
+
+
+class NoFollowUps(Exception):
+    """The application is not the resident's own submitted one, or its procedure declares no follow-ups."""
 
 
 class IdempotencyKeyReused(Exception):
@@ -195,7 +201,8 @@ def remove_attachment(*, attachment: Attachment) -> None:
         attachment.delete()
 
 
-def _answer_errors(definition: Definition, answers: Mapping[str, Any], present: set[str]) -> dict[str, str]:
+def answer_errors(definition: Definition, answers: Mapping[str, Any], present: set[str]) -> dict[str, str]:
+    """Schema errors by field path and missing files by 'attachment:<code>', for answers and the kinds attached."""
     english = is_english()
     errors = validate(definition.schema, answers, english=english)
     for rule in definition.applicable_attachments(answers):
@@ -208,7 +215,7 @@ def completeness_errors(application: Application) -> dict[str, str]:
     """Everything that stops submission: schema errors by field path, missing files by 'attachment:<code>'."""
     definition = Definition(application.procedure_version.definition)
     present = set(application.attachments.values_list("kind", flat=True))
-    return _answer_errors(definition, definition.prune(application.answers), present)
+    return answer_errors(definition, definition.prune(application.answers), present)
 
 
 def submit_application(*, application: Application, submission_key: str) -> Application:
@@ -237,7 +244,7 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
         definition = Definition(locked.procedure_version.definition)
         present = set(locked.attachments.values_list("kind", flat=True))
         answers = definition.prune(locked.answers)
-        errors = _answer_errors(definition, answers, present)
+        errors = answer_errors(definition, answers, present)
         if errors:
             raise SubmissionInvalid(errors)
         locked.answers = answers
@@ -333,7 +340,7 @@ def submit_from_api(
         version.procedure = procedure  # already loaded: spare the query
         definition = Definition(version.definition)
         pruned = definition.prune(answers)
-        errors = _answer_errors(definition, pruned, present=set())
+        errors = answer_errors(definition, pruned, present=set())
         if errors:
             raise SubmissionInvalid(errors)
     except (SubmissionInvalid, ProcedureUnavailable):
@@ -364,6 +371,38 @@ def submit_from_api(
     raise IntegrityError("could not allocate a receipt number")
 
 
+def file_from_inquiry(
+    *, procedure: Procedure, applicant: User | None, guest_key: str, classification: str
+) -> Application:
+    """File an application that staff open from a resident's inquiry (channel "inquiry").
+
+    Numbered and recorded like any submission in one transaction (its history line, event and
+    audit entry; the event's subscribers open the case in the procedure's department), but with
+    no answers: the resident asked in their own words, and the clerk gathers what the form needs
+    during review (a 補正 asks the resident). The caller (intelligence.actions) checks who may.
+    """
+    version = procedure.current_version
+    if version is None or not procedure.is_active:
+        raise ProcedureUnavailable(procedure.code)
+    version.procedure = procedure
+    for _attempt in range(3):
+        application = Application(
+            procedure_version=version,
+            applicant=applicant,
+            guest_key="" if applicant else guest_key,
+            answers={},
+            channel="inquiry",
+            classification=classification,
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a (1 in 2^40) receipt-number clash retries
+                _file(application, attachments=0)
+        except IntegrityError:
+            continue
+        return application
+    raise IntegrityError("could not allocate a receipt number")
+
+
 def _by_key(user: User, key: str, digest: str) -> Application | None:
     """The application this user already submitted with `key`, if its body had `digest`.
 
@@ -378,3 +417,85 @@ def _by_key(user: User, key: str, digest: str) -> Application | None:
     if existing is not None and existing.submission_digest and existing.submission_digest != digest:
         raise IdempotencyKeyReused(existing)
     return existing
+
+
+def start_follow_ups(*, trigger: Application, codes: Iterable[str], user: User) -> list[Application]:
+    """Open prefilled drafts of the procedures that follow `trigger`'s life event (ワンスオンリー).
+
+    Each draft takes the answers the catalogue's mapping carries over from `trigger`
+    (catalog.followups) and, for the fields it leaves, the sign-in's 基本4情報 (`x-prefill`);
+    the resident then confirms or changes them. Idempotent per procedure: one already started
+    from `trigger` is returned, never doubled. Records `application.prefilled` with how many
+    inputs were filled, the measure of what the resident did not have to type again.
+    """
+    spec = followups.declared(trigger.procedure_version.definition)
+    if spec is None or trigger.is_draft or trigger.applicant_id is None or trigger.applicant_id != user.pk:
+        raise NoFollowUps(str(trigger.public_id))
+    wanted = [f for f in spec.follow_ups if f.code in set(codes)]
+    published = (
+        Procedure.objects.published().select_related("current_version").filter(code__in=[f.code for f in wanted])
+    )
+    procedures = {p.code: p for p in published}
+    with transaction.atomic():
+        # Two presses of the button start each procedure once: the second waits here, then finds the first's.
+        Application.objects.select_for_update().filter(pk=trigger.pk).first()
+        existing = {
+            a.procedure_version.procedure.code: a
+            for a in trigger.followers.select_related("procedure_version__procedure")
+        }
+        started = []
+        for follow_up in wanted:
+            if follow_up.code in existing:
+                started.append(existing[follow_up.code])
+            elif follow_up.code in procedures:
+                started.append(_start_follow_up(trigger, follow_up, procedures[follow_up.code], user, spec.life_event))
+    return started
+
+
+def _start_follow_up(
+    trigger: Application, follow_up: followups.FollowUp, procedure: Procedure, user: User, life_event: str
+) -> Application:
+    version = procedure.current_version
+    assert version is not None
+    definition = Definition(version.definition)
+    carried = followups.carry_over(follow_up, trigger.answers, definition.schema)
+    identity = Identity.of(user)
+    # Whole fields from the sign-in, and never one input of a carried field: a 世帯主's name keeps
+    # no furigana of the resident's own.
+    from_sign_in = prefill(definition.schema, {}, identity) if identity else {}
+    answers = {**{k: v for k, v in from_sign_in.items() if k not in carried}, **carried}
+    application = Application.objects.create(
+        procedure_version=version,
+        applicant=user,
+        answers=answers,
+        last_step=definition.steps[0].id,
+        follows=trigger,
+        classification=version.classification,
+    )
+    subject = f"application/{application.public_id}"
+    trigger_code = trigger.procedure_version.procedure.code
+    events.record(
+        "application.started",
+        subject=subject,
+        data={"procedure": procedure.code, "version": version.number, "guest": False, "follows": trigger_code},
+        classification=application.classification,
+    )
+    from_answers = followups.count_inputs(carried)
+    total = followups.count_inputs(answers)
+    events.record(
+        "application.prefilled",
+        subject=subject,
+        data={
+            "procedure": procedure.code,
+            "life_event": life_event,
+            "follows": trigger_code,
+            "follows_name_ja": trigger.procedure_version.name_ja,
+            "follows_name_en": trigger.procedure_version.name_en,
+            "follows_application": str(trigger.public_id),
+            "fields": total,
+            "from_answers": from_answers,
+            "from_sign_in": total - from_answers,
+        },
+        classification=application.classification,
+    )
+    return application

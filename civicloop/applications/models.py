@@ -42,6 +42,16 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         return self.exclude(status=Application.Status.DRAFT)
 
 
+# Channels that are online applications, whichever system took them: civicloop's own form, and the
+# exports imported from マイナポータル ぴったりサービス and LoGoフォーム (civicloop.intake). The online
+# rate counts these against the counter, phone and post (analytics dashboards and open data).
+ONLINE_CHANNELS = frozenset({"online", "pittari", "logoform"})
+
+
+def is_online_channel(channel: str) -> bool:
+    return channel in ONLINE_CHANNELS
+
+
 class Application(models.Model):
     """A resident's application (申請) or notification (届出), from first draft to its outcome."""
 
@@ -74,7 +84,13 @@ class Application(models.Model):
     # SHA-256 of the canonical API request body sent with `submission_key` (actions.submission_digest):
     # a retry must send the same body; another body under the same key is refused, not lost.
     submission_digest = models.CharField(max_length=64, blank=True, default="")
+    # How it reached the municipality: ONLINE_CHANNELS, or "counter", "phone", "mail", "inquiry".
     channel = models.CharField(max_length=20, default="online")
+    # ワンスオンリー: the submitted application whose answers started this one (its life event's
+    # first procedure, catalog.followups). The bundle is that application and those following it.
+    follows = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers", editable=False
+    )
     classification = classification_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

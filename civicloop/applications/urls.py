@@ -17,5 +17,6 @@ urlpatterns = [
     ),
     path("applications/<uuid:public_id>/check/", views.check, name="application-check"),
     path("applications/<uuid:public_id>/done/", views.done, name="receipt-detail"),
+    path("applications/<uuid:public_id>/follow-ups/", views.follow_ups, name="follow-up-list"),
     path("files/<uuid:attachment_id>/", views.attachment_download, name="attachment-download"),
 ]

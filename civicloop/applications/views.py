@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.accounts.ratelimit import limit_submissions
-from civicloop.applications import actions
+from civicloop.applications import actions, bundles
 from civicloop.applications.access import get_application_for_user, get_attachment_for_user
 from civicloop.applications.models import Application
 from civicloop.catalog.definition import Definition, Step
@@ -99,12 +99,19 @@ def _sourced(application: Application, definition: Definition, answers: dict[str
     return sourced_paths(definition.schema, answers, Identity.of(application.applicant))
 
 
-def _mark_sources(fields: Iterable[BoundField], roots: frozenset[str]) -> None:
-    """Say on the form which fields still hold what the sign-in gave."""
+def _mark_sources(fields: Iterable[BoundField], roots: frozenset[str], note: str = "") -> None:
+    """Say on the form which fields still hold what the sign-in (or an earlier application) gave."""
     for bound in fields:
         if bound.name in roots:
-            bound.source_note = _("Filled in from your sign-in")
-        _mark_sources(bound.children, roots)
+            bound.source_note = note or _("Filled in from your sign-in")
+        _mark_sources(bound.children, roots, note)
+
+
+def _carried_note(application: Application) -> str:
+    trigger = application.follows
+    if trigger is None:
+        return ""
+    return _("Filled in from your %(name)s") % {"name": trigger.procedure_version.name}
 
 
 def _next_url(application: Application, definition: Definition, step: Step) -> str:
@@ -157,6 +164,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step_id: str) -> HttpRespon
     specs = field_specs(definition.schema, current.fields)
     fields = [bind(spec, answers.get(spec.path), errors, english=is_english(), add_row_to=add_row_to) for spec in specs]
     _mark_sources(fields, _sourced(application, definition, answers).roots)
+    _mark_sources(fields, bundles.carried_paths(application, answers).roots, _carried_note(application))
     visible = definition.visible_steps(answers)
     return render(
         request,
@@ -338,6 +346,8 @@ def _render_check(request: HttpRequest, application: Application, errors: dict[s
             "version": application.procedure_version,
             "sections": sections,
             "sourced": _sourced(application, definition, answers).leaves,
+            "carried": bundles.carried_paths(application, answers).leaves,
+            "carried_note": _carried_note(application),
             "attachment_groups": files,
             "has_attachments": bool(definition.attachments),
             "errors": all_errors,
@@ -367,8 +377,39 @@ def done(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if application.is_draft:
         return redirect("applications:application-check", public_id)
     return render(
-        request, "applications/done.html", {"application": application, "version": application.procedure_version}
+        request,
+        "applications/done.html",
+        {
+            "application": application,
+            "version": application.procedure_version,
+            "bundle": _own_bundle(request, application),
+        },
     )
+
+
+def _own_bundle(request: HttpRequest, application: Application) -> bundles.Bundle | None:
+    """The life-event bundle, offered to the resident who applied (not to staff or a guest)."""
+    if application.applicant_id is None or application.applicant_id != request.user.pk:
+        return None
+    return bundles.bundle_of(application)
+
+
+@require_http_methods(["GET", "POST"])
+def follow_ups(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The life-event bundle: the procedures that follow this application, started prefilled on POST."""
+    application = get_application_for_user(
+        request.user, public_id, action=Action.VIEW, context=context_from_request(request)
+    )
+    bundle = _own_bundle(request, application)
+    if bundle is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            actions.start_follow_ups(trigger=application, codes=request.POST.getlist("procedure"), user=_user(request))
+        except actions.NoFollowUps:
+            raise Http404 from None
+        return redirect("applications:follow-up-list", public_id)
+    return render(request, "applications/follow_ups.html", {"application": application, "bundle": bundle})
 
 
 def my_applications(request: HttpRequest) -> HttpResponse:

@@ -138,6 +138,11 @@ def sentence(event: Event, *, english: bool) -> str | None:
         return text + (_(" — in the approver's absence (代決)") if data.get("proxy") else "")
     if kind == "case.decided":
         return str(DECISIONS.get(str(data.get("outcome")), DECISIONS["approve"]))
+    if kind == "application.prefilled":
+        return _("Started from the applicant's earlier %(procedure)s: %(n)s answers filled in (ワンスオンリー)") % {
+            "procedure": data.get("follows_name_en" if english else "follows_name_ja") or data.get("follows", ""),
+            "n": data.get("fields", 0),
+        }
     if kind in SENTENCES:
         return str(SENTENCES[kind]) % {"rank": _rank(data.get("level"))}
     return _("Recorded: %(what)s") % {"what": kind.replace("_", " ").replace(".", " · ")}

@@ -9,6 +9,8 @@ JA: dict[str, str | list[str]] = {
     "Enter a date such as 2026-12-31.": "日付は 2026-12-31 のように入力してください。",
     "Enter at most 60 characters.": "60文字以内で入力してください。",
     "Mine": "自分",
+    "Related applications (same life event)": "関連する申請（同じライフイベント）",
+    "Started from the applicant's earlier %(procedure)s: %(n)s answers filled in (ワンスオンリー)": "申請者の%(procedure)sから %(n)s 項目を入力済みで開始（ワンスオンリー）",
     "%(count)s cases were assigned to %(name)s.": "%(count)s 件を %(name)s さんに割り当てました。",
     "Accept (受理)": "受理する",
     "Accept or reject the notification": "届出を受理する・受理しない",

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -82,7 +83,24 @@ RELATED_COLUMNS = (
 )  # fmt: skip
 
 
-def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
+def _bundle_cases(case: Case, user: Any, context: Any) -> list[Case]:
+    """関連する申請: the cases of the same life-event bundle (the first application and those it
+    prefilled, `Application.follows`), only those the one policy lets `user` read."""
+    application = case.application
+    first = application.follows_id or application.pk
+    if application.follows_id is None and not application.followers.exists():
+        return []
+    return list(
+        Case.objects.visible_to(user, context)
+        .filter(Q(application_id=first) | Q(application__follows_id=first))
+        .exclude(pk=case.pk)
+        .select_related("application__procedure_version", "department")
+        .only(*RELATED_COLUMNS, "department__name_ja", "department__name_en")
+        .order_by("arrived_at")
+    )
+
+
+def _related_cases(case: Case, user: Any, context: Any, bundle: list[Case]) -> list[Case]:
     """Other cases of the same resident, or of procedures of the same life event (same resident)."""
     application = case.application
     if application.applicant_id is None:
@@ -90,7 +108,7 @@ def _related_cases(case: Case, user: Any, context: Any) -> list[Case]:
     return list(
         Case.objects.visible_to(user, context)
         .filter(application__applicant_id=application.applicant_id)
-        .exclude(pk=case.pk)
+        .exclude(pk__in=[case.pk, *(c.pk for c in bundle)])
         .select_related("application__procedure_version")
         .only(*RELATED_COLUMNS)
         .order_by("-arrived_at")[:10]
@@ -130,6 +148,7 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
     )
     may_approve, as_proxy = queries.can_approve(user, case, route)
     attachments = list(application.attachments.all())
+    bundle = _bundle_cases(case, user, context)
     return {
         "case": case,
         "application": application,
@@ -148,7 +167,8 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
         "as_proxy": as_proxy,
         "consultations": case.consultations.select_related("department", "answered_by"),
         "comments": case.comments.select_related("author"),
-        "related": _related_cases(case, user, context),
+        "bundle": bundle,
+        "related": _related_cases(case, user, context, bundle),
         "sla": case.sla_state(),
         "is_assignee": case.assignee_id == user.pk,
         "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
-from civicloop.catalog import cache, prefill, versioned_cache
+from civicloop.catalog import cache, followups, prefill, versioned_cache
 from civicloop.catalog.daterules import rule_problems
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
@@ -265,6 +265,7 @@ def read_catalog(procedures_dir: Path) -> Catalog:
         if definition is not None:
             definitions.append((path, definition))
     problems += _related_problems(definitions)
+    problems += _follow_up_problems(definitions, life_event_codes)
     if problems:
         raise CatalogError(problems)
     return Catalog(departments, life_events, definitions)
@@ -287,6 +288,16 @@ def _related_problems(definitions: list[tuple[Path, dict[str, Any]]]) -> list[Pr
             elif code not in known:
                 problems.append(Problem(path.name, f"related/{i}", f"unknown procedure {code!r}"))
     return problems
+
+
+def _follow_up_problems(definitions: list[tuple[Path, dict[str, Any]]], life_events: set[str]) -> list[Problem]:
+    """A `follow_ups` list names procedures of this catalogue and maps fields both of them have."""
+    catalogue = {definition["code"]: definition for _path, definition in definitions}
+    return [
+        Problem(path.name, where, reason)
+        for path, definition in definitions
+        for where, reason in followups.problems(definition, catalogue, life_events)
+    ]
 
 
 def load_catalog(procedures_dir: Path) -> LoadReport:

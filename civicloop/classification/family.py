@@ -10,7 +10,7 @@ A label covers what the object contains, so that no side path shows more than th
 The *family* of an object is found by following, recursively:
 - one-to-one links in either direction (a case and its application are one file), and
 - reverse foreign keys to classified models (an application's attachments, a case's comments
-  and issued documents) —
+  and issued documents), except from a model to itself (Application.follows) —
 never a forward foreign key (an attachment does not carry its application; an application does
 not carry its procedure version).
 
@@ -79,6 +79,9 @@ def _relations(model: type[models.Model]) -> Iterator[tuple[Any, type[models.Mod
             isinstance(related, type)
             and is_classified(related)
             and (rel.one_to_one or (rel.one_to_many and rel.auto_created))
+            # A link between two objects of one kind is a reference, not contents: the applications
+            # a 転入届 prefilled (Application.follows) are files of their own, with their own labels.
+            and related is not model
         ):
             yield rel, related
 

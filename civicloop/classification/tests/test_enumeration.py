@@ -33,6 +33,7 @@ def _urls(application_id: uuid.UUID, attachment_id: uuid.UUID, case_id: uuid.UUI
         reverse("applications:application-detail", args=[application_id]),
         reverse("applications:receipt-detail", args=[application_id]),
         reverse("applications:application-check", args=[application_id]),
+        reverse("applications:follow-up-list", args=[application_id]),
         reverse("applications:attachment-list", args=[application_id]),
         reverse("applications:step-edit", args=[application_id, "applicant"]),
         reverse("applications:attachment-download", args=[attachment_id]),
