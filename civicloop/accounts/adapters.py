@@ -33,6 +33,11 @@ def _is_back_office(user: object) -> bool:
     return isinstance(user, User) and user.is_active and user.is_back_office
 
 
+def _signs_in_here(user: object) -> bool:
+    """Staff, and suppliers (civicloop.procurement): both sign in with allauth and a second factor."""
+    return _is_back_office(user) or (isinstance(user, User) and user.is_active and user.is_supplier)
+
+
 class StaffAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Staff accounts are made by an administrator, never by signing up."""
@@ -41,14 +46,14 @@ class StaffAccountAdapter(DefaultAccountAdapter):
     def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
         """A resident's password (if one was ever set) counts as a failed attempt, rate limit included."""
         user = super().authenticate(request, **credentials)
-        if user is not None and not _is_back_office(user):
+        if user is not None and not _signs_in_here(user):
             self.pre_authenticate(request, **credentials)  # consume the attempt super() gave back
             self.authentication_failed(request, **credentials)
             return None
         return user
 
     def pre_login(self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any) -> HttpResponse | None:
-        if not _is_back_office(user):  # passkeys and single sign-on do not pass through authenticate()
+        if not _signs_in_here(user):  # passkeys and single sign-on do not pass through authenticate()
             messages.error(request, _("This sign-in is for municipal staff. Residents sign in here instead."))
             return redirect("accounts:login")
         return super().pre_login(request, user, **kwargs)
@@ -61,6 +66,8 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return response
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
+        if isinstance(request.user, User) and request.user.is_supplier:
+            return reverse("procurement:supplier-home")
         return reverse("cases:case-list")
 
     def get_logout_redirect_url(self, request: HttpRequest) -> str:

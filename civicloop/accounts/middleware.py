@@ -48,7 +48,7 @@ class StaffMfaRequiredMiddleware:
         user = request.user
         if (
             isinstance(user, User)
-            and user.is_back_office
+            and (user.is_back_office or user.is_supplier)
             and not request.path.startswith(self.open_prefixes)
             and not session_passed_mfa(request)
         ):
@@ -59,6 +59,10 @@ class StaffMfaRequiredMiddleware:
     def _second_factor_first(request: HttpRequest, *, enrolled: bool) -> HttpResponse:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": "a second factor (TOTP or security key) is required for staff"}, status=403)
+        if not enrolled and isinstance(request.user, User) and request.user.is_supplier:
+            # Suppliers registered themselves: no invitation, they set up a second factor at once.
+            messages.info(request, _("Set up two-step verification before continuing."))
+            return redirect("mfa_activate_totp")
         if not enrolled:
             messages.info(request, _("Staff must set up two-step verification before continuing."))
             return redirect("mfa_index" if invitations.remembered(request) else invitations.REDEEM_URL)

@@ -36,7 +36,7 @@ def test_a_submitted_bid_keeps_no_price_or_proposal_in_its_model_fields(cast: Ca
     stored = Bid.objects.get(pk=submitted.pk)
     assert stored.price is None and stored.proposal == "" and stored.answers == {}
     assert stored.status == BidStatus.SUBMITTED and stored.is_sealed
-    assert set(stored.sealed) == {"v", "epk", "iv", "ct"}
+    assert set(stored.sealed or {}) == {"v", "epk", "iv", "ct"}
 
 
 def test_the_database_rows_hold_neither_the_price_nor_the_proposal(cast: Cast, tender: Tender) -> None:
