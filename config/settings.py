@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "civicloop.collab",  # staff chat (Django Channels for the websockets)
     "civicloop.authoring",  # co-edited documents (Yjs over the same Channels websockets)
     "civicloop.council",  # council Q&A (議会答弁): sessions, questions, answers, the answer book
+    "civicloop.intake",  # applications from other channels' exports (ぴったりサービス, LoGoフォーム)
     "civicloop.meetings",  # paperless meetings: agenda, materials read on screen, signed-off minutes
     "civicloop.procurement",  # procurement: suppliers, catalogue, sealed bids, evaluation, award (docs/procurement.md)
     "channels",

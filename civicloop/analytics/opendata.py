@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.analytics import durations
 from civicloop.analytics.models import MonthlyCount, MonthlyHistogram
 from civicloop.analytics.procedures import procedure_info
+from civicloop.applications.models import is_online_channel
 from civicloop.core.models import Classification
 
 MIN_CELL = 10
@@ -56,7 +57,7 @@ def _official_month_counts(before: date) -> dict[tuple[str, date], dict[str, int
         .order_by()
     )
     for procedure, month, dim, n in rows:
-        counts[(procedure, month)]["online" if dim == "online" else "counter"] += n
+        counts[(procedure, month)]["online" if is_online_channel(dim) else "counter"] += n
     return counts
 
 

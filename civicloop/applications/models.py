@@ -52,6 +52,17 @@ def is_online_channel(channel: str) -> bool:
     return channel in ONLINE_CHANNELS
 
 
+CHANNEL_LABELS = {
+    "online": _("Online (this site)"),
+    "pittari": _("Mynaportal Pittari Service"),
+    "logoform": _("LoGo Form"),
+    "counter": _("Counter"),
+    "phone": _("Phone"),
+    "mail": _("Post"),
+    "inquiry": _("From an inquiry"),
+}
+
+
 class Application(models.Model):
     """A resident's application (申請) or notification (届出), from first draft to its outcome."""
 
@@ -110,6 +121,10 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.receipt_number or f"draft {self.public_id}"
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
     # The attributes the access policy reads (classification.policy.Protected).
     @property

@@ -19,6 +19,7 @@ from civicloop.analytics.dashboards.base import (
     pct,
 )
 from civicloop.analytics.procedures import procedure_info
+from civicloop.applications.models import is_online_channel
 from civicloop.core.language import is_english
 
 
@@ -48,7 +49,7 @@ def channels(scope: Q, filters: Filters) -> Chart:
     )
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in monthly_sums(scope, filters, ["submitted"], ["month", "dim"]):
-        counts[month_label(row["month"])]["online" if row["dim"] == "online" else "counter"] += row["n"]
+        counts[month_label(row["month"])]["online" if is_online_channel(row["dim"]) else "counter"] += row["n"]
     for month in filters.months():
         label = month_label(month)
         online, counter = counts[label]["online"], counts[label]["counter"]
@@ -73,7 +74,7 @@ def online_rate(scope: Q, filters: Filters) -> Chart:
     )
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in monthly_sums(scope, filters, ["submitted"], ["procedure", "dim"]):
-        counts[row["procedure"]]["online" if row["dim"] == "online" else "counter"] += row["n"]
+        counts[row["procedure"]]["online" if is_online_channel(row["dim"]) else "counter"] += row["n"]
     ranked = sorted(counts.items(), key=lambda kv: (pct(kv[1]["online"], sum(kv[1].values())) or 0, kv[0]))
     for code, c in ranked:
         total = c["online"] + c["counter"]

@@ -20,6 +20,7 @@ from civicloop.analytics.dashboards.base import (
 )
 from civicloop.analytics.models import MonthlyCount
 from civicloop.analytics.procedures import all_procedures, procedure_info
+from civicloop.applications.models import is_online_channel
 from civicloop.catalog.models import LifeEvent
 
 TOP_PROCEDURES = 6
@@ -113,7 +114,7 @@ def _uptake_row(scope: Q, filters: Filters, code: str, first: date) -> list[obje
     window = Filters(first, min(filters.end, add_months(first, UPTAKE_MONTHS - 1)), filters.department, code)
     per: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in monthly_sums(scope, window, ["submitted"], ["month", "dim"]):
-        per[row["month"]]["online" if row["dim"] == "online" else "counter"] += row["n"]
+        per[row["month"]]["online" if is_online_channel(row["dim"]) else "counter"] += row["n"]
     months = window.months()
     first3, last3 = months[:3], months[-3:]
     online_first = sum(per[m]["online"] for m in first3)
