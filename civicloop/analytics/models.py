@@ -2,14 +2,18 @@
 """Rollups: small tables the dashboards read instead of scanning the event log.
 
 All of them are derived from `core.Event` by `analytics.consumer` and can be dropped and rebuilt
-(`manage.py rebuild_rollups`); only `ServiceRating` (a resident's answer) and `GeneratedHistory`
-(what the demo generator wrote) are primary data.
+(`manage.py rebuild_rollups`); only `ServiceRating` (a resident's answer), `GeneratedHistory`
+(what the demo generator wrote), and `Finding` with its `ImprovementAction`s (what a process
+owner did about a figure) are primary data.
 
 Every rollup row carries the `department` code and the `classification` of the events it counts,
 so the one access policy (`classification.policy.visible_q`) scopes rollups exactly as it scopes
 cases: a clerk sees figures of their departments up to their clearance.
 """
 
+import uuid
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -159,3 +163,69 @@ class GeneratedHistory(models.Model):
     events = models.BigIntegerField()
     applications = models.BigIntegerField()
     with_rows = models.BooleanField()
+
+
+class Finding(models.Model):
+    """A figure the process owner acted on: a bottleneck, a form step residents leave, an answer 補正s
+    name, low ratings. Findings are found in the rollups on every look (analytics.improvement); a row
+    is kept from the first action recorded on one, so the action and its effect outlive the finding.
+
+    Owned like the procedure it is about: the procedure's department (the catalogue's `department`)
+    at the procedure's classification, so the one access policy decides on it as on that
+    department's cases.
+    """
+
+    class Kind(models.TextChoices):
+        BOTTLENECK = "bottleneck", "ボトルネック"
+        DROP_OFF = "drop_off", "入力の離脱"
+        CORRECTION = "correction", "補正の原因"
+        LOW_RATING = "low_rating", "低い評価"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    procedure = models.CharField(max_length=60)
+    subject = models.CharField(
+        max_length=80, blank=True, help_text="The step, answer, document or approver level; '' for the procedure."
+    )
+    department = models.CharField(max_length=40)
+    classification = classification_field()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    staff_editable = True  # staff write actions on it (classification.policy: EDIT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "procedure", "subject"], name="analytics_finding_key"),
+        ]
+
+    # What the access policy reads (classification.policy.Protected): no resident owns a finding.
+    @property
+    def owner_id(self) -> int | None:
+        return None
+
+    @property
+    def guest_key(self) -> str:
+        return ""
+
+    @property
+    def department_code(self) -> str:
+        return self.department
+
+
+class ImprovementAction(models.Model):
+    """What the process owner changed about a finding, and from when (「設問3の文言を修正」, 「係長の代理を追加」).
+
+    Append-only: a wrong entry is corrected by recording another action, so the audit trail and
+    the before/after of each stay as they were read.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="actions")
+    description = models.CharField(max_length=300)
+    taken_on = models.DateField(help_text="The day the change took effect: the measure is compared either side.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    classification = classification_field()
+
+    class Meta:
+        ordering = ["-taken_on", "-recorded_at"]

@@ -27,6 +27,7 @@ class ProcedureInfo:
     standard_days: int
     day_kind: str  # business | calendar
     steps: tuple[tuple[str, str, str], ...] = ()  # (id, ja, en)
+    answers: tuple[str, ...] = ()  # the form's top-level answer names, step by step
     life_events: tuple[str, ...] = field(default=())
 
     @property
@@ -68,6 +69,7 @@ class _Catalog:
                     for s in definition.get("form", {}).get("steps", [])
                 ),
                 life_events=tuple(sorted(le.code for le in procedure.life_events.all())),
+                answers=tuple(name for s in definition.get("form", {}).get("steps", []) for name in s.get("fields", [])),
             )
         self.by_code = infos
         self.loaded_at = time.monotonic()

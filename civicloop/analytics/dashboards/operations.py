@@ -232,12 +232,12 @@ def step_times(scope: Q, filters: Filters) -> Chart:
     for key in _order([k[0] for k in summaries], TASK_ORDER):
         s = summaries[(key,)]
         whose = _("The resident") if key in RESIDENT_STEPS else _("The municipality")
-        chart.add([_task_label(key), whose, s.count, _h(s.median), _h(s.p90), _h(s.mean)])
+        chart.add([task_label(key), whose, s.count, _h(s.median), _h(s.p90), _h(s.mean)])
     if worst is not None:
         chart.note = _(
             "The municipality's bottleneck (90th percentile of its own steps): %(step)s. The resident's time "
             "(answering a 補正, paying the fee) is not counted in it."
-        ) % {"step": _task_label(worst[0])}
+        ) % {"step": task_label(worst[0])}
     return chart
 
 
@@ -263,7 +263,7 @@ def approval_waits(scope: Q, filters: Filters) -> Chart:
         proxies[row["dim"]] += row["n"]
     for key in _order([k[0] for k in summaries], LEVEL_ORDER):
         s = summaries[(key,)]
-        chart.add([_level_label(key), s.count, _h(s.median), _h(s.p90), proxies[key]])
+        chart.add([level_label(key), s.count, _h(s.median), _h(s.p90), proxies[key]])
     return chart
 
 
@@ -271,7 +271,7 @@ def _h(seconds: float) -> float:
     return round(seconds / HOUR, 1)
 
 
-def _task_label(task: str) -> str:
+def task_label(task: str) -> str:
     labels = {
         "intake": _("Intake"),
         "review": _("Review"),
@@ -285,7 +285,7 @@ def _task_label(task: str) -> str:
     return labels.get(task, task)
 
 
-def _level_label(level: str) -> str:
+def level_label(level: str) -> str:
     labels = {p.value: p.label for p in Position}
     english = {
         "clerk": "Clerk",

@@ -93,6 +93,17 @@ ABANDON_HOTSPOTS = {"jido-fuyo-teate": (0.45, 3), "yokaigo-nintei": (0.4, 5), "k
 
 CORRECTION_RATE = 0.1
 CORRECTION_RATES = {"jido-teate": 0.22, "hoiku-moshikomi": 0.25, "kaigo-jutaku-kaishu": 0.3, "doro-senyo": 0.28}
+# The answer most 補正 name, and the share of a procedure's 補正 that name it (the rest name any answer).
+CORRECTION_HOT_ANSWERS = {
+    "jido-teate": ("bank_account", 0.6),
+    "hoiku-moshikomi": ("guardian_reason", 0.55),
+    "kaigo-jutaku-kaishu": ("works_detail", 0.5),
+    "doro-senyo": ("location", 0.5),
+}
+# An improvement part-way through the history (fraction of the way): from then on, only this share
+# of the 補正 naming the hot answer still happen (児童手当: the bank-account question got an example).
+# The demo records the matching action (civicloop/demo/improvement.py), so 改善 shows its effect.
+CORRECTION_FIXES = {"jido-teate": (0.7, 0.3)}
 REJECT_RATE = 0.04
 WITHDRAW_RATE = 0.02
 RATING_RATE = 0.22  # of residents who applied online and got a result

@@ -54,7 +54,7 @@ class CaseRow:
     assignee: str = ""
     closed_at: datetime | None = None
     outcome: str = ""
-    corrections: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    corrections: list[tuple[datetime, datetime | None, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -391,6 +391,16 @@ class Simulator:
         if done is not None:
             self.close(chunk, info, row, done + timedelta(milliseconds=10), outcome)
 
+    def correction_fields(self, info: ProcedureInfo, day: date) -> list[str]:
+        """The answer a 補正 names: the procedure's usual suspect, or any; [] when a fix prevented it."""
+        hot, share = p.CORRECTION_HOT_ANSWERS.get(info.code, ("", 0.0))
+        if hot and self.rng.random() < share:
+            fix = p.CORRECTION_FIXES.get(info.code)
+            if fix is not None and self.fraction(day) >= fix[0] and self.rng.random() >= fix[1]:
+                return []
+            return [hot]
+        return [self.rng.choice(info.answers)] if info.answers else ["applicant"]
+
     def review(
         self, chunk: Chunk, info: ProcedureInfo, row: CaseRow, case: str, application: str, at: datetime
     ) -> datetime | None:
@@ -399,13 +409,16 @@ class Simulator:
             return None
         if self.rng.random() >= p.CORRECTION_RATES.get(info.code, p.CORRECTION_RATE):
             return reviewed
-        data: dict[str, Any] = {"fields": ["applicant"], "attachments": [], "department": info.department}
+        fields = self.correction_fields(info, reviewed.date())
+        if not fields:
+            return reviewed
+        data: dict[str, Any] = {"fields": fields, "attachments": [], "department": info.department}
         self.emit(
             chunk, "case.correction_requested", case, reviewed + timedelta(milliseconds=5), data, row.classification
         )
         answered = reviewed + timedelta(days=self.lognormal(3.0, 0.7))
         answered = datetime.combine(answered.date(), time(0), JST) + timedelta(hours=self.rng.uniform(18, 23))
-        row.corrections.append((reviewed, answered if answered <= self.now else None))
+        row.corrections.append((reviewed, answered if answered <= self.now else None, fields))
         paused = business_days_between(reviewed.date(), answered.date())
         moved = add_business_days(row.due, paused)  # as cases.actions.resubmit_correction does
         if not self.emit(
@@ -413,7 +426,7 @@ class Simulator:
             "application.corrected",
             application,
             answered,
-            {"fields": ["applicant"], "paused_business_days": paused, "due_date": moved.isoformat()},
+            {"fields": fields, "paused_business_days": paused, "due_date": moved.isoformat()},
             row.classification,
         ):
             return None

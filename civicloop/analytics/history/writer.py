@@ -171,13 +171,13 @@ class Writer:
             clerk = self.users.get(row.assignee)
             if row.case_id not in case_pks or clerk is None:
                 continue
-            for requested, resolved in row.corrections:
+            for requested, resolved, fields in row.corrections:
                 # A public id derived from the case and the time, so the same seed gives the same rows.
                 public_id = uuid5(UUID(str(row.case_id)), requested.isoformat())
                 values.append(
                     (
                         case_pks[row.case_id],
-                        '["applicant"]',
+                        json.dumps(fields),
                         "[]",
                         "demo",
                         clerk,

@@ -93,7 +93,8 @@ def test_an_open_generated_case_can_be_worked_from_the_step_its_row_shows(catalo
     assert set(backlog.filter(status=Case.Status.CORRECTION).values_list("step", flat=True)) <= {"correction"}
     assert not backlog.filter(status__in=[Case.Status.IN_REVIEW, Case.Status.CORRECTION], workflow_state=None).exists()
     claimed = (
-        backlog.filter(step="review", application__procedure_version__kind="application")
+        # OFFICIAL: the generated clerks have OFFICIAL clearance, as most clerks do
+        backlog.filter(step="review", application__procedure_version__kind="application", classification="OFFICIAL")
         .select_related("assignee")
         .first()
     )
