@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "civicloop.council",  # council Q&A (議会答弁): sessions, questions, answers, the answer book
     "civicloop.intake",  # applications from other channels' exports (ぴったりサービス, LoGoフォーム)
     "civicloop.meetings",  # paperless meetings: agenda, materials read on screen, signed-off minutes
+    "civicloop.insight",  # arrival forecasts and SLA risk scores (docs/forecasts.md)
     "civicloop.procurement",  # procurement: suppliers, catalogue, sealed bids, evaluation, award (docs/procurement.md)
     "channels",
     "civicloop.ops",  # /healthz, /readyz, /metrics (docs/operations.md)
@@ -273,6 +274,7 @@ WORKER_TASKS = [
     "civicloop.documents.worker.run_once",
     "civicloop.devices.worker.run_once",
     "civicloop.core.audit_checkpoints.run_once",  # a signed audit checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS
+    "civicloop.insight.worker.run_once",  # forecasts and the risk model weekly, risk scores hourly
 ]
 
 # Background work on Celery (config/celery.py, docs/operations.md "Background work on Celery"): each
@@ -287,7 +289,12 @@ WORKER_TASK_INTERVALS = {
     "civicloop.documents.worker.run_once": 60.0,
     "civicloop.devices.worker.run_once": 60.0,  # check-ins are late after hours, not seconds
     "civicloop.core.audit_checkpoints.run_once": 60.0,
+    "civicloop.insight.worker.run_once": 300.0,  # gates itself (INSIGHT_*_SECONDS)
 }
+# Forecasts and the SLA risk model (civicloop.insight, docs/forecasts.md): refit this often, and
+# rescore the open cases with the current model this often in between.
+INSIGHT_RETRAIN_SECONDS = env_float("CIVICLOOP_INSIGHT_RETRAIN_SECONDS", 7 * 24 * 3600.0, minimum=60.0)
+INSIGHT_SCORE_SECONDS = env_float("CIVICLOOP_INSIGHT_SCORE_SECONDS", 3600.0, minimum=60.0)
 WORKER_TASK_BUDGET_SECONDS = env_float("CIVICLOOP_CELERY_TASK_BUDGET_SECONDS", 10.0, minimum=0.0)
 # Empty: Celery is not used (`make run` and `manage.py worker` need no broker). Redis or RabbitMQ.
 CELERY_BROKER_URL = env_str("CIVICLOOP_CELERY_BROKER_URL", "")

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import User
+from civicloop.cases import inbox_scores
 from civicloop.cases.models import ApprovalStep, Case, CaseQuerySet
 from civicloop.catalog.models import ProcedureVersion
 from civicloop.catalog.process import TASKS
@@ -84,7 +85,7 @@ class InboxFilterForm(forms.Form):
     )
     sort = _choice(
         _("Sort by"),
-        [("due", _("Due date")), ("arrived", _("Oldest first")), ("-arrived", _("Newest first")), ("receipt", _("Receipt number"))],
+        [("due", _("Due date")), ("arrived", _("Oldest first")), ("-arrived", _("Newest first")), ("receipt", _("Receipt number")), ("risk", _("SLA risk"))],
     )  # fmt: skip
 
     def clean_assignee(self) -> str | int:
@@ -143,7 +144,9 @@ class InboxFilterForm(forms.Form):
             )
         if data["q"]:
             cases = cases.filter(_search(data["q"]))
-        return cases.order_by(*SORTS[data["sort"] or "due"])
+        if data["sort"] == "risk" and (score := inbox_scores.registered()) is not None:
+            return score.order_by_score(cases)  # type: ignore[return-value]
+        return cases.order_by(*SORTS.get(data["sort"], SORTS["due"]))
 
 
 def _by_assignee(cases: CaseQuerySet, assignee: str | int, user: User) -> CaseQuerySet:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import POSITION_RANK, Position, User
+from civicloop.cases import inbox_scores
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
@@ -41,6 +42,7 @@ class InboxRow:
     sla: str
     sla_label: str
     assignee: str
+    risk: inbox_scores.ScoreCell | None = None
 
 
 def rows(cases: list[Case], today: date) -> list[InboxRow]:
@@ -50,6 +52,8 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
     # One reverse() for the page rather than one per row: the case page's URL with a stand-in id.
     stand_in = uuid.UUID(int=0)
     url = reverse("cases:case-detail", args=[stand_in]).replace(str(stand_in), "{}")
+    score = inbox_scores.registered()
+    risks = score.cells(cases) if score is not None else {}
     rows = []
     for case in cases:
         application, sla = case.application, case.sla_state(today)
@@ -65,6 +69,7 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
                 sla=sla,
                 sla_label=sla_labels[sla],
                 assignee=case.assignee.display_name if case.assignee else "",
+                risk=risks.get(case.pk),
             )
         )
     return rows
@@ -107,5 +112,6 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
         ],
         # (id as the filter's value, display name): listed twice, in the filter and the bulk-assign box
         "colleagues": [(str(pk), full_name or username) for pk, full_name, username in colleagues],
+        "has_score": inbox_scores.registered() is not None,
         "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
     }

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.analytics.dashboards import citizens, governance, operations, services, staff
+from civicloop.analytics.dashboards import citizens, forecast, governance, operations, risk, services, staff
 from civicloop.analytics.dashboards.base import Chart, Filters
 
 
@@ -34,6 +34,18 @@ DASHBOARDS = {
             _("Operations"),
             _("Arrivals, backlog, processing time, overdue cases, 補正, bottlenecks"),
             operations.build,
+        ),
+        Dashboard(
+            "forecast",
+            _("Forecasts"),
+            _("Arrivals for the next 12 weeks with intervals, backtest, staffing hint"),
+            forecast.build,
+        ),
+        Dashboard(
+            "risk",
+            _("SLA risk"),
+            _("Open cases likely to miss their due date; accuracy on held-back history"),
+            risk.build,
         ),
         Dashboard("staff", _("Staff"), _("Workload per department and clerk, paper avoided"), staff.build),
         Dashboard("services", _("Services"), _("Trends, life events, uptake of new online procedures"), services.build),
