@@ -280,6 +280,7 @@ WORKER_TASKS = [
 # Background work on Celery (config/celery.py, docs/operations.md "Background work on Celery"): each
 # WORKER_TASKS entry is one task; beat sends it every this many seconds, and it runs `run_once()`
 # again while that finds work, for up to WORKER_TASK_BUDGET_SECONDS. The last three gate themselves:
+    "civicloop.procurement.worker.run_once",  # security declarations that expire soon: 30 and 7 days before
 # documents (every 600 s) and audit checkpoints (every AUDIT_CHECKPOINT_INTERVAL_SECONDS) once for the
 # whole site, claimed in the database (civicloop/core/periodic.py), whatever the number of processes.
 WORKER_TASK_INTERVALS = {
@@ -295,6 +296,7 @@ WORKER_TASK_INTERVALS = {
 # rescore the open cases with the current model this often in between.
 INSIGHT_RETRAIN_SECONDS = env_float("CIVICLOOP_INSIGHT_RETRAIN_SECONDS", 7 * 24 * 3600.0, minimum=60.0)
 INSIGHT_SCORE_SECONDS = env_float("CIVICLOOP_INSIGHT_SCORE_SECONDS", 3600.0, minimum=60.0)
+    "civicloop.procurement.worker.run_once": 3600.0,  # once a declaration per threshold (reminded_for)
 WORKER_TASK_BUDGET_SECONDS = env_float("CIVICLOOP_CELERY_TASK_BUDGET_SECONDS", 10.0, minimum=0.0)
 # Empty: Celery is not used (`make run` and `manage.py worker` need no broker). Redis or RabbitMQ.
 CELERY_BROKER_URL = env_str("CIVICLOOP_CELERY_BROKER_URL", "")

@@ -39,6 +39,7 @@ TEMPLATE_CODES = frozenset(
         "chat.mentioned",  # civicloop.collab: an @mention in a chat channel
         "authoring.review_requested",  # civicloop.authoring: a reviewer is asked to review a version
         "authoring.review_decided",  # civicloop.authoring: the requester hears the reviewer's decision
+        "procurement.declaration_expiring",  # civicloop.procurement: a supplier's security declaration lapses soon
     }
 )
 CLASSIFIED = "_classified"

@@ -189,7 +189,9 @@ class TenderForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    text = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    text = forms.CharField(
+        label=_("Question to the department"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
 
 
 class AnswerForm(forms.Form):

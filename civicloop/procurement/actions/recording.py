@@ -10,12 +10,15 @@ from civicloop.procurement import rules
 
 
 def record(actor: Any, action: str, obj: Any, facts: Mapping[str, Any] | None = None) -> None:
-    """Audit and event for `procurement.<action>` on `obj` (facts are ids and codes, never content)."""
+    """Audit and event for `procurement.<action>` on `obj` (facts are ids and codes, never content).
+
+    `actor` is the person, or a label such as `system/procurement-worker` for background work.
+    """
     kind = type(obj).__name__.lower()
     object_id = str(getattr(obj, "public_id", None) or obj.pk)
     data = dict(facts or {})
     audit.record(
-        actor=actor_label(actor),
+        actor=actor if isinstance(actor, str) else actor_label(actor),
         action=f"procurement.{action}",
         object_type=f"procurement.{kind}",
         object_id=object_id,
