@@ -8,11 +8,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from civicloop.accounts.models import Department, User
+from civicloop.applications.actions import file_from_inquiry
+from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, authorise, records_refusals
 from civicloop.core import audit, events
+from civicloop.core.models import TIER_RANK, Classification
 from civicloop.intelligence import routing, training
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel, new_reference_number
 
@@ -229,8 +233,9 @@ def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User, context: Context 
     with transaction.atomic():
         locked = _lock_for(inquiry, by, context)
         locked.answer = answer
+        locked.answered_at = timezone.now()
         locked.status = Inquiry.Status.ANSWERED
-        locked.save(update_fields=["answer", "status"])
+        locked.save(update_fields=["answer", "answered_at", "status"])
         events.record(
             "inquiry.answered",
             subject=f"inquiry/{locked.public_id}",
@@ -244,3 +249,54 @@ def answer_inquiry(*, inquiry: Inquiry, answer: str, by: User, context: Context 
             object_id=str(locked.public_id),
         )
     return locked
+
+
+class CaseAlreadyOpened(InquiryRejected):
+    """A case was already opened from this inquiry; the message is its public id."""
+
+
+@records_refusals
+def open_case_from_inquiry(*, inquiry: Inquiry, procedure: Procedure, by: User, context: Context = NO_CONTEXT) -> Case:
+    """Turn an inquiry into a case of `procedure`, filed for the resident who asked; linked both ways.
+
+    Only the department the inquiry is with may, and only for one of its own procedures (re-route
+    first otherwise). The resident must be reachable as an applicant (an account or a guest key):
+    a phone inquiry without either is answered, not filed. The application and case carry the
+    higher of the inquiry's and the procedure's classification.
+    """
+    with transaction.atomic():
+        locked = _lock_for(inquiry, by, context)
+        if locked.case_id is not None:
+            raise CaseAlreadyOpened(str(locked.case_id))
+        if locked.department_id is None or procedure.department_id != locked.department_id:
+            raise InquiryRejected("the procedure belongs to another department: re-route the inquiry first")
+        if locked.resident_id is None and not locked.guest_key:
+            raise InquiryRejected("no resident account or guest key to file the application for")
+        version = procedure.current_version
+        tiers = [
+            Classification(locked.classification),
+            Classification(version.classification if version else "OFFICIAL"),
+        ]
+        application = file_from_inquiry(
+            procedure=procedure,
+            applicant=locked.resident,
+            guest_key=locked.guest_key,
+            classification=max(tiers, key=lambda tier: TIER_RANK[tier]),
+        )
+        case = Case.objects.get(application=application)
+        locked.case = case
+        locked.save(update_fields=["case"])
+        events.record(
+            "inquiry.case_opened",
+            subject=f"inquiry/{locked.public_id}",
+            data={"case": str(case.public_id), "department": locked.department_code, "procedure": procedure.code},
+            classification=locked.classification,
+        )
+        audit.record(
+            actor=f"user/{by.public_id}",
+            action="inquiry.open_case",
+            object_type="inquiry",
+            object_id=str(locked.public_id),
+            data={"case": str(case.public_id), "procedure": procedure.code},
+        )
+    return case

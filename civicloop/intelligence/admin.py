@@ -2,7 +2,6 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -14,6 +13,7 @@ from civicloop.classification.adminscope import PolicyScopedAdmin
 from civicloop.classification.policy import context_from_request
 from civicloop.intelligence.actions import NotAuthorised, answer_inquiry, reroute_inquiry, submit_inquiry
 from civicloop.intelligence.models import Inquiry, RoutingCorrection, RoutingModel
+from civicloop.intelligence.reasons import confidence_in_words
 
 
 @admin.register(RoutingModel)
@@ -88,22 +88,6 @@ class RoutingModelAdmin(admin.ModelAdmin):
 
 def _percent(value: Any) -> str:
     return f"{round(float(value) * 100)}%" if isinstance(value, int | float) else "—"
-
-
-def confidence_in_words(confidence: float | None) -> str:
-    """高・中・低 and the per cent: 中 from the routing threshold up (the model routes by itself), 高 from 80 %."""
-    if confidence is None:
-        return "—"
-    if confidence >= HIGH_CONFIDENCE:
-        word = _("High")
-    elif confidence >= settings.ROUTING_THRESHOLD:
-        word = _("Medium")
-    else:
-        word = _("Low")
-    return _("%(word)s (%(percent)s)") % {"word": word, "percent": _percent(confidence)}
-
-
-HIGH_CONFIDENCE = 0.8
 
 
 class InquiryRerouteForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department
+from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, visible_q
 from civicloop.core.identifiers import random_code
@@ -112,6 +113,10 @@ class Inquiry(models.Model):
     )
     model = models.ForeignKey(RoutingModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="inquiries")
     answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The case staff opened from this inquiry (actions.open_case_from_inquiry); the case reaches it
+    # back as `case.inquiry` (cases sits below intelligence and never imports it).
+    case = models.OneToOneField(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiry")
     classification = classification_field()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -232,6 +232,20 @@ READ_PATHS: list[ReadPath] = [
     ReadPath(
         "API GET /api/inquiries/<id>", "api", _page(lambda f: f"/api/inquiries/{f.inquiry.public_id}", _reference)
     ),
+    # Staff inquiry handling (intelligence/staff_views.py): the queue lists, with a line of each text.
+    ReadPath("HTML staff inquiry queue", "view", _listed("/staff/inquiries/?status=all", _reference), audience="staff"),
+    ReadPath(
+        "HTML staff inquiry queue shows its text",
+        "view",
+        _shows(_fixed("/staff/inquiries/?status=all"), lambda f: [f.inquiry.text]),
+        audience="staff",
+    ),
+    ReadPath(
+        "HTML staff inquiry page",
+        "view",
+        _page(lambda f: reverse("intelligence:staff-inquiry-detail", args=[f.inquiry.public_id]), _reference),
+        audience="staff",
+    ),
     ReadPath("HTML notices inbox", "view", _listed("/notifications/", _notices), audience="recipient"),
     ReadPath(
         "HTML notice detail",

@@ -277,6 +277,14 @@ WRITE_PATHS: list[WritePath] = [
         target="inquiry",
     ),
     WritePath(
+        "inquiry turned into a case",
+        OWNING,
+        lambda u, f, c: inquiry_actions.open_case_from_inquiry(
+            inquiry=f.inquiry, procedure=Procedure.objects.get(code="sodai-gomi"), by=u, context=c
+        ),
+        target="inquiry",
+    ),
+    WritePath(
         "resident: correction resubmitted",
         OWNING,
         lambda u, f, c: actions.resubmit_correction(
