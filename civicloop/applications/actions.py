@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
-from civicloop.applications.models import Application, Attachment, StatusChange, new_receipt_number
+from civicloop.applications.models import (
+    ASSISTED_CHANNELS,
+    Application,
+    Attachment,
+    IdentityDocument,
+    StatusChange,
+    new_receipt_number,
+)
 from civicloop.catalog import followups
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
@@ -60,6 +67,8 @@ class IdempotencyKeyReused(Exception):
 
 
 def _actor(application: Application) -> str:
+    if application.entered_by_id is not None:  # a clerk entered it for the resident: the clerk acted
+        return f"user/{application.entered_by.public_id}"  # type: ignore[union-attr]
     return f"user/{application.applicant.public_id}" if application.applicant else "guest"
 
 
@@ -81,6 +90,49 @@ def start_application(*, procedure: Procedure, user: User | None, guest_key: str
             "application.started",
             subject=f"application/{application.public_id}",
             data={"procedure": procedure.code, "version": version.number, "guest": user is None},
+            classification=application.classification,
+        )
+    return application
+
+
+def start_assisted_application(
+    *, procedure: Procedure, clerk: User, channel: str, identity_checked_with: str, email: str = ""
+) -> Application:
+    """A clerk opens a draft for a resident at the counter or on the phone (窓口・電話での代理入力).
+
+    The clerk then fills in the same form as a resident would (the policy lets the owning department
+    edit such a draft, `Application.staff_editable`) and submits it; the channel, the clerk and how
+    the resident's identity was confirmed stay on the application, its events and its audit entries.
+    The caller (the view) checks that the clerk works in the procedure's department.
+    """
+    version = procedure.current_version
+    if version is None or not procedure.is_active:
+        raise ProcedureUnavailable(procedure.code)
+    if channel not in ASSISTED_CHANNELS or identity_checked_with not in IdentityDocument.values:
+        raise ValueError(f"not an assisted channel or identity document: {channel}, {identity_checked_with}")
+    with transaction.atomic():
+        application = Application.objects.create(
+            procedure_version=version,
+            applicant=None,
+            guest_key="",  # no session can hold it: only the department works on it
+            guest_email=email[:254],
+            channel=channel,
+            entered_by=clerk,
+            identity_checked_with=identity_checked_with,
+            classification=version.classification,
+        )
+        events.record(
+            "application.started",
+            subject=f"application/{application.public_id}",
+            data={"procedure": procedure.code, "version": version.number, "guest": False, "channel": channel},
+            classification=application.classification,
+        )
+        audit.record(
+            actor=f"user/{clerk.public_id}",
+            action="application.assisted_start",
+            object_type="application",
+            object_id=str(application.public_id),
+            data={"procedure": procedure.code, "channel": channel, "identity_checked_with": identity_checked_with},
             classification=application.classification,
         )
     return application

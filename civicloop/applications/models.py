@@ -52,6 +52,21 @@ def is_online_channel(channel: str) -> bool:
     return channel in ONLINE_CHANNELS
 
 
+# A clerk enters these on the resident's behalf, through the same form (actions.start_assisted_application).
+ASSISTED_CHANNELS = frozenset({"counter", "phone"})
+
+
+class IdentityDocument(models.TextChoices):
+    """What the clerk checked the resident's identity with (本人確認書類)."""
+
+    MYNUMBER_CARD = "mynumber_card", _("My Number Card")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    PASSPORT = "passport", _("Passport")
+    RESIDENCE_CARD = "residence_card", _("Residence card")
+    HEALTH_INSURANCE = "health_insurance", _("Health insurance card and a second document")
+    PHONE_CALLBACK = "phone_callback", _("Phone: called back on the registered number")
+
+
 CHANNEL_LABELS = {
     "online": _("Online (this site)"),
     "pittari": _("Mynaportal Pittari Service"),
@@ -97,6 +112,12 @@ class Application(models.Model):
     submission_digest = models.CharField(max_length=64, blank=True, default="")
     # How it reached the municipality: ONLINE_CHANNELS, or "counter", "phone", "mail", "inquiry".
     channel = models.CharField(max_length=20, default="online")
+    # Entered by a clerk on the resident's behalf (ASSISTED_CHANNELS): who, and how they confirmed
+    # the resident's identity (本人確認). Empty for the resident's own applications.
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    identity_checked_with = models.CharField(max_length=20, choices=IdentityDocument.choices, blank=True)
     # ワンスオンリー: the submitted application whose answers started this one (its life event's
     # first procedure, catalog.followups). The bundle is that application and those following it.
     follows = models.ForeignKey(
@@ -125,6 +146,12 @@ class Application(models.Model):
     @property
     def channel_label(self) -> str:
         return str(CHANNEL_LABELS.get(self.channel, self.channel))
+
+    @property
+    def staff_editable(self) -> bool:
+        """The policy lets the owning department's staff edit a draft a clerk entered for a resident,
+        and nothing else: a resident's own answers are never staff-editable (classification.policy)."""
+        return self.is_draft and self.channel in ASSISTED_CHANNELS and self.entered_by_id is not None
 
     # The attributes the access policy reads (classification.policy.Protected).
     @property

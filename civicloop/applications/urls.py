@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 from django.urls import path
 
-from civicloop.applications import views
+from civicloop.applications import counter, views
 
 app_name = "applications"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("applications/<uuid:public_id>/done/", views.done, name="receipt-detail"),
     path("applications/<uuid:public_id>/follow-ups/", views.follow_ups, name="follow-up-list"),
     path("files/<uuid:attachment_id>/", views.attachment_download, name="attachment-download"),
+    path("staff/counter/", counter.assisted_start, name="assisted-start"),  # 窓口・電話での代理入力
 ]
