@@ -114,13 +114,18 @@ ASGI_APPLICATION = "config.asgi.application"
 # Staff chat's realtime delivery (civicloop.collab, Django Channels). Empty: each process keeps its
 # own in-memory channel layer, which is right for one process (`make run`). With more than one web
 # process a message posted through one must reach sockets held by another: a Redis URL then.
+# Redis pub/sub, not channels_redis' list-per-socket layer: a message is published once and each
+# daphne process hands it to its own sockets, where the list layer pushed and popped it once per
+# socket (200 readers at 50 messages/s: 10,000 Redis round trips a second; bench/chat.py). Pub/sub
+# delivers at most once: the message is in the database first, and a page that sees a gap in the
+# change numbers asks for what it missed (static/js/chat.js).
 CHANNEL_LAYER_URL = env_str("CIVICLOOP_CHANNEL_LAYER_URL", "")
 if CHANNEL_LAYER_URL and CHANNEL_LAYER_URL.split("://", 1)[0] not in {"redis", "rediss", "unix"}:
     raise ImproperlyConfigured("CIVICLOOP_CHANNEL_LAYER_URL: use redis://, rediss:// or unix://, or leave it empty")
 CHANNEL_LAYERS = (
     {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [CHANNEL_LAYER_URL], "prefix": f"civicloop:{LG_CODE}:chat"},
         }
     }

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from civicloop.classification.policy import Context
-from civicloop.collab.models import Channel, Message
-from civicloop.collab.rules import ChatAction, decide_channel
+from civicloop.collab.models import Channel, Message, MessageFile
+from civicloop.collab.rules import ChatAction, decide_channel, decide_file
 
 _CHANNEL_RELATED = ("department", "case__department", "case__application")
 
@@ -39,3 +39,19 @@ def get_message_for_user(user: Any, public_id: UUID | str, *, action: ChatAction
     if not decide_channel(user, action, message.channel, context).allowed:
         raise Http404
     return message
+
+
+def get_file_for_user(user: Any, public_id: UUID | str, *, context: Context) -> MessageFile:
+    """The chat file with this public id if `user` may download it from this device (audited); else 404.
+
+    A file of a deleted message is gone from chat for everyone (its row and bytes stay for the audit).
+    """
+    try:
+        file = MessageFile.objects.select_related(*(f"message__channel__{r}" for r in _CHANNEL_RELATED)).get(
+            public_id=public_id, message__is_deleted=False
+        )
+    except (MessageFile.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not decide_file(user, file, context).allowed:
+        raise Http404
+    return file

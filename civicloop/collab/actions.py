@@ -8,26 +8,44 @@ audited (`chat.post`, `chat.edit`, `chat.delete`) and recorded as events; the te
 channel and numbers it (`Channel.last_seq`).
 """
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.cases.models import Case
 from civicloop.classification import policy
 from civicloop.classification.policy import Action, Context, DeviceTrust, NotPermitted, records_refusals
-from civicloop.collab.models import REACTIONS, Channel, Membership, Mention, Message, MessageRevision, Pin, Reaction
+from civicloop.collab.models import (
+    REACTIONS,
+    Channel,
+    Membership,
+    Mention,
+    Message,
+    MessageFile,
+    MessageRevision,
+    Pin,
+    Reaction,
+)
 from civicloop.collab.realtime import broadcast_after_commit
 from civicloop.collab.rules import ChatAction, Kind, authorise_channel, chat_allows, effective_tier, evaluate_channel
-from civicloop.core import audit, events
-from civicloop.core.models import Classification
+from civicloop.core import audit, events, pdf
+from civicloop.core.files import ALLOWED_MIME, detect_mime
+from civicloop.core.models import TIER_NAMES, Classification
 from civicloop.notifications.actions import notify, staff_notice_department
 
 MAX_BODY = 4000
+MAX_FILES = 5  # files on one message
+# What a chat file may be, by the type its bytes reveal: what residents may attach to an application.
+FILE_TYPES = ("pdf", "jpeg", "png", "heic")
 # @username: the characters Django allows in a username, less '@' and '+'.
 MENTION = re.compile(r"(?<![\w@])@([\w.-]+)")
 # Whom a mention may reach: someone who could read the channel from a device that opens its tier.
@@ -40,6 +58,78 @@ class InvalidMessage(ValueError):
 
 class ChatRefused(ValueError):
     """The channel cannot exist as asked: TOP SECRET, or members who are not cleared for its tier."""
+
+
+class FileRefused(ValueError):
+    """A file cannot be shared here: its content, size or type, or its tier (above the channel's, or
+    TOP SECRET). The message says which, in the reader's language."""
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    size: int
+    mime: str
+    sha256: str
+    upload: "UploadedFile[bytes]"
+
+
+def check_file(upload: "UploadedFile[bytes]") -> CheckedFile:
+    """Size and the type its bytes reveal (never its name), and no active content in a PDF: the checks
+    every uploaded file in the platform passes (applications.actions.check_upload)."""
+    name = (upload.name or "file")[-200:]
+    size = upload.size or 0
+    if size == 0:
+        raise FileRefused(_("%(name)s is empty.") % {"name": name})
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise FileRefused(
+            _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+    mime = detect_mime(upload)
+    if mime not in {m for kind in FILE_TYPES for m in ALLOWED_MIME[kind]}:
+        raise FileRefused(
+            _("%(name)s is not a PDF, JPEG, PNG or HEIC file (its content was checked, not its name).") % {"name": name}
+        )
+    if mime == "application/pdf" and (problem := pdf.refusal(upload, name)):
+        raise FileRefused(problem)  # colleagues open it: nothing in it may run (core/pdf.py)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedFile(name, size, mime or "", digest.hexdigest(), upload)
+
+
+def _file_tier(requested: str | None, channel_tier: str) -> str:
+    """The tier a file is shared at: as asked (the channel's by default), never above the channel's, never TOP SECRET."""
+    tier = requested or channel_tier
+    if tier not in Classification.values:
+        raise FileRefused(_("Choose the file's classification."))
+    if not chat_allows(tier):
+        raise FileRefused(_("TOP SECRET material is never shared in chat. Share it through its case, with a grant."))
+    if policy.rank(tier) > policy.rank(channel_tier):
+        raise FileRefused(
+            _("A %(file)s file cannot be shared in a %(channel)s channel.")
+            % {"file": TIER_NAMES[Classification(tier)], "channel": TIER_NAMES[Classification(channel_tier)]}
+        )
+    return tier
+
+
+def _attach(message: Message, files: Sequence[CheckedFile], tier: str, author: User) -> list[MessageFile]:
+    stored = []
+    for checked in files:
+        row = MessageFile(
+            message=message,
+            original_name=checked.name,
+            content_type=checked.mime,
+            size=checked.size,
+            sha256=checked.sha256,
+            classification=tier,
+            uploaded_by=author,
+        )
+        row.file.save(row.public_id.hex, checked.upload, save=False)
+        row.save()
+        stored.append(row)
+    return stored
 
 
 def _check_tier(tier: str) -> None:
@@ -206,12 +296,28 @@ def _event(event_type: str, message: Message, channel: Channel, **data: object) 
 @records_refusals
 @transaction.atomic
 def post_message(
-    *, channel: Channel, author: User, body: str, context: Context, parent: Message | None = None
+    *,
+    channel: Channel,
+    author: User,
+    body: str,
+    context: Context,
+    parent: Message | None = None,
+    files: Sequence["UploadedFile[bytes]"] = (),
+    file_classification: str | None = None,
 ) -> Message:
-    """Post a message (or a reply in `parent`'s thread), mention people, and announce it after commit."""
+    """Post a message (or a reply in `parent`'s thread), mention people, and announce it after commit.
+
+    `files` are checked as every upload is (`check_file`) and shared at `file_classification` (the
+    channel's tier when not given), which may not exceed the channel's tier and is never TOP SECRET.
+    A message with files may have no text.
+    """
+    if len(files) > MAX_FILES:
+        raise FileRefused(_("Attach at most %(n)s files to one message.") % {"n": MAX_FILES})
+    checked = [check_file(upload) for upload in files]  # before the lock: reading files takes time
     channel = _locked(channel)
     authorise_channel(author, ChatAction.POST, channel, context)
-    text = _clean(body)
+    tier = _file_tier(file_classification, effective_tier(channel)) if checked else ""
+    text = _clean(body) if body.strip() or not checked else ""
     if parent is not None and (parent.channel_id != channel.pk or parent.parent_id is not None or parent.is_deleted):
         raise InvalidMessage("reply to a message of this channel")
     message = Message.objects.create(
@@ -222,15 +328,22 @@ def post_message(
         classification=effective_tier(channel),
         seq=_next_seq(channel),
     )
+    stored = _attach(message, checked, tier, author)
     changed = [message]
     if parent is not None:  # its reply count changed: readers of the channel page see it move
         Message.objects.filter(pk=parent.pk).update(seq=_next_seq(channel))
         changed.append(parent)
     mentioned = _mention(message, channel, author)
     Membership.objects.update_or_create(channel=channel, user=author, defaults={"last_read_id": message.pk})
-    _audited("chat.post", author, message, channel, thread=str(parent.public_id) if parent else "")
+    shared = [{"file": str(f.public_id), "sha256": f.sha256, "classification": f.classification} for f in stored]
+    _audited("chat.post", author, message, channel, thread=str(parent.public_id) if parent else "", files=shared)
     _event(
-        "chat.message_posted", message, channel, thread=str(parent.public_id) if parent else "", mentions=len(mentioned)
+        "chat.message_posted",
+        message,
+        channel,
+        thread=str(parent.public_id) if parent else "",
+        mentions=len(mentioned),
+        files=len(stored),
     )
     broadcast_after_commit(channel, changed)
     return message

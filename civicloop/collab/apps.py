@@ -7,3 +7,7 @@ class CollabConfig(AppConfig):
     label = "collab"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Staff chat"
+
+    def ready(self) -> None:
+        # Open sockets decide again when the facts the chat rules read change (consumers.py).
+        from civicloop.collab import subscribers  # noqa: F401

@@ -140,6 +140,37 @@ class Message(models.Model):
         return f"message {self.public_id}"
 
 
+def chat_file_path(instance: "MessageFile", filename: str) -> str:
+    # Never the uploader's file name: it could carry personal data or a path (as attachments).
+    return f"chat/{instance.message.channel.public_id}/{instance.public_id}"
+
+
+class MessageFile(models.Model):
+    """A file attached to a message: stored through the storage API, streamed only by the download view.
+
+    Its tier is its own (at most the channel's, never TOP SECRET: `actions.post_message` refuses
+    both), so an OFFICIAL leaflet in a SECRET channel stays OFFICIAL; a relabel of the case lifts it
+    with the channel's family. Who may download it: `rules.evaluate_file`.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=chat_file_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, help_text="Detected from the content, not the name.")
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    classification = classification_field()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"file {self.public_id}"
+
+
 class MessageRevision(models.Model):
     """What a message said before an edit or a deletion: kept for the audit, never shown in chat."""
 

@@ -8,17 +8,30 @@ missed something — it dropped, the layer lost it — asks for everything after
 saw (`?after=<seq>`), from the database, so nothing is lost.
 """
 
+import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.timezone import localtime
 
-from civicloop.collab.models import REACTIONS, Channel, Message, Reaction
+from civicloop.collab.models import REACTIONS, Channel, Message, MessageFile, Reaction
+from civicloop.core.models import TIER_NAMES, Classification
+
+
+class FilePayload(TypedDict):
+    public_id: str
+    name: str
+    size: int
+    content_type: str
+    classification: str
+    tier: str  # as shown: 公開 / 秘 …
+    url: str  # the download view, which asks the rules (and audits) each time
 
 
 class MessagePayload(TypedDict):
@@ -36,11 +49,35 @@ class MessagePayload(TypedDict):
     pinned: bool
     replies: int
     reactions: dict[str, int]
+    files: list[FilePayload]
+
+
+# Every open chat socket is in this group as well: told to ask the rules again when a tier changes.
+RECHECK_ALL_GROUP = "chat.recheck"
 
 
 def group_name(channel: Channel) -> str:
     """The channel layer group of a chat channel's open sockets (letters, digits, '.', '-' only)."""
     return f"chat.{channel.public_id}"
+
+
+def reader_group(user_pk: int) -> str:
+    """The group of one person's open chat sockets, whatever channel they are on."""
+    return f"chat.reader.{user_pk}"
+
+
+def recheck_after_commit(groups: Iterable[str]) -> None:
+    """Once the change commits, tell the sockets in `groups` to ask the chat rules again (consumers.py)."""
+    wanted = sorted(set(groups))
+
+    def send() -> None:
+        layer: Any = get_channel_layer()
+        if layer is None or not wanted:
+            return
+        for group in wanted:
+            async_to_sync(layer.group_send)(group, {"type": "chat.recheck"})
+
+    transaction.on_commit(send, robust=True)
 
 
 def payloads(messages: Sequence[Message]) -> list[MessagePayload]:
@@ -55,10 +92,25 @@ def payloads(messages: Sequence[Message]) -> list[MessagePayload]:
     reactions: dict[int, Counter[str]] = {}
     for message_id, code in Reaction.objects.filter(message_id__in=ids).values_list("message_id", "code"):
         reactions.setdefault(message_id, Counter())[code] += 1
-    return [_payload(m, replies.get(m.pk, 0), reactions.get(m.pk, Counter())) for m in messages]
+    files: dict[int, list[FilePayload]] = {}
+    for file in MessageFile.objects.filter(message_id__in=ids, message__is_deleted=False).order_by("pk"):
+        files.setdefault(file.message_id, []).append(_file_payload(file))
+    return [_payload(m, replies.get(m.pk, 0), reactions.get(m.pk, Counter()), files.get(m.pk, [])) for m in messages]
 
 
-def _payload(message: Message, replies: int, reactions: Counter[str]) -> MessagePayload:
+def _file_payload(file: MessageFile) -> FilePayload:
+    return {
+        "public_id": str(file.public_id),
+        "name": file.original_name,
+        "size": file.size,
+        "content_type": file.content_type,
+        "classification": file.classification,
+        "tier": str(TIER_NAMES[Classification(file.classification)]),
+        "url": reverse("collab:file-download", args=[file.public_id]),
+    }
+
+
+def _payload(message: Message, replies: int, reactions: Counter[str], files: list[FilePayload]) -> MessagePayload:
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -74,6 +126,7 @@ def _payload(message: Message, replies: int, reactions: Counter[str]) -> Message
         "pinned": message.is_pinned,
         "replies": replies,
         "reactions": {code: reactions[code] for code in REACTIONS if reactions[code]},
+        "files": files,
     }
 
 
@@ -96,6 +149,8 @@ def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> Non
             return
         fresh = list(Message.objects.filter(pk__in=[m.pk for m in messages]).select_related("author", "parent"))
         for payload in sorted(payloads(fresh), key=lambda p: p["seq"]):
-            async_to_sync(layer.group_send)(group, {"type": "chat.message", "message": payload})
+            # Serialised once here, not once per socket: the frame every reader gets is the same.
+            frame = json.dumps({"type": "message", "message": payload}, ensure_ascii=False)
+            async_to_sync(layer.group_send)(group, {"type": "chat.message", "frame": frame})
 
     transaction.on_commit(send, robust=True)

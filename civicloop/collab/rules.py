@@ -132,3 +132,42 @@ def authorise_channel(user: User | AnonymousUser, action: ChatAction, channel: A
     if rank(effective_tier(channel)) >= rank(Classification.SECRET):
         audit.record(**_access_entry(user, action, channel, context, decision))
     return decision
+
+
+def evaluate_file(user: User | AnonymousUser, file: Any, context: Context) -> Decision:
+    """May `user` download a chat file from this device? Reading its channel, then the file's own tier
+    under the one policy's clearance, device and handling tables (DOWNLOAD)."""
+    channel = file.message.channel
+    decision = evaluate_channel(user, ChatAction.READ, channel, context)
+    if not decision.allowed or not isinstance(user, User):
+        return decision
+    tier = str(file.classification)
+    if rank(tier) > rank(user.clearance):
+        return Decision(False, "clearance below the file's classification")
+    if not device_allows(context.device_trust, tier):
+        return Decision(
+            False, f"device posture {context.device_trust} opens {policy.DEVICE_CEILING[context.device_trust]} at most"
+        )
+    if Action.DOWNLOAD not in HANDLING[Classification(tier)] or not chat_allows(tier):
+        return Decision(False, f"{tier} files are not downloaded from chat")
+    return Decision(True, decision.reason)
+
+
+def decide_file(user: User | AnonymousUser, file: Any, context: Context) -> Decision:
+    """`evaluate_file`, audited every time, allowed or not: a file leaves the platform when it is downloaded."""
+    decision = evaluate_file(user, file, context)
+    audit.record(
+        actor=policy.actor_label(user),
+        action="access.chat_file_download",
+        object_type="collab.messagefile",
+        object_id=str(file.public_id),
+        data={
+            "allowed": decision.allowed,
+            "reason": decision.reason,
+            "device": str(context.device_trust),
+            "channel": str(file.message.channel.public_id),
+            "sha256": file.sha256,
+        },
+        classification=str(file.classification),
+    )
+    return decision

@@ -19,4 +19,5 @@ urlpatterns = [
     path("staff/chat/messages/<uuid:message_id>/delete/", views.message_delete, name="message-delete"),
     path("staff/chat/messages/<uuid:message_id>/reactions/", views.message_react, name="message-react"),
     path("staff/chat/messages/<uuid:message_id>/pin/", views.message_pin, name="message-pin"),
+    path("staff/chat/files/<uuid:file_id>/", views.file_download, name="file-download"),
 ]

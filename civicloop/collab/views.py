@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,8 +21,8 @@ from civicloop.accounts.staff import staff_member_or_404
 from civicloop.cases.access import get_case_for_user
 from civicloop.classification.policy import Action, NotPermitted, context_from_request
 from civicloop.collab import actions
-from civicloop.collab.access import get_channel_for_user, get_message_for_user
-from civicloop.collab.forms import ConversationForm, EditForm, MessageForm, SearchForm
+from civicloop.collab.access import get_channel_for_user, get_file_for_user, get_message_for_user
+from civicloop.collab.forms import ConversationForm, EditForm, MessageForm, SearchForm, file_tiers_for
 from civicloop.collab.models import REACTION_LABELS, REACTIONS, Channel, Mention, Message
 from civicloop.collab.realtime import changed_since, payloads
 from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
@@ -88,7 +88,14 @@ def _page_of(request: HttpRequest, channel: Channel, user: User, *, thread: Mess
         "form": MessageForm(),
         "seq": channel.last_seq,
         # The skeleton chat.js fills for a message that arrives live (its own, so every control is in it).
-        "template_row": {"public_id": TEMPLATE_ID, "author_id": str(user.public_id), "reactions": {}, "replies": 0},
+        "template_row": {
+            "public_id": TEMPLATE_ID,
+            "author_id": str(user.public_id),
+            "reactions": {},
+            "replies": 0,
+            "files": [],
+        },
+        "file_tiers": file_tiers_for(channel),
     }
 
 
@@ -156,17 +163,26 @@ def message_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = staff_member_or_404(request)
     context = context_from_request(request)
     channel = get_channel_for_user(user, public_id, action=ChatAction.READ, context=context)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, request.FILES)
     parent = None
     if form.is_valid() and form.cleaned_data["parent"]:
         parent = get_message_for_user(user, form.cleaned_data["parent"], action=ChatAction.READ, context=context)
     try:
         if not form.is_valid():
-            raise actions.InvalidMessage(_("Write a message of at most %(n)s characters.") % {"n": actions.MAX_BODY})
+            problem = form.non_field_errors() or form.errors.get("file") or form.errors.get("file_classification")
+            raise actions.InvalidMessage(
+                problem[0] if problem else _("Write a message of at most %(n)s characters.") % {"n": actions.MAX_BODY}
+            )
         message = actions.post_message(
-            channel=channel, author=user, body=form.cleaned_data["body"], parent=parent, context=context
+            channel=channel,
+            author=user,
+            body=form.cleaned_data["body"],
+            parent=parent,
+            context=context,
+            files=[form.cleaned_data["file"]] if form.cleaned_data["file"] else [],
+            file_classification=form.cleaned_data["file_classification"] or None,
         )
-    except (actions.InvalidMessage, NotPermitted) as exc:
+    except (actions.InvalidMessage, actions.FileRefused, NotPermitted) as exc:
         return _refused(request, exc, _back(channel, parent))
     if _wants_json(request):
         return JsonResponse(payloads([message])[0], status=201)
@@ -234,6 +250,18 @@ def message_pin(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     except (actions.InvalidMessage, NotPermitted) as exc:
         return _refused(request, exc, _back(message.channel, message.parent))
     return redirect(_back(message.channel, None))
+
+
+@login_required(login_url="cases:staff-login")
+def file_download(request: HttpRequest, file_id: uuid.UUID) -> FileResponse:
+    """A chat file, streamed to whoever the rules let download it from this device (every download audited)."""
+    user = staff_member_or_404(request)
+    file = get_file_for_user(user, file_id, context=context_from_request(request))
+    response = FileResponse(
+        file.file.open("rb"), content_type=file.content_type, as_attachment=True, filename=file.original_name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required(login_url="cases:staff-login")

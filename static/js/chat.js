@@ -62,6 +62,24 @@
     slot("body").textContent = m.deleted ? root.dataset.deletedText || "—" : m.body;
     slot("actions").hidden = m.deleted;
     if (slot("replies")) slot("replies").textContent = m.replies;
+    const files = slot("files");
+    if (files) {
+      files.replaceChildren(
+        ...(m.files || []).map((f) => {
+          const li = document.createElement("li");
+          const a = document.createElement("a");
+          a.href = f.url;
+          a.download = "";
+          a.textContent = f.name;
+          const about = document.createElement("span");
+          about.className = "caption";
+          about.textContent = ` ${f.tier} · ${Math.max(1, Math.round(f.size / 1024))} KB`;
+          li.append(a, about);
+          return li;
+        }),
+      );
+      files.hidden = m.deleted || !(m.files || []).length;
+    }
     if (slot("mine")) slot("mine").hidden = m.author_id !== root.dataset.me;
     if (slot("pin") && m.parent) slot("pin").hidden = true;
     item.querySelectorAll("[data-code]").forEach((button) => {
@@ -110,6 +128,9 @@
     socket.addEventListener("message", (event) => {
       const data = JSON.parse(event.data);
       if (data.type === "message") {
+        // A change number skipped: the live announcement was lost (the layer delivers at most
+        // once). Ask the socket for everything after the last one seen; it reads the database.
+        if (data.message.seq > seq + 1) socket.send(JSON.stringify({ after: seq }));
         show(data.message);
         seenLive(data.message);
       }
@@ -132,7 +153,7 @@
     });
     const data = await response.json().catch(() => ({}));
     if (response.status === 201) {
-      form.querySelector("textarea").value = "";
+      form.reset();
       show(data);
       status.textContent = "";
     } else {

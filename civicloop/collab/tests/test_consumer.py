@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from civicloop.accounts.models import Department, User
-from civicloop.collab import actions
+from civicloop.collab import actions, consumers
 from civicloop.collab.consumers import REFUSED
 from civicloop.collab.models import Channel, Message
 from civicloop.collab.routing import websocket_application
@@ -138,3 +138,58 @@ def test_a_reader_who_leaves_the_department_is_disconnected_at_the_next_message(
 
     connected, output = async_to_sync(scenario)()
     assert connected and output["type"] == "websocket.close" and output["code"] == REFUSED
+
+
+def _connected_then(socket: Any, change: Any) -> dict[str, Any]:
+    """Connect, make `change` (committed) with no message posted, and return what the socket gets next."""
+
+    async def scenario() -> dict[str, Any]:
+        connected, _code = await socket.connect(30)
+        assert connected
+        await database_sync_to_async(change)()
+        output: dict[str, Any] = await socket.receive_output(10)
+        return output
+
+    return async_to_sync(scenario)()
+
+
+def test_a_reader_whose_account_is_deactivated_is_disconnected_at_once(channel: Channel, seiso_colleague: User) -> None:
+    def deactivate() -> None:
+        seiso_colleague.is_active = False
+        seiso_colleague.save(update_fields=["is_active"])
+
+    output = _connected_then(_communicator(seiso_colleague, channel), deactivate)
+    assert output["type"] == "websocket.close" and output["code"] == REFUSED
+
+
+def test_a_reader_who_signs_out_elsewhere_is_disconnected(channel: Channel, seiso_colleague: User) -> None:
+    client = signed_in(seiso_colleague)
+    headers = [
+        (b"origin", b"http://testserver"),
+        (b"host", b"testserver"),
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+    ]
+    socket = WebsocketCommunicator(websocket_application, f"/ws/chat/{channel.public_id}/", headers=headers)
+    output = _connected_then(socket, client.logout)
+    assert output["type"] == "websocket.close" and output["code"] == REFUSED
+
+
+def test_a_change_nobody_announced_still_closes_the_socket_within_the_recheck_interval(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given decisions are taken again before any delivery (an interval of zero)
+    monkeypatch.setattr(consumers, "RECHECK_S", 0.0)
+    socket = _communicator(seiso_colleague, channel)
+
+    async def scenario() -> dict[str, Any]:
+        connected, _code = await socket.connect(30)
+        assert connected
+        # when the account is closed by an update() that sends no signal, then a message is posted
+        await database_sync_to_async(lambda: User.objects.filter(pk=seiso_colleague.pk).update(is_active=False))()
+        await _committed_post(channel, seiso_clerk, "届かないはず")
+        output: dict[str, Any] = await socket.receive_output(10)
+        return output
+
+    # then the message is not passed on: the socket is closed
+    output = async_to_sync(scenario)()
+    assert output["type"] == "websocket.close" and output["code"] == REFUSED

@@ -4,7 +4,8 @@
 Every combination is compared with `expected` below, written from the rules in words (rules.py's
 docstring), not from the code: a path that shows what it should not is a leak, one that hides what
 it should show is a broken page. Both fail. (The websocket runs the same access helper; its
-refusals are in test_consumer.py.)
+refusals are in test_consumer.py.) A file attached to each message is downloaded by each of them too
+(the file has its channel's tier: the rules on a file below its channel's are in test_files.py).
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -23,6 +25,9 @@ from civicloop.collab.models import Channel, Message
 from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
 from civicloop.collab.tests.conftest import MANAGED, relabel, signed_in
 from civicloop.testing.factories import CaseFactory, StaffFactory
+from civicloop.testing.pdfs import make_pdf
+
+TINY_PDF = make_pdf()
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +99,10 @@ def _rooms(founder: User, member: User) -> list[Room]:
         channel = actions.open_case_channel(case=case, opened_by=founder, context=MANAGED)
         for kind, room in [*channels, ("case", channel)]:
             mark = f"MARK-{kind}-{tier}"
-            message = actions.post_message(channel=room, author=founder, body=f"{mark} 本文", context=MANAGED)
+            attached = SimpleUploadedFile(f"{mark}.pdf", TINY_PDF, content_type="application/pdf")
+            message = actions.post_message(
+                channel=room, author=founder, body=f"{mark} 本文", context=MANAGED, files=[attached]
+            )
             rooms.append(Room(room, kind, tier, message, mark))
         if tier != "OFFICIAL":  # the case (and its channel, messages) relabelled after the talk began
             relabel(case, tier)
@@ -168,6 +176,10 @@ def test_every_chat_read_path_reveals_exactly_what_the_rules_allow(
                         headers={"X-Test-Device-Trust": device},
                     ).status_code
                     == 204,
+                    "file download": _get(
+                        client, reverse("collab:file-download", args=[room.message.files.get().public_id]), device
+                    ).status_code
+                    == 200,
                     "search": room.mark in search,
                     "admin message list": str(room.message.public_id) in admin,
                 }
@@ -183,4 +195,4 @@ def test_every_chat_read_path_reveals_exactly_what_the_rules_allow(
     # then nothing leaks and nothing allowed is hidden
     assert not leaks, "LEAKS:\n" + "\n".join(leaks[:40])
     assert not hidden, "wrongly refused:\n" + "\n".join(hidden[:40])
-    assert checked == len(PERSONAS) * 3 * 4 * len(rooms) * 10
+    assert checked == len(PERSONAS) * 3 * 4 * len(rooms) * 11
