@@ -119,10 +119,13 @@ vendor: ## Re-vendor front-end files from npm (design tokens, htmx, axe-core for
 	cp e2e/node_modules/@digital-go-jp/design-tokens/dist/tokens.css static/vendor/digital-go-jp/tokens.css
 	cp e2e/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
 
-assets: ## Rebuild the co-editing editor bundle from assets/ (pinned npm packages, esbuild) into civicloop/authoring/static/
+assets: ## Rebuild the co-editing editor's script and stylesheet from assets/ (pinned npm packages, esbuild) into civicloop/authoring/static/
 	cd assets && npm ci --no-audit --no-fund --silent
 	cd assets && npx esbuild src/editor.js --bundle --minify --format=iife --target=es2020 --legal-comments=none \
 		--outfile=../civicloop/authoring/static/authoring/editor.bundle.js
+	cd assets && npx esbuild src/editor.css --bundle --legal-comments=none \
+		'--banner:css=/* SPDX-License-Identifier: MPL-2.0. Built by `make assets` from assets/src/editor.css: edit that. */' \
+		--outfile=../civicloop/authoring/static/authoring/editor.css
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -366,7 +366,7 @@ def decide_suggestion(
             "suggestion_accepted" if accept else "suggestion_rejected",
             locked,
             suggestion=decided.id,
-            kind=decided.kind,
+            change="insert" if decided.kind == ydoc.INSERT else "delete",  # not `kind`: the document's
             suggested_by=decided.author,
             length=len(decided.text),
         )

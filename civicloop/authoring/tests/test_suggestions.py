@@ -95,7 +95,7 @@ def test_a_decision_is_audited_and_sent_to_the_open_editors(
     ydoc.apply(replica, message["update"])
     assert ydoc.to_text(replica) == "収集は週一回月二回とする。" == _text(draft)
     entry = AuditEntry.objects.get(object_id=str(draft.public_id), action="authoring.suggestion_accepted")
-    assert entry.data["suggested_by"] == "清掃 花子" and entry.data["kind"] == ydoc.INSERT
+    assert entry.data["suggested_by"] == "清掃 花子" and entry.data["change"] == "insert"
 
 
 def test_someone_outside_the_department_cannot_decide_and_a_reviewer_can(
