@@ -131,7 +131,7 @@ def funnel_chart(scope: Q, filters: Filters, labels: Labels) -> Chart:
         for stage in stages(code):
             key = Key(Finding.Kind.DROP_OFF, code, stage)
             m = measure(figures, key)
-            name = f"{labels.procedure(code)} — {labels.subject(key)}"
+            name = f"{labels.subject(key)}（{labels.procedure(code)}）"  # the step first: long names are cut
             chart.add([name, m.base, m.count, pct(m.count, m.base)], finding_url(key))
     return chart
 
@@ -149,7 +149,7 @@ def monthly_chart(scope: Q, key: Key, start: date, until: date, labels: Labels) 
             Column("base", _("Out of"), "int"),
         ],
         "month",
-        [Series("value", "line"), Series("base", axis=1)],
+        [Series("value"), Series("base", "line", axis=1)],
         empty_note=_("No figures for this period."),
     )
     month = start

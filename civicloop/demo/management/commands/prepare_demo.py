@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from civicloop.demo.improvement import seed_improvement
+
 
 class Command(BaseCommand):
     help = (
@@ -31,4 +33,5 @@ class Command(BaseCommand):
         # The first start trains the inquiry router (a few seconds) and says so; later starts keep it.
         call_command("train_routing_model", if_missing=True, stdout=self.stdout)
         call_command("generate_history", if_empty=True, years=1, events=30000, seed=1, verbosity=0, stdout=self.stdout)
+        seed_improvement()  # the 改善 page's demo action, on the history just made (once)
         self.stdout.write(f"ready in {time.monotonic() - started:.0f} s; starting the server …")
