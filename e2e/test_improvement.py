@@ -58,7 +58,7 @@ def test_a_process_owner_records_an_action_on_a_finding_and_sees_its_before_and_
     resident.checkpoint("finding with its action")
 
     # and the 改善 page lists the action with its effect
-    page.get_by_role("link", name="改善", exact=True).first.click()
+    page.locator("a.back-link").click()
     expect(page.locator("#actions tbody tr", has_text="係長の代理を追加")).to_be_visible()
     resident.checkpoint("improvement page with the action")
     resident.assert_clean()

@@ -19,6 +19,7 @@ JA: dict[str, str | list[str]] = {
     "補正 cause": "補正の原因",
     "Low ratings": "低い評価",
     "The check-and-send page": "確認・送信の画面",
+    "Check and send": "確認・送信",
     "Form step: %(step)s": "入力ステップ：%(step)s",
     "Document: %(name)s": "添付書類：%(name)s",
     "Answer: %(name)s": "回答項目：%(name)s",

@@ -153,6 +153,12 @@ class Labels:
     def procedure(self, code: str) -> str:
         return procedure_info(code).name
 
+    def stage(self, key: Key) -> str:
+        """A drop-off stage's bare name (the funnel's rows, where space is short)."""
+        if key.subject == SEND:
+            return _("Check and send")
+        return self._names(key.procedure).get(key.subject, key.name)
+
     def subject(self, key: Key) -> str:
         if key.kind == Finding.Kind.DROP_OFF:
             if key.subject == SEND:

@@ -131,7 +131,7 @@ def funnel_chart(scope: Q, filters: Filters, labels: Labels) -> Chart:
         for stage in stages(code):
             key = Key(Finding.Kind.DROP_OFF, code, stage)
             m = measure(figures, key)
-            name = f"{labels.subject(key)}（{labels.procedure(code)}）"  # the step first: long names are cut
+            name = f"{labels.stage(key)}（{labels.procedure(code)}）"  # the step first: long names are cut
             chart.add([name, m.base, m.count, pct(m.count, m.base)], finding_url(key))
     return chart
 
