@@ -37,7 +37,7 @@ def fit_forecasts(*, now: datetime | None = None) -> ForecastRun:
     if weeks < MIN_HISTORY_WEEKS:
         raise NotEnoughHistory(f"{weeks} weeks of arrivals; at least {MIN_HISTORY_WEEKS} are needed")
     result = forecast.forecast(series, first)
-    durations = timeline.step_seconds()
+    durations = timeline.step_hours()
     totals = {_split(key)[1]: int(y.sum()) for key, y in series.items() if _split(key)[1]}
     per_case = staffing.hours_per_case(durations, totals)
     procedure_only = {k: b for k, b in result.backtests.items() if _split(k)[1]}

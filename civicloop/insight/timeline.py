@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import Classification, Event
+from civicloop.insight.staffing import office_hours
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CASE_TYPES = [
@@ -84,13 +85,15 @@ def _rank(tier: str) -> int:
     return order.index(tier) if tier in order else 0
 
 
-def step_seconds() -> dict[tuple[str, str], list[float]]:
-    """Measured durations of the clerk's own steps, per (procedure, step)."""
+def step_hours() -> dict[tuple[str, str], list[float]]:
+    """Office hours each completed step took, per (procedure, step)."""
     durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for _kind, _subject, _at, data, _cls in _events(["case.task_completed"]):
+    for _kind, _subject, at, data, _cls in _events(["case.task_completed"]):
         seconds = data.get("duration_s")
         if isinstance(seconds, int | float):
-            durations[(str(data.get("procedure", "")), str(data.get("task", "")))].append(float(seconds))
+            durations[(str(data.get("procedure", "")), str(data.get("task", "")))].append(
+                office_hours(at - timedelta(seconds=float(seconds)), at)
+            )
     return durations
 
 

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: MPL-2.0
 """Weekly forecasts and their backtest on series whose truth we know."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
-from civicloop.insight import forecast
+from civicloop.insight import forecast, staffing
 from civicloop.insight.forecast import Backtest
 
 FIRST = date(2022, 1, 3)  # a Monday
@@ -73,3 +74,16 @@ def test_pooled_mase_of_seasonal_naive_against_itself_is_one() -> None:
 def test_dense_fills_weeks_without_arrivals_with_zero() -> None:
     counts = {date(2022, 1, 3): 4, date(2022, 1, 17): 2}
     assert forecast.dense(counts, FIRST, date(2022, 1, 24)).tolist() == [4, 0, 2, 0]
+
+
+def test_office_hours_leave_out_nights_weekends_and_holidays() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    friday_afternoon = datetime(2026, 5, 1, 16, 15, tzinfo=tokyo)
+    thursday_morning = datetime(2026, 5, 7, 9, 30, tzinfo=tokyo)  # 5/2–5/6: weekend and Golden Week
+    assert staffing.office_hours(friday_afternoon, thursday_morning) == pytest.approx(1.0 + 1.0)
+    assert staffing.office_hours(thursday_morning, thursday_morning + timedelta(hours=3)) == pytest.approx(3.0)
+
+
+def test_hours_per_case_weighs_each_step_by_the_share_of_cases_that_take_it() -> None:
+    durations = {("p", "intake"): [1.0, 1.0, 3.0, 1.0], ("p", "review"): [4.0, 6.0], ("p", "approval"): [99.0]}
+    assert staffing.hours_per_case(durations, {"p": 4}) == {"p": 1.0 + 5.0 * 0.5}  # approval is not the clerk's
