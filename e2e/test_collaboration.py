@@ -310,3 +310,95 @@ def test_two_people_edit_one_document_at_once_and_the_text_survives_a_restart(
         carol.assert_clean()
     finally:
         site.stop()
+
+
+def _select(who: "Resident", words: str) -> None:
+    """Select `words` in the editor as a mouse would (a DOM range; ProseMirror follows selectionchange)."""
+    who.page.evaluate(
+        """(words) => {
+            const walker = document.createTreeWalker(document.querySelector(".ProseMirror"), NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                const selection = window.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                return;
+            }
+            throw new Error("not found: " + words);
+        }""",
+        words,
+    )
+
+
+def test_two_people_see_each_other_comment_on_words_that_stay_put_and_settle_a_suggestion(
+    browser: Any, screenshot_dir: Path, tmp_path: Path
+) -> None:
+    # given the site, a 答弁書 draft and two clerks of its department in the editor
+    site = _Site(tmp_path)
+    site.manage("migrate", "--noinput", "-v0")
+    site.manage("load_catalog", "-v0")
+    import json
+
+    facts = json.loads(site.manage("shell", "-c", COEDIT_SETUP).strip().splitlines()[-1])
+    document, sessions = facts["document"], facts["sessions"]
+    site.start()
+    try:
+        alice = _editor(browser, site, sessions[0], screenshot_dir, "comments-a-")
+        bob = _editor(browser, site, sessions[1], screenshot_dir, "comments-b-")
+        alice_text, bob_text = _open_document(alice, document), _open_document(bob, document)
+
+        # then each sees the other present, by the name the server knows
+        expect(alice.page.locator("[data-presence-list] li")).to_have_text(["doc-a", "doc-b"])
+        expect(bob.page.locator("[data-presence-list] li")).to_have_text(["doc-b", "doc-a"])
+
+        # when Alice writes and comments on two words of it
+        alice_text.click()
+        alice.page.keyboard.type("収集は週一回とする。")
+        expect(bob_text).to_contain_text("収集は週一回とする。")
+        _select(alice, "週一回")
+        alice.page.fill("#comment-body", "回数の根拠となる条例を明記してください。")
+        alice.page.locator("[data-comment-form] [type=submit]").click()
+
+        # then Bob gets the comment live, on the same words, and Alice sees Bob's caret when he types
+        expect(bob.page.locator(".authoring-thread__quote")).to_have_text("週一回")
+        expect(bob.page.locator(".authoring-comment-anchor")).to_have_text("週一回")
+        bob_text.click(position={"x": 18, "y": 22})  # at the start of the first line
+        bob.page.keyboard.type("原則として、")
+        expect(alice_text).to_contain_text("原則として、")
+        assert alice_text.inner_text().index("原則として、") < alice_text.inner_text().index("週一回")
+        # the words typed before them did not move the comment off them
+        expect(alice.page.locator(".authoring-comment-anchor")).to_have_text("週一回")
+        expect(alice.page.locator(".authoring-caret")).to_have_attribute("data-name", "doc-b")
+        alice.checkpoint("comment and a colleague's caret")
+
+        # when Bob suggests words in suggest mode, Alice sees them marked and accepts them
+        bob.page.locator("[data-suggest-toggle]").click()
+        bob_text.click()  # below the text: the caret goes to its end
+        bob.page.keyboard.type("（令和9年度から）")
+        expect(alice_text.locator("ins.authoring-suggestion--insert")).to_have_text("（令和9年度から）")
+        expect(alice.page.locator("[data-suggestion-item]")).to_contain_text("（令和9年度から）")
+        bob.checkpoint("suggestion")
+        alice.page.locator("[data-suggestion-item] [data-action=accept]").click()
+        expect(bob_text.locator("ins.authoring-suggestion")).to_have_count(0)
+        expect(bob_text).to_contain_text("とする。（令和9年度から）")
+
+        # and Bob replies to the comment and Alice resolves the thread
+        bob.page.locator("[data-reply-body]").fill("条例第12条を追記します。")
+        bob.page.locator("[data-action=reply]").click()
+        expect(alice.page.locator(".authoring-comment__body").last).to_have_text("条例第12条を追記します。")
+        alice.page.locator("[data-action=resolve]").click()
+        expect(bob.page.locator(".authoring-thread--resolved")).to_have_count(1)
+        expect(bob.page.locator(".authoring-comment-anchor")).to_have_count(0)
+        alice.checkpoint("resolved")
+
+        # and when Bob leaves, Alice sees only herself
+        bob.page.context.close()
+        expect(alice.page.locator("[data-presence-list] li")).to_have_text(["doc-a"])
+        alice.assert_clean()
+        assert bob.console_errors == []
+    finally:
+        site.stop()

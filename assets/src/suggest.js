@@ -21,8 +21,7 @@ function newId() {
 function suggestionMark(name, tag, modifier) {
   return Mark.create({
     name,
-    inclusive: false,
-    excludes: "",
+    inclusive: false, // excludes stays the default (itself): y-tiptap then keys the mark by its bare name, which ydoc.py reads
     addAttributes() {
       return {
         id: { default: null, parseHTML: (el) => el.dataset.suggestion, renderHTML: (a) => ({ "data-suggestion": a.id }) },
