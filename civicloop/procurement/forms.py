@@ -25,7 +25,22 @@ _DATE = forms.DateInput(attrs={"type": "date"})
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class RegistrationForm(forms.Form):
+class StyledForm(forms.Form):
+    """Gives each control the design system's class (civicloop.css: .input, .input--textarea)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("class", "input input--textarea")
+            elif (isinstance(widget, forms.Select) and not isinstance(widget, forms.RadioSelect)) or (
+                isinstance(widget, forms.widgets.Input) and widget.input_type not in ("checkbox", "radio", "hidden")
+            ):
+                widget.attrs.setdefault("class", "input")
+
+
+class RegistrationForm(StyledForm):
     corporate_number = forms.CharField(
         label=_("Corporate number"),
         max_length=13,
@@ -74,7 +89,7 @@ class RegistrationForm(forms.Form):
         }
 
 
-class QualificationForm(forms.Form):
+class QualificationForm(StyledForm):
     categories = forms.MultipleChoiceField(
         label=_("Categories"), choices=QualificationCategory.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -89,7 +104,7 @@ class QualificationForm(forms.Form):
         return data
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(StyledForm):
     lot = forms.ChoiceField(label=_("Lot"), choices=Lot.choices)
     name = forms.CharField(label=_("Service name"), max_length=200)
     name_en = forms.CharField(label=_("Service name (English)"), max_length=200, required=False)
@@ -106,7 +121,7 @@ class ServiceForm(forms.Form):
         return data
 
 
-class SecurityForm(forms.Form):
+class SecurityForm(StyledForm):
     ismap = forms.ChoiceField(label="ISMAP", choices=IsmapStatus.choices)
     ismap_registration = forms.CharField(label=_("ISMAP registration number"), max_length=40, required=False)
     iso27001 = forms.BooleanField(label="ISO/IEC 27001", required=False)
@@ -133,12 +148,12 @@ class SecurityForm(forms.Form):
         return data
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(StyledForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=Decision.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class TenderForm(forms.Form):
+class TenderForm(StyledForm):
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
     title = forms.CharField(label=_("Title"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
@@ -188,17 +203,17 @@ class TenderForm(forms.Form):
         return {name: data[name] for name in names}
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(StyledForm):
     text = forms.CharField(
         label=_("Question to the department"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(StyledForm):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
 
 
-class BidForm(forms.Form):
+class BidForm(StyledForm):
     service = forms.ChoiceField(label=_("The service you offer"))
     price = forms.IntegerField(label=_("Price (yen, tax included)"), min_value=1)
     proposal = forms.CharField(label=_("Proposal"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
@@ -208,7 +223,7 @@ class BidForm(forms.Form):
         self.fields["service"].choices = services  # type: ignore[attr-defined]
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(StyledForm):
     has_conflict = forms.TypedChoiceField(
         label=_("Do you have a conflict of interest with any bidder?"),
         choices=[("no", _("No conflict")), ("yes", _("I have a conflict"))],
@@ -218,12 +233,12 @@ class ConflictForm(forms.Form):
     detail = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ContractForm(forms.Form):
+class ContractForm(StyledForm):
     starts_on = forms.DateField(label=_("Starts on"), widget=_DATE)
     ends_on = forms.DateField(label=_("Ends on"), widget=_DATE)
 
 
-class DirectAwardForm(forms.Form):
+class DirectAwardForm(StyledForm):
     service = forms.UUIDField(widget=forms.HiddenInput)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
     title = forms.CharField(label=_("Title"), max_length=200)

@@ -284,6 +284,7 @@ JA: dict[str, str | list[str]] = {
     "Qualification": "競争入札参加資格",
     "Service": "サービス",
     "Contract recorded": "契約を登録しました",
+    "Bid at": "入札日時",
     "Question to the department": "質問の内容",
     "Name as evaluator": "評価者に指名する",
     "Position in the ranking": "順位",

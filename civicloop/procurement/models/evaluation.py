@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.accounts.models import Department, User
+from civicloop.accounts.models import Department, Position, User
 from civicloop.core.models import classification_field
 from civicloop.procurement.models.suppliers import Service, Supplier
 from civicloop.procurement.models.tenders import Bid, Criterion, Tender
@@ -179,7 +179,7 @@ class ApprovalStep(models.Model):
         DirectAward, on_delete=models.CASCADE, null=True, blank=True, related_name="approvals"
     )
     order = models.PositiveSmallIntegerField()
-    position = models.CharField(max_length=16)
+    position = models.CharField(max_length=16)  # a Position code (accounts), the rank that decides
     rule_ja = models.CharField(max_length=200)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -196,6 +196,11 @@ class ApprovalStep(models.Model):
                 name="approval_step_has_one_subject",
             )
         ]
+
+    @property
+    def position_label(self) -> str:
+        """The rank's name (係長, 課長 …) in the active language."""
+        return str(Position(self.position).label) if self.position in Position.values else self.position
 
 
 class Contract(models.Model):

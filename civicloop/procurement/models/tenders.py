@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from civicloop.accounts.models import Department, User
 from civicloop.classification.fields import SealedValueField
 from civicloop.core.models import classification_field
-from civicloop.procurement.models.suppliers import Grade, Service, Supplier
+from civicloop.procurement.models.suppliers import Grade, Lot, Service, Supplier
 
 
 class TenderStatus(models.TextChoices):
@@ -108,6 +108,11 @@ class Tender(models.Model):
         return ""
 
     staff_editable = True
+
+    @property
+    def lot_labels(self) -> list[str]:
+        """The lots' names in the active language, for pages."""
+        return [str(Lot(code).label) for code in self.lots if code in Lot.values]
 
     def is_open_for_bids(self, now: datetime | None = None) -> bool:
         """Bids may be submitted, withdrawn and resubmitted strictly before the deadline."""

@@ -96,12 +96,10 @@ def _world(cast: Cast, make_tender: Callable[..., Tender], at: Callable[..., Any
 
 def _listed(person: Any, name: str, obj: Any) -> bool:
     if name.startswith("bid"):
-        found = access.bids_visible_to(person, NO_CONTEXT)
-    elif name.startswith("tender"):
-        found = access.tenders_visible_to(person, NO_CONTEXT)
-    else:
-        found = access.suppliers_visible_to(person, NO_CONTEXT)
-    return found.filter(pk=obj.pk).exists()
+        return access.bids_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
+    if name.startswith("tender"):
+        return access.tenders_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
+    return access.suppliers_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
 
 
 def _page(person: Any, name: str, obj: Any) -> bool | None:
