@@ -17,4 +17,5 @@ JA: dict[str, str | list[str]] = {
     "Check and continue": "確認して進む",
     "You may also need": "ほかに必要かもしれない手続き",
     "See the procedures prepared for you": "準備した手続きを見る",
+    "Procedures that often follow this one": "この届出のあとに必要になることが多い手続き",
 }

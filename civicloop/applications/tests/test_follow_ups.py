@@ -169,3 +169,21 @@ def test_the_form_marks_what_came_from_the_moving_in_until_it_is_changed(hanako:
     check = client.get(reverse("applications:application-check", args=[draft.public_id])).content.decode()
     town_row = check.split("神南", 1)[1].split("</dd>", 1)[0]
     assert "転入届のお答えから入力しました" not in town_row
+
+
+def test_the_bundle_reads_in_english_too(hanako: User, tennyu: Application, settings: Any) -> None:
+    client = _signed_in(hanako)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    receipt = client.get(reverse("applications:receipt-detail", args=[tennyu.public_id])).content.decode()
+    assert "Procedures that follow: Moving house" in receipt
+    assert "join National Health Insurance within 14 days of moving in" in receipt
+    assert "answers will be filled in for you" in receipt
+    _start(client, tennyu, "kokuho-ido")
+    draft = tennyu.followers.get()
+    step = client.get(reverse("applications:step-edit", args=[draft.public_id, "householder"])).content.decode()
+    assert "Filled in from your Moving-in notification" in step
+
+
+def test_the_application_page_leads_back_to_the_bundle(hanako: User, tennyu: Application) -> None:
+    page = _signed_in(hanako).get(reverse("applications:application-detail", args=[tennyu.public_id])).content.decode()
+    assert reverse("applications:follow-up-list", args=[tennyu.public_id]) in page
