@@ -249,6 +249,9 @@ EMAIL_FILE_PATH = env_path("CIVICLOOP_EMAIL_FILE_PATH", VAR_DIR / "mail")
 # Resident sign-in through OpenID Connect (デジタル認証アプリ or any code-flow provider).
 # With the demo on and no issuer set, the built-in demo provider at /demo-idp/ is used.
 SITE_URL = env_str("CIVICLOOP_SITE_URL", "http://127.0.0.1:8000")
+# The Open Contracting ID prefix of the procurement record (OCDS: "ocds-" and six characters, which
+# the Open Contracting Partnership registers to the publisher; civicloop/procurement/ocds.py).
+OCDS_OCID_PREFIX = env_str("CIVICLOOP_OCDS_OCID_PREFIX", "ocds-cvloop")
 OIDC_ISSUER = env_str("CIVICLOOP_OIDC_ISSUER", f"{SITE_URL}/demo-idp" if DEMO_ENABLED else "")
 OIDC_CLIENT_ID = env_str("CIVICLOOP_OIDC_CLIENT_ID", "civicloop-portal")
 OIDC_CLIENT_SECRET = env_str("CIVICLOOP_OIDC_CLIENT_SECRET", "demo-secret" if DEMO_ENABLED else "")
@@ -256,9 +259,6 @@ OIDC_CLIENT_SECRET = env_str("CIVICLOOP_OIDC_CLIENT_SECRET", "demo-secret" if DE
 OIDC_SCOPES = env_str("CIVICLOOP_OIDC_SCOPES", "openid name address birthdate gender")
 
 # Inquiry routing (civicloop.intelligence): above the threshold an inquiry goes straight to the
-# The Open Contracting ID prefix of the procurement record (OCDS: "ocds-" and six characters, which
-# the Open Contracting Partnership registers to the publisher; civicloop/procurement/ocds.py).
-OCDS_OCID_PREFIX = env_str("CIVICLOOP_OCDS_OCID_PREFIX", "ocds-cvloop")
 # suggested department; below it, to the human triage queue. The switch turns suggestions off.
 ROUTING_SUGGESTIONS_ENABLED = env_bool("CIVICLOOP_ROUTING_SUGGESTIONS", True)
 ROUTING_THRESHOLD = env_float("CIVICLOOP_ROUTING_THRESHOLD", 0.5, minimum=0.0, maximum=1.0)
@@ -280,12 +280,12 @@ WORKER_TASKS = [
     "civicloop.devices.worker.run_once",
     "civicloop.core.audit_checkpoints.run_once",  # a signed audit checkpoint every AUDIT_CHECKPOINT_INTERVAL_SECONDS
     "civicloop.insight.worker.run_once",  # forecasts and the risk model weekly, risk scores hourly
+    "civicloop.procurement.worker.run_once",  # security declarations that expire soon: 30 and 7 days before
 ]
 
 # Background work on Celery (config/celery.py, docs/operations.md "Background work on Celery"): each
 # WORKER_TASKS entry is one task; beat sends it every this many seconds, and it runs `run_once()`
 # again while that finds work, for up to WORKER_TASK_BUDGET_SECONDS. The last three gate themselves:
-    "civicloop.procurement.worker.run_once",  # security declarations that expire soon: 30 and 7 days before
 # documents (every 600 s) and audit checkpoints (every AUDIT_CHECKPOINT_INTERVAL_SECONDS) once for the
 # whole site, claimed in the database (civicloop/core/periodic.py), whatever the number of processes.
 WORKER_TASK_INTERVALS = {
@@ -296,12 +296,12 @@ WORKER_TASK_INTERVALS = {
     "civicloop.devices.worker.run_once": 60.0,  # check-ins are late after hours, not seconds
     "civicloop.core.audit_checkpoints.run_once": 60.0,
     "civicloop.insight.worker.run_once": 300.0,  # gates itself (INSIGHT_*_SECONDS)
+    "civicloop.procurement.worker.run_once": 3600.0,  # once a declaration per threshold (reminded_for)
 }
 # Forecasts and the SLA risk model (civicloop.insight, docs/forecasts.md): refit this often, and
 # rescore the open cases with the current model this often in between.
 INSIGHT_RETRAIN_SECONDS = env_float("CIVICLOOP_INSIGHT_RETRAIN_SECONDS", 7 * 24 * 3600.0, minimum=60.0)
 INSIGHT_SCORE_SECONDS = env_float("CIVICLOOP_INSIGHT_SCORE_SECONDS", 3600.0, minimum=60.0)
-    "civicloop.procurement.worker.run_once": 3600.0,  # once a declaration per threshold (reminded_for)
 WORKER_TASK_BUDGET_SECONDS = env_float("CIVICLOOP_CELERY_TASK_BUDGET_SECONDS", 10.0, minimum=0.0)
 # Empty: Celery is not used (`make run` and `manage.py worker` need no broker). Redis or RabbitMQ.
 CELERY_BROKER_URL = env_str("CIVICLOOP_CELERY_BROKER_URL", "")

@@ -20,9 +20,9 @@ urlpatterns = [
     path("", include("civicloop.collab.urls")),  # /staff/chat/
     path("", include("civicloop.authoring.urls")),  # /staff/documents/
     path("", include("civicloop.council.urls")),  # /staff/council/
-    path("", include("civicloop.meetings.urls")),  # /staff/meetings/
-    path("", include("civicloop.procurement.urls")),  # /procurement/ (suppliers), /staff/procurement/
     path("", include("civicloop.procurement.notice_urls")),  # /procurement/notices/, /opendata/ocds/
+    path("", include("civicloop.procurement.urls")),  # /procurement/ (suppliers), /staff/procurement/
+    path("", include("civicloop.meetings.urls")),  # /staff/meetings/
     path("", include("civicloop.ops.urls")),  # /healthz, /readyz, /metrics
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -69,7 +69,9 @@ class _Catalog:
                     for s in definition.get("form", {}).get("steps", [])
                 ),
                 life_events=tuple(sorted(le.code for le in procedure.life_events.all())),
-                answers=tuple(name for s in definition.get("form", {}).get("steps", []) for name in s.get("fields", [])),
+                answers=tuple(
+                    name for s in definition.get("form", {}).get("steps", []) for name in s.get("fields", [])
+                ),
             )
         self.by_code = infos
         self.loaded_at = time.monotonic()

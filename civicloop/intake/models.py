@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 class Source(models.TextChoices):
     """The channels an export comes from; each is also the application's `channel`."""
 
-    PITTARI = "pittari", _("マイナポータル ぴったりサービス")
-    LOGOFORM = "logoform", _("LoGoフォーム")
+    PITTARI = "pittari", _("Mynaportal Pittari Service")
+    LOGOFORM = "logoform", _("LoGo Form")
 
 
 class ImportRun(models.Model):

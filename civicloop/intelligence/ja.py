@@ -69,6 +69,7 @@ JA: dict[str, str | list[str]] = {
     "The inquiry was sent to %(department)s.": "お問い合わせを%(department)sに回付しました。",
     "A case was opened from the inquiry.": "お問い合わせから案件を作成しました。",
     "A case cannot be opened from this inquiry with that procedure.": "この手続きでは、このお問い合わせから案件を作成できません。",
+    "Error": "エラー",
     "Your application": "あなたの申請",
     "Staff filed an application from your question:": "お問い合わせの内容から、職員が申請として受け付けました：",
 }

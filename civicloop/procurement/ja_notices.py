@@ -27,7 +27,8 @@ JA: dict[str, str | list[str]] = {
     "Requirement": "調達内容",
     "Award criteria (weights)": "評価項目（配点）",
     "Eligibility": "参加資格",
-    "Documents": "資料",
+    "Tender documents": "入札関連資料",
+    "Contract": "契約",
     "Procurement (OCDS)": "入札・契約（OCDS）",
     "Every published tender, award and contract in the Open Contracting Data Standard 1.1.5: a release package (each stage as it was published) and a record package (each contracting process compiled).": "公告したすべての入札、落札結果、契約を、公開調達データ標準（OCDS 1.1.5）で公開しています。リリースパッケージ（各段階の公表内容）とレコードパッケージ（契約手続ごとの最新の内容）があります。",
     # Governance indicators (analytics/dashboards/procurement.py)

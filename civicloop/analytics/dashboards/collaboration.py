@@ -123,7 +123,7 @@ def documents(scope: Q, filters: Filters) -> Chart:
         _("Documents edited together in civicloop that saved a version in the month, and the versions saved."),
         [
             Column("month", _("Month")),
-            Column("documents", _("Documents"), "int"),
+            Column("documents", _("Co-edited documents"), "int"),
             Column("versions", _("Versions saved"), "int"),
         ],
         "month",

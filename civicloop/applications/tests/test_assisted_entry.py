@@ -109,7 +109,10 @@ def test_once_submitted_the_clerk_can_no_longer_change_the_answers(
 ) -> None:
     clerk = make_clerk("koseki_juumin")
     application = actions.start_assisted_application(
-        procedure=Procedure.objects.get(code="juminhyo"), clerk=clerk, channel="counter", identity_checked_with="passport"
+        procedure=Procedure.objects.get(code="juminhyo"),
+        clerk=clerk,
+        channel="counter",
+        identity_checked_with="passport",
     )
     assert application.staff_editable
     Application.objects.filter(pk=application.pk).update(status=Application.Status.SUBMITTED)

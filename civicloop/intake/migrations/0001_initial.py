@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='ImportRun',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('pittari', 'マイナポータル ぴったりサービス'), ('logoform', 'LoGoフォーム')], max_length=20)),
+                ('source', models.CharField(choices=[('pittari', 'Mynaportal Pittari Service'), ('logoform', 'LoGo Form')], max_length=20)),
                 ('mapping', models.CharField(max_length=100)),
                 ('input_sha256', models.CharField(max_length=64)),
                 ('dry_run', models.BooleanField()),
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
             name='ImportedRecord',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('pittari', 'マイナポータル ぴったりサービス'), ('logoform', 'LoGoフォーム')], max_length=20)),
+                ('source', models.CharField(choices=[('pittari', 'Mynaportal Pittari Service'), ('logoform', 'LoGo Form')], max_length=20)),
                 ('external_id', models.CharField(max_length=100)),
                 ('imported_at', models.DateTimeField(auto_now_add=True)),
                 ('application', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='imported_from', to='applications.application')),
