@@ -23,7 +23,7 @@ from civicloop.core.text import without_unusable_characters
 COLUMNS = (
     "public_id", "status", "arrived_at", "due_date", "classification", "step",
     "assignee__full_name", "assignee__username",
-    "application__receipt_number",
+    "application__receipt_number", "application__channel",
     "application__procedure_version__name_ja", "application__procedure_version__name_en",
 )  # fmt: skip
 
@@ -43,6 +43,8 @@ class InboxRow:
     sla_label: str
     assignee: str
     risk: inbox_scores.ScoreCell | None = None
+    # Where the application came in, when not on this site (窓口, 電話, ぴったりサービス…): "" online.
+    channel: str = ""
 
 
 def rows(cases: list[Case], today: date) -> list[InboxRow]:
@@ -70,6 +72,7 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
                 sla_label=sla_labels[sla],
                 assignee=case.assignee.display_name if case.assignee else "",
                 risk=risks.get(case.pk),
+                channel="" if application.channel == "online" else application.channel_label,
             )
         )
     return rows

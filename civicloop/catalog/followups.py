@@ -131,9 +131,16 @@ def _shape(node: Schema, root: Schema) -> tuple[Any, ...]:
 
 
 def problems(
-    source: Mapping[str, Any], catalogue: Mapping[str, Mapping[str, Any]], life_events: set[str]
+    source: Mapping[str, Any],
+    catalogue: Mapping[str, Mapping[str, Any]],
+    life_events: set[str],
+    withdrawn: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
-    """(path, reason) for each declared follow-up the platform could not honour: read by the loader."""
+    """(path, reason) for each declared follow-up the platform could not honour: read by the loader.
+
+    A withdrawn procedure (file removed, rows kept) is not a problem, as in `related` lists: the
+    bundle offers only published procedures, so withdrawing one does not block the next load.
+    """
     spec = declared(source)
     if spec is None:
         return []
@@ -146,6 +153,8 @@ def problems(
         target = catalogue.get(follow_up.code)
         if follow_up.code == source["code"]:
             found.append((where, "a procedure cannot follow itself"))
+        elif target is None and follow_up.code in withdrawn:
+            continue
         elif target is None:
             found.append((where, f"unknown procedure {follow_up.code!r}"))
         else:

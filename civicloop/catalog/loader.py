@@ -293,10 +293,20 @@ def _related_problems(definitions: list[tuple[Path, dict[str, Any]]]) -> list[Pr
 def _follow_up_problems(definitions: list[tuple[Path, dict[str, Any]]], life_events: set[str]) -> list[Problem]:
     """A `follow_ups` list names procedures of this catalogue and maps fields both of them have."""
     catalogue = {definition["code"]: definition for _path, definition in definitions}
+    named = {
+        follow_up.code
+        for _path, definition in definitions
+        if (spec := followups.declared(definition)) is not None
+        for follow_up in spec.follow_ups
+    }
+    missing = named - catalogue.keys()
+    withdrawn = (
+        frozenset(Procedure.objects.filter(code__in=missing).values_list("code", flat=True)) if missing else frozenset()
+    )
     return [
         Problem(path.name, where, reason)
         for path, definition in definitions
-        for where, reason in followups.problems(definition, catalogue, life_events)
+        for where, reason in followups.problems(definition, catalogue, life_events, withdrawn)
     ]
 
 

@@ -29,7 +29,7 @@ JA: dict[str, str | list[str]] = {
     "Not routed yet (triage)": "未振り分け（振り分け待ち）",
     "Channel": "受付経路",
     "Resident": "住民",
-    "Signed-in resident": "ログインした住民",
+    "Signed-in resident": "サインインした住民",
     "Guest (follows it in their browser)": "ゲスト（ブラウザで確認）",
     "Registered by staff": "職員が登録",
     "answer also by email": "回答はメールでも送付",

@@ -42,7 +42,7 @@ JA: dict[str, str | list[str]] = {
     "Single-bid tenders": "1者応札の件数",
     "Days from notice to award (median)": "公告から落札決定までの日数（中央値）",
     "Award value against the estimate (%)": "予定価格に対する落札金額（%）",
-    "From the published procurement record (OFFICIAL, as in the OCDS packages): the same for every viewer.": "公表している調達情報（OFFICIAL、OCDS と同じデータ）から集計しています。閲覧者によらず同じ数値です。",
+    "From the published procurement record (OFFICIAL, as in the OCDS packages): the same for every viewer.": "公表している調達情報（区分「一般」、OCDS と同じデータ）から集計しています。閲覧者によらず同じ数値です。",
     "Whole municipality": "区全体",
     "Classification against 80/15/5, procurement": "機密区分の分布（目安 80/15/5）、調達の指標",
 }
