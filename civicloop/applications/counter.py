@@ -29,7 +29,12 @@ class ProcedureChoice(forms.ModelChoiceField):
 
 
 class AssistedStartForm(forms.Form):
-    procedure = ProcedureChoice(queryset=Procedure.objects.none(), label=_("Procedure"), empty_label=None)
+    procedure = ProcedureChoice(
+        queryset=Procedure.objects.none(),
+        label=_("Procedure"),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "input"}),
+    )
     channel = forms.ChoiceField(
         label=_("How the resident applies"),
         choices=[("counter", _("At the counter")), ("phone", _("On the phone"))],
@@ -46,6 +51,7 @@ class AssistedStartForm(forms.Form):
     email = forms.EmailField(
         label=_("Resident's e-mail address (optional)"),
         required=False,
+        widget=forms.EmailInput(attrs={"class": "input", "autocomplete": "off"}),
         help_text=_("The receipt and the result notices go there. Leave it empty to hand over the receipt on paper."),
     )
 
@@ -86,7 +92,18 @@ def assisted_start(request: HttpRequest) -> HttpResponse:
             version = application.procedure_version
             first = Definition(version.definition).steps[0].id
             return redirect("applications:step-edit", application.public_id, first)
-    error_links = [(f"f-{name}", message) for name, messages in form.errors.items() for message in messages]
+    # Each summary line names its field ("This field is required." alone doesn't say which one),
+    # but the identity checkbox's own message already does.
+    error_links = [
+        (
+            f"f-{name}",
+            message
+            if name == "identity_confirmed"
+            else _("%(label)s: %(problem)s") % {"label": form.fields[name].label, "problem": message},
+        )
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
     return render(
         request,
         "applications/assisted_start.html",
