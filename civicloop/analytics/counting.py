@@ -36,6 +36,7 @@ COUNTED = frozenset(
         "application.step_saved",
         "application.submitted",
         "application.corrected",
+        "application.prefilled",
         "case.opened",
         "case.claimed",
         "case.assigned",
@@ -282,6 +283,23 @@ def _on_submitted(batch: Tally, item: Item) -> None:
         batch.count("draft_submitted", draft.month, draft.department, draft.procedure, draft.classification)
 
 
+# One draft's prefilled inputs count at most this many: a malformed event can't swamp the month.
+MAX_PREFILLED_FIELDS = 1000
+
+
+def _on_prefilled(batch: Tally, item: Item) -> None:
+    """A life-event bundle's draft started prefilled (ワンスオンリー): one draft, and its inputs given."""
+    info = procedure_info(str(item.data.get("procedure", "")))
+    life_event = str(item.data.get("life_event") or "")[:60]
+    try:
+        fields = min(max(int(item.data.get("fields") or 0), 0), MAX_PREFILLED_FIELDS)
+    except (TypeError, ValueError, OverflowError):
+        fields = 0
+    day = local_date(item.time)
+    batch.count("prefilled_drafts", day, info.department, info.code, item.classification, life_event)
+    batch.count("prefilled_fields", day, info.department, info.code, item.classification, life_event, fields)
+
+
 def _on_opened(batch: Tally, item: Item) -> None:
     case_id = subject_key(item.subject)
     if case_id is None:
@@ -471,6 +489,7 @@ _HANDLERS: dict[str, Callable[[Tally, Item], None]] = {
     "application.step_saved": _on_step_saved,
     "application.submitted": _on_submitted,
     "application.corrected": _on_corrected,
+    "application.prefilled": _on_prefilled,
     "case.opened": _on_opened,
     "case.claimed": _on_claimed,
     "case.assigned": _on_assigned,

@@ -29,7 +29,7 @@ COUNTER_ONLY_MONTHS = 3
 
 
 def build(scope: Q, filters: Filters) -> list[Chart]:
-    return [trends(scope, filters), life_events(scope, filters), uptake(scope, filters)]
+    return [trends(scope, filters), life_events(scope, filters), once_only(scope, filters), uptake(scope, filters)]
 
 
 def trends(scope: Q, filters: Filters) -> Chart:
@@ -69,6 +69,37 @@ def life_events(scope: Q, filters: Filters) -> Chart:
     for month in filters.months():
         label = month_label(month)
         chart.add([label] + [per[label][code] for code in bundles])
+    return chart
+
+
+def once_only(scope: Q, filters: Filters) -> Chart:
+    """Answers residents did not type again: drafts a life-event bundle started, and their prefilled inputs."""
+    chart = Chart(
+        "once-only",
+        _("Once only: answers prefilled"),
+        _(
+            "Drafts started from a life-event bundle each month, the answers they were given from what the "
+            "resident had already told us or from their sign-in, and the average per draft."
+        ),
+        [
+            Column("month", _("Month")),
+            Column("drafts", _("Drafts started prefilled"), "int"),
+            Column("fields", _("Answers prefilled"), "int"),
+            Column("per_draft", _("Answers per draft"), "num"),
+        ],
+        "month",
+        [Series("fields"), Series("per_draft", "line", axis=1)],
+        empty_note=_("No bundle was started in this period."),
+    )
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in monthly_sums(scope, filters, ["prefilled_drafts", "prefilled_fields"], ["metric", "month"]):
+        per[month_label(row["month"])][row["metric"]] += row["n"]
+    if not per:
+        return chart
+    for month in filters.months():
+        label = month_label(month)
+        drafts, fields = per[label]["prefilled_drafts"], per[label]["prefilled_fields"]
+        chart.add([label, drafts, fields, round(fields / drafts, 1) if drafts else None])
     return chart
 
 

@@ -187,3 +187,26 @@ def test_uptake_lists_a_procedure_only_after_months_at_the_counter(
     submitted("juminhyo", 4, "online")
     payload = staff_client(koseki_clerk).get("/staff/dashboards/services/data.json").json()
     assert [row[0] for row in chart(payload, "uptake")["rows"]] == ["印鑑登録申請"]
+
+
+def test_the_services_dashboard_counts_answers_prefilled_by_life_event_bundles(
+    two_departments: None, koseki_clerk: User, staff_client: StaffClient, recent: datetime
+) -> None:
+    import uuid
+
+    from civicloop.analytics.tests.conftest import event
+
+    def prefilled(procedure: str, fields: Any) -> Any:
+        data = {"procedure": procedure, "life_event": "moving", "follows": "tennyu", "fields": fields}
+        return event("application.prefilled", f"application/{uuid.uuid4()}", recent, data)
+
+    # Two 戸籍住民課 drafts (9 and 5 answers) and one of another department, which this clerk can't see;
+    # a malformed count is a draft with none, not an error.
+    consumer.apply(
+        [prefilled("juminhyo", 9), prefilled("inkan-toroku", 5), prefilled("sodai-gomi", 7), prefilled("juminhyo", "x")]
+    )
+    client = staff_client(koseki_clerk)
+    rows = chart(client.get("/staff/dashboards/services/data.json").json(), "once-only")["rows"]
+    assert [row[1:] for row in rows if row[1]] == [[3, 14, 4.7]]  # one month: drafts, answers, per draft
+    page = client.get("/staff/dashboards/services/").content.decode()
+    assert "ワンスオンリー" in page
