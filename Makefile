@@ -99,6 +99,7 @@ test-e2e: $(VENV)/.installed-dev system-deps e2e/node_modules/axe-core/axe.min.j
 
 bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.json
 	$(PY) bench/routing.py
+	$(PY) bench/forecast.py
 	$(PY) bench/submit.py
 	$(PY) bench/inbox.py
 	$(PY) bench/policy.py
