@@ -153,6 +153,28 @@ class ServiceRating(models.Model):
         ]
 
 
+class InternalMailCount(models.Model):
+    """Internal e-mails a department sent in a month, as the mail server counts them (`import_mail_counts`).
+
+    civicloop does not see internal e-mail; where the municipality's mail server reports a monthly
+    figure per department, it is imported here so the staff dashboard shows chat beside e-mail.
+    Kept apart from the rollups: a rebuild of those from the events must not lose it.
+    """
+
+    month = models.DateField(help_text="The first day of the month.")
+    department = models.CharField(max_length=40, help_text="The department's code.")
+    messages = models.PositiveIntegerField()
+    source = models.CharField(max_length=200, blank=True, help_text="The file it was imported from.")
+    imported_at = models.DateTimeField(auto_now=True)
+    classification = classification_field()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "department"], name="analytics_mail_count_one_per_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="analytics_mail_count_first_of_month"),
+        ]
+
+
 class GeneratedHistory(models.Model):
     """One run of `generate_history`: what the demo history holds (so `--if-empty` can skip)."""
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from civicloop.analytics.dashboards.base import Chart, Column, Filters, Series, month_label, pct
+from civicloop.analytics.models import InternalMailCount
 
 Figures = dict[date, dict[str, float | None]]  # month (first day) → figure name → value
 Source = Callable[[Q, Filters], Figures]
@@ -99,21 +100,46 @@ def _monthly(
     return chart
 
 
+def internal_mail(scope: Q, filters: Filters) -> dict[date, int]:
+    """Internal e-mails per month from the mail server's imported counts, inside the viewer's scope."""
+    rows = InternalMailCount.objects.filter(scope, month__gte=filters.start, month__lt=filters.until)
+    if filters.department:
+        rows = rows.filter(department=filters.department)
+    per: dict[date, int] = {}
+    for month, n in rows.values_list("month", "messages"):
+        per[month] = per.get(month, 0) + n
+    return per
+
+
 def messages(scope: Q, filters: Filters) -> Chart:
+    mail = internal_mail(scope, filters)
     chart = Chart(
         "messages",
         _("Chat messages instead of internal e-mail"),
-        _("Messages staff posted in civicloop's channels each month, and how many people posted."),
+        _(
+            "Messages staff posted in civicloop's channels each month, how many people posted, and the internal "
+            "e-mails the mail server counted (where its figures are imported)."
+        ),
         [
             Column("month", _("Month")),
             Column("messages", _("Messages"), "int"),
             Column("people", _("People posting"), "int"),
+            Column("email", _("Internal e-mails"), "int"),
         ],
         "month",
-        [Series("messages"), Series("people", "line", axis=1)],
-        note=_("Internal e-mail is not counted in civicloop: compare with the mail server's own monthly figure."),
+        [Series("messages"), Series("email"), Series("people", "line", axis=1)],
+        note=""
+        if mail
+        else _(
+            "No internal e-mail figures imported for this period: the mail server's monthly counts per "
+            "department go in with `manage.py import_mail_counts`."
+        ),
     )
-    return _monthly(chart, filters, _figures("messages", scope, filters), ["messages", "people"])
+    figures = _figures("messages", scope, filters)
+    for month in filters.months():
+        values = figures.get(month, {})
+        chart.add([month_label(month), values.get("messages", 0), values.get("people", 0), mail.get(month)])
+    return chart
 
 
 def documents(scope: Q, filters: Filters) -> Chart:
