@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from civicloop.accounts.models import Department
-from civicloop.catalog import cache, followups, prefill, versioned_cache
+from civicloop.catalog import cache, fees, followups, prefill, versioned_cache
 from civicloop.catalog.daterules import rule_problems
 from civicloop.catalog.formschema import iter_fields
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
@@ -132,6 +132,9 @@ def check_procedure(
         problems.append(Problem(name, "form/schema/" + meta_problem[0], meta_problem[1]))
         return None, problems
     problems += _check_form(name, schema, definition["form"]["steps"], data["attachments"])
+    if not problems:
+        fee_step = fees.has_fee_task(data["workflow"], procedures_dir)
+        problems += [Problem(name, path, reason) for path, reason in fees.problems(definition, fee_step=fee_step)]
     return (definition if not problems else None), problems
 
 
