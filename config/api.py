@@ -7,6 +7,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from civicloop.applications.api import router as applications_router
+from civicloop.backoffice.api import router as backoffice_router
 from civicloop.catalog.api import router as catalog_router
 from civicloop.core.views import request_too_large
 from civicloop.devices.api import router as devices_router
@@ -36,3 +37,5 @@ api.add_router("/procedures", catalog_router, tags=["catalogue"])
 api.add_router("/applications", applications_router, tags=["applications"])
 api.add_router("", intelligence_router, tags=["inquiries and FAQ"])
 api.add_router("/devices", devices_router, tags=["devices"])
+# Versioned: integrators depend on it (docs/api.md). The routes above predate versioning.
+api.add_router("/v1/backoffice", backoffice_router)

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "civicloop.meetings",  # paperless meetings: agenda, materials read on screen, signed-off minutes
     "civicloop.insight",  # arrival forecasts and SLA risk scores (docs/forecasts.md)
     "civicloop.procurement",  # procurement: suppliers, catalogue, sealed bids, evaluation, award (docs/procurement.md)
+    "civicloop.backoffice",  # the back-office API for staff and integration clients (docs/api.md)
+    "oauth2_provider",  # OAuth2 client credentials for integration clients (docs/dependencies.md)
     "channels",
     "civicloop.ops",  # /healthz, /readyz, /metrics (docs/operations.md)
     # Staff sign-in (civicloop.accounts, docs/staff-sign-in.md): accounts, second factors, directory SSO.
@@ -479,6 +481,15 @@ SUBMISSION_RATE_WINDOW_S = env_int("CIVICLOOP_SUBMISSION_RATE_WINDOW_SECONDS", 6
 VERIFY_RATE_LIMIT = env_int("CIVICLOOP_VERIFY_RATE_LIMIT", 30, minimum=0)  # 0: no limit
 ROUTING_SUGGEST_RATE_LIMIT = env_int("CIVICLOOP_ROUTING_SUGGEST_RATE_LIMIT", 60, minimum=0)
 PUBLIC_RATE_WINDOW_S = env_int("CIVICLOOP_PUBLIC_RATE_WINDOW_SECONDS", 600, minimum=1)
+# The back-office API (docs/api.md): django-oauth-toolkit issues client-credentials tokens; the
+# scopes and which client may ask for which are civicloop.backoffice.scopes.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "civicloop.backoffice.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "PKCE_REQUIRED": True,
+}
+# Named, not defaulted: a migration that points at the application model (backoffice's) resolves it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # Device registry (civicloop.devices, docs/devices.md): the compliance rules a device's reported
 # posture must meet to be trusted (a managed device for TOP SECRET, any compliant one for SECRET),

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import views as oauth2_views
 
 from civicloop.accounts.views import admin_sign_in
 from config.api import api
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", include("civicloop.meetings.urls")),  # /staff/meetings/
     path("", include("civicloop.ops.urls")),  # /healthz, /readyz, /metrics
     path("i18n/", include("django.conf.urls.i18n")),
+    path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),  # docs/api.md
+    path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="oauth2-revoke"),
     path("api/", api.urls),
     # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office;
     # someone signed in whom the admin is not for gets a 403 here rather than a redirect loop.

@@ -46,8 +46,16 @@ def _client_key(request: HttpRequest) -> str:
 
 def _take(request: HttpRequest, action: str, *, limit: int, window_s: int) -> tuple[str, int]:
     """Count this request in the current window: its cache key, and 0 within `limit`, else the seconds left."""
+    return take_place(action, _client_key(request), limit=limit, window_s=window_s)
+
+
+def take_place(action: str, client: str, *, limit: int, window_s: int) -> tuple[str, int]:
+    """Count one request of `client` (any stable key: a user, an API client) for `action` in this window.
+
+    Returns the window's cache key and 0 while within `limit`, else the seconds until the window ends.
+    """
     now = time.time()
-    key = f"civicloop:rl:{action}:{_client_key(request)}:{int(now // window_s)}"
+    key = f"civicloop:rl:{action}:{client}:{int(now // window_s)}"
     cache.add(key, 0, timeout=window_s + 1)
     try:
         number = int(cache.incr(key))

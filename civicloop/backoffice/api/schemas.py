@@ -1,0 +1,198 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Shapes of the back-office API and the mapping of named domain errors to responses."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+from ninja.errors import HttpError
+
+from civicloop.cases.errors import CaseAlreadyClaimed, IllegalTransition, InvalidInput
+from civicloop.classification.policy import NotPermitted
+from civicloop.intelligence.actions import InquiryRejected
+from civicloop.relay.actions import BadSubscription, CeilingNotAllowed
+
+
+class Message(Schema):
+    detail: Any
+    retry_after: int | None = None
+
+
+# Every operation may answer these besides its own success: no or a bad token (401), a missing
+# scope, CSRF or a refused action (403), an object the policy does not show (404), a state that
+# does not allow the step (409), input the rules refuse (422) and the client's rate limit (429).
+ERRORS: dict[int, type[Schema]] = {401: Message, 403: Message, 404: Message, 409: Message, 422: Message, 429: Message}
+
+
+def responses(ok: Any, status: int = 200) -> dict[int, Any]:
+    return {status: ok, **ERRORS}
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Map the actions' named errors to HTTP answers; nothing was changed in any of these cases."""
+    try:
+        yield
+    except (NotPermitted, CeilingNotAllowed) as exc:
+        raise HttpError(403, str(exc)) from exc
+    except (CaseAlreadyClaimed, IllegalTransition) as exc:
+        raise HttpError(409, str(exc) or type(exc).__name__) from exc
+    except (InvalidInput, InquiryRejected, BadSubscription) as exc:
+        raise HttpError(422, str(exc)) from exc
+
+
+class Page(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=100_000)
+
+
+class CaseOut(Schema):
+    id: UUID
+    receipt_number: str | None
+    procedure: str
+    department: str
+    status: str
+    step: str
+    classification: str
+    assignee: UUID | None
+    arrived_at: datetime
+    due_date: date
+    closed_at: datetime | None
+    proposed_outcome: str
+    decision_reason: str
+
+
+class TaskOut(Schema):
+    id: UUID
+    name: str
+    started_at: datetime
+    completed_at: datetime | None
+    completed_by: UUID | None
+    outcome: str
+    comment: str
+
+
+class ApprovalStepOut(Schema):
+    round: int
+    order: int
+    level: str
+    status: str
+    acted_by: UUID | None
+    acted_at: datetime | None
+    comment: str
+    proxy: bool
+
+
+class DecisionOut(Schema):
+    """起案 and 決裁: the drafted outcome, the approval route's steps and, once closed, the decision."""
+
+    proposed_outcome: str
+    proposal_reason: str
+    steps: list[ApprovalStepOut]
+    decided: bool
+    decision_reason: str
+
+
+class DocumentOut(Schema):
+    id: UUID
+    case: UUID
+    kind: str
+    outcome: str
+    number: str
+    title_ja: str
+    title_en: str
+    size: int
+    sha256: str
+    verification_code: str
+    issued_at: datetime
+    classification: str
+
+
+class EventOut(Schema):
+    id: UUID
+    type: str
+    subject: str
+    time: datetime
+    data: dict[str, Any]
+
+
+class InquiryOut(Schema):
+    id: UUID
+    reference_number: str
+    status: str
+    channel: str
+    department: str | None
+    text: str
+    answer: str
+    answered_at: datetime | None
+    created_at: datetime
+    classification: str
+
+
+class AssignIn(Schema):
+    assignee: UUID
+
+
+class CorrectionIn(Schema):
+    fields: list[str] = Field(default_factory=list, max_length=50)
+    attachments: list[str] = Field(default_factory=list, max_length=50)
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class CorrectionOut(Schema):
+    id: UUID
+    case: UUID
+    fields: list[str]
+    attachments: list[str]
+    reason: str
+    requested_at: datetime
+
+
+class ReviewIn(Schema):
+    outcome: str = Field(..., max_length=16, description="approve or reject (a notification: accept or reject)")
+    reason: str = Field("", max_length=5000)
+    comment: str = Field("", max_length=5000)
+
+
+class CommentIn(Schema):
+    body: str = Field(..., min_length=1, max_length=5000)
+
+
+class CommentOut(Schema):
+    created_at: datetime
+    body: str
+
+
+class AnswerIn(Schema):
+    answer: str = Field(..., min_length=1, max_length=10000)
+
+
+class RerouteIn(Schema):
+    department: str = Field(..., max_length=50)
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class WebhookIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    url: str = Field(..., min_length=1, max_length=500)
+    event_types: list[str] = Field(default_factory=list, max_length=50)
+    max_classification: str = Field("OFFICIAL", max_length=16)
+    is_active: bool = True
+
+
+class WebhookOut(Schema):
+    id: UUID
+    name: str
+    url: str
+    event_types: list[str]
+    max_classification: str
+    is_active: bool
+    health: str
+    created_at: datetime
+
+
+class WebhookSecretOut(WebhookOut):
+    secret: str = Field(..., description="Shown when registered and when rotated; keep it to verify signatures.")
