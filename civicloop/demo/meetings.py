@@ -7,7 +7,7 @@ the 係長 has opened the report once, so the staff dashboard's "pages not print
 Made through the meetings actions (policy, audit, events) once; a second run finds it by title.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils import timezone
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from civicloop.accounts.models import Department, User
+from civicloop.analytics.models import InternalMailCount
 from civicloop.authoring import actions as authoring
 from civicloop.authoring.models import Document
 from civicloop.classification.policy import Context, DeviceTrust
@@ -89,3 +90,24 @@ def seed_meetings() -> int:
         )
     actions.view_material(material=shared, viewer=kakaricho, context=MANAGED)
     return 1
+
+
+# What the demo's mail server would report for 清掃リサイクル課, the last twelve months (oldest
+# first): internal e-mail falling as the department moved to chat, for the staff dashboard.
+DEMO_MAIL_COUNTS = [1480, 1455, 1502, 1390, 1310, 1225, 1180, 1040, 960, 870, 790, 720]
+
+
+def seed_mail_counts() -> int:
+    """The demo's internal e-mail figures (as `import_mail_counts` would load them), once."""
+    if InternalMailCount.objects.filter(department="seiso").exists():
+        return 0
+    month = timezone.localdate().replace(day=1)
+    months = []
+    for _ in DEMO_MAIL_COUNTS:
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    InternalMailCount.objects.bulk_create(
+        InternalMailCount(month=m, department="seiso", messages=n, source="demo")
+        for m, n in zip(reversed(months), DEMO_MAIL_COUNTS, strict=True)
+    )
+    return len(DEMO_MAIL_COUNTS)

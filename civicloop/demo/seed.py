@@ -22,7 +22,7 @@ from civicloop.demo import idp
 from civicloop.demo.authoring import seed_authoring
 from civicloop.demo.chat import seed_chat
 from civicloop.demo.council import seed_council
-from civicloop.demo.meetings import seed_meetings
+from civicloop.demo.meetings import seed_mail_counts, seed_meetings
 from civicloop.demo.residents import DEMO_RESIDENTS
 from civicloop.demo.staff_security import ensure_managed_device, ensure_second_factor
 from civicloop.devices.compliance import Posture
@@ -92,6 +92,7 @@ def seed() -> int:
     created += seed_authoring()
     created += seed_council()
     created += seed_meetings()
+    created += seed_mail_counts()
     return created
 
 

@@ -20,8 +20,20 @@ def test_the_demo_meeting_has_its_agenda_and_materials_and_an_attendee_sees_it(c
     meeting = Meeting.objects.get(title=TITLE)
     assert Meeting.objects.count() == 1
     assert [item.title for item in meeting.agenda.order_by("position")] == ["11月の受付状況", "議会答弁書（案）の確認"]
-    assert sorted(Material.objects.filter(meeting=meeting).values_list("page_count", flat=True)) == [1, 2]
+    assert sorted(m.page_count or 0 for m in Material.objects.filter(meeting=meeting)) == [1, 2]
     assert MaterialView.objects.filter(material__meeting=meeting).count() == 1
 
     page = sign_in_with_mfa(Client(), User.objects.get(username="clerk-seiso")).get("/staff/meetings/")
     assert TITLE in page.content.decode()
+
+
+def test_the_demo_mail_server_figures_are_loaded_once(catalog: None) -> None:
+    from civicloop.analytics.models import InternalMailCount
+
+    seed()
+    seed()
+    months = list(
+        InternalMailCount.objects.filter(department="seiso").order_by("month").values_list("month", "messages")
+    )
+    assert len(months) == 12 and months[0][1] > months[-1][1]
+    assert all(month.day == 1 for month, _n in months)
