@@ -3,6 +3,7 @@
 
 from typing import Any
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.views import LoginView
 from django.contrib import messages
 from django.contrib.auth import login
@@ -47,7 +48,11 @@ def register(request: HttpRequest) -> HttpResponse:
                 person_name=form.cleaned_data["contact_name"],
                 company=form.company(),
             )
-        login(request, supplier.users.get(), backend="django.contrib.auth.backends.ModelBackend")
+        user = supplier.users.get()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # The password was just typed: record it as allauth's sign-in would, or setting up TOTP
+        # next (behind allauth's recent-authentication check) answers 403 to the new company.
+        record_authentication(request, user, "password", username=user.username)
         messages.success(request, _("Registered. Set up two-step verification to continue."))
         return redirect("procurement:supplier-home")
     return render(request, "procurement/supplier/register.html", {"form": form})
