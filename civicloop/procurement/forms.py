@@ -172,7 +172,11 @@ class TenderForm(StyledForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = user.departments.all()  # type: ignore[attr-defined]
+        departments = user.departments.all()
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+        if len(departments) == 1:  # a clerk of one 課 tenders for it: no empty choice to trip on
+            self.fields["department"].initial = departments[0]
+            self.fields["department"].empty_label = None  # type: ignore[attr-defined]
 
     def clean_criteria(self) -> list[dict[str, Any]]:
         rows = []
@@ -182,7 +186,7 @@ class TenderForm(StyledForm):
                 continue
             if len(parts) < 2 or not parts[1].isdigit():
                 raise forms.ValidationError(_("Write each criterion as: name, weight."))
-            rows.append({"name": parts[0], "weight": int(parts[1]), "is_price": parts[2:] == ["price"]})
+            rows.append({"name": parts[0], "weight": int(parts[1]), "is_price": parts[2:] in (["price"], ["価格"])})
         if sum(r["weight"] for r in rows) != 100:
             raise forms.ValidationError(_("The criteria's weights must add up to 100."))
         return rows

@@ -14,6 +14,7 @@ JA: dict[str, str | list[str]] = {
     "You are not an evaluator of this tender.": "あなたはこの案件の評価者ではありません。",
     "Declare once the bids are opened and the bidders known.": "開札後、入札者が分かってから申告してください。",
     "You have declared already.": "すでに申告済みです。",
+    "This decision was recorded already: %(status)s.": "この判断は記録済みです（%(status)s）。",
     "Only opened bids of a tender under evaluation are scored.": "評価中の案件の、開札済みの入札だけを採点できます。",
     "Declare that you have no conflict of interest before scoring.": "採点の前に、利益相反がないことを申告してください。",
     "These scores were submitted and are locked.": "この採点は提出済みのため変更できません。",

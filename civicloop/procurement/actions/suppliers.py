@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
 from civicloop.classification.policy import Action
@@ -121,7 +122,7 @@ def verify(*, actor: User, subject: Supplier | Qualification | Service, decision
     locked = type(subject).objects.select_for_update().get(pk=subject.pk)
     status = _STATUS_OF[Decision(decision)]
     if locked.status == status:
-        raise WrongState(f"already {status}")
+        raise WrongState(_("This decision was recorded already: %(status)s.") % {"status": status.label})
     supplier = locked if isinstance(locked, Supplier) else locked.supplier
     entry = Verification.objects.create(
         supplier=supplier,
