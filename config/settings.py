@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # after the PDF exists; notifications/tests/test_result_notice.py runs both orders).
     "civicloop.notifications",
     "civicloop.documents",
+    "civicloop.payments",  # fees paid online through a provider adapter (docs/payments.md)
     "civicloop.devices",
     "civicloop.relay",
     "civicloop.analytics",
@@ -251,6 +252,13 @@ EMAIL_FILE_PATH = env_path("CIVICLOOP_EMAIL_FILE_PATH", VAR_DIR / "mail")
 # Resident sign-in through OpenID Connect (デジタル認証アプリ or any code-flow provider).
 # With the demo on and no issuer set, the built-in demo provider at /demo-idp/ is used.
 SITE_URL = env_str("CIVICLOOP_SITE_URL", "http://127.0.0.1:8000")
+# Fees (docs/payments.md): the provider adapter by dotted path, its webhook secret and the
+# tolerance on a webhook's timestamp. The fake provider (its page at /demo-pay/) with the demo on.
+PAYMENT_PROVIDER = env_str(
+    "CIVICLOOP_PAYMENT_PROVIDER", "civicloop.integrations.payment.fake.FakeProvider" if DEMO_ENABLED else ""
+)
+PAYMENT_WEBHOOK_SECRET = env_str("CIVICLOOP_PAYMENT_WEBHOOK_SECRET", "demo-webhook-secret" if DEMO_ENABLED else "")
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env_int("CIVICLOOP_PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
 # The Open Contracting ID prefix of the procurement record (OCDS: "ocds-" and six characters, which
 # the Open Contracting Partnership registers to the publisher; civicloop/procurement/ocds.py).
 OCDS_OCID_PREFIX = env_str("CIVICLOOP_OCDS_OCID_PREFIX", "ocds-cvloop")

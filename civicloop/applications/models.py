@@ -86,6 +86,7 @@ class Application(models.Model):
         SUBMITTED = "submitted", _("Received")
         IN_REVIEW = "in_review", _("Under review")
         CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting fee payment")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -14,11 +14,18 @@ from django.utils import timezone
 from civicloop.accounts.models import User
 from civicloop.applications.models import Application
 from civicloop.cases import workflow
-from civicloop.cases.actions._shared import advance, audit_case, lock_for, set_application_status, start_approval_round
+from civicloop.cases.actions._shared import (
+    advance,
+    audit_case,
+    lock,
+    lock_for,
+    set_application_status,
+    start_approval_round,
+)
 from civicloop.cases.errors import IllegalTransition, NotAuthorised
 from civicloop.cases.models import ApprovalStep, Case, CaseTask
 from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
-from civicloop.core import events
+from civicloop.core import audit, events
 
 RESULT_STATUS = {
     "approve": Application.Status.APPROVED,
@@ -32,19 +39,72 @@ def after_step(case: Case, waiting: list[str], actor: User) -> None:
     # An empty route: the 専決規程 says the clerk's draft needs no further approval.
     if waiting == ["approval"] and not start_approval_round(case):
         waiting = advance(case, "approval", actor, result="approved", data={"approval": "approved"})
+    if waiting == ["fee"]:
+        # 手数料納付: the resident is told the amount (civicloop.payments reacts to the task's event).
+        set_application_status(case, Application.Status.AWAITING_PAYMENT)
     if waiting == ["notify"]:
         _finalise(case, actor)
 
 
 @records_refusals
-def confirm_fee(*, case: Case, clerk: User, comment: str = "", context: Context = NO_CONTEXT) -> Case:
-    """手数料納付: the fee was paid; the result goes out."""
+def confirm_fee(
+    *,
+    case: Case,
+    clerk: User,
+    comment: str = "",
+    amount_yen: int | None = None,
+    method: str = "counter",
+    context: Context = NO_CONTEXT,
+) -> Case:
+    """手数料納付: the clerk records the fee as paid (at the counter, 処理券); the result goes out."""
     with transaction.atomic():
         locked = lock_for(case, clerk, context)
         waiting = advance(locked, "fee", clerk, result="paid", comment=comment.strip())
-        audit_case(clerk, "case.fee_paid", locked)
+        audit_case(clerk, "case.fee_paid", locked, {"amount_yen": amount_yen, "method": method})
+        _record_fee_paid(locked, amount_yen, method, comment.strip())
         after_step(locked, waiting, clerk)
     return locked
+
+
+def record_fee_payment(*, case: Case, amount_yen: int, method: str, reference: str) -> Case:
+    """手数料納付 confirmed by the payment provider (a verified capture, civicloop.payments).
+
+    No clerk acts: the result is issued in the name of whoever decided the 決裁 (the last approver,
+    else the assignee), as it would be had the fee been paid at the counter that day.
+    """
+    with transaction.atomic():
+        locked = lock(case)
+        decider = _decider(locked)
+        waiting = advance(locked, "fee", None, result="paid", comment=reference)
+        audit.record(
+            actor="system/payments",
+            action="case.fee_paid",
+            object_type="case",
+            object_id=str(locked.public_id),
+            data={"amount_yen": amount_yen, "method": method, "reference": reference},
+            classification=locked.classification,
+        )
+        _record_fee_paid(locked, amount_yen, method, reference)
+        after_step(locked, waiting, decider)
+    return locked
+
+
+def _decider(case: Case) -> User:
+    step = case.approval_steps.filter(acted_by__isnull=False).order_by("-acted_at").select_related("acted_by").first()
+    person = step.acted_by if step else case.assignee
+    if person is None:
+        raise IllegalTransition("nobody decided this case; a clerk must record the fee")
+    return person
+
+
+def _record_fee_paid(case: Case, amount_yen: int | None, method: str, reference: str) -> None:
+    """`case.fee_paid`: the fee the result document states (civicloop.documents reads the event)."""
+    events.record(
+        "case.fee_paid",
+        subject=f"case/{case.public_id}",
+        data={"amount_yen": amount_yen, "method": method, "reference": reference[:100]},
+        classification=case.classification,
+    )
 
 
 def _finalise(case: Case, actor: User) -> None:

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MPL-2.0
+"""A fake payment provider for the demo and tests; it behaves like the real ones at the seams.
+
+Its hosted page is served by civicloop itself with the demo on (`/demo-pay/`, civicloop.demo.pay);
+its checkout is a signed token (no state of its own); its webhooks carry
+`X-Fake-Pay-Timestamp` and `X-Fake-Pay-Signature` (client.sign); its settlement file is a CSV
+`payment_id,order_ref,amount_yen,kind`.
+"""
+
+import csv
+import io
+import json
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.utils.dateparse import parse_datetime
+
+from civicloop.integrations.payment.client import (
+    Checkout,
+    RefundResult,
+    SettlementLine,
+    WebhookNotice,
+    WebhookRejected,
+    sign,
+    verify_signature,
+)
+
+TOKEN_SALT = "civicloop.fake-pay.checkout"  # noqa: S105 - a signing salt, not a secret
+TIMESTAMP_HEADER = "X-Fake-Pay-Timestamp"
+SIGNATURE_HEADER = "X-Fake-Pay-Signature"
+METHODS = ("card", "konbini", "payeasy", "qr")
+
+
+class FakeProvider:
+    name = "fake"
+
+    def __init__(self, *, secret: str, tolerance_seconds: int) -> None:
+        self.secret = secret
+        self.tolerance_seconds = tolerance_seconds
+
+    def create_checkout(self, *, order_ref: str, amount_yen: int, description: str, return_url: str) -> Checkout:
+        payment_id = f"fpay_{secrets.token_hex(10)}"
+        token = signing.dumps(
+            {"id": payment_id, "ref": order_ref, "amount": amount_yen, "desc": description, "return": return_url},
+            salt=TOKEN_SALT,
+        )
+        return Checkout(payment_id, f"{settings.SITE_URL.rstrip('/')}/demo-pay/checkout/?t={token}")
+
+    def verify_webhook(self, *, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookNotice:
+        verify_signature(
+            secret=self.secret,
+            body=body,
+            timestamp=headers.get(TIMESTAMP_HEADER, ""),
+            signature=headers.get(SIGNATURE_HEADER, ""),
+            now=now,
+            tolerance_seconds=self.tolerance_seconds,
+        )
+        try:
+            data = json.loads(body)
+            occurred = parse_datetime(str(data["occurred_at"]))
+            if occurred is None:
+                raise ValueError("occurred_at")
+            return WebhookNotice(
+                event_id=str(data["id"]),
+                kind=str(data["type"]),
+                provider_payment_id=str(data["payment_id"]),
+                order_ref=str(data["order_ref"]),
+                amount_yen=int(data["amount"]),
+                method=str(data.get("method", "")),
+                occurred_at=occurred,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WebhookRejected("malformed", str(exc)) from exc
+
+    def refund(self, *, provider_payment_id: str, amount_yen: int, reason: str) -> RefundResult:
+        return RefundResult(f"fref_{secrets.token_hex(10)}")
+
+    def parse_settlement(self, data: bytes) -> list[SettlementLine]:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        return [
+            SettlementLine(row["payment_id"], row["order_ref"], int(row["amount_yen"]), row.get("kind") or "capture")
+            for row in reader
+        ]
+
+    # -- what the provider's side does (the demo page and tests) ---------------------------------
+
+    def read_checkout(self, token: str) -> dict[str, object]:
+        """The checkout a hosted-page token stands for; BadSignature when it was not ours."""
+        found: dict[str, object] = signing.loads(token, salt=TOKEN_SALT, max_age=3600)
+        return found
+
+    def webhook(
+        self, *, payment_id: str, order_ref: str, amount_yen: int, method: str, at: datetime, event_id: str = ""
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers the provider would POST for a capture, signed at `at`."""
+        body = json.dumps(
+            {
+                "id": event_id or f"fevt_{secrets.token_hex(10)}",
+                "type": "captured",
+                "payment_id": payment_id,
+                "order_ref": order_ref,
+                "amount": amount_yen,
+                "currency": "JPY",
+                "method": method,
+                "occurred_at": at.isoformat(),
+            },
+            separators=(",", ":"),
+        ).encode()
+        timestamp = int(at.timestamp())
+        return body, {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(self.secret, timestamp, body)}

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: MPL-2.0
+"""Every write of the fee payments: the fee falling due, the checkout, a webhook, a refund, a
+reconciliation. Row locks: the Payment first, then (through cases.actions) the Case.
+
+A webhook changes a payment only when the provider's signature verifies, its timestamp is within
+the tolerance, its event was not seen before, the payment is ours and still due, and the amount
+is the fee: anything else is logged (WebhookEvent) and changes nothing.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civicloop.accounts.models import User
+from civicloop.cases import actions as case_actions
+from civicloop.cases.models import Case
+from civicloop.catalog import fees
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, authorise
+from civicloop.core import audit, events
+from civicloop.core.identifiers import random_code
+from civicloop.integrations.payment import client
+from civicloop.payments.models import Payment, ReconciliationLine, ReconciliationRun, Refund, WebhookEvent
+
+
+class RefundInvalid(ValueError):
+    """No reason, nothing paid, or more than was paid: nothing was refunded."""
+
+
+def _record(kind: str, payment: Payment, data: dict[str, Any]) -> None:
+    events.record(
+        kind,
+        subject=f"payment/{payment.public_id}",
+        data={"case": str(payment.case.public_id), "amount_yen": payment.amount_yen, **data},
+        classification=payment.case.classification,
+        instance=payment,
+    )
+
+
+def request_fee(*, case: Case) -> Payment | None:
+    """The case reached 手数料納付: the fee falls due at the amount quoted from the answers, and
+    `payment.requested` tells the resident (civicloop.notifications). None when paid outside civicloop."""
+    application = case.application
+    definition = application.procedure_version.definition
+    if fees.timing(definition) != "after_approval":
+        return None
+    existing = case.payments.filter(state=Payment.State.DUE).first()
+    if existing is not None:
+        return existing
+    quote = fees.quote(definition, application.answers)
+    payment = Payment.objects.create(
+        case=case,
+        amount_yen=quote.total_yen,
+        lines=[line.__dict__ for line in quote.lines],
+    )
+    _record("payment.requested", payment, {"department": case.department.code})
+    return payment
+
+
+def start_checkout(*, payment: Payment, return_url: str) -> Payment:
+    """Open (once) the provider's hosted page for a due payment; the caller redirects to it."""
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("case").get(pk=payment.pk)
+        if locked.state != Payment.State.DUE or locked.checkout_url:
+            return locked
+        provider = client.provider()
+        version = locked.case.application.procedure_version
+        checkout = provider.create_checkout(
+            order_ref=str(locked.public_id),
+            amount_yen=locked.amount_yen,
+            description=version.name_ja,
+            return_url=return_url,
+        )
+        locked.provider = provider.name
+        locked.provider_payment_id = checkout.provider_payment_id
+        locked.checkout_url = checkout.redirect_url
+        locked.save(update_fields=["provider", "provider_payment_id", "checkout_url"])
+        _record("payment.checkout_started", locked, {"provider": provider.name})
+    return locked
+
+
+def receive_webhook(*, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+    """Verify a provider's webhook and apply a capture at most once; every call leaves a log row."""
+    provider = client.provider()
+    now = timezone.now()
+    log = WebhookEvent(provider=provider.name, received_at=now, body_sha256=hashlib.sha256(body).hexdigest())
+    try:
+        notice = provider.verify_webhook(body=body, headers=headers, now=now)
+    except client.WebhookRejected as exc:
+        outcome = {"signature": WebhookEvent.Outcome.BAD_SIGNATURE, "late": WebhookEvent.Outcome.LATE}
+        log.outcome = outcome.get(exc.reason, WebhookEvent.Outcome.MALFORMED)
+        log.detail = str(exc)[:500]
+        log.save()
+        return log
+    log.provider_event_id = notice.event_id
+    log.provider_payment_id = notice.provider_payment_id
+    with transaction.atomic():
+        log.outcome, log.detail = _apply(notice)
+        log.save()
+    return log
+
+
+def _apply(notice: client.WebhookNotice) -> tuple[str, str]:
+    if notice.kind != "captured":
+        return WebhookEvent.Outcome.IGNORED, notice.kind
+    if WebhookEvent.objects.filter(provider_event_id=notice.event_id, outcome=WebhookEvent.Outcome.APPLIED).exists():
+        return WebhookEvent.Outcome.REPLAYED, "event already applied"
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("case__department")
+        .filter(provider_payment_id=notice.provider_payment_id)
+        .first()
+    )
+    if payment is None or str(payment.public_id) != notice.order_ref:
+        return WebhookEvent.Outcome.UNKNOWN_PAYMENT, "no payment with this id and order"
+    if payment.state != Payment.State.DUE:
+        return WebhookEvent.Outcome.REPLAYED, f"payment already {payment.state}"
+    if notice.amount_yen != payment.amount_yen:
+        _record("payment.amount_mismatch", payment, {"received_yen": notice.amount_yen})
+        return WebhookEvent.Outcome.WRONG_AMOUNT, f"{notice.amount_yen} yen, the fee is {payment.amount_yen} yen"
+    _capture(payment, notice)
+    return WebhookEvent.Outcome.APPLIED, ""
+
+
+def _capture(payment: Payment, notice: client.WebhookNotice) -> None:
+    payment.state = Payment.State.CAPTURED
+    payment.method = notice.method[:20]
+    payment.captured_at = notice.occurred_at
+    for attempt in range(5):
+        payment.receipt_number = random_code("R")
+        try:
+            with transaction.atomic():
+                payment.save(update_fields=["state", "method", "captured_at", "receipt_number"])
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    _record("payment.captured", payment, {"method": payment.method, "receipt_number": payment.receipt_number})
+    case_actions.record_fee_payment(
+        case=payment.case, amount_yen=payment.amount_yen, method=payment.method, reference=payment.receipt_number or ""
+    )
+
+
+def refund_payment(
+    *, payment: Payment, clerk: User, reason: str, amount_yen: int | None = None, context: Context = NO_CONTEXT
+) -> Refund:
+    """Refund (all or part of) a captured payment through the provider, with a reason; audited.
+
+    Only someone who may work the case refunds it. RefundInvalid when nothing is left to refund.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("case__department").get(pk=payment.pk)
+        authorise(clerk, Action.WORK, locked.case, context)
+        left = locked.amount_yen - locked.refunded_yen
+        amount = left if amount_yen is None else amount_yen
+        if not reason:
+            raise RefundInvalid("a refund needs a reason")
+        if locked.state != Payment.State.CAPTURED or amount <= 0 or amount > left or not locked.provider_payment_id:
+            raise RefundInvalid(f"{amount} yen cannot be refunded; {left} yen of a {locked.state} payment is left")
+        result = client.provider().refund(
+            provider_payment_id=locked.provider_payment_id, amount_yen=amount, reason=reason
+        )
+        refund = Refund.objects.create(
+            payment=locked,
+            amount_yen=amount,
+            reason=reason,
+            provider_refund_id=result.provider_refund_id,
+            refunded_by=clerk,
+            refunded_at=timezone.now(),
+        )
+        locked.refunded_yen += amount
+        if locked.refunded_yen == locked.amount_yen:
+            locked.state = Payment.State.REFUNDED
+        locked.save(update_fields=["refunded_yen", "state"])
+        data = {"amount_yen": amount, "reason": reason, "provider_refund_id": refund.provider_refund_id}
+        audit.record(
+            actor=f"user/{clerk.public_id}",
+            action="payment.refund",
+            object_type="payment",
+            object_id=str(locked.public_id),
+            data={**data, "case": str(locked.case.public_id)},
+            classification=locked.case.classification,
+        )
+        _record("payment.refunded", locked, {"refunded_yen": amount})
+    return refund
+
+
+def import_settlement(*, data: bytes, file_name: str, actor: str) -> ReconciliationRun:
+    """Match the provider's settlement file to civicloop's payments and keep every difference.
+
+    Compared: captures in the file against payments captured (or refunded since) here, from the
+    earliest to the latest capture the file could cover — every payment captured here up to now
+    that the file does not list is `missing_there`.
+    """
+    provider = client.provider()
+    lines = [line for line in provider.parse_settlement(data) if line.kind == "capture"]
+    with transaction.atomic():
+        run = ReconciliationRun.objects.create(
+            provider=provider.name,
+            file_name=file_name[:200],
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            imported_at=timezone.now(),
+            imported_by=actor[:100],
+        )
+        ours = {
+            str(p.provider_payment_id): p
+            for p in Payment.objects.filter(provider=provider.name, captured_at__isnull=False)
+        }
+        seen = set()
+        for line in lines:
+            seen.add(line.provider_payment_id)
+            payment = ours.get(line.provider_payment_id)
+            if payment is None:
+                _line(run, ReconciliationLine.Kind.MISSING_HERE, line.provider_payment_id, None, None, line.amount_yen)
+            elif payment.amount_yen != line.amount_yen:
+                _line(
+                    run,
+                    ReconciliationLine.Kind.AMOUNT_DIFFERS,
+                    line.provider_payment_id,
+                    payment,
+                    payment.amount_yen,
+                    line.amount_yen,
+                )
+            else:
+                run.matched += 1
+        for provider_id, payment in ours.items():
+            if provider_id not in seen:
+                _line(run, ReconciliationLine.Kind.MISSING_THERE, provider_id, payment, payment.amount_yen, None)
+        run.save(update_fields=["matched"])
+        audit.record(
+            actor=actor,
+            action="payment.reconcile",
+            object_type="reconciliation",
+            object_id=str(run.public_id),
+            data={"file_sha256": run.file_sha256, "matched": run.matched, "differences": run.lines.count()},
+        )
+    return run
+
+
+def _line(
+    run: ReconciliationRun, kind: str, provider_id: str, payment: Payment | None, here: int | None, there: int | None
+) -> None:
+    ReconciliationLine.objects.create(
+        run=run,
+        kind=kind,
+        provider_payment_id=provider_id,
+        payment=payment,
+        amount_here_yen=here,
+        amount_there_yen=there,
+    )

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MPL-2.0
+"""A fee owed and paid for a case, its refunds, every webhook received, and reconciliation runs.
+
+Amounts are whole yen in integers (円 has no minor unit). A payment is keyed at the provider by
+`provider_payment_id` (unique): a capture for an id already captured changes nothing.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Payment(models.Model):
+    class State(models.TextChoices):
+        DUE = "due", _("Awaiting payment")
+        CAPTURED = "captured", _("Paid")
+        REFUNDED = "refunded", _("Refunded")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="payments")
+    amount_yen = models.PositiveIntegerField()
+    # The fee lines as quoted from the catalogue: [{"label_ja", "label_en", "unit_yen", "quantity", "total_yen"}].
+    lines = models.JSONField(default=list)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DUE)
+    provider = models.CharField(max_length=40, blank=True)
+    provider_payment_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    method = models.CharField(max_length=20, blank=True)
+    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    refunded_yen = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["captured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.amount_yen}円 {self.state}"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.state == self.State.CAPTURED
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_yen = models.PositiveIntegerField()
+    reason = models.TextField()
+    provider_refund_id = models.CharField(max_length=100, unique=True)
+    refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    refunded_at = models.DateTimeField()
+
+
+class WebhookEvent(models.Model):
+    """Every webhook received, accepted or not: what came, and what civicloop did with it."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        REPLAYED = "replayed", _("Replayed (no change)")
+        BAD_SIGNATURE = "bad_signature", _("Forged or bad signature")
+        LATE = "late", _("Outside the timestamp tolerance")
+        MALFORMED = "malformed", _("Malformed")
+        WRONG_AMOUNT = "wrong_amount", _("Amount differs from the fee")
+        UNKNOWN_PAYMENT = "unknown_payment", _("No such payment")
+        IGNORED = "ignored", _("Ignored kind")
+
+    provider = models.CharField(max_length=40)
+    provider_event_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_payment_id = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+
+
+class ReconciliationRun(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.CharField(max_length=40)
+    file_name = models.CharField(max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+    imported_by = models.CharField(max_length=100)
+    matched = models.PositiveIntegerField(default=0)
+
+
+class ReconciliationLine(models.Model):
+    """A difference between the provider's file and civicloop's payments (matches are only counted)."""
+
+    class Kind(models.TextChoices):
+        MISSING_HERE = "missing_here", _("In the provider's file, not in civicloop")
+        MISSING_THERE = "missing_there", _("Paid in civicloop, not in the provider's file")
+        AMOUNT_DIFFERS = "amount_differs", _("Amounts differ")
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    provider_payment_id = models.CharField(max_length=100)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount_here_yen = models.IntegerField(null=True, blank=True)
+    amount_there_yen = models.IntegerField(null=True, blank=True)
