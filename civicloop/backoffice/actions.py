@@ -90,6 +90,11 @@ def deactivate_client(*, client: IntegrationClient, by: User | None) -> Integrat
         locked.is_active = False
         locked.save(update_fields=["is_active"])
         get_access_token_model().objects.filter(application_id=locked.application_id).delete()
+        # A secret nobody holds (django-oauth-toolkit stores its hash): the token endpoint refuses
+        # the client's own secret from now on, rather than issuing a token without scopes.
+        application = locked.application
+        application.client_secret = generate_client_secret()
+        application.save(update_fields=["client_secret"])
         _audit(by, "api_client.deactivate", locked)
     return locked
 

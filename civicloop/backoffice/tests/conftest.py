@@ -75,5 +75,5 @@ def inquiry(catalog: None) -> Inquiry:
     return InquiryFactory.create(department=Department.objects.get(code="seiso"), status=Inquiry.Status.ROUTED)
 
 
-def bearer(token: str) -> dict[str, str]:
+def bearer(token: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
