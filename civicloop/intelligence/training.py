@@ -69,6 +69,7 @@ class Scores:
     macro_f1: float
     calibration: Calibration
     per_department_top1: dict[str, float] = field(default_factory=dict)
+    per_department_top3: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Evaluation:
     confused_pairs: list[tuple[str, str, int]] = field(default_factory=list)
     top1_accuracy: float = 0.0
     calibration: Calibration | None = None
+    scores: Scores | None = None
 
 
 def load_examples(directory: Path = DATA_DIR / "inquiries") -> list[Example]:
@@ -112,12 +114,17 @@ def build_pipeline() -> "Pipeline":
     # The logistic regression was underconfident (ECE 0.21: at 0.45 confidence it was right 85 % of
     # the time), so questions it had right went to triage; one temperature, fitted on out-of-fold
     # scores, brings the ECE to 0.03 without changing any ranking.
+    # Third round (2,227 examples, stratified 5-fold, shuffles 7/11/23): keeping n-grams seen once
+    # (min_df=1) beats min_df=2 on every shuffle, top-1 0.914 vs 0.909, top-3 0.973 vs 0.970, Brier
+    # 0.134 vs 0.138 (ECE 0.030 vs 0.022): a rare word of one example (a procedure's own term) is
+    # what a resident's question often turns on. Rejected then: char 2–4-grams beside char_wb
+    # 1–3 (0.879 on the 1,999), script-run words beside them with the SVM (0.884), C=0.5 (0.908).
     # A fixed random_state keeps a retrain on the same examples reproducible (liblinear shuffles).
     return Pipeline(
         [
             (
                 "tfidf",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), preprocessor=fold, sublinear_tf=True, min_df=2),
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), preprocessor=fold, sublinear_tf=True, min_df=1),
             ),
             ("clf", TemperatureScaled(LinearSVC(C=1.0, random_state=0))),
         ]
@@ -166,6 +173,7 @@ def cross_validate(
         confused_pairs=pairs[:10],
         top1_accuracy=result.top1_accuracy,
         calibration=result.calibration,
+        scores=result,
     )
 
 
@@ -205,10 +213,18 @@ def score(labels: Sequence[str], classes: Sequence[str], probabilities: Any, *, 
             brier=float(((probabilities - onehot) ** 2).sum(axis=1).mean()), ece=float(ece), bins=reliability
         ),
         per_department_top1={str(d): float(correct[truth == d].mean()) for d in sorted(set(truth))},
+        per_department_top3={str(d): float(in_top3[truth == d].mean()) for d in sorted(set(truth))},
     )
 
 
-def load_heldout(path: Path = DATA_DIR / "routing_heldout.yaml") -> list[Example]:
+# Two held-out sets, each written before the examples and model changes it was first used to
+# measure: the first (303 questions, FAQ-page titles and one-liners) before the second round of
+# examples, the second (263 questions in residents' own wording) before the third.
+HELDOUT = DATA_DIR / "routing_heldout.yaml"
+RESIDENTS_HELDOUT = DATA_DIR / "routing_heldout_residents.yaml"
+
+
+def load_heldout(path: Path = HELDOUT) -> list[Example]:
     """The held-out questions: never trained on, never used to choose the model (issue 16)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Example(text.strip(), department) for department, texts in data.items() for text in texts]

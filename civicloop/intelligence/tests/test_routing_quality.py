@@ -55,6 +55,39 @@ def test_the_shipped_router_gets_most_held_out_questions_right_and_says_so_hones
     assert scores.calibration.ece < 0.1
 
 
+def test_the_residents_held_out_set_shares_no_question_with_training_or_the_first_set() -> None:
+    trained = {fold(e.text) for e in training.load_examples()}
+    first = {fold(e.text) for e in training.load_heldout()}
+    residents = training.load_heldout(training.RESIDENTS_HELDOUT)
+    assert len(residents) >= 250
+    assert not [e.text for e in residents if fold(e.text) in trained | first]
+    assert {e.department for e in residents} == set(_router().department.classes_)
+
+
+@pytest.mark.parametrize(
+    ("question", "department"),
+    [
+        ("マイナンバーカードがあれば家から電子申請できるって聞いたんですが本当ですか", "dx"),
+        ("おんらいんで しんせい したい", "dx"),
+        ("かいごほけんりょう のうふしょ なくした", "hoken_nenkin"),
+        ("お風呂に手すりをつけたい。介護保険使える？", "kaigo"),
+        ("じどうてあて いつふりこまれる", "kosodate_kyufu"),
+        ("学童に入れたい。小学１年生です", "hoiku"),
+    ],
+)
+def test_the_weak_groups_route_right_in_residents_wording(question: str, department: str) -> None:
+    assert question in {e.text for e in training.load_heldout(training.RESIDENTS_HELDOUT)}
+    [prediction] = training.predict(_router().department, [question])
+    assert prediction.department == department
+
+
+def test_the_shipped_router_gets_most_residents_questions_right_with_an_honest_confidence() -> None:
+    scores = training.evaluate_heldout(_router().department, training.load_heldout(training.RESIDENTS_HELDOUT))
+    assert scores.top1_accuracy >= 0.9 and scores.top3_accuracy >= 0.95
+    assert scores.calibration.ece < 0.1
+    assert set(scores.per_department_top3) == set(scores.per_department_top1)
+
+
 def test_score_computes_accuracy_brier_and_the_calibration_error_by_hand() -> None:
     # given: four questions, the third right at 0.75, the fourth wrong at 0.8 confidence
     probabilities = np.array([[1.0, 0.0], [0.6, 0.4], [0.25, 0.75], [0.8, 0.2]])
@@ -75,6 +108,7 @@ def test_score_computes_accuracy_brier_and_the_calibration_error_by_hand() -> No
         (0.9, 1, 1.0),
     ]
     assert scores.per_department_top1 == {"a": 1.0, "b": 0.5}
+    assert scores.per_department_top3 == {"a": 1.0, "b": 1.0}
 
 
 def test_a_department_with_a_single_example_still_trains() -> None:
