@@ -8,7 +8,15 @@ import pytest
 
 from civicloop.procurement import actions
 from civicloop.procurement.errors import NotEligible
-from civicloop.procurement.models import Lot, SecurityDeclaration, Service, Tender, VerificationStatus
+from civicloop.procurement.models import (
+    Lot,
+    Qualification,
+    SecurityDeclaration,
+    Service,
+    Supplier,
+    Tender,
+    VerificationStatus,
+)
 from civicloop.procurement.tests.conftest import Cast, service_of
 
 
@@ -48,5 +56,35 @@ def test_an_expired_security_declaration_is_refused(cast: Cast, tender: Tender) 
 
 
 def test_an_eligible_supplier_bids(cast: Cast, tender: Tender) -> None:
+    submit(cast, tender)
+    assert tender.bids.count() == 1
+
+
+def test_a_suspended_company_is_refused_even_with_an_approved_service(cast: Cast, tender: Tender) -> None:
+    Supplier.objects.filter(pk=cast.alpha.pk).update(status=VerificationStatus.SUSPENDED)
+    cast.alpha.refresh_from_db()
+    with pytest.raises(NotEligible):
+        submit(cast, tender)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": VerificationStatus.PENDING},
+        {"valid_until": date.today() - timedelta(days=1)},
+        {"valid_from": date.today() + timedelta(days=1)},
+    ],
+    ids=["awaiting verification", "lapsed yesterday", "valid from tomorrow"],
+)
+def test_a_qualification_that_does_not_count_today_is_refused(
+    cast: Cast, tender: Tender, change: dict[str, object]
+) -> None:
+    Qualification.objects.filter(supplier=cast.alpha).update(**change)
+    with pytest.raises(NotEligible, match=r"grade|等級"):
+        submit(cast, tender)
+
+
+def test_a_grade_above_the_minimum_bids(cast: Cast, make_tender: Callable[..., Tender]) -> None:
+    tender = make_tender(minimum_grade="D")  # alpha holds B, which ranks above D
     submit(cast, tender)
     assert tender.bids.count() == 1

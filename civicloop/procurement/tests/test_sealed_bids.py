@@ -177,3 +177,34 @@ def test_the_opening_key_is_stored_only_as_an_envelope(tender: Tender) -> None:
     stored = Tender.objects.get(pk=tender.pk)
     assert stored.opening_private_key is not None and stored.opening_private_key["$enc"] == 1
     assert stored.opening_private_key["tier"] == "SECRET"
+
+
+def test_the_ocds_packages_the_notices_and_the_staff_page_show_no_bid_content_before_the_deadline(
+    cast: Cast, tender: Tender, client: Any
+) -> None:
+    # given a sealed bid, and the department's member and an administrator signed in
+    from civicloop.accounts.testing import sign_in_with_mfa
+    from civicloop.procurement import ocds
+
+    submitted = bid(cast, tender)
+    cast.admin.departments.add(tender.department)
+    # when every public and staff read path that knows of the tender is read
+    release_package, record_package = ocds.packages()
+    bodies = [json.dumps([release_package, record_package], ensure_ascii=False)]
+    bodies += [
+        client.get(url).content.decode() for url in ("/procurement/notices/", "/opendata/ocds/release-package.json")
+    ]
+    for who in (cast.buyer, cast.admin):
+        sign_in_with_mfa(client, who)
+        bodies.append(client.get(f"/staff/procurement/tenders/{tender.public_id}/").content.decode())
+    # then none shows the price or the proposal, while the staff page does list the bid (so this can fail)
+    for body in bodies:
+        assert str(PRICE) not in body and "4,321,987" not in body and "秘匿性" not in body
+    assert submitted.supplier.name in bodies[-1]
+
+
+def test_the_department_may_open_at_the_deadline_itself(cast: Cast, tender: Tender, at: Callable[..., Any]) -> None:
+    bid(cast, tender)
+    with at(tender.bid_deadline):
+        actions.open_bids(actor=cast.buyer, tender=tender)
+    assert Bid.objects.get().price == PRICE

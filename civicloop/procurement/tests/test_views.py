@@ -111,3 +111,41 @@ def test_the_tender_and_supplier_pages_render_for_their_staff(
         staff_client(cast.outsider).get(reverse("procurement:staff-evaluate", args=[tender.public_id])).status_code
         == 404
     )
+
+
+def _tender_post(criteria: str) -> dict[str, Any]:
+    from django.utils import timezone
+
+    when = timezone.localtime() + timedelta(days=14)
+    return {
+        "title": "庁内ネットワーク更改",
+        "description": "更改と保守",
+        "lots": ["hosting"],
+        "minimum_grade": "C",
+        "price_approach": "most_advantageous",
+        "estimate": "3000000",
+        "questions_deadline": (when - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        "bid_deadline": when.strftime("%Y-%m-%dT%H:%M"),
+        "criteria": criteria,
+    }
+
+
+def test_a_clerk_of_one_department_tenders_for_it_with_weights_that_sum_to_100(cast: Cast) -> None:
+    # given a clerk of デジタル推進課 only: the form chooses the department for them
+    client = staff_client(cast.buyer)
+    url = reverse("procurement:staff-tender-new")
+    page = client.get(url).content.decode()
+    assert "---------" not in page and "selected>デジタル推進課</option>" in page
+    # when the weights add up to 90, nothing is made; at 100, with the price line marked in Japanese, it is
+    refused = client.post(
+        url, {**_tender_post("価格, 40, 価格\n機能, 50"), "department": cast.buyer.departments.get().pk}
+    )
+    made = client.post(url, {**_tender_post("価格, 40, 価格\n機能, 60"), "department": cast.buyer.departments.get().pk})
+    # then
+    assert refused.status_code == 200 and "100" in refused.content.decode()
+    tender = Tender.objects.get(title="庁内ネットワーク更改")
+    assert made.status_code == 302
+    assert [(c.name, c.weight, c.is_price) for c in tender.criteria.order_by("order")] == [
+        ("価格", 40, True),
+        ("機能", 60, False),
+    ]
