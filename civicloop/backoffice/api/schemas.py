@@ -21,10 +21,18 @@ class Message(Schema):
     retry_after: int | None = None
 
 
-# Every operation may answer these besides its own success: no or a bad token (401), a missing
+# Every operation may answer these besides its own success: a body that is not JSON (400), no or a bad token (401), a missing
 # scope, CSRF or a refused action (403), an object the policy does not show (404), a state that
 # does not allow the step (409), input the rules refuse (422) and the client's rate limit (429).
-ERRORS: dict[int, type[Schema]] = {401: Message, 403: Message, 404: Message, 409: Message, 422: Message, 429: Message}
+ERRORS: dict[int, type[Schema]] = {
+    400: Message,
+    401: Message,
+    403: Message,
+    404: Message,
+    409: Message,
+    422: Message,
+    429: Message,
+}
 
 
 def responses(ok: Any, status: int = 200) -> dict[int, Any]:
