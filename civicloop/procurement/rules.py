@@ -123,8 +123,10 @@ def _evaluator_decision(user: User, action: Action, obj: Any, context: Context) 
         return Decision(False, "the bid is sealed")
     if isinstance(obj, ScoreSheet) and obj.evaluator_id != evaluator.pk:
         return Decision(False, "another evaluator's sheet")
-    if action is Action.WORK and not isinstance(obj, ScoreSheet | Tender):
-        return Decision(False, "evaluators score; they do not act on bids")
+    if action is Action.WORK and not isinstance(obj, ScoreSheet):
+        # Not on the tender either: WORK on a tender publishes, opens, awards and names evaluators,
+        # which belong to its department (the conflict declaration asks for VIEW only).
+        return Decision(False, "evaluators score; they do not act on the tender or its bids")
     view = DepartmentView(obj.classification, getattr(obj, "public_id", obj.pk), mine[0])
     return policy.evaluate(user, action, view, context)
 
