@@ -21,7 +21,7 @@ from civicloop.accounts.models import Role
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.classification.policy import NO_CONTEXT, Action
 from civicloop.procurement import access, actions, rules
-from civicloop.procurement.models import Bid, Tender
+from civicloop.procurement.models import Bid, ScoreSheet, Tender
 from civicloop.procurement.tests.conftest import Cast, service_of
 from civicloop.testing.factories import ResidentFactory, StaffFactory
 
@@ -154,3 +154,173 @@ def test_no_supplier_reads_another_suppliers_bid_on_any_path(cast: Cast, tender:
         assert not access.bids_visible_to(user, NO_CONTEXT).filter(pk=bid.pk).exists()
         client = sign_in_with_mfa(Client(), user)
         assert client.post(reverse("procurement:bid-withdraw", args=[bid.public_id])).status_code == 404
+
+
+# Every URL of the procurement pages, with the method it answers and the record it names; a URL
+# added to urls.py or notice_urls.py fails test_every_procurement_url_is_in_this_matrix until listed.
+PUBLIC_ROUTES = {
+    "procurement:supplier-register",
+    "procurement:supplier-login",
+    "procurement-notices:list",
+    "procurement-notices:document",
+    "procurement-notices:detail",
+    "procurement-notices:release-package",
+    "procurement-notices:record-package",
+}
+ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], list[Any]]]] = {
+    "procurement:supplier-home": ("get", lambda w: []),
+    "procurement:qualification-new": ("get", lambda w: []),
+    "procurement:service-new": ("get", lambda w: []),
+    "procurement:service-security": ("get", lambda w: [w["service"].public_id]),
+    "procurement:tender-detail": ("get", lambda w: [w["tender"].public_id]),
+    "procurement:question-ask": ("post", lambda w: [w["tender"].public_id]),
+    "procurement:bid-submit": ("post", lambda w: [w["tender"].public_id]),
+    "procurement:bid-withdraw": ("post", lambda w: [w["bid"].public_id]),
+    "procurement:staff-index": ("get", lambda w: []),
+    "procurement:staff-supplier-list": ("get", lambda w: []),
+    "procurement:staff-supplier-detail": ("get", lambda w: [w["supplier"].public_id]),
+    "procurement:staff-verify": ("post", lambda w: [w["supplier"].public_id, "supplier"]),
+    "procurement:staff-verify-item": ("post", lambda w: [w["supplier"].public_id, "service", w["service"].pk]),
+    "procurement:staff-catalogue": ("get", lambda w: []),
+    "procurement:staff-direct-award-new": ("post", lambda w: []),
+    "procurement:staff-direct-award": ("get", lambda w: [w["direct_award"].public_id]),
+    "procurement:staff-tender-new": ("get", lambda w: []),
+    "procurement:staff-tender-detail": ("get", lambda w: [w["tender"].public_id]),
+    "procurement:staff-tender-step": ("post", lambda w: [w["tender"].public_id, "open"]),
+    "procurement:staff-question-answer": ("post", lambda w: [w["question"].public_id]),
+    "procurement:staff-evaluate": ("get", lambda w: [w["tender"].public_id]),
+    "procurement:staff-score": ("post", lambda w: [w["bid"].public_id]),
+}
+# The staff routes that name one tender, bid, question or supplier: closed to staff of another department.
+RECORD_ROUTES = [
+    "procurement:staff-supplier-detail",
+    "procurement:staff-verify",
+    "procurement:staff-verify-item",
+    "procurement:staff-direct-award",
+    "procurement:staff-tender-detail",
+    "procurement:staff-tender-step",
+    "procurement:staff-question-answer",
+    "procurement:staff-evaluate",
+    "procurement:staff-score",
+]
+
+
+def _route_names(patterns: list[Any], namespace: str = "") -> set[str]:
+    from django.urls import URLResolver
+
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _route_names(pattern.url_patterns, inner)
+        elif pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_procurement_url_is_in_this_matrix() -> None:
+    from django.urls import get_resolver
+
+    mounted = {n for n in _route_names(get_resolver().url_patterns) if n.startswith("procurement")}
+    assert mounted == set(ROUTES) | PUBLIC_ROUTES
+
+
+def _records(cast: Cast, tender: Tender) -> dict[str, Any]:
+    bid = actions.submit_bid(
+        actor=cast.alpha_user, tender=tender, supplier=cast.alpha, service=service_of(cast.alpha), price=9, proposal=""
+    )
+    question = actions.ask_question(actor=cast.alpha_user, tender=tender, supplier=cast.alpha, text="質問")
+    direct = actions.award_directly(
+        actor=cast.buyer,
+        department=tender.department,
+        service=service_of(cast.alpha),
+        title="保守",
+        value=10_000,
+        reason="カタログから",
+        query="",
+        facets={},
+    )
+    actions.assign_evaluator(actor=cast.buyer, tender=tender, user=cast.evaluator)
+    return {
+        "tender": tender,
+        "bid": bid,
+        "question": question,
+        "supplier": cast.alpha,
+        "service": service_of(cast.alpha),
+        "direct_award": direct,
+    }
+
+
+def _ask(client: Client, name: str, world: dict[str, Any]) -> Any:
+    method, args = ROUTES[name]
+    return getattr(client, method)(reverse(name, args=args(world)))
+
+
+@pytest.mark.django_db
+def test_no_procurement_page_answers_someone_signed_out_or_a_resident(cast: Cast, tender: Tender) -> None:
+    # given
+    world = _records(cast, tender)
+    resident = Client()
+    resident.force_login(ResidentFactory.create())
+    # when / then: signed out, every page sends to a sign-in; a resident gets nothing
+    for name in ROUTES:
+        signed_out = _ask(Client(), name, world)
+        assert signed_out.status_code == 302 and "login" in signed_out["Location"], name
+        assert _ask(resident, name, world).status_code in (403, 404), name
+
+
+@pytest.mark.django_db
+def test_suppliers_reach_no_staff_page_and_staff_of_another_department_no_record(cast: Cast, tender: Tender) -> None:
+    # given
+    world = _records(cast, tender)
+    bids_before = list(Bid.objects.values_list("pk", "status", "version"))
+    supplier, outsider = sign_in_with_mfa(Client(), cast.alpha_user), sign_in_with_mfa(Client(), cast.outsider)
+    # when / then
+    for name in ROUTES:
+        if ":staff-" in name:
+            assert _ask(supplier, name, world).status_code in (403, 404), name
+    for name in RECORD_ROUTES:
+        assert _ask(outsider, name, world).status_code in (403, 404), name
+    assert list(Bid.objects.values_list("pk", "status", "version")) == bids_before
+
+
+@pytest.mark.django_db
+def test_after_the_deadline_only_the_tendering_department_opens(
+    cast: Cast, tender: Tender, at: Callable[..., Any]
+) -> None:
+    # given a bid and the deadline passed
+    _records(cast, tender)
+    url = reverse("procurement:staff-tender-step", args=[tender.public_id, "open"])
+    with at(tender.bid_deadline + timedelta(seconds=1)):
+        # when 清掃課's clerk, the named evaluator (of 総務課) and 契約課 try to open
+        for person in (cast.outsider, cast.evaluator, cast.officer):
+            sign_in_with_mfa(Client(), person).post(url)
+        # then nothing is opened; the department then opens
+        assert Tender.objects.get(pk=tender.pk).status == "published" and Bid.objects.get().price is None
+        sign_in_with_mfa(Client(), cast.buyer).post(url)
+    assert Tender.objects.get(pk=tender.pk).status == "opened"
+
+
+@pytest.mark.django_db
+def test_a_conflicted_evaluator_cannot_score_through_the_page(
+    cast: Cast, tender: Tender, at: Callable[..., Any]
+) -> None:
+    # given an opened tender whose evaluator declared a conflict on the page
+    world = _records(cast, tender)
+    with at(tender.bid_deadline + timedelta(seconds=1)):
+        actions.open_bids(actor=cast.buyer, tender=tender)
+    evaluator = sign_in_with_mfa(Client(), cast.evaluator)
+    evaluator.post(
+        reverse("procurement:staff-evaluate", args=[tender.public_id]), {"has_conflict": "yes", "detail": "元勤務先"}
+    )
+    criterion = tender.criteria.filter(is_price=False).first()
+    assert criterion is not None
+    # when they post scores all the same
+    evaluator.post(
+        reverse("procurement:staff-score", args=[world["bid"].public_id]),
+        {f"points-{criterion.pk}": "10", f"reason-{criterion.pk}": "満点", "submit": "1"},
+    )
+    # then no sheet exists, and the page offers no scoring
+    assert not ScoreSheet.objects.exists()
+    page = evaluator.get(reverse("procurement:staff-evaluate", args=[tender.public_id])).content.decode()
+    assert f'name="points-{criterion.pk}"' not in page
