@@ -14,6 +14,7 @@ urlpatterns = [
     path("auth/", include("civicloop.accounts.urls")),
     path("", include("civicloop.cases.urls")),
     path("", include("civicloop.documents.urls")),
+    path("", include("civicloop.payments.urls")),  # 支払う, 領収書, the provider's webhook, refunds
     path("", include("civicloop.notifications.urls")),
     path("", include("civicloop.devices.urls")),
     path("", include("civicloop.analytics.urls")),
@@ -39,3 +40,4 @@ handler400 = "civicloop.core.views.bad_request"  # an oversized form field answe
 handler429 = "civicloop.accounts.views.too_many_requests"
 if settings.DEMO_ENABLED:
     urlpatterns.append(path("demo-idp/", include("civicloop.demo.urls")))
+    urlpatterns.append(path("demo-pay/", include("civicloop.demo.pay_urls")))  # the fake payment provider

@@ -23,6 +23,8 @@ from weasyprint.urls import URLFetcher
 
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs, summarize
+from civicloop.core import events
+from civicloop.core.models import Event
 
 if TYPE_CHECKING:
     from civicloop.cases.models import Case
@@ -107,6 +109,17 @@ def answer_rows(case: "Case") -> list[tuple[str, str]]:
     return rows
 
 
+def fee_paid_yen(case: "Case") -> int | None:
+    """The fee the case's `case.fee_paid` event states (civicloop.cases), if the case had one."""
+    event = (
+        Event.objects.filter(type=events.TYPE_PREFIX + "case.fee_paid", subject=f"case/{case.public_id}")
+        .order_by("-pk")
+        .first()
+    )
+    amount = event.data.get("amount_yen") if event else None
+    return amount if isinstance(amount, int) else None
+
+
 def render_html(case: "Case", facts: DocumentFacts) -> str:
     """The document's HTML, always in Japanese: an official notice is issued in the official language."""
     application = case.application
@@ -133,6 +146,7 @@ def render_html(case: "Case", facts: DocumentFacts) -> str:
         "filing": "届出" if version.kind == "notification" else "申請",
         "verification_url": url,
         "qr": qr_data_uri(url),
+        "fee_paid": f"{amount:,}円" if (amount := fee_paid_yen(case)) is not None else "",
     }
     with translation.override("ja"):
         return render_to_string(f"documents/pdf/{facts.kind}.html", context)

@@ -31,6 +31,7 @@ TEMPLATE_CODES = frozenset(
         "case.correction_requested",
         "case.decided",
         "case.withdrawn",
+        "payment.requested",  # civicloop.payments: the fee is due (amount, link to 支払う)
         "document.issued",
         "case.reminder",
         "case.approval_pending",

@@ -128,6 +128,14 @@ def correction_requested(event: Event) -> None:
     _notify_applicant(event, application, "case.correction_requested", extra, case.department.code)
 
 
+@events.subscribe("payment.requested")
+def payment_requested(event: Event) -> None:
+    """手数料納付: the resident hears the amount and where to pay (civicloop.payments records it)."""
+    case = _case(str(event.data["case"]))
+    extra = {"amount_yen": f"{int(event.data['amount_yen']):,}"}
+    _notify_applicant(event, case.application, "payment.requested", extra, case.department.code)
+
+
 @events.subscribe("case.withdrawn")
 def case_withdrawn(event: Event) -> None:
     case = _case(event.subject)

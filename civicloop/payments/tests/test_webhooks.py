@@ -11,6 +11,7 @@ from django.utils import timezone
 from civicloop.applications.models import Application
 from civicloop.cases.models import Case
 from civicloop.core.models import AuditEntry, Event
+from civicloop.notifications.models import Message
 from civicloop.payments import actions
 from civicloop.payments.models import Payment, WebhookEvent
 
@@ -26,6 +27,9 @@ def test_the_fee_falls_due_at_the_amount_from_the_answers_and_the_resident_sees_
     assert (payment.amount_yen, payment.state) == (600, Payment.State.DUE)
     assert case_at_fee.application.status == Application.Status.AWAITING_PAYMENT
     assert Event.objects.filter(type="jp.lg.civicloop.payment.requested").count() == 1
+    bodies = [m.body for m in Message.objects.filter(template_code="payment.requested")]
+    assert bodies and all("600円" in body for body in bodies)
+    assert any(str(case_at_fee.application.public_id) in body for body in bodies)
 
 
 def test_a_verified_capture_pays_and_moves_the_case_on_to_its_result(

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MPL-2.0
+"""`{% load payments %}`: the fee on the resident's application page and on the clerk's case page."""
+
+from typing import Any
+
+from django import template
+
+from civicloop.catalog import fees
+from civicloop.core.language import is_english
+from civicloop.payments.models import Payment
+
+register = template.Library()
+
+
+@register.inclusion_tag("payments/_resident_fee.html")
+def fee_for(application: Any, user: Any) -> dict[str, Any]:
+    """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside."""
+    payment = Payment.objects.filter(case__application=application).order_by("-pk").first()
+    definition = application.procedure_version.definition
+    timing = fees.timing(definition)
+    return {
+        "application": application,
+        "payment": payment,
+        "is_own": application.applicant_id == getattr(user, "pk", None),
+        "outside": timing == "outside" and application.status == "awaiting_payment",
+        "quote": fees.quote(definition, application.answers),
+        "english": is_english(),
+    }
+
+
+@register.inclusion_tag("payments/_case_fee.html", takes_context=True)
+def case_fee(context: template.Context, case: Any) -> dict[str, Any]:
+    """The clerk's view: paid or unpaid, how, the receipt number, refunds and the refund form."""
+    payments = list(case.payments.prefetch_related("refunds__refunded_by").order_by("pk"))
+    return {"case": case, "payments": payments, "csrf_token": context.get("csrf_token")}
