@@ -23,6 +23,7 @@ from civicloop.demo.authoring import seed_authoring
 from civicloop.demo.chat import seed_chat
 from civicloop.demo.council import seed_council
 from civicloop.demo.meetings import seed_mail_counts, seed_meetings
+from civicloop.demo.procurement import seed_procurement
 from civicloop.demo.residents import DEMO_RESIDENTS
 from civicloop.demo.staff_security import ensure_managed_device, ensure_second_factor
 from civicloop.devices.compliance import Posture
@@ -43,6 +44,9 @@ DEMO_STAFF = [
     ("bucho-seiso", "環境 部長 四方", "seiso", Classification.SECRET, Position.BUCHO),
     ("bucho-kosodate", "子ども 部長 五十嵐", "kosodate_kyufu", Classification.SECRET, Position.BUCHO),
     ("fuku-kucho", "副区長 六角", "somu", Classification.SECRET, Position.FUKU_KUCHO),
+    # Procurement (civicloop/demo/procurement.py): the tendering 課 and 契約課, who verifies suppliers.
+    ("clerk-dx", "デジタル 推進 美咲", "dx", Classification.OFFICIAL, Position.CLERK),
+    ("clerk-keiyaku", "契約 審査 誠", "keiyaku", Classification.OFFICIAL, Position.CLERK),
 ]
 
 # 渋谷 花子 has already booked a bulky-waste collection, so "my applications" is not empty at first sign-in.
@@ -93,6 +97,7 @@ def seed() -> int:
     created += seed_council()
     created += seed_meetings()
     created += seed_mail_counts()
+    created += seed_procurement()
     return created
 
 
