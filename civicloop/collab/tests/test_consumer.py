@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels import consumer as channels_consumer
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
@@ -193,3 +194,32 @@ def test_a_change_nobody_announced_still_closes_the_socket_within_the_recheck_in
     # then the message is not passed on: the socket is closed
     output = async_to_sync(scenario)()
     assert output["type"] == "websocket.close" and output["code"] == REFUSED
+
+
+def test_a_delivery_goes_to_the_socket_without_a_hop_to_the_database_thread(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given Channels' per-handler closing of old connections is counted
+    hops: list[str] = []
+
+    async def counted() -> None:
+        hops.append("aclose_old_connections")
+
+    monkeypatch.setattr(channels_consumer, "aclose_old_connections", counted)
+    socket = _communicator(seiso_colleague, channel)
+
+    async def scenario() -> tuple[dict[str, Any], list[str]]:
+        connected, _code = await socket.connect(30)
+        assert connected and hops  # the handshake goes through Channels' dispatch, as any non-delivery does
+        hops.clear()
+        # when a message is posted and delivered
+        await _committed_post(channel, seiso_clerk, "速く届く")
+        received: dict[str, Any] = await socket.receive_json_from(10)
+        during_delivery = list(hops)
+        await socket.disconnect()
+        return received, during_delivery
+
+    received, during_delivery = async_to_sync(scenario)()
+    # then it arrived, and the delivery itself never waited on the database thread
+    assert received["message"]["body"] == "速く届く"
+    assert during_delivery == []
