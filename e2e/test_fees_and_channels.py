@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from e2e.test_back_office import open_case, staff_member, staff_sign_in
-from e2e.test_resident_journey import UUID, collection_day, expect_step, fill, save_and_continue
+from e2e.test_resident_journey import UUID, collection_day, expect_step, fill, save_and_continue, sign_in_from_here
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 
@@ -126,3 +126,79 @@ def test_a_pittari_export_becomes_cases_once(resident: "Resident") -> None:
     clerk.goto("/staff/inbox/?status=all")
     expect(page.locator("tbody tr", has_text="ぴったりサービス")).to_have_count(2)
     clerk.assert_clean()
+
+
+def _juminhyo_at_fee(resident_name: str) -> str:
+    """A 住民票の写し (2 copies) of the signed-in demo resident, approved by the 課長 and waiting at
+    手数料納付 — the back office's part is driven through its actions (e2e/test_back_office.py
+    covers those pages); returns the application's public id."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from civicloop.accounts.models import Department, User
+    from civicloop.applications.models import Application
+    from civicloop.cases import actions
+    from civicloop.cases.models import Case
+    from civicloop.catalog.models import Procedure
+
+    applicant = User.objects.filter(full_name=resident_name).latest("pk")
+    staff = {}
+    for name, position in [("clerk", "clerk"), ("kakari", "kakaricho"), ("ka", "kacho")]:
+        user = User.objects.create(
+            username=f"e2e-koseki-{name}", kind=User.Kind.STAFF, full_name=name, position=position
+        )
+        user.departments.add(Department.objects.get(code="koseki_juumin"))
+        staff[name] = user
+    with transaction.atomic():
+        application = Application.objects.create(
+            procedure_version=Procedure.objects.get(code="juminhyo").current_version,
+            applicant=applicant,
+            status=Application.Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            receipt_number="E2E-FEE-0001",
+            answers={"copies": 2, "scope": "household", "purpose": "other"},
+        )
+        case = actions.open_case(application=application)
+    actions.claim_case(case=case, clerk=staff["clerk"])
+    actions.submit_review(case=case, clerk=staff["clerk"], outcome="approve", comment="")
+    for level in ("kakari", "ka"):
+        case = Case.objects.get(pk=case.pk)
+        if case.step == "approval" and case.approval_steps.filter(status="pending").exists():
+            actions.act_on_approval(case=case, approver=staff[level], decision="approve")
+    assert Case.objects.get(pk=case.pk).step == "fee"
+    return str(application.public_id)
+
+
+def test_a_resident_pays_the_fee_on_the_providers_page_and_downloads_the_receipt(resident: "Resident") -> None:
+    page = resident.page
+    resident.goto("/applications/")
+    sign_in_from_here(resident, "渋谷 花子")
+    application_id = _juminhyo_at_fee("渋谷 花子")
+
+    # The application says where it is, how much, and how to pay.
+    resident.goto(f"/applications/{application_id}/")
+    expect(page.locator(".status")).to_have_text("手数料のお支払い待ち")
+    fee = page.locator("section[aria-labelledby=fee-heading]")
+    expect(fee).to_contain_text("600円")
+    expect(fee).to_contain_text("300円 × 2 = 600円")
+    resident.checkpoint("fee due")
+    fee.get_by_role("button", name="支払う").click()
+
+    # The provider's hosted page (the fake provider, served under /demo-pay/).
+    expect(page).to_have_url(re.compile(r"/demo-pay/checkout/\?t="))
+    expect(page.locator("main")).to_contain_text("600円")
+    resident.checkpoint("provider page")
+    page.get_by_label("コンビニ払い").check()
+    page.get_by_role("button", name="600円を支払う").click()
+
+    # Back on the application: paid, the case moved on, the receipt and the result are there.
+    expect(page).to_have_url(re.compile(rf"/applications/{application_id}/$"))
+    expect(page.locator("main")).to_contain_text("お支払いを確認しました")
+    expect(page.locator(".status")).to_have_text("承認")
+    expect(fee).to_contain_text("納付済み")
+    resident.checkpoint("paid")
+    with page.expect_download() as download_info:
+        fee.get_by_role("link", name=re.compile("領収書")).click()
+    receipt = Path(download_info.value.path())
+    assert receipt.read_bytes().startswith(b"%PDF")
+    resident.assert_clean()

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -70,7 +71,7 @@ def start_checkout(*, payment: Payment, return_url: str) -> Payment:
         checkout = provider.create_checkout(
             order_ref=str(locked.public_id),
             amount_yen=locked.amount_yen,
-            description=version.name_ja,
+            description=f"{settings.LG_NAME_JA}（{version.name_ja}）",
             return_url=return_url,
         )
         locked.provider = provider.name
