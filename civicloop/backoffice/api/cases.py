@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from civicloop.accounts.models import User
 from civicloop.backoffice.api.schemas import (
@@ -191,7 +191,7 @@ def assign(request: HttpRequest, case_id: UUID, payload: AssignIn) -> dict[str, 
 @router.post(
     "/cases/{case_id}/correction", response=responses(CorrectionOut, 201), auth=WRITE, summary="Request a 補正"
 )
-def request_correction(request: HttpRequest, case_id: UUID, payload: CorrectionIn) -> tuple[int, dict[str, Any]]:
+def request_correction(request: HttpRequest, case_id: UUID, payload: CorrectionIn) -> Status[dict[str, Any]]:
     principal, case = _case(request, case_id)
     with domain_errors():
         correction = actions.request_correction(
@@ -202,14 +202,17 @@ def request_correction(request: HttpRequest, case_id: UUID, payload: CorrectionI
             reason=payload.reason,
             context=principal.context,
         )
-    return 201, {
-        "id": correction.public_id,
-        "case": case.public_id,
-        "fields": correction.fields,
-        "attachments": correction.attachments,
-        "reason": correction.reason,
-        "requested_at": correction.requested_at,
-    }
+    return Status(
+        201,
+        {
+            "id": correction.public_id,
+            "case": case.public_id,
+            "fields": correction.fields,
+            "attachments": correction.attachments,
+            "reason": correction.reason,
+            "requested_at": correction.requested_at,
+        },
+    )
 
 
 @router.post("/cases/{case_id}/review", response=responses(CaseOut), auth=WRITE, summary="Record the review (起案)")
@@ -228,8 +231,8 @@ def review(request: HttpRequest, case_id: UUID, payload: ReviewIn) -> dict[str, 
 
 
 @router.post("/cases/{case_id}/comments", response=responses(CommentOut, 201), auth=WRITE, summary="Comment")
-def comment(request: HttpRequest, case_id: UUID, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def comment(request: HttpRequest, case_id: UUID, payload: CommentIn) -> Status[dict[str, Any]]:
     principal, case = _case(request, case_id)
     with domain_errors():
         note = actions.add_comment(case=case, author=principal.user, body=payload.body, context=principal.context)
-    return 201, {"created_at": note.created_at, "body": note.body}
+    return Status(201, {"created_at": note.created_at, "body": note.body})

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import AuthorizationError
 
 from civicloop.backoffice.api.schemas import WebhookIn, WebhookOut, WebhookSecretOut, domain_errors, responses
@@ -58,7 +58,7 @@ def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/webhooks", response=responses(WebhookSecretOut, 201), auth=MANAGE, summary="Subscribe")
-def register_webhook(request: HttpRequest, payload: WebhookIn) -> tuple[int, dict[str, Any]]:
+def register_webhook(request: HttpRequest, payload: WebhookIn) -> Status[dict[str, Any]]:
     principal = _manager(request, "add")
     with domain_errors():
         subscription = actions.register_subscription(
@@ -70,7 +70,7 @@ def register_webhook(request: HttpRequest, payload: WebhookIn) -> tuple[int, dic
         )
     if not payload.is_active:
         subscription = _update(principal, subscription, payload)
-    return 201, webhook_out(subscription, secret=True)
+    return Status(201, webhook_out(subscription, secret=True))
 
 
 @router.get("/webhooks/{subscription_id}", response=responses(WebhookOut), auth=MANAGE, summary="One subscription")

@@ -24,8 +24,16 @@ PREFIX = "/api/v1/backoffice"
 
 
 @pytest.fixture
-def api_schema(catalog: None) -> Iterator[Any]:
-    """In-process, keeping the test's database connection open between requests (as intelligence's fuzz test)."""
+def headers(token_for: TokenFor, case: Case, inquiry: Inquiry) -> dict[str, str]:
+    """A client holding every scope, and something of its department to find."""
+    return {"Authorization": f"Bearer {token_for(clearance='SECRET')}"}
+
+
+@pytest.fixture
+def api_schema(headers: dict[str, str]) -> Iterator[Any]:
+    """In-process, keeping the test's database connection open between requests (as intelligence's
+    fuzz test). After `headers`: Django's test client, which fetched the token, connects
+    close_old_connections again after each of its requests."""
     application = get_wsgi_application()
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -37,10 +45,7 @@ def api_schema(catalog: None) -> Iterator[Any]:
 
 
 @pytest.mark.django_db
-def test_every_back_office_operation_answers_as_its_schema_says(
-    api_schema: Any, token_for: TokenFor, case: Case, inquiry: Inquiry
-) -> None:
-    headers = {"Authorization": f"Bearer {token_for(clearance='SECRET')}"}
+def test_every_back_office_operation_answers_as_its_schema_says(api_schema: Any, headers: dict[str, str]) -> None:
     operations = 0
     for result in api_schema.get_all_operations():
         operation = result.ok()
