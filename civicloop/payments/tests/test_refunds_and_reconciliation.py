@@ -77,3 +77,16 @@ def test_an_amount_that_differs_is_a_difference(paid: Payment) -> None:
     line = run.lines.get()
     assert (line.kind, line.amount_here_yen, line.amount_there_yen) == ("amount_differs", 600, 500)
     assert run.matched == 0
+
+
+def test_the_command_prints_each_difference(paid: Payment, tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "settlement.csv"
+    path.write_text(f"payment_id,order_ref,amount_yen,kind\n{paid.provider_payment_id},{paid.public_id},450,capture\n")
+    out = StringIO()
+    call_command("reconcile_payments", str(path), stdout=out)
+    assert "0 matched, 1 difference(s)" in out.getvalue()
+    assert f"amount_differs  {paid.provider_payment_id}" in out.getvalue()
