@@ -110,6 +110,7 @@ def answer_question(*, actor: User, question: Question, answer: str) -> Question
 
 @transaction.atomic
 def cancel_tender(*, actor: User, tender: Tender, reason: str) -> Tender:
+    """中止: the department withdraws the tender before its contract; its sealed bids are never opened."""
     require(actor, Action.WORK, tender)
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
     if locked.status in (TenderStatus.CONTRACTED, TenderStatus.CANCELLED):

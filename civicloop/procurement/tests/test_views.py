@@ -149,3 +149,28 @@ def test_a_clerk_of_one_department_tenders_for_it_with_weights_that_sum_to_100(c
         ("価格", 40, True),
         ("機能", 60, False),
     ]
+
+
+def test_the_department_cancels_a_tender_with_a_reason_and_suppliers_no_longer_see_it(
+    cast: Cast, tender: Tender
+) -> None:
+    # given a sealed bid and the department's clerk on the tender's page, which offers the cancellation
+    actions.submit_bid(
+        actor=cast.alpha_user, tender=tender, supplier=cast.alpha, service=service_of(cast.alpha), price=5, proposal=""
+    )
+    client = staff_client(cast.buyer)
+    assert (
+        'name="reason"'
+        in client.get(reverse("procurement:staff-tender-detail", args=[tender.public_id])).content.decode()
+    )
+    url = reverse("procurement:staff-tender-step", args=[tender.public_id, "cancel"])
+    # when the clerk cancels without a reason, and 清掃課's clerk tries; then the department with one
+    client.post(url, {"reason": "  "})
+    staff_client(cast.outsider).post(url, {"reason": "他課"})
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.PUBLISHED
+    client.post(url, {"reason": "仕様の見直しのため"})
+    # then it is cancelled, its bid never opened, and the supplier's page is gone
+    assert Tender.objects.get(pk=tender.pk).status == TenderStatus.CANCELLED
+    assert Bid.objects.get().price is None
+    supplier = sign_in_with_mfa(Client(), cast.alpha_user)
+    assert supplier.get(reverse("procurement:tender-detail", args=[tender.public_id])).status_code == 404

@@ -28,6 +28,7 @@ from civicloop.procurement.access import (
     suppliers_visible_to,
     tenders_visible_to,
 )
+from civicloop.procurement.errors import InvalidTender
 from civicloop.procurement.forms import AnswerForm, ContractForm, DirectAwardForm, TenderForm, VerifyForm
 from civicloop.procurement.models import Lot, Qualification, VerificationStatus
 from civicloop.procurement.ranking import rank_bids
@@ -227,7 +228,7 @@ def tender_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 @login_required(login_url=STAFF_LOGIN)
 def tender_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse:
-    """One POST per transition of the tender: publish, open, assign, complete, award, approve, contract."""
+    """One POST per transition of the tender: publish, open, assign, complete, award, approve, contract, cancel."""
     user = staff_member_or_404(request)
     context = context_from_request(request)
     tender = get_tender_for_user(user, public_id, action=Action.WORK, context=context)
@@ -260,6 +261,11 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
         form = ContractForm(post)
         if form.is_valid():
             actions.record_contract(actor=user, award=tender.award, **form.cleaned_data)
+    elif step == "cancel":
+        reason = post.get("reason", "").strip()
+        if not reason:
+            raise InvalidTender(_("Give the reason for cancelling."))
+        actions.cancel_tender(actor=user, tender=tender, reason=reason)
     elif step == "moderate":
         bid = get_bid_for_user(user, post.get("bid", ""), action=Action.VIEW, context=context_from_request(request))
         criterion = tender.criteria.get(pk=post.get("criterion") or 0)
