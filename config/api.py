@@ -16,7 +16,7 @@ from civicloop.intelligence.api import router as intelligence_router
 api = NinjaAPI(
     title="civicloop API",
     version="1",
-    description="Procedures (手続き) and a resident's own applications.",
+    description="Procedures (手続き), a resident's own applications, and the back office at /api/v1/backoffice (docs/api.md).",
     urls_namespace="api",
 )
 
