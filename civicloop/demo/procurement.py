@@ -11,7 +11,7 @@ A second run finds the companies by 法人番号 and the tenders by title, and m
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from unittest import mock
 
@@ -43,6 +43,11 @@ def _on(moment: datetime) -> Iterator[None]:
     """now() is `moment` inside: the past tender's steps happen on their own days."""
     with mock.patch("django.utils.timezone.now", return_value=moment):
         yield
+
+
+def _at(day: date, hour: int) -> datetime:
+    """`hour` o'clock on `day`, Japan time (deadlines fall in office hours)."""
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
 def _security() -> dict[str, Any]:
@@ -131,9 +136,9 @@ def _bid(supplier: Supplier, tender: Tender, price: int) -> None:
 
 
 def _run_past_tender(buyer: User, evaluator: User, winner: Supplier) -> None:
-    start = timezone.now() - timedelta(days=40)
+    start = _at(timezone.localdate() - timedelta(days=40), 9)
     with _on(start):
-        tender = _tender(buyer, PAST_TITLE, Lot.HOSTING, 900_000, start + timedelta(days=10))
+        tender = _tender(buyer, PAST_TITLE, Lot.HOSTING, 900_000, _at(start.date() + timedelta(days=10), 17))
         actions.assign_evaluator(actor=buyer, tender=tender, user=evaluator)
         _bid(winner, tender, 780_000)
     with _on(start + timedelta(days=11)):
@@ -168,7 +173,7 @@ def seed_procurement() -> int:
         _run_past_tender(buyer, evaluator, companies[0])
         made += 1
     if not Tender.objects.filter(title=OPEN_TITLE).exists():
-        tender = _tender(buyer, OPEN_TITLE, Lot.SOFTWARE, 2_400_000, timezone.now() + timedelta(days=21))
+        tender = _tender(buyer, OPEN_TITLE, Lot.SOFTWARE, 2_400_000, _at(timezone.localdate() + timedelta(days=21), 17))
         actions.assign_evaluator(actor=buyer, tender=tender, user=evaluator)
         _bid(companies[1], tender, 2_150_000)
         made += 1
