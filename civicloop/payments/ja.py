@@ -47,4 +47,17 @@ JA: dict[str, str | list[str]] = {
     "Payee": "お支払い先",
     "How do you pay?": "お支払い方法",
     "Pay %(amount)s yen": "%(amount)s円を支払う",
+    # The reconciliation report
+    "Reconciliation of payments": "決済の突合",
+    "Each import of the provider's settlement file (manage.py reconcile_payments) and what it found.": "決済事業者の精算ファイルの取込み（manage.py reconcile_payments）ごとの突合結果です。",
+    "Imported": "取込日時",
+    "File": "ファイル",
+    "Matched": "一致",
+    "Differences": "差異",
+    "No settlement file has been imported yet.": "精算ファイルはまだ取り込まれていません。",
+    "%(matched)s matched, %(count)s differences.": "一致 %(matched)s件、差異 %(count)s件。",
+    "Difference": "差異の種類",
+    "Provider's payment id": "決済事業者の決済ID",
+    "Amount here (yen)": "civicloopの金額（円）",
+    "Amount at the provider (yen)": "決済事業者の金額（円）",
 }

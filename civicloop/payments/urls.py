@@ -10,4 +10,6 @@ urlpatterns = [
     path("applications/<uuid:public_id>/receipt/", views.receipt, name="receipt-download"),
     path("payments/webhook/", views.webhook, name="webhook-receive"),
     path("staff/cases/<uuid:public_id>/refund/", views.refund, name="payment-refund"),
+    path("staff/payments/reconciliation/", views.reconciliation_list, name="reconciliation-list"),
+    path("staff/payments/reconciliation/<uuid:public_id>/", views.reconciliation_detail, name="reconciliation-detail"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -19,7 +19,7 @@ from civicloop.cases.access import get_case_for_user
 from civicloop.classification.policy import Action, NotPermitted, context_from_request
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.payments import actions, receipts
-from civicloop.payments.models import Payment, WebhookEvent
+from civicloop.payments.models import Payment, ReconciliationRun, WebhookEvent
 
 ACCEPTED = {WebhookEvent.Outcome.APPLIED, WebhookEvent.Outcome.REPLAYED, WebhookEvent.Outcome.IGNORED}
 
@@ -109,3 +109,27 @@ def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("The payment was refunded."))
     return redirect("cases:case-detail", public_id)
+
+
+def _reconciler(request: HttpRequest) -> Any:
+    """Staff who hold the permission to read reconciliation runs (会計管理者); anyone else gets a 404."""
+    user: Any = request.user
+    if not getattr(user, "is_staff_member", False) or not user.has_perm("payments.view_reconciliationrun"):
+        raise Http404
+    return user
+
+
+@login_required(login_url="cases:staff-login")
+def reconciliation_list(request: HttpRequest) -> HttpResponse:
+    _reconciler(request)
+    runs = ReconciliationRun.objects.order_by("-imported_at")[:50]
+    return render(request, "payments/reconciliation_list.html", {"runs": runs})
+
+
+@login_required(login_url="cases:staff-login")
+def reconciliation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Every difference of one import: missing here, missing there, amount differs."""
+    _reconciler(request)
+    run = get_object_or_404(ReconciliationRun, public_id=public_id)
+    lines = run.lines.select_related("payment__case").order_by("kind", "provider_payment_id")
+    return render(request, "payments/reconciliation_detail.html", {"run": run, "lines": lines})

@@ -33,7 +33,7 @@ def test_the_case_page_shows_unpaid_then_paid(case_at_fee: Case, koseki_staff: d
     body, headers = pay(payment)
     actions.receive_webhook(body=body, headers=headers)
     page = client.get(url).content.decode()
-    assert Payment.objects.get(pk=payment.pk).receipt_number in page
+    assert str(Payment.objects.get(pk=payment.pk).receipt_number) in page
     assert reverse("payments:payment-refund", args=[case_at_fee.public_id]) in page
 
 
@@ -55,3 +55,19 @@ def test_a_clerk_of_another_department_gets_a_404_and_refunds_nothing(paid: Paym
     response = client.post(reverse("payments:payment-refund", args=[paid.case.public_id]), {"reason": "x"})
     assert response.status_code == 404
     assert not paid.refunds.exists()
+
+
+def test_the_reconciliation_report_lists_differences_for_those_allowed_only(
+    paid: Payment, koseki_staff: dict[str, User]
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    csv = f"payment_id,order_ref,amount_yen,kind\n{paid.provider_payment_id},{paid.public_id},500,capture\n"
+    run = actions.import_settlement(data=csv.encode(), file_name="2026-12-06.csv", actor="user/test")
+    url = reverse("payments:reconciliation-detail", args=[run.public_id])
+    clerk = koseki_staff["clerk"]
+    assert sign_in_with_mfa(Client(), clerk).get(url).status_code == 404
+    clerk.user_permissions.add(Permission.objects.get(codename="view_reconciliationrun"))
+    clerk = User.objects.get(pk=clerk.pk)
+    page = sign_in_with_mfa(Client(), clerk).get(url).content.decode()
+    assert str(paid.provider_payment_id) in page and "500" in page and "600" in page
