@@ -275,6 +275,7 @@ def test_a_tender_runs_from_a_suppliers_registration_to_a_public_award_and_valid
     # and the department opens the bids
     buyer.goto(f"/staff/procurement/tenders/{tender_id}/")
     buyer.page.get_by_role("button", name="開札する").click()
+    expect(buyer.page.locator(".notices")).to_contain_text("開札しました。開札者としてあなたの名前が記録されています。")
     expect(buyer.page.locator("#h-bids ~ p.notice")).to_contain_text("dx-clerk が開札しました")
     assert set(Bid.objects.filter(tender=tender).values_list("status", "price")) == {
         (BidStatus.OPENED, 880_000),
@@ -298,6 +299,7 @@ def test_a_tender_runs_from_a_suppliers_registration_to_a_public_award_and_valid
     buyer.checkpoint("ranking")
     buyer.page.get_by_role("button", name="評価を完了する").click()
     buyer.page.get_by_role("button", name="1位の入札者に落札決定する").click()
+    expect(buyer.page.locator(".notices")).to_contain_text("落札者を決定しました。")
     expect(buyer.page.locator("#h-award + p")).to_contain_text(COMPANY)
     buyer.checkpoint("awarded, standstill")
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicloop.accounts.models import User
@@ -241,6 +242,18 @@ def tender_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse
     return redirect("procurement:staff-tender-detail", tender.public_id)
 
 
+# What the clerk is told after each step (a bare "Done." said nothing about what happened).
+STEP_DONE = {
+    "publish": gettext_lazy("Tender published. Suppliers may bid until the deadline."),
+    "open": gettext_lazy("Bids opened. The opening is recorded with your name."),
+    "assign": gettext_lazy("Evaluator named."),
+    "complete": gettext_lazy("Evaluation completed. You may award to the top-ranked bid."),
+    "award": gettext_lazy("Award decided."),
+    "contract": gettext_lazy("Contract recorded."),
+    "cancel": gettext_lazy("Tender cancelled."),
+}
+
+
 def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None:
     post = request.POST
     if step == "publish":
@@ -272,7 +285,7 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
         actions.moderate_score(
             actor=user, bid=bid, criterion=criterion, points=post.get("points", "0"), reason=post.get("reason", "")
         )
-    messages.success(request, _("Done."))
+    messages.success(request, str(STEP_DONE.get(step, _("Done."))))
 
 
 @require_POST
