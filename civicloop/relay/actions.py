@@ -39,6 +39,17 @@ def check_subscription(url: str, event_types: Sequence[str], max_classification:
         raise CeilingNotAllowed("only a security officer may send SECRET events to a subscriber")
 
 
+def departments_for(by: User) -> list[str]:
+    """The departments a new subscriber's events come from: every one ([]) for the platform's
+    administrators and security officers, otherwise `by`'s own (none: refused)."""
+    if by.has_role(Role.ADMINISTRATOR) or by.has_role(Role.SECURITY_OFFICER):
+        return []
+    codes = sorted(by.departments.values_list("code", flat=True))
+    if not codes:
+        raise BadSubscription("a subscriber's events come from its registrant's departments, and there are none")
+    return codes
+
+
 def _record(event_type: str, subscription: WebhookSubscription, by: User, action: str) -> None:
     data: dict[str, Any] = {
         "subscription": str(subscription.public_id),
@@ -47,6 +58,8 @@ def _record(event_type: str, subscription: WebhookSubscription, by: User, action
         "max_classification": subscription.max_classification,
         "active": subscription.is_active,
     }
+    if subscription.departments:
+        data["departments"] = list(subscription.departments)
     events.record(event_type, subject=f"webhook_subscription/{subscription.public_id}", data=data)
     audit.record(
         actor=by.username,
@@ -68,12 +81,14 @@ def register_subscription(
 ) -> WebhookSubscription:
     """Register a subscriber; it receives events committed from now on (not the history)."""
     check_subscription(url, event_types, max_classification, by)
+    departments = departments_for(by)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.create(
             name=name,
             url=url,
             event_types=list(event_types),
             max_classification=max_classification,
+            departments=departments,
             from_position=head_position(),
             created_by=by,
         )

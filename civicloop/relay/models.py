@@ -67,6 +67,11 @@ class WebhookSubscription(models.Model):
         default=Classification.OFFICIAL,
         help_text="The highest classification sent. TOP SECRET never leaves; SECRET needs a security officer.",
     )
+    # Department codes whose events are sent; empty: every department. Set when registered, from who
+    # registered it (relay.actions.departments_for): only an administrator or security officer
+    # registers a city-wide subscriber; anyone else's, an integration client's included, gets the
+    # events of their own departments, as they would see them on the pages.
+    departments = models.JSONField(default=list, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     from_position = models.BigIntegerField(default=0, editable=False, help_text="Events after this one are sent.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -92,6 +97,10 @@ class WebhookSubscription(models.Model):
         if not self.is_active:
             return self.Health.INACTIVE
         return self.Health.RETRYING if self.consecutive_failures else self.Health.HEALTHY
+
+    def covers(self, department: str | None) -> bool:
+        """True when the subscription may receive an event of this department (None: not known)."""
+        return not self.departments or department in self.departments
 
     def wants(self, short_type: str) -> bool:
         """True when the type filters select this short event type."""

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicloop.catalog.models import Procedure
 from civicloop.core import audit, webhooks
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import TIER_RANK, Classification, Event
@@ -43,11 +44,25 @@ def may_receive(subscription: WebhookSubscription, classification: str) -> bool:
     return TIER_RANK[Classification(classification)] <= TIER_RANK[Classification(subscription.max_classification)]
 
 
+def event_departments(events: Sequence[Event]) -> dict[int, str | None]:
+    """Each event's department code: its data's `department` (or an inquiry's `routed_to`), else
+    its procedure's department; None when neither says (a department-bound subscriber gets none)."""
+    procedures = {str(e.data.get("procedure")) for e in events if isinstance(e.data, dict) and e.data.get("procedure")}
+    owner = dict(Procedure.objects.filter(code__in=procedures).values_list("code", "department__code"))
+    found: dict[int, str | None] = {}
+    for event in events:
+        data = event.data if isinstance(event.data, dict) else {}
+        named = data.get("department") or data.get("routed_to")
+        found[id(event)] = str(named) if named else owner.get(str(data.get("procedure", "")))
+    return found
+
+
 def apply(events: Sequence[Event]) -> None:
     """The "webhooks" consumer: queue a delivery for each subscriber that wants each event."""
     subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
     if not subscriptions:
         return
+    departments = event_departments(events) if any(sub.departments for sub in subscriptions) else {}
     rows = [
         WebhookDelivery(subscription=sub, event=event, position=int(event.position or 0))
         for event in events
@@ -55,6 +70,7 @@ def apply(events: Sequence[Event]) -> None:
         if int(event.position or 0) > sub.from_position
         and sub.wants(short_type(event.type))
         and may_receive(sub, event.classification)
+        and sub.covers(departments.get(id(event)))
     ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -197,6 +197,7 @@ class WebhookOut(Schema):
     url: str
     event_types: list[str]
     max_classification: str
+    departments: list[str] = Field(..., description="Department codes whose events are sent; empty: every department.")
     is_active: bool
     health: str
     created_at: datetime

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
 """The caller's own webhook subscriptions, through civicloop.relay's actions.
 
-A subscription receives events of every department, so managing one needs the Django permissions
-of the admin's webhook page as well as the scope; each caller sees and changes only its own.
+A subscription registered here receives the events of the caller's own departments only (an
+integration client's declared ones; relay.actions.departments_for); managing one needs the Django
+permissions of the admin's webhook page as well as the scope; each caller sees and changes only its own.
 """
 
 from typing import Any
@@ -28,6 +29,7 @@ def webhook_out(subscription: WebhookSubscription, *, secret: bool = False) -> d
         "url": subscription.url,
         "event_types": list(subscription.event_types),
         "max_classification": subscription.max_classification,
+        "departments": list(subscription.departments),
         "is_active": subscription.is_active,
         "health": subscription.health,
         "created_at": subscription.created_at,

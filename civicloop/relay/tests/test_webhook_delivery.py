@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.utils import timezone
@@ -200,3 +201,44 @@ def test_a_residents_submission_reaches_a_subscriber_of_case_events(
     assert envelope["type"] == "jp.lg.civicloop.case.opened"
     assert envelope["data"]["application"] == str(application.public_id)
     assert "𠮷田" not in request.body.decode()
+
+
+def test_a_clerks_subscriber_gets_only_its_departments_events(
+    catalog: None, administrator: Any, record_event: Callable[..., Event]
+) -> None:
+    from civicloop.accounts.models import Department, User
+    from civicloop.relay import actions
+
+    clerk = User.objects.create(username="seiso-integrator", kind=User.Kind.STAFF)
+    clerk.departments.add(Department.objects.get(code="seiso"))
+    bound = actions.register_subscription(name="seiso", url="https://seiso.example.jp/", by=clerk)
+    citywide = actions.register_subscription(name="all", url="https://all.example.jp/", by=administrator)
+    assert (bound.departments, citywide.departments) == (["seiso"], [])
+
+    mine = record_event("case.opened", data={"department": "seiso"})
+    by_procedure = record_event("application.started", data={"procedure": "sodai-gomi"})  # 清掃リサイクル課's
+    theirs = record_event("case.opened", data={"department": "koseki_juumin"})
+    routed_elsewhere = record_event("inquiry.received", data={"routed_to": "zeimu"})
+    unattributed = record_event("thing.happened", data={})
+    with patch("civicloop.relay.webhooks.send_due_deliveries", return_value=0):
+        run_pass()
+
+    recorded = [mine, by_procedure, theirs, routed_elsewhere, unattributed]
+
+    def sent_to(subscription: WebhookSubscription) -> set[Any]:
+        # of the events above (the catalogue's own, loaded for the test, are attributed the same way)
+        deliveries = WebhookDelivery.objects.filter(subscription=subscription, event__in=recorded)
+        return set(deliveries.values_list("event_id", flat=True))
+
+    assert sent_to(bound) == {mine.pk, by_procedure.pk}
+    assert sent_to(citywide) == {e.pk for e in recorded}
+
+
+def test_someone_without_a_department_cannot_register_a_subscriber(db: None) -> None:
+    from civicloop.accounts.models import User
+    from civicloop.relay import actions
+
+    nobody = User.objects.create(username="no-dept", kind=User.Kind.STAFF)
+    with pytest.raises(actions.BadSubscription, match="departments"):
+        actions.register_subscription(name="x", url="https://x.example.jp/", by=nobody)
+    assert not WebhookSubscription.objects.exists()
