@@ -6,12 +6,12 @@ importing it again creates none."""
 import re
 from io import StringIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
 
-from e2e.test_back_office import open_case, staff_member, staff_sign_in
+from e2e.test_back_office import another_person, open_case, staff_member, staff_sign_in
 from e2e.test_resident_journey import UUID, collection_day, expect_step, fill, save_and_continue, sign_in_from_here
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
@@ -128,14 +128,15 @@ def test_a_pittari_export_becomes_cases_once(resident: "Resident") -> None:
     clerk.assert_clean()
 
 
-def _juminhyo_at_fee(resident_name: str) -> str:
+def _juminhyo_at_fee(resident_name: str) -> tuple[str, str]:
     """A 住民票の写し (2 copies) of the signed-in demo resident, approved by the 課長 and waiting at
     手数料納付 — the back office's part is driven through its actions (e2e/test_back_office.py
-    covers those pages); returns the application's public id."""
+    covers those pages); returns the public ids of the application and of its case."""
     from django.db import transaction
     from django.utils import timezone
 
     from civicloop.accounts.models import Department, User
+    from civicloop.accounts.testing import give_totp
     from civicloop.applications.models import Application
     from civicloop.cases import actions
     from civicloop.cases.models import Case
@@ -148,6 +149,9 @@ def _juminhyo_at_fee(resident_name: str) -> str:
             username=f"e2e-koseki-{name}", kind=User.Kind.STAFF, full_name=name, position=position
         )
         user.departments.add(Department.objects.get(code="koseki_juumin"))
+        user.set_password(f"e2e-{user.username}-password")
+        user.save()
+        give_totp(user)
         staff[name] = user
     with transaction.atomic():
         application = Application.objects.create(
@@ -166,14 +170,16 @@ def _juminhyo_at_fee(resident_name: str) -> str:
         if case.step == "approval" and case.approval_steps.filter(status="pending").exists():
             actions.act_on_approval(case=case, approver=staff[level], decision="approve")
     assert Case.objects.get(pk=case.pk).step == "fee"
-    return str(application.public_id)
+    return str(application.public_id), str(case.public_id)
 
 
-def test_a_resident_pays_the_fee_on_the_providers_page_and_downloads_the_receipt(resident: "Resident") -> None:
+def test_a_resident_pays_the_fee_on_the_providers_page_and_downloads_the_receipt(
+    resident: "Resident", browser: Any
+) -> None:
     page = resident.page
     resident.goto("/applications/")
     sign_in_from_here(resident, "渋谷 花子")
-    application_id = _juminhyo_at_fee("渋谷 花子")
+    application_id, case_id = _juminhyo_at_fee("渋谷 花子")
 
     # The application says where it is, how much, and how to pay.
     resident.goto(f"/applications/{application_id}/")
@@ -202,3 +208,16 @@ def test_a_resident_pays_the_fee_on_the_providers_page_and_downloads_the_receipt
     receipt = Path(download_info.value.path())
     assert receipt.read_bytes().startswith(b"%PDF")
     resident.assert_clean()
+
+    # The clerk sees the case paid and closed, and refunds with a reason.
+    clerk = another_person(browser, resident, "fee-clerk-")
+    staff_sign_in(clerk, "e2e-koseki-clerk")
+    clerk.goto(f"/staff/cases/{case_id}/")
+    expect(clerk.page.locator("main")).to_contain_text("納付済み")
+    clerk.checkpoint("clerk sees the fee paid")
+    clerk.page.fill("#refund-reason", "請求の誤りのため")
+    clerk.page.get_by_role("button", name="返金する").click()
+    expect(clerk.page.locator("main")).to_contain_text("返金しました。")
+    expect(clerk.page.locator("main")).to_contain_text("請求の誤りのため")
+    clerk.checkpoint("clerk refunded")
+    clerk.assert_clean()

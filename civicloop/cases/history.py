@@ -143,6 +143,11 @@ def sentence(event: Event, *, english: bool) -> str | None:
             "procedure": data.get("follows_name_en" if english else "follows_name_ja") or data.get("follows", ""),
             "n": data.get("fields", 0),
         }
+    if kind == "case.fee_paid":
+        amount = data.get("amount_yen")
+        if isinstance(amount, int):
+            return _("The fee of %(amount)s yen was paid") % {"amount": f"{amount:,}"}
+        return _("The fee was recorded as paid")
     if kind in SENTENCES:
         return str(SENTENCES[kind]) % {"rank": _rank(data.get("level"))}
     return _("Recorded: %(what)s") % {"what": kind.replace("_", " ").replace(".", " · ")}

@@ -60,4 +60,11 @@ JA: dict[str, str | list[str]] = {
     "Provider's payment id": "決済事業者の決済ID",
     "Amount here (yen)": "civicloopの金額（円）",
     "Amount at the provider (yen)": "決済事業者の金額（円）",
+    # How the resident paid (Payment.method_label) and the case history line of case.fee_paid
+    "Credit card": "クレジットカード",
+    "Convenience store": "コンビニ払い",
+    "Pay-easy": "Pay-easy（ペイジー）",
+    "QR code payment": "QRコード決済",
+    "The fee of %(amount)s yen was paid": "手数料 %(amount)s円 が納付されました",
+    "The fee was recorded as paid": "手数料の納付が記録されました",
 }

@@ -11,6 +11,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# How the resident paid, as providers report it (card, コンビニ, Pay-easy, QR).
+METHOD_LABELS = {
+    "card": _("Credit card"),
+    "konbini": _("Convenience store"),
+    "payeasy": _("Pay-easy"),
+    "qr": _("QR code payment"),
+}
+
 
 class Payment(models.Model):
     class State(models.TextChoices):
@@ -38,6 +46,10 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_yen}円 {self.state}"
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS.get(self.method, self.method))
 
     @property
     def is_paid(self) -> bool:
