@@ -269,6 +269,8 @@ def test_a_tender_runs_from_a_suppliers_registration_to_a_public_award_and_valid
     expect(supplier.page.locator("#h-bid ~ p").last).to_contain_text("入札の受付は終了しました")
     supplier.page.locator("form.lang-switch button[value=en]").click()
     expect(supplier.page.locator("#h-bid ~ p").last).to_contain_text("Bidding has closed.")
+    expect(supplier.page.locator("h1")).to_contain_text("An online application system")
+    expect(supplier.page.locator("dl")).to_contain_text("Digital services")
     supplier.checkpoint("tender closed, in English")
     supplier.page.locator("form.lang-switch button[value=ja]").click()
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.classification.fields import SealedValueField
+from civicloop.core.language import is_english
 from civicloop.core.models import classification_field
 from civicloop.procurement.models.suppliers import Grade, Lot, Service, Supplier
 
@@ -108,6 +109,11 @@ class Tender(models.Model):
         return ""
 
     staff_editable = True
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language: the English one on English pages when there is one."""
+        return self.title_en if self.title_en and is_english() else self.title
 
     @property
     def lot_labels(self) -> list[str]:
