@@ -42,12 +42,12 @@ def apply(events: Sequence[Event]) -> None:
     )
     started = []
     for case in waiting:
-        process = workflow.start(case.workflow or "application", {})
-        if workflow.waiting_for(process)[:1] != [case.step]:
+        state, first = workflow.started_state(case.workflow or "application")
+        if first[:1] != [case.step]:
             # The process file changed since the case opened at another first step: leave it to
             # its first step, which starts the instance as the file is then (and says if it cannot).
             log.error("case %s: its process %s now starts elsewhere; not started", case.pk, case.workflow)
             continue
-        case.workflow_state = workflow.dump(process)
+        case.workflow_state = state
         started.append(case)
     Case.objects.bulk_update(started, ["workflow_state"])

@@ -9,7 +9,10 @@ and loading it with the case.
 
 import functools
 import gzip
-from typing import Any
+import re
+import time
+import uuid
+from typing import Any, NamedTuple
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -48,6 +51,63 @@ def _first_tasks(version: process.SpecVersion) -> tuple[str, ...]:
     workflow = BpmnWorkflow(process.parsed_spec(version))
     workflow.do_engine_steps()
     return tuple(waiting_for(workflow))
+
+
+def started_state(name: str) -> tuple[bytes, list[str]]:
+    """What `dump(start(name, {}))` gives, and what `waiting_for` it, without running the engine.
+
+    The relay starts one instance per new case (cases.consumer), always with no data, so every new
+    instance of a file version is the same but for its ids and clock: the serialized first
+    instance is kept per version, cut where those are, and each call fills in fresh task and
+    instance ids (uuid4, as SpiffWorkflow does) and the current time of each state change. About
+    a quarter of running the engine and serializing (bench/README.md, "Where the time goes").
+    """
+    template = _started_template(process.spec_version(name))
+    fresh = [str(uuid.uuid4()) for _ in range(template.ids)]
+    now = repr(time.time())
+    parts: list[str] = []
+    for literal, slot in zip(template.literals, template.slots, strict=False):
+        parts += (literal, now if slot == _NOW else fresh[slot])
+    parts.append(template.literals[-1])
+    return gzip.compress("".join(parts).encode(), compresslevel=5), list(template.waiting)
+
+
+class _Template(NamedTuple):
+    literals: tuple[str, ...]  # the text between the slots (one more than slots)
+    slots: tuple[int, ...]  # which fresh id goes in each gap, or _NOW
+    ids: int
+    waiting: tuple[str, ...]
+
+
+_NOW = -1
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The ids and times in a serialized instance: the only parts two new instances of one file differ by.
+_RENEWED = re.compile(r'(?<="last_state_change": )-?[0-9.e+-]+|' + _UUID.pattern)
+
+
+@functools.lru_cache(maxsize=64)
+def _started_template(version: process.SpecVersion) -> _Template:
+    """One new instance serialized and cut at its times and at the ids a second new instance does not share."""
+    first, second = (BpmnWorkflow(process.parsed_spec(version)) for _ in range(2))
+    for workflow in (first, second):
+        workflow.do_engine_steps()
+    text = _serializer.serialize_json(first)
+    shared = set(_UUID.findall(_serializer.serialize_json(second)))
+    numbered: dict[str, int] = {}
+    literals, slots, at = [], [], 0
+    for match in _RENEWED.finditer(text):
+        found = match.group(0)
+        if _UUID.fullmatch(found):
+            if found in shared:
+                continue
+            slot = numbered.setdefault(found, len(numbered))
+        else:
+            slot = _NOW
+        literals.append(text[at : match.start()])
+        slots.append(slot)
+        at = match.end()
+    literals.append(text[at:])
+    return _Template(tuple(literals), tuple(slots), len(numbered), tuple(waiting_for(first)))
 
 
 def dump(workflow: BpmnWorkflow) -> bytes:

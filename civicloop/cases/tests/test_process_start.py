@@ -2,6 +2,8 @@
 """A case's BPMN instance is started after the submission commits (cases.consumer), once, and no
 case waits for it: the inbox, the case page and the first step work before it exists."""
 
+import gzip
+import re
 from collections.abc import Callable
 
 from django.db import transaction
@@ -14,6 +16,8 @@ from civicloop.cases.models import Case
 from civicloop.core.models import Event
 from civicloop.relay.consumers import pending_for
 from civicloop.relay.relay import run_pass
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def relay_all() -> None:
@@ -70,3 +74,23 @@ def test_the_relay_leaves_alone_a_process_its_first_step_already_started(case: C
     relay_all()
     # then the instance is the step's, not a new one at intake
     assert workflow.waiting_for(workflow.load(refresh(case).workflow_state)) == ["review"]
+
+
+def _normalised(state: bytes) -> str:
+    """The serialized instance with its ids numbered by first appearance and its times blanked."""
+    text = gzip.decompress(state).decode()
+    text = re.sub(r'"last_state_change": [0-9.e+-]+', '"last_state_change": 0', text)
+    ids: dict[str, str] = {}
+    return re.sub(UUID, lambda m: ids.setdefault(m.group(0), f"id-{len(ids)}"), text)
+
+
+def test_the_relay_s_new_instance_is_the_engine_s_own_start_with_fresh_ids() -> None:
+    # given the kept first instance of a process, handed out twice
+    (one, first_tasks), (two, _) = workflow.started_state("application"), workflow.started_state("application")
+    # then each is what starting the engine gives, but for ids and times
+    assert _normalised(one) == _normalised(workflow.dump(workflow.start("application", {})))
+    assert first_tasks == workflow.first_tasks("application") == ["intake"]
+    # and no two instances share a task id, and each loads and waits at its first step
+    loaded = [workflow.load(state) for state in (one, two)]
+    assert not {task.id for task in loaded[0].get_tasks()} & {task.id for task in loaded[1].get_tasks()}
+    assert [workflow.waiting_for(process) for process in loaded] == [["intake"], ["intake"]]
