@@ -33,19 +33,19 @@ def staff_member(username: str, position: str) -> None:
     give_totp(user)
 
 
-def staff_sign_in(who: "Resident", username: str) -> None:
-    """Password, then the code the person's authenticator app shows now."""
+def staff_sign_in(who: "Resident", username: str, start: str = "/staff/inbox/", heading: str = "受付一覧") -> None:
+    """Password, then the code the person's authenticator app shows now; lands on `start` (its h1 `heading`)."""
     from civicloop.demo.staff_security import current_totp
 
     page = who.page
-    who.goto("/staff/inbox/")
+    who.goto(start)
     page.fill("#id_login", username)
     page.fill("#id_password", f"e2e-{username}-password")
     page.get_by_role("button", name="サインイン", exact=True).click()
     expect(page.locator("#id_code")).to_be_visible()
     page.fill("#id_code", current_totp(username)[0])
     page.locator("form[action$='/2fa/authenticate/'] button[type=submit]").first.click()
-    expect(page.locator("h1")).to_have_text("受付一覧")
+    expect(page.locator("h1")).to_have_text(heading)
 
 
 def open_case(who: "Resident", receipt: str) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.management import call_command
 
-from e2e.test_back_office import another_person
+from e2e.test_back_office import another_person, staff_sign_in
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is missing").expect
 
@@ -78,21 +78,6 @@ def _signed_in(who: "Resident", user: "User") -> "Resident":
     session = sign_in_with_mfa(Client(), user).cookies["sessionid"].value
     who.page.context.add_cookies([{"name": "sessionid", "value": session, "url": who.base_url}])
     return who
-
-
-def _staff_sign_in(who: "Resident", username: str) -> None:
-    """Password, then the code the authenticator app shows now."""
-    from civicloop.demo.staff_security import current_totp
-
-    page = who.page
-    who.goto("/staff/procurement/")
-    page.fill("#id_login", username)
-    page.fill("#id_password", f"e2e-{username}-password")
-    page.get_by_role("button", name="サインイン", exact=True).click()
-    expect(page.locator("#id_code")).to_be_visible()
-    page.fill("#id_code", current_totp(username)[0])
-    page.locator("form[action$='/2fa/authenticate/'] button[type=submit]").first.click()
-    expect(page.locator("h1")).to_have_text("調達")
 
 
 def _totp_code(secret: str) -> str:
@@ -237,7 +222,7 @@ def test_a_tender_runs_from_a_suppliers_registration_to_a_public_award_and_valid
 
     # when the company registers itself with its second factor, and 契約課 signs in and approves it
     _register(supplier)
-    _staff_sign_in(officer, "keiyaku-clerk")
+    staff_sign_in(officer, "keiyaku-clerk", start="/staff/procurement/", heading="調達")
     _approve_all(officer)
 
     # and デジタル推進課 publishes a tender, names the evaluator, and both companies bid
