@@ -82,6 +82,7 @@ PLAN = [
     (0.90, "web-worker"),
 ]
 NOTICE_HEADER = re.compile(r"^X-Civicloop-Notice: (\S+)$", re.MULTILINE)
+MESSAGE_ID = re.compile(r"^Message-ID: (\S+)$", re.MULTILINE | re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- processes
@@ -443,12 +444,19 @@ def drain(timeout: float) -> dict[str, Any]:
             time.sleep(1.0)
 
 
-def mail_sent(mail_dir: Path) -> Counter[str]:
-    """Notice ids in the e-mail the site wrote (the file backend: one file per connection)."""
-    sent: Counter[str] = Counter()
+def mail_sent(mail_dir: Path) -> tuple[Counter[str], dict[str, set[str]]]:
+    """Per notice id in the e-mail the site wrote: how many copies, and under which Message-IDs.
+
+    The file backend writes one file per connection, messages separated by a line of dashes.
+    """
+    copies: Counter[str] = Counter()
+    message_ids: dict[str, set[str]] = {}
     for path in mail_dir.glob("*"):
-        sent.update(NOTICE_HEADER.findall(path.read_text(errors="replace")))
-    return sent
+        for text in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
+            for notice in NOTICE_HEADER.findall(text):
+                copies[notice] += 1
+                message_ids.setdefault(notice, set()).update(MESSAGE_ID.findall(text))
+    return copies, message_ids
 
 
 def counts(conn: Any, sql: str, params: list[Any]) -> dict[str, int]:
@@ -533,9 +541,13 @@ def verify(load: Load, receiver: Receiver, mail_dir: Path) -> dict[str, Any]:
         "webhooks (delivery recorded as delivered)": lost_and_twice(event_ids, deliveries),
         "webhooks (POSTs the receiver got)": lost_and_twice(event_ids, dict(receiver.received)),
     }
-    sent = mail_sent(mail_dir)
+    sent, message_ids = mail_sent(mail_dir)
     notices_lost = sum(1 for pid, status in email.values() if status != "sent" or sent.get(pid, 0) == 0)
-    notices_twice = sum(max(0, sent.get(pid, 0) - 1) for pid, _s in email.values())
+    # A copy sent again after a kill carries the notice's one Message-ID (notifications/channels/
+    # mail.py), which the recipient's side collapses: a notice counts twice when its copies carry
+    # more than one Message-ID. The copies themselves are counted apart, as transmissions repeated.
+    notices_twice = sum(max(0, len(message_ids.get(pid, ())) - 1) for pid, _s in email.values())
+    transmissions_repeated = sum(max(0, sent.get(pid, 0) - 1) for pid, _s in email.values())
     # A webhook receiver may get an event twice by design (at least once over HTTP, idempotent on
     # the event id: relay.md): counted apart from the consumers' own duplicates.
     reposted = consumers.pop("webhooks (POSTs the receiver got)")
@@ -549,6 +561,7 @@ def verify(load: Load, receiver: Receiver, mail_dir: Path) -> dict[str, Any]:
         "webhook_posts_repeated": reposted[1],
         "notices_lost": notices_lost,
         "notices_sent_twice": notices_twice,
+        "notice_transmissions_repeated": transmissions_repeated,
         "checks": {
             name: {"lost": lost, "twice": twice}
             for name, (lost, twice) in {**per_event, **consumers, "webhooks (POSTs the receiver got)": reposted}.items()
@@ -662,6 +675,7 @@ def result_from(opts: argparse.Namespace, raw: dict[str, Any], began: str, secon
         "events_duplicated": v["events_duplicated"],
         "notices_lost": v["notices_lost"],
         "notices_sent_twice": v["notices_sent_twice"],
+        "notice_transmissions_repeated": v["notice_transmissions_repeated"],
         "webhook_posts_repeated": v["webhook_posts_repeated"],
         "kills": len(kills),
         "redis_restarts": sum(1 for f in faults.done if f["fault"] == "redis"),
@@ -723,7 +737,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def problems_of(result: dict[str, Any]) -> list[str]:
-    found = [f"{name} {result[name]}" for name in ("duplicates", "events_lost", "events_duplicated", "notices_lost")
+    found = [f"{name} {result[name]}" for name in ("duplicates", "events_lost", "events_duplicated", "notices_lost",
+                                         "notices_sent_twice")
              if result[name]]  # fmt: skip
     if result["present"] != result["acknowledged"]:
         found.append(f"present {result['present']} of {result['acknowledged']} acknowledged")

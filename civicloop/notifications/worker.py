@@ -10,7 +10,9 @@
    exponential backoff with jitter, or dead after NOTIFICATIONS_MAX_ATTEMPTS.
 
 A worker that dies between 1 and 3 leaves the row `sending`; when its lease runs out the row is
-due again and is sent again — delivery is at least once, and the lease must outlast a send.
+due again and is sent again — delivery is at least once, and the lease must outlast a send. Each
+channel hands the gateway the notice's own id (the e-mail Message-ID, LINE's retry key, the SMS
+reference), so a copy sent again is recognised as the same notice by the receiving side.
 """
 
 import logging
@@ -96,39 +98,44 @@ def _describe(exc: Exception) -> str:
 
 
 def _record(message: Message, status: str, *, error: str = "", reference: str = "") -> None:
-    """Write the outcome, unless another worker took the row over after our lease ran out."""
+    """Write the outcome, unless another worker took the row over after our lease ran out.
+
+    One conditional UPDATE right after the send: the shorter the time between the gateway's
+    acceptance and this write, the fewer notices a killed worker leaves to be sent twice.
+    """
     with transaction.atomic():
-        current = (
-            Message.objects.select_for_update()
-            .filter(pk=message.pk, status=Message.Status.SENDING, attempts=message.attempts)
-            .first()
+        changes = _outcome(message, status, error=error, reference=reference)
+        taken = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, attempts=message.attempts).update(
+            **changes
         )
-        if current is None:
+        if not taken:
             logger.warning(
                 "notice %s changed hands during delivery; outcome %s not recorded", message.public_id, status
             )
             return
-        _settle(current, status, error=error, reference=reference)
+        for field, value in changes.items():
+            setattr(message, field, value)
+        _record_event(message, status, error)
 
 
 def _settle(message: Message, status: str, *, error: str = "", reference: str = "") -> None:
     """Store the new status and record its event; call inside a transaction."""
-    now = timezone.now()
-    message.status = status
-    message.last_error = error
-    fields = ["status", "last_error"]
-    if status == Message.Status.SENT:
-        message.sent_at, message.external_ref = now, reference[:200]
-        message.next_attempt_at = None
-        fields += ["sent_at", "external_ref", "next_attempt_at"]
-    elif status == Message.Status.FAILED:
-        message.next_attempt_at = now + retry_delay(message.attempts)
-        fields.append("next_attempt_at")
-    else:
-        message.next_attempt_at = None
-        fields.append("next_attempt_at")
-    message.save(update_fields=fields)
+    changes = _outcome(message, status, error=error, reference=reference)
+    for field, value in changes.items():
+        setattr(message, field, value)
+    message.save(update_fields=list(changes))
     _record_event(message, status, error)
+
+
+def _outcome(message: Message, status: str, *, error: str, reference: str) -> dict[str, object]:
+    """The columns an outcome sets: sent (with its reference), failed (due again later), or dead."""
+    now = timezone.now()
+    changes: dict[str, object] = {"status": status, "last_error": error, "next_attempt_at": None}
+    if status == Message.Status.SENT:
+        changes |= {"sent_at": now, "external_ref": reference[:200]}
+    elif status == Message.Status.FAILED:
+        changes["next_attempt_at"] = now + retry_delay(message.attempts)
+    return changes
 
 
 def _record_event(message: Message, status: str, error: str) -> None:

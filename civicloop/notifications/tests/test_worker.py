@@ -196,6 +196,30 @@ def test_a_worker_that_died_mid_send_leaves_the_message_due_again_after_its_leas
     assert queued_email.status == Message.Status.SENT and queued_email.attempts == 2
 
 
+def test_a_notice_sent_again_keeps_its_message_id(queued_email: Message) -> None:
+    # given a notice the mail server accepted, whose worker died before recording it
+    worker.run_once()
+    first = mail.outbox[-1].message()["Message-ID"]
+    Message.objects.filter(pk=queued_email.pk).update(
+        status=Message.Status.SENDING, next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    # when another worker sends it again after the lease
+    worker.run_once()
+    # then both copies carry one Message-ID, which the recipient's side collapses into one message
+    assert len(mail.outbox) == 2
+    assert mail.outbox[-1].message()["Message-ID"] == first
+    assert str(queued_email.public_id) in first
+    queued_email.refresh_from_db()
+    assert queued_email.external_ref == first
+
+
+def test_two_notices_never_share_a_message_id(queued_email: Message, resident: User) -> None:
+    notify(resident, "application.received", CONTEXT, subject="application/other", dedupe_key="other")
+    deliver_all()
+    ids = {m.message()["Message-ID"] for m in mail.outbox}
+    assert len(ids) == len(mail.outbox) >= 2
+
+
 def test_only_a_system_administrator_sends_a_notice_of_no_department_again(
     queued_email: Message, clerk: User, settings: Settings
 ) -> None:
