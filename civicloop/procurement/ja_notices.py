@@ -4,6 +4,7 @@ locale/translate_ja.py beside this app's ja.py."""
 
 JA: dict[str, str | list[str]] = {
     "Procurement notices": "入札・契約情報",
+    "Cancelled tenders": "中止した入札",
     "Tenders %(lg)s has published, their results and the contracts signed. The same data is open in the Open Contracting Data Standard (OCDS 1.1.5).": "%(lg)sが公告した入札、その結果と締結した契約です。同じデータを国際的な公開調達データ標準（OCDS 1.1.5）の形式でも公開しています。",
     "OCDS release package (JSON)": "OCDS リリースパッケージ（JSON）",
     "OCDS record package (JSON)": "OCDS レコードパッケージ（JSON）",

@@ -58,6 +58,7 @@ class Notice:
     contract_start: datetime | None
     contract_end: datetime | None
     documents: list[dict[str, Any]]
+    cancel_reason: str
     release: dict[str, Any]
 
     @property
@@ -100,7 +101,9 @@ def notice(compiled: dict[str, Any]) -> Notice:
         contract_value=contract.get("value", {}).get("amount"),
         contract_start=_when(contract.get("period", {}).get("startDate")),
         contract_end=_when(contract.get("period", {}).get("endDate")),
-        documents=tender.get("documents", []),
+        # Files to download; the cancellation's document has no file, its reason is shown apart.
+        documents=[d for d in tender.get("documents", []) if d.get("url")],
+        cancel_reason=str(tender.get("statusDetails", "")) if tender.get("status") == "cancelled" else "",
         release=compiled,
     )
 
@@ -141,10 +144,11 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     awarded = sorted((n for n in every if n.award_value is not None), key=lambda n: n.award_date or timezone.now())
     awarded.reverse()
     closed = [n for n in every if not n.is_open and n.award_value is None and n.status != "cancelled"]
+    cancelled = [n for n in every if n.status == "cancelled"]
     return render(
         request,
         "procurement_notices/list.html",
-        {"open_tenders": open_tenders, "awarded": awarded, "closed": closed},
+        {"open_tenders": open_tenders, "awarded": awarded, "closed": closed, "cancelled": cancelled},
     )
 
 

@@ -163,7 +163,7 @@ def tender_releases(tender: Tender) -> list[dict[str, Any]]:
     section = tender_section(tender, buyer)
     releases = [release(tender, "tender", tender.published_at, parties, section)]
     if tender.status == TenderStatus.CANCELLED:
-        section = {**section, "status": "cancelled"}
+        section = cancelled_section(tender, section)
         releases.append(release(tender, "tenderCancellation", cancelled_at(tender), parties, section))
         return releases
     opening = getattr(tender, "opening", None)
@@ -203,13 +203,50 @@ def tender_releases(tender: Tender) -> list[dict[str, Any]]:
 
 
 def cancelled_at(tender: Tender) -> datetime:
-    """When the tender was cancelled, as its audit entry says (the release's date and id must not move)."""
+    """When the tender was cancelled (the release's date and id must not move).
+
+    Tenders cancelled before `Tender.cancelled_at` existed take the time of their audit entry.
+    """
+    if tender.cancelled_at is not None:
+        return tender.cancelled_at
     entry = (
         AuditEntry.objects.filter(action="procurement.tender_cancelled", object_id=str(tender.public_id))
         .values_list("time", flat=True)
         .first()
     )
     return entry or tender.bid_deadline
+
+
+# The id of the cancellation's document in `tender.documents` (one per tender, never a file).
+CANCELLATION_DOCUMENT_ID = "cancellation"
+
+
+def cancelled_section(tender: Tender, section: dict[str, Any]) -> dict[str, Any]:
+    """The tender section of a `tenderCancellation` release: status `cancelled` and the reason.
+
+    OCDS 1.1.5 has no field for why a tender was cancelled. The reason goes where the standard
+    allows: a document of the codelist's type `cancellationDetails` whose `description` holds it,
+    and `tender.statusDetails`, an additional field in 1.1.5 (the schema permits additional
+    properties) that OCDS 1.2 makes part of the core. Tenders cancelled before the reason was
+    stored have neither.
+    """
+    cancelled = {**section, "status": "cancelled"}
+    if not tender.cancel_reason:
+        return cancelled
+    document = {
+        "id": CANCELLATION_DOCUMENT_ID,
+        "documentType": "cancellationDetails",
+        "title": "入札中止の理由",
+        "title_en": "Reason for the cancellation",
+        "description": tender.cancel_reason,
+        "datePublished": stamp(cancelled_at(tender)),
+        "language": "ja",
+    }
+    return {
+        **cancelled,
+        "statusDetails": tender.cancel_reason,
+        "documents": [*section.get("documents", []), document],
+    }
 
 
 def tender_section(tender: Tender, buyer: dict[str, Any]) -> dict[str, Any]:

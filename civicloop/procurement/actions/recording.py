@@ -9,10 +9,19 @@ from civicloop.core import audit, events
 from civicloop.procurement import rules
 
 
-def record(actor: Any, action: str, obj: Any, facts: Mapping[str, Any] | None = None) -> None:
+def record(
+    actor: Any,
+    action: str,
+    obj: Any,
+    facts: Mapping[str, Any] | None = None,
+    *,
+    audit_facts: Mapping[str, Any] | None = None,
+) -> None:
     """Audit and event for `procurement.<action>` on `obj` (facts are ids and codes, never content).
 
     `actor` is the person, or a label such as `system/procurement-worker` for background work.
+    `audit_facts` go to the audit entry only: text the record must keep (a cancellation's reason)
+    but the outbox, its webhooks and exports must not carry.
     """
     kind = type(obj).__name__.lower()
     object_id = str(getattr(obj, "public_id", None) or obj.pk)
@@ -22,7 +31,7 @@ def record(actor: Any, action: str, obj: Any, facts: Mapping[str, Any] | None = 
         action=f"procurement.{action}",
         object_type=f"procurement.{kind}",
         object_id=object_id,
-        data=data,
+        data={**data, **(audit_facts or {})},
         classification=obj.classification,
     )
     events.record(

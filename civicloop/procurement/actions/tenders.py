@@ -108,14 +108,34 @@ def answer_question(*, actor: User, question: Question, answer: str) -> Question
     return locked
 
 
+# Long enough for a paragraph on the notice; OCDS recommends document descriptions under 250 words.
+CANCEL_REASON_MAX_LENGTH = 1000
+
+
 @transaction.atomic
 def cancel_tender(*, actor: User, tender: Tender, reason: str) -> Tender:
-    """中止: the department withdraws the tender before its contract; its sealed bids are never opened."""
+    """中止: the department withdraws the tender before its contract; its sealed bids are never opened.
+
+    The reason is kept on the tender and in the audit entry, and published with the notice and the
+    OCDS `tenderCancellation` release; the event carries its length only (events hold no free text).
+    """
     require(actor, Action.WORK, tender)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidTender(_("Give the reason for cancelling."))
+    if len(reason) > CANCEL_REASON_MAX_LENGTH:
+        raise InvalidTender(_("The reason for cancelling is too long (at most 1,000 characters)."))
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
     if locked.status in (TenderStatus.CONTRACTED, TenderStatus.CANCELLED):
         raise WrongState(_("This tender can no longer be cancelled."))
-    locked.status = TenderStatus.CANCELLED
-    locked.save(update_fields=["status"])
-    record(actor, "tender_cancelled", locked, {"reason_length": len(reason)})
+    previous = locked.status
+    locked.status, locked.cancel_reason, locked.cancelled_at = TenderStatus.CANCELLED, reason, timezone.now()
+    locked.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+    record(
+        actor,
+        "tender_cancelled",
+        locked,
+        {"reason_length": len(reason)},
+        audit_facts={"reason": reason, "previous_status": previous},
+    )
     return locked

@@ -78,6 +78,9 @@ class Tender(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # 中止: why and when (actions.cancel_tender). The reason is public: the notice and OCDS carry it.
+    cancel_reason = models.TextField(_("Reason for cancelling"), blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     # The opening key (sealing.py): the public half in clear, the private half sealed (crypto envelope).
     opening_public_key = models.CharField(max_length=64, blank=True, editable=False)
     opening_private_key = SealedValueField(null=True, blank=True, editable=False)

@@ -29,7 +29,6 @@ from civicloop.procurement.access import (
     suppliers_visible_to,
     tenders_visible_to,
 )
-from civicloop.procurement.errors import InvalidTender
 from civicloop.procurement.forms import AnswerForm, ContractForm, DirectAwardForm, TenderForm, VerifyForm
 from civicloop.procurement.models import Lot, Qualification, VerificationStatus
 from civicloop.procurement.ranking import rank_bids
@@ -275,10 +274,7 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
         if form.is_valid():
             actions.record_contract(actor=user, award=tender.award, **form.cleaned_data)
     elif step == "cancel":
-        reason = post.get("reason", "").strip()
-        if not reason:
-            raise InvalidTender(_("Give the reason for cancelling."))
-        actions.cancel_tender(actor=user, tender=tender, reason=reason)
+        actions.cancel_tender(actor=user, tender=tender, reason=post.get("reason", ""))
     elif step == "moderate":
         bid = get_bid_for_user(user, post.get("bid", ""), action=Action.VIEW, context=context_from_request(request))
         criterion = tender.criteria.get(pk=post.get("criterion") or 0)
