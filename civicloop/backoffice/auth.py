@@ -25,6 +25,7 @@ from ninja.security.base import AuthBase
 from ninja.throttling import BaseThrottle
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
+from civicloop.accounts.mfa import authenticated_within
 from civicloop.accounts.models import User
 from civicloop.accounts.ratelimit import take_place
 from civicloop.backoffice.models import IntegrationClient
@@ -53,6 +54,19 @@ class Principal:
     @property
     def rate_limit(self) -> int:
         return self.client.rate_limit_per_minute if self.client else STAFF_RATE_LIMIT_PER_MINUTE
+
+
+def require_recent_second_factor(request: HttpRequest, principal: Principal, max_age_s: int) -> None:
+    """起案 and 決裁 bind the municipality: as on the page, a member of staff acting through their
+    session needs a second factor at most `max_age_s` old (else 403; re-authenticate on the site).
+
+    An integration client has no second factor; the action itself decides what its service account
+    may do (it holds no rank, so it never approves).
+    """
+    if principal.client is None and not authenticated_within(request, max_age_s):
+        raise AuthorizationError(
+            message="re-authenticate with your second factor first (/staff/account/2fa/reauthenticate/)"
+        )
 
 
 def principal_of(request: HttpRequest) -> Principal:

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 SCOPES: dict[str, str] = {
-    "cases:read": "Read cases, their tasks, decisions, documents and events",
+    "cases:read": "Read cases, their tasks, decisions, documents (and download them), events and 合議 requests",
     "cases:write": "Act on cases: claim, assign, request a correction (補正), record a review, comment",
+    "cases:approve": "Approve or send back a draft (決裁), review a 代決 after the fact (後閲), answer a 合議",
     "inquiries:read": "Read inquiries (お問い合わせ)",
     "inquiries:write": "Answer and re-route inquiries",
     "webhooks:manage": "Register, change and rotate the secret of one's own webhook subscriptions",

@@ -2,7 +2,7 @@
 from typing import Any
 from uuid import UUID
 
-from civicloop.cases.models import Case
+from civicloop.cases.models import Case, Consultation
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, get_allowed
 
 
@@ -13,3 +13,17 @@ def get_case_for_user(user: Any, public_id: UUID | str, *, action: Action, conte
     )
     case: Case = get_allowed(queryset, user, action, context, public_id=public_id)
     return case
+
+
+def get_consultation_for_user(
+    user: Any, public_id: UUID | str, *, action: Action, context: Context = NO_CONTEXT
+) -> Consultation:
+    """The 合議 request with this public id if the one policy allows `action` on it; otherwise 404.
+
+    A consultation is protected like its case, with the consulted department as its department.
+    """
+    queryset = Consultation.objects.select_related(
+        "case__department", "case__application__procedure_version__procedure", "department", "requested_by"
+    )
+    consultation: Consultation = get_allowed(queryset, user, action, context, public_id=public_id)
+    return consultation

@@ -3,10 +3,11 @@
 
 from ninja import Router
 
-from civicloop.backoffice.api import cases, inquiries, webhooks
+from civicloop.backoffice.api import approvals, cases, inquiries, webhooks
 from civicloop.backoffice.auth import PerClientThrottle
 
 router = Router(throttle=PerClientThrottle())
 router.add_router("", cases.router)
+router.add_router("", approvals.router)
 router.add_router("", inquiries.router)
 router.add_router("", webhooks.router)

@@ -29,10 +29,11 @@ from civicloop.backoffice.api.schemas import (
     domain_errors,
     responses,
 )
-from civicloop.backoffice.auth import Principal, auth_for, principal_of
+from civicloop.backoffice.auth import Principal, auth_for, principal_of, require_recent_second_factor
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user
-from civicloop.cases.models import Case
+from civicloop.cases.models import ApprovalStep, Case
+from civicloop.cases.views import APPROVAL_REAUTH_SECONDS
 from civicloop.classification.policy import Action, record_listed
 from civicloop.core.models import Event
 from civicloop.documents.access import get_document_for_user
@@ -116,24 +117,31 @@ def list_tasks(request: HttpRequest, case_id: UUID) -> list[dict[str, Any]]:
 
 @router.get("/cases/{case_id}/decision", response=responses(DecisionOut), auth=READ, summary="起案, 決裁 and decision")
 def get_decision(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
-    _principal, case = _case(request, case_id)
-    steps = case.approval_steps.select_related("acted_by").order_by("round", "order")
+    return decision_out(_case(request, case_id)[1])
+
+
+def step_out(step: ApprovalStep) -> dict[str, Any]:
+    return {
+        "round": step.round,
+        "order": step.order,
+        "level": step.level,
+        "status": step.status,
+        "acted_by": step.acted_by.public_id if step.acted_by else None,
+        "acted_at": step.acted_at,
+        "comment": step.comment,
+        "proxy": step.proxy,
+        "awaits_post_review": step.awaits_post_review,
+        "post_reviewed_by": step.post_reviewed_by.public_id if step.post_reviewed_by else None,
+        "post_reviewed_at": step.post_reviewed_at,
+    }
+
+
+def decision_out(case: Case) -> dict[str, Any]:
+    steps = case.approval_steps.select_related("acted_by", "post_reviewed_by").order_by("round", "order")
     return {
         "proposed_outcome": case.proposed_outcome,
         "proposal_reason": case.proposal_reason,
-        "steps": [
-            {
-                "round": step.round,
-                "order": step.order,
-                "level": step.level,
-                "status": step.status,
-                "acted_by": step.acted_by.public_id if step.acted_by else None,
-                "acted_at": step.acted_at,
-                "comment": step.comment,
-                "proxy": step.proxy,
-            }
-            for step in steps
-        ],
+        "steps": [step_out(step) for step in steps],
         "decided": case.status == Case.Status.CLOSED,
         "decision_reason": case.decision_reason,
     }
@@ -218,6 +226,7 @@ def request_correction(request: HttpRequest, case_id: UUID, payload: CorrectionI
 @router.post("/cases/{case_id}/review", response=responses(CaseOut), auth=WRITE, summary="Record the review (起案)")
 def review(request: HttpRequest, case_id: UUID, payload: ReviewIn) -> dict[str, Any]:
     principal, case = _case(request, case_id)
+    require_recent_second_factor(request, principal, APPROVAL_REAUTH_SECONDS)
     with domain_errors():
         actions.submit_review(
             case=case,

@@ -91,7 +91,10 @@ class ApprovalStepOut(Schema):
     acted_by: UUID | None
     acted_at: datetime | None
     comment: str
-    proxy: bool
+    proxy: bool = Field(..., description="Taken by 代決: a lower rank decided while the rank was away")
+    awaits_post_review: bool = Field(..., description="代決 whose 後閲 by the absent rank is still due")
+    post_reviewed_by: UUID | None
+    post_reviewed_at: datetime | None
 
 
 class DecisionOut(Schema):
@@ -205,3 +208,35 @@ class WebhookOut(Schema):
 
 class WebhookSecretOut(WebhookOut):
     secret: str = Field(..., description="Shown when registered and when rotated; keep it to verify signatures.")
+
+
+class ApprovalIn(Schema):
+    decision: str = Field(..., max_length=16, description="approve, or return (差戻し: the draft goes back for rework)")
+    comment: str = Field("", max_length=5000, description="Required when returning: why the draft goes back.")
+
+
+class PostReviewIn(Schema):
+    round: int = Field(..., ge=1, le=1000, description="The 決裁 round of the step taken by 代決")
+    order: int = Field(..., ge=0, le=100, description="Its place in the route (0: the first rank)")
+    comment: str = Field("", max_length=5000)
+
+
+class ConsultationOut(Schema):
+    """A 合議 request: the drafting department asks another for its opinion before 決裁."""
+
+    id: UUID
+    case: UUID
+    department: str = Field(..., description="The consulted department's code")
+    requesting_department: str
+    question: str
+    proposed_outcome: str
+    requested_at: datetime
+    opinion: str
+    comment: str
+    answered_by: UUID | None
+    answered_at: datetime | None
+
+
+class ConsultationAnswerIn(Schema):
+    opinion: str = Field(..., max_length=16, description="agree, comments (agree with comments) or disagree")
+    comment: str = Field("", max_length=5000, description="Required unless the opinion is agree.")

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.timezone import now
 
 from civicloop.accounts.models import User
 from civicloop.backoffice.scopes import SCOPES
 from civicloop.backoffice.tests.conftest import TokenFor, bearer
-from civicloop.cases.models import Case
+from civicloop.cases.models import Case, Consultation
 from civicloop.intelligence.models import Inquiry
 from civicloop.relay import actions as relay_actions
 from config.api import api
@@ -27,6 +28,9 @@ BODIES: dict[str, dict[str, Any]] = {
     "/cases/{case_id}/correction": {"fields": [], "attachments": [], "reason": "写真が不鮮明です"},
     "/cases/{case_id}/review": {"outcome": "approve"},
     "/cases/{case_id}/comments": {"body": "確認しました"},
+    "/cases/{case_id}/approval": {"decision": "approve"},
+    "/cases/{case_id}/post-review": {"round": 1, "order": 0},
+    "/consultations/{consultation_id}/answer": {"opinion": "agree"},
     "/inquiries/{inquiry_id}/answer": {"answer": "回答します"},
     "/inquiries/{inquiry_id}/reroute": {"department": "seiso", "reason": "担当課へ"},
     "/webhooks": {"name": "matrix", "url": "https://example.org/hook"},
@@ -48,19 +52,26 @@ CALLERS: dict[str, Callable[[TokenFor, str], str]] = {
 def scope_of(tag: str, method: str) -> str:
     if "webhooks" in tag:
         return "webhooks:manage"
+    if "approvals" in tag:
+        return "cases:read" if method == "get" else "cases:approve"
     noun = "inquiries" if "inquiries" in tag else "cases"
     return f"{noun}:{'read' if method == 'get' else 'write'}"
 
 
 @pytest.fixture
 def targets(secret_case: Case, inquiry: Inquiry, clerk: User) -> dict[str, str]:
-    """A SECRET case and a SECRET inquiry of seiso, and a webhook subscription someone else owns."""
+    """A SECRET case and a SECRET inquiry of seiso, a 合議 asked of seiso about the SECRET case, and a
+    webhook subscription someone else owns."""
     Inquiry.objects.filter(pk=inquiry.pk).update(classification="SECRET")
     clerk.is_superuser = True  # the admin's permission to register a subscription
     clerk.save(update_fields=["is_superuser"])
     others = relay_actions.register_subscription(name="theirs", url="https://example.org/theirs", by=clerk)
+    consultation = Consultation.objects.create(
+        case=secret_case, department=secret_case.department, question="意見を", requested_by=clerk, requested_at=now()
+    )
     return {
         "case_id": str(secret_case.public_id),
+        "consultation_id": str(consultation.public_id),
         "inquiry_id": str(inquiry.public_id),
         "document_id": str(secret_case.public_id),  # no such document: 404 as for a refused one
         "subscription_id": str(others.public_id),
