@@ -2,6 +2,8 @@
 """Japanese for this app's UI strings (staff sign-in, rate limits); merged by locale/translate_ja.py."""
 
 JA: dict[str, str | list[str]] = {
+    # The supplier's header link (navigation.py)
+    "Tenders and bids": "入札案件・入札状況",
     "This sign-in is for municipal staff. Residents sign in here instead.": "このサインインは区職員用です。区民の方はこちらからサインインしてください。",
     "The directory account is not linked to a staff account here. Ask an administrator.": "このディレクトリのアカウントは職員アカウントに結び付けられていません。システム管理者にお問い合わせください。",
     "Staff must set up two-step verification before continuing.": "職員は、先に2段階認証を設定してください。",

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MPL-2.0
+"""The site header's links, chosen once by the kind of visitor: resident, supplier, staff or guest.
+
+templates/base.html only draws `header_links`. The choice lived in the template as
+`not user.is_staff_member`, which gave a supplier (`User.Kind.SUPPLIER`) the residents' links
+("My applications") instead of its procurement pages; here each kind has its own list. The
+public links (procedures, help) and the account controls (notices, sign out, sign in, language)
+stay in the template, the same for everyone.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    label: str | Promise
+    url_name: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+STAFF_LINKS = (
+    HeaderLink(_("Inbox"), "cases:case-list"),
+    HeaderLink(_("Inquiries"), "intelligence:staff-inquiry-list"),
+    HeaderLink(_("Chat"), "collab:channel-list"),
+    HeaderLink(_("Co-edited documents"), "authoring:document-list"),
+    HeaderLink(_("Council Q&A"), "council:session-list"),
+    HeaderLink(_("Meetings"), "meetings:meeting-list"),
+    HeaderLink(_("Devices and security"), "devices:device-list"),
+    HeaderLink(_("Dashboards"), "analytics:dashboard-list"),
+)
+SUPPLIER_LINKS = (
+    HeaderLink(_("Tenders and bids"), "procurement:supplier-home"),
+    HeaderLink(_("Procurement notices"), "procurement-notices:list"),
+)
+RESIDENT_LINKS = (HeaderLink(_("My applications"), "applications:application-list"),)
+
+
+def header_links_for(request: HttpRequest) -> tuple[HeaderLink, ...]:
+    """The header's links for the visitor behind `request`, by the kind of their account.
+
+    A guest gets "My applications" only once a guest draft is in their session.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        session = getattr(request, "session", None)
+        return RESIDENT_LINKS if session is not None and session.get("guest_keys") else ()
+    if user.is_staff_member:
+        return STAFF_LINKS
+    if user.is_supplier:
+        return SUPPLIER_LINKS
+    return RESIDENT_LINKS
+
+
+def header(request: HttpRequest) -> dict[str, Any]:
+    """Context processor (settings.TEMPLATES): `header_links` for templates/base.html."""
+    return {"header_links": header_links_for(request)}
