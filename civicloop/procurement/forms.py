@@ -165,9 +165,12 @@ class TenderForm(StyledForm):
     questions_deadline = forms.DateTimeField(label=_("Questions close (Japan time)"), widget=_DATETIME)
     bid_deadline = forms.DateTimeField(label=_("Bids close (Japan time)"), widget=_DATETIME)
     criteria = forms.CharField(
-        label=_("Criteria (one a line: name, weight; the price line ends with ', price')"),
+        label=_(
+            "Criteria (one a line: name | English name, weight; the English name may be left out; "
+            "the price line ends with ', price')"
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
-        initial="価格, 40, price\n機能, 40\nサポート体制, 20",
+        initial="価格 | Price, 40, price\n機能 | Functionality, 40\nサポート体制 | Support, 20",
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -186,7 +189,14 @@ class TenderForm(StyledForm):
                 continue
             if len(parts) < 2 or not parts[1].isdigit():
                 raise forms.ValidationError(_("Write each criterion as: name, weight."))
-            rows.append({"name": parts[0], "weight": int(parts[1]), "is_price": parts[2:] in (["price"], ["価格"])})
+            # 「機能 | Functionality」: the Japanese name, then the English one for English pages and OCDS.
+            name, _bar, name_en = (n.strip() for n in parts[0].replace("｜", "|").partition("|"))
+            if not name:
+                raise forms.ValidationError(_("Write each criterion as: name, weight."))
+            if len(name) > 200 or len(name_en) > 200:
+                raise forms.ValidationError(_("A criterion's name is at most 200 characters."))
+            is_price = parts[2:] in (["price"], ["価格"])
+            rows.append({"name": name, "name_en": name_en, "weight": int(parts[1]), "is_price": is_price})
         if sum(r["weight"] for r in rows) != 100:
             raise forms.ValidationError(_("The criteria's weights must add up to 100."))
         return rows

@@ -57,6 +57,8 @@ class Notice:
     contract_value: int | None
     contract_start: datetime | None
     contract_end: datetime | None
+    description: str
+    award_criteria: str
     documents: list[dict[str, Any]]
     cancel_reason: str
     release: dict[str, Any]
@@ -101,6 +103,8 @@ def notice(compiled: dict[str, Any]) -> Notice:
         contract_value=contract.get("value", {}).get("amount"),
         contract_start=_when(contract.get("period", {}).get("startDate")),
         contract_end=_when(contract.get("period", {}).get("endDate")),
+        description=_localized(tender, "description"),
+        award_criteria=_localized(tender, "awardCriteriaDetails"),
         # Files to download; the cancellation's document has no file, its reason is shown apart.
         documents=[d for d in tender.get("documents", []) if d.get("url")],
         cancel_reason=str(tender.get("statusDetails", "")) if tender.get("status") == "cancelled" else "",

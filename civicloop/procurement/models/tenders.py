@@ -149,6 +149,14 @@ class Criterion(models.Model):
     class Meta:
         ordering = ["order", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the English one on English pages when there is one."""
+        return self.name_en if self.name_en and is_english() else self.name
+
 
 def tender_document_path(instance: "TenderDocument", filename: str) -> str:
     return f"procurement/tenders/{instance.tender.public_id}/{uuid.uuid4().hex}"
