@@ -22,7 +22,7 @@ from civicloop.applications.models import (
     StatusChange,
     new_receipt_number,
 )
-from civicloop.catalog import followups
+from civicloop.catalog import fees, followups
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import storable_problem, validate
 from civicloop.catalog.models import Procedure
@@ -48,6 +48,19 @@ class SubmissionInvalid(Exception):
 
 class ProcedureUnavailable(Exception):
     pass
+
+
+class FeeUnpaid(SubmissionInvalid):
+    """The procedure takes its fee before submission (`fee_payment.timing: before_submission`) and
+    it was not paid: civicloop.payments submits the application once the provider captures it."""
+
+    def __init__(self) -> None:
+        super().__init__({"__all__": _("Pay the fee to send this application.")})
+
+
+def fee_before_submission(definition: Mapping[str, Any]) -> bool:
+    """Whether the resident pays this procedure's fee online before the application is sent."""
+    return fees.timing(definition) == "before_submission"
 
 
 class NoFollowUps(Exception):
@@ -270,11 +283,15 @@ def completeness_errors(application: Application) -> dict[str, str]:
     return answer_errors(definition, definition.prune(application.answers), present)
 
 
-def submit_application(*, application: Application, submission_key: str) -> Application:
+def submit_application(*, application: Application, submission_key: str, fee_paid: bool = False) -> Application:
     """Submit a draft in one transaction: validate against its frozen version, number it, record it.
 
     Idempotent: submitting an application that is already submitted returns it unchanged, so a
     double click or a retried request never makes a second application.
+
+    An online application whose fee is paid before submission raises FeeUnpaid unless `fee_paid`
+    (civicloop.payments passes it when the provider has captured the fee). Imported channels
+    (ぴったりサービス, LoGoフォーム) took the fee in their own system.
 
     In the transaction: the `application.submitted` event (the outbox row) and the audit entry;
     the event's in-process subscribers open the case (`cases.subscribers`) and seal a 個人番号
@@ -299,6 +316,8 @@ def submit_application(*, application: Application, submission_key: str) -> Appl
         errors = answer_errors(definition, answers, present)
         if errors:
             raise SubmissionInvalid(errors)
+        if locked.channel == "online" and fee_before_submission(definition.data) and not fee_paid:
+            raise FeeUnpaid
         locked.answers = answers
         locked.submission_key = submission_key[:100] or None
         for attempt in range(3):
@@ -395,6 +414,8 @@ def submit_from_api(
         errors = answer_errors(definition, pruned, present=set())
         if errors:
             raise SubmissionInvalid(errors)
+        if fee_before_submission(version.definition):
+            raise FeeUnpaid  # the API takes no payment: the resident applies on the site and pays there
     except (SubmissionInvalid, ProcedureUnavailable):
         existing = _by_key(user, idempotency_key, digest)
         if existing is not None:

@@ -18,4 +18,6 @@ JA: dict[str, str | list[str]] = {
     "You may also need": "ほかに必要かもしれない手続き",
     "See the procedures prepared for you": "準備した手続きを見る",
     "Procedures that often follow this one": "この届出のあとに必要になることが多い手続き",
+    # FeeUnpaid (actions.py): a fee paid before submission
+    "Pay the fee to send this application.": "この申請は、手数料をお支払いいただくと送信されます。",
 }

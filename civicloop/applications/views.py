@@ -299,6 +299,9 @@ def check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 submitted = actions.submit_application(
                     application=application, submission_key=f"web:{application.public_id}"
                 )
+            except actions.FeeUnpaid:
+                # Complete and valid; the fee comes first (civicloop.payments submits it on capture).
+                return redirect("payments:prepayment", application.public_id)
             except actions.SubmissionInvalid as exc:
                 errors = exc.errors
             else:
@@ -350,6 +353,7 @@ def _render_check(request: HttpRequest, application: Application, errors: dict[s
             "carried_note": _carried_note(application),
             "attachment_groups": files,
             "has_attachments": bool(definition.attachments),
+            "pays_first": actions.fee_before_submission(definition.data),
             "errors": all_errors,
             "error_links": [(_check_anchor(application, definition, k), v) for k, v in all_errors.items()],
         },

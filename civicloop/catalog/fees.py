@@ -97,6 +97,10 @@ def problems(definition: Mapping[str, Any], *, fee_step: bool) -> list[tuple[str
         found.append(("fee_payment", "the process has a 手数料納付 (fee) step: say how the fee is paid in fee_payment"))
     if when == "before_submission" and fee_step:
         found.append(("fee_payment/timing", "a fee paid before submission cannot also wait at the process's fee step"))
+    if when == "before_submission" and definition.get("allows_guest"):
+        found.append(
+            ("fee_payment/timing", "a fee paid before submission needs a signed-in resident (allows_guest: false)")
+        )
     if when in {"after_approval", "outside"} and not fee_step:
         found.append(("fee_payment/timing", f"{when} needs a process with a 手数料納付 (fee) step"))
     specs = {spec.path: spec for spec in iter_fields(definition["form"]["schema"])}

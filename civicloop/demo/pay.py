@@ -8,6 +8,7 @@ dev server serves one request at a time, so it is handed over in-process rather 
 """
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -49,7 +50,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             at=timezone.now(),
         )
         receive_webhook(body=body, headers=headers)
-        return redirect(str(found["return"]))
+        back = str(found["return"])
+        return redirect(f"{back}{'&' if '?' in back else '?'}{urlencode(provider.return_query(body, headers))}")
     return render(
         request,
         "demo/pay_checkout.html",

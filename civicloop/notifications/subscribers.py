@@ -130,7 +130,10 @@ def correction_requested(event: Event) -> None:
 
 @events.subscribe("payment.requested")
 def payment_requested(event: Event) -> None:
-    """手数料納付: the resident hears the amount and where to pay (civicloop.payments records it)."""
+    """手数料納付: the resident hears the amount and where to pay (civicloop.payments records it).
+    A fee paid before submission has no case yet and no notice: the resident is on its page."""
+    if "case" not in event.data:
+        return
     case = _case(str(event.data["case"]))
     extra = {"amount_yen": f"{int(event.data['amount_yen']):,}"}
     _notify_applicant(event, case.application, "payment.requested", extra, case.department.code)

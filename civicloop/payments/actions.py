@@ -8,7 +8,8 @@ is the fee: anything else is logged (WebhookEvent) and changes nothing.
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.accounts.models import User
+from civicloop.applications import actions as application_actions
+from civicloop.applications.models import Application
 from civicloop.cases import actions as case_actions
 from civicloop.cases.models import Case
 from civicloop.catalog import fees
@@ -30,12 +33,19 @@ class RefundInvalid(ValueError):
     """No reason, nothing paid, or more than was paid: nothing was refunded."""
 
 
+class NothingToPay(ValueError):
+    """No fee is due before submission: not such a procedure, not a draft, or the answers charge nothing."""
+
+
 def _record(kind: str, payment: Payment, data: dict[str, Any]) -> None:
+    about = {"application": str(payment.application.public_id), "amount_yen": payment.amount_yen}
+    if payment.case is not None:
+        about["case"] = str(payment.case.public_id)
     events.record(
         kind,
         subject=f"payment/{payment.public_id}",
-        data={"case": str(payment.case.public_id), "amount_yen": payment.amount_yen, **data},
-        classification=payment.case.classification,
+        data={**about, **data},
+        classification=payment.application.classification,
         instance=payment,
     )
 
@@ -52,22 +62,90 @@ def request_fee(*, case: Case) -> Payment | None:
         return existing
     quote = fees.quote(definition, application.answers)
     payment = Payment.objects.create(
+        application=application,
         case=case,
         amount_yen=quote.total_yen,
         lines=[line.__dict__ for line in quote.lines],
+        timing="after_approval",
     )
     _record("payment.requested", payment, {"department": case.department.code})
     return payment
 
 
+def request_prepayment(*, application: Application) -> Payment:
+    """The fee of a complete draft whose procedure is paid before submission, at today's quote.
+
+    The draft keeps one due payment: reused while its amount still matches the answers, and
+    replaced (a new payment, the old one left due and unopened by this page) when the resident
+    changed the answers since. NothingToPay when the answers charge nothing.
+    """
+    definition = application.procedure_version.definition
+    if not application.is_draft or fees.timing(definition) != "before_submission":
+        raise NothingToPay("not a draft whose fee is paid before submission")
+    quote = fees.quote(definition, application.answers)
+    if quote.total_yen <= 0:
+        raise NothingToPay("the answers charge no fee")
+    lines = [line.__dict__ for line in quote.lines]
+    with transaction.atomic():
+        Application.objects.select_for_update().get(pk=application.pk)
+        due = application.payments.filter(state=Payment.State.DUE).order_by("-pk").first()
+        if due is not None and due.amount_yen == quote.total_yen and due.lines == lines:
+            return due
+        payment = Payment.objects.create(
+            application=application, amount_yen=quote.total_yen, lines=lines, timing="before_submission"
+        )
+        _record("payment.requested", payment, {"department": application.department_code, "before_submission": True})
+    return payment
+
+
+def paid_before_submission(application: Application) -> Payment | None:
+    """The captured payment that covers the draft's fee as quoted now, if one does."""
+    quote = fees.quote(application.procedure_version.definition, application.answers)
+    return (
+        application.payments.filter(
+            state=Payment.State.CAPTURED, timing="before_submission", amount_yen=quote.total_yen
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+def submit_prepaid(*, payment: Payment) -> Application:
+    """Submit the draft a captured fee was paid for: the receipt number is issued and the case
+    opened (applications.actions.submit_application), and the case notes the fee paid.
+
+    Idempotent: an application already submitted is returned as it is. SubmissionInvalid when the
+    answers no longer pass (the draft stays a draft, the payment stays captured: the resident
+    fixes the answers and sends it without paying again); FeeUnpaid when the answers now charge
+    another amount than was paid.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().select_related("application").get(pk=payment.pk)
+        application = locked.application
+        if not application.is_draft:
+            return application
+        if paid_before_submission(application) is None:
+            raise application_actions.FeeUnpaid
+        submitted = application_actions.submit_application(
+            application=application, submission_key=f"web:{application.public_id}", fee_paid=True
+        )
+        case = Case.objects.get(application=submitted)
+        locked.case = case
+        locked.save(update_fields=["case"])
+        case_actions.record_prepaid_fee(
+            case=case, amount_yen=locked.amount_yen, method=locked.method, reference=locked.receipt_number or ""
+        )
+    return submitted
+
+
 def start_checkout(*, payment: Payment, return_url: str) -> Payment:
     """Open (once) the provider's hosted page for a due payment; the caller redirects to it."""
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("case").get(pk=payment.pk)
+        locked = Payment.objects.select_for_update().select_related("application__procedure_version").get(pk=payment.pk)
         if locked.state != Payment.State.DUE or locked.checkout_url:
             return locked
         provider = client.provider()
-        version = locked.case.application.procedure_version
+        version = locked.application.procedure_version
         checkout = provider.create_checkout(
             order_ref=str(locked.public_id),
             amount_yen=locked.amount_yen,
@@ -85,10 +163,27 @@ def start_checkout(*, payment: Payment, return_url: str) -> Payment:
 def receive_webhook(*, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
     """Verify a provider's webhook and apply a capture at most once; every call leaves a log row."""
     provider = client.provider()
+    return _receive(provider.name, body, lambda now: provider.verify_webhook(body=body, headers=headers, now=now))
+
+
+def receive_return(*, query: Mapping[str, str]) -> WebhookEvent | None:
+    """The browser came back from the provider's page. A provider that signs what it hands the
+    return (its optional `verify_return`) lets the return apply the capture when it arrives before
+    the webhook: the same checks, the same log row, the same capture at most once. Otherwise None:
+    the webhook decides, and the return page only reports."""
+    provider = client.provider()
+    verify = getattr(provider, "verify_return", None)
+    if verify is None or not query:
+        return None
+    raw = "&".join(f"{k}={v}" for k, v in sorted(query.items())).encode()
+    return _receive(provider.name, raw, lambda now: verify(query=query, now=now))
+
+
+def _receive(provider_name: str, body: bytes, verify: Callable[[datetime], client.WebhookNotice]) -> WebhookEvent:
     now = timezone.now()
-    log = WebhookEvent(provider=provider.name, received_at=now, body_sha256=hashlib.sha256(body).hexdigest())
+    log = WebhookEvent(provider=provider_name, received_at=now, body_sha256=hashlib.sha256(body).hexdigest())
     try:
-        notice = provider.verify_webhook(body=body, headers=headers, now=now)
+        notice = verify(now)
     except client.WebhookRejected as exc:
         outcome = {"signature": WebhookEvent.Outcome.BAD_SIGNATURE, "late": WebhookEvent.Outcome.LATE}
         log.outcome = outcome.get(exc.reason, WebhookEvent.Outcome.MALFORMED)
@@ -109,8 +204,8 @@ def _apply(notice: client.WebhookNotice) -> tuple[str, str]:
     if WebhookEvent.objects.filter(provider_event_id=notice.event_id, outcome=WebhookEvent.Outcome.APPLIED).exists():
         return WebhookEvent.Outcome.REPLAYED, "event already applied"
     payment = (
-        Payment.objects.select_for_update()
-        .select_related("case__department")
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("application", "case__department")
         .filter(provider_payment_id=notice.provider_payment_id)
         .first()
     )
@@ -139,9 +234,22 @@ def _capture(payment: Payment, notice: client.WebhookNotice) -> None:
             if attempt == 4:
                 raise
     _record("payment.captured", payment, {"method": payment.method, "receipt_number": payment.receipt_number})
+    if payment.case is None:
+        _submit_after_capture(payment)
+        return
     case_actions.record_fee_payment(
         case=payment.case, amount_yen=payment.amount_yen, method=payment.method, reference=payment.receipt_number or ""
     )
+
+
+def _submit_after_capture(payment: Payment) -> None:
+    """A fee paid before submission: the capture sends the application. If the answers no longer
+    pass, the capture still stands and the draft waits for the resident (the return page says so)."""
+    try:
+        with transaction.atomic():
+            submit_prepaid(payment=payment)
+    except application_actions.SubmissionInvalid:
+        return
 
 
 def refund_payment(
@@ -153,8 +261,11 @@ def refund_payment(
     """
     reason = reason.strip()
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().select_related("case__department").get(pk=payment.pk)
-        authorise(clerk, Action.WORK, locked.case, context)
+        locked = Payment.objects.select_for_update(of=("self",)).select_related("case__department").get(pk=payment.pk)
+        case = locked.case
+        if case is None:
+            raise RefundInvalid("a fee paid before submission is refunded once its application has a case")
+        authorise(clerk, Action.WORK, case, context)
         left = locked.amount_yen - locked.refunded_yen
         amount = left if amount_yen is None else amount_yen
         if not reason:
@@ -182,8 +293,8 @@ def refund_payment(
             action="payment.refund",
             object_type="payment",
             object_id=str(locked.public_id),
-            data={**data, "case": str(locked.case.public_id)},
-            classification=locked.case.classification,
+            data={**data, "case": str(case.public_id)},
+            classification=case.classification,
         )
         _record("payment.refunded", locked, {"refunded_yen": amount})
     return refund

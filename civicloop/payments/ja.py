@@ -67,4 +67,13 @@ JA: dict[str, str | list[str]] = {
     "QR code payment": "QRコード決済",
     "The fee of %(amount)s yen was paid": "手数料 %(amount)s円 が納付されました",
     "The fee was recorded as paid": "手数料の納付が記録されました",
+    # A fee paid before submission (payments/prepayment.html, views.prepayment)
+    "Continue to pay the fee": "手数料の支払いへ進む",
+    "Pay the fee": "手数料のお支払い",
+    "This procedure's fee is paid before the application is sent. Your application is sent, and its receipt number given, as soon as the payment is confirmed. If you do not pay, nothing is sent and your answers are kept.": "この手続きの手数料は、申請を送信する前にお支払いいただきます。お支払いを確認した時点で申請を送信し、受付番号をお知らせします。お支払いにならなかった場合、申請は送信されず、入力内容はそのまま保存されます。",
+    "Pay and send the application": "支払って申請する",
+    "Back to check your answers": "入力内容の確認に戻る",
+    "Thank you. Your payment was received and your application was sent.": "お支払いを確認し、申請を送信しました。ありがとうございました。",
+    "We have not received your payment. Your application has not been sent; your answers are kept. If you paid, it is sent as soon as the payment is confirmed.": "お支払いを確認できていません。申請はまだ送信されていません（入力内容は保存されています）。お支払い済みの場合は、確認でき次第、申請を送信します。",
+    "Your payment was received, but the application has errors. Correct them and send it.": "お支払いは確認しましたが、申請内容に誤りがあります。修正のうえ送信してください。",
 }

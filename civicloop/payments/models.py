@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
-"""A fee owed and paid for a case, its refunds, every webhook received, and reconciliation runs.
+"""A fee owed and paid for an application, its refunds, every webhook received, and reconciliation runs.
 
-Amounts are whole yen in integers (円 has no minor unit). A payment is keyed at the provider by
+A fee paid after approval belongs to the case from the start; a fee paid before submission
+(`fee_payment.timing: before_submission`) belongs to the draft and gets its case when the capture
+submits the application. Amounts are whole yen in integers (円 has no minor unit). A payment is keyed at the provider by
 `provider_payment_id` (unique): a capture for an id already captured changes nothing.
 """
 
@@ -27,10 +29,14 @@ class Payment(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="payments")
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="payments")
+    # Empty only while a fee paid before submission waits for its application to be submitted.
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     amount_yen = models.PositiveIntegerField()
     # The fee lines as quoted from the catalogue: [{"label_ja", "label_en", "unit_yen", "quantity", "total_yen"}].
     lines = models.JSONField(default=list)
+    # When the catalogue says it is paid (catalog.fees.TIMINGS); "outside" for a fee taken at the counter.
+    timing = models.CharField(max_length=20, default="after_approval")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DUE)
     provider = models.CharField(max_length=40, blank=True)
     provider_payment_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
@@ -54,6 +60,16 @@ class Payment(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.state == self.State.CAPTURED
+
+    @property
+    def is_before_submission(self) -> bool:
+        """Paid before the application was sent (it has no case until the capture submits it)."""
+        return self.timing == "before_submission"
+
+    @property
+    def refundable_yen(self) -> int:
+        """What a refund may still return: the captured amount less what was refunded."""
+        return self.amount_yen - self.refunded_yen if self.state == self.State.CAPTURED else 0
 
 
 class Refund(models.Model):

@@ -9,15 +9,22 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from civicloop.applications.models import Application
 from civicloop.documents.rendering import addressee, render_pdf, wareki
 from civicloop.payments.models import Payment
 
 METHODS = {"card": "クレジットカード", "konbini": "コンビニ払い", "payeasy": "Pay-easy", "qr": "QRコード決済"}
 
 
+def _payer(application: Application) -> str:
+    """Who paid a fee before submission whose application was not sent yet: the signed-in resident."""
+    applicant = application.applicant
+    return str(applicant.full_name) if applicant is not None and applicant.full_name else "申請者"
+
+
 def receipt_pdf(payment: Payment) -> bytes:
-    case = payment.case
-    application = case.application
+    application = payment.application
+    procedure = application.procedure_version.procedure
     paid_on = timezone.localdate(payment.captured_at) if payment.captured_at else timezone.localdate()
     context = {
         "payment": payment,
@@ -26,8 +33,8 @@ def receipt_pdf(payment: Payment) -> bytes:
         "method": METHODS.get(payment.method, payment.method),
         "lg_name": settings.LG_NAME_JA,
         "issuer": f"{settings.LG_NAME_JA}長",
-        "department": case.department.name_ja,
-        "addressee": addressee(case),
+        "department": payment.case.department.name_ja if payment.case else procedure.department.name_ja,
+        "addressee": addressee(payment.case) if payment.case else _payer(application),
         "procedure_name": application.procedure_version.name_ja,
         "receipt_number": application.receipt_number,
         "paid_wareki": wareki(paid_on),

@@ -6,6 +6,7 @@ from civicloop.payments import views
 app_name = "payments"
 urlpatterns = [
     path("applications/<uuid:public_id>/pay/", views.pay, name="payment-start"),
+    path("applications/<uuid:public_id>/pay-first/", views.prepayment, name="prepayment"),
     path("applications/<uuid:public_id>/pay/return/", views.payment_return, name="payment-return"),
     path("applications/<uuid:public_id>/receipt/", views.receipt, name="receipt-download"),
     path("payments/webhook/", views.webhook, name="webhook-receive"),

@@ -14,9 +14,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from civicloop.applications.access import get_application_for_user
+from civicloop.applications.actions import SubmissionInvalid, completeness_errors
 from civicloop.applications.models import Application
 from civicloop.cases.access import get_case_for_user
 from civicloop.classification.policy import Action, NotPermitted, context_from_request
+from civicloop.core.language import is_english
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.payments import actions, receipts
 from civicloop.payments.models import Payment, ReconciliationRun, WebhookEvent
@@ -31,10 +33,56 @@ def _own_payment(request: HttpRequest, public_id: uuid.UUID, action: Action) -> 
     )
     if application.applicant_id != request.user.pk:
         raise Http404
-    payment = Payment.objects.filter(case__application=application).select_related("case").order_by("-pk").first()
+    payment = Payment.objects.filter(application=application).select_related("case").order_by("-pk").first()
     if payment is None:
         raise Http404
     return application, payment
+
+
+@login_required
+def prepayment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The fee of a procedure paid before submission, after "check your answers": the amount,
+    then 支払う to the provider's page. The application is sent when the payment is captured."""
+    application = get_application_for_user(
+        request.user, public_id, action=Action.EDIT, context=context_from_request(request)
+    )
+    if application.applicant_id != request.user.pk:
+        raise Http404
+    if not application.is_draft:
+        return redirect("applications:receipt-detail", public_id)
+    if completeness_errors(application):
+        return redirect("applications:application-check", public_id)
+    if actions.paid_before_submission(application) is not None:
+        return _send_prepaid(request, application)
+    try:
+        payment = actions.request_prepayment(application=application)
+    except actions.NothingToPay:
+        raise Http404 from None
+    if request.method == "POST":
+        back = request.build_absolute_uri(reverse("payments:payment-return", args=[application.public_id]))
+        try:
+            payment = actions.start_checkout(payment=payment, return_url=back)
+        except PaymentError:
+            messages.error(request, _("Payment is not available just now. Please try again later."))
+        else:
+            return redirect(payment.checkout_url)
+    return render(
+        request, "payments/prepayment.html", {"application": application, "payment": payment, "english": is_english()}
+    )
+
+
+def _send_prepaid(request: HttpRequest, application: Application) -> HttpResponse:
+    """Paid already: send the application now (answers fixed after a capture that could not send it)."""
+    payment = actions.paid_before_submission(application)
+    assert payment is not None
+    try:
+        submitted = actions.submit_prepaid(payment=payment)
+    except SubmissionInvalid:
+        messages.error(
+            request, _("Your payment was received, but the application has errors. Correct them and send it.")
+        )
+        return redirect("applications:application-check", application.public_id)
+    return redirect("applications:receipt-detail", submitted.public_id)
 
 
 @login_required
@@ -55,8 +103,13 @@ def pay(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 def payment_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Back from the provider. The page says what the webhook established, never what the URL claims."""
-    _application, payment = _own_payment(request, public_id, Action.VIEW)
+    """Back from the provider. The page says what a verified capture established (the webhook's, or
+    the provider's signed return), never what the URL claims."""
+    application, payment = _own_payment(request, public_id, Action.VIEW)
+    actions.receive_return(query=request.GET.dict())
+    if payment.is_before_submission:
+        return _after_prepayment(request, application)
+    payment.refresh_from_db()
     if payment.is_paid:
         messages.success(request, _("Thank you. Your payment was received."))
     else:
@@ -64,6 +117,23 @@ def payment_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             request, _("We have not yet received confirmation of your payment. This page will show it once we do.")
         )
     return redirect("applications:application-detail", public_id)
+
+
+def _after_prepayment(request: HttpRequest, application: Application) -> HttpResponse:
+    application.refresh_from_db()
+    if not application.is_draft:
+        messages.success(request, _("Thank you. Your payment was received and your application was sent."))
+        return redirect("applications:receipt-detail", application.public_id)
+    if actions.paid_before_submission(application) is not None:
+        return _send_prepaid(request, application)
+    messages.info(
+        request,
+        _(
+            "We have not received your payment. Your application has not been sent; your answers are kept. "
+            "If you paid, it is sent as soon as the payment is confirmed."
+        ),
+    )
+    return redirect("payments:prepayment", application.public_id)
 
 
 @login_required

@@ -20,7 +20,7 @@ Errors are in civicloop.cases.errors, reads (can_approve, pending_step …) in c
 """
 
 from civicloop.cases.actions.approval import act_on_approval, post_review
-from civicloop.cases.actions.closing import confirm_fee, record_fee_payment, withdraw_application
+from civicloop.cases.actions.closing import confirm_fee, record_fee_payment, record_prepaid_fee, withdraw_application
 from civicloop.cases.actions.correction import request_correction, resubmit_correction
 from civicloop.cases.actions.intake import add_comment, assign_cases, claim_case, open_case, record_inspection
 from civicloop.cases.actions.review import answer_consultation, request_consultation, submit_review
@@ -41,6 +41,7 @@ __all__ = [
     "post_review",
     "record_fee_payment",
     "record_inspection",
+    "record_prepaid_fee",
     "request_consultation",
     "request_correction",
     "resubmit_correction",

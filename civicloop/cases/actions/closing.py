@@ -89,6 +89,23 @@ def record_fee_payment(*, case: Case, amount_yen: int, method: str, reference: s
     return locked
 
 
+def record_prepaid_fee(*, case: Case, amount_yen: int, method: str, reference: str) -> Case:
+    """The fee was paid before submission (civicloop.payments submitted the application on its
+    capture): the case notes it, so the decision states it, and has no 手数料納付 step to wait at."""
+    with transaction.atomic():
+        locked = lock(case)
+        audit.record(
+            actor="system/payments",
+            action="case.fee_paid",
+            object_type="case",
+            object_id=str(locked.public_id),
+            data={"amount_yen": amount_yen, "method": method, "reference": reference, "before_submission": True},
+            classification=locked.classification,
+        )
+        _record_fee_paid(locked, amount_yen, method, reference)
+    return locked
+
+
 def _decider(case: Case) -> User:
     step = case.approval_steps.filter(acted_by__isnull=False).order_by("-acted_at").select_related("acted_by").first()
     person = step.acted_by if step else case.assignee

@@ -99,3 +99,16 @@ def test_a_timing_that_does_not_fit_the_process_is_refused(procedures_dir: Path)
     assert "juminhyo.yaml: fee_payment/timing: a fee paid before submission cannot also wait" in message
     assert "kobunsho-kaiji.yaml: fee_payment/timing: after_approval needs a process with a 手数料納付" in message
     assert "inu-toroku.yaml: fee_payment/timing: 'someday' is not one of" in message
+
+
+@pytest.mark.django_db
+def test_a_fee_paid_before_submission_is_refused_for_a_procedure_guests_may_use(procedures_dir: Path) -> None:
+    def guests_pay_first(data: dict[str, Any]) -> None:
+        data["allows_guest"] = True
+
+    _edit(procedures_dir, "kazei-shomei", guests_pay_first)
+    with pytest.raises(CommandError) as raised:
+        call_command("load_catalog", dir=procedures_dir)
+    assert "kazei-shomei.yaml: fee_payment/timing: a fee paid before submission needs a signed-in resident" in str(
+        raised.value
+    )

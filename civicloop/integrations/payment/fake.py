@@ -7,6 +7,7 @@ its checkout is a signed token (no state of its own); its webhooks carry
 `payment_id,order_ref,amount_yen,kind`.
 """
 
+import base64
 import csv
 import io
 import json
@@ -85,7 +86,25 @@ class FakeProvider:
             for row in reader
         ]
 
+    def verify_return(self, *, query: Mapping[str, str], now: datetime) -> WebhookNotice:
+        """The capture the hosted page handed the browser back with (`return_query`): the same
+        signed body as its webhook, so the return can apply it when it comes first."""
+        try:
+            body = base64.urlsafe_b64decode(query.get("fp_body", "").encode())
+        except (ValueError, TypeError) as exc:
+            raise WebhookRejected("malformed", "fp_body") from exc
+        headers = {TIMESTAMP_HEADER: query.get("fp_ts", ""), SIGNATURE_HEADER: query.get("fp_sig", "")}
+        return self.verify_webhook(body=body, headers=headers, now=now)
+
     # -- what the provider's side does (the demo page and tests) ---------------------------------
+
+    def return_query(self, body: bytes, headers: Mapping[str, str]) -> dict[str, str]:
+        """What the hosted page appends to the return URL after a capture: the signed webhook body."""
+        return {
+            "fp_body": base64.urlsafe_b64encode(body).decode(),
+            "fp_ts": headers[TIMESTAMP_HEADER],
+            "fp_sig": headers[SIGNATURE_HEADER],
+        }
 
     def read_checkout(self, token: str) -> dict[str, object]:
         """The checkout a hosted-page token stands for; BadSignature when it was not ours."""

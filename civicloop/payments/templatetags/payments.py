@@ -15,7 +15,7 @@ register = template.Library()
 @register.inclusion_tag("payments/_resident_fee.html")
 def fee_for(application: Any, user: Any) -> dict[str, Any]:
     """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside."""
-    payment = Payment.objects.filter(case__application=application).order_by("-pk").first()
+    payment = Payment.objects.filter(application=application).order_by("-pk").first()
     definition = application.procedure_version.definition
     timing = fees.timing(definition)
     return {

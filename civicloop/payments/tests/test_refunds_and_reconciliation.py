@@ -48,6 +48,7 @@ def test_a_clerk_of_another_department_cannot_refund(paid: Payment, clerk: User)
 def test_reconciliation_lists_every_difference_and_counts_the_matches(paid: Payment) -> None:
     # given: the file has our payment, one we never saw, and nothing of a second payment of ours
     other = Payment.objects.create(
+        application=paid.application,
         case=paid.case,
         amount_yen=300,
         state=Payment.State.CAPTURED,

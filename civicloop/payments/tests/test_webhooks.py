@@ -40,7 +40,7 @@ def test_a_verified_capture_pays_and_moves_the_case_on_to_its_result(
     assert log.outcome == WebhookEvent.Outcome.APPLIED
     payment = Payment.objects.get(pk=opened.pk)
     assert payment.state == Payment.State.CAPTURED and payment.receipt_number
-    case = Case.objects.get(pk=opened.case_id)
+    case = Case.objects.get(payments=opened)
     assert case.status == Case.Status.CLOSED
     assert case.application.status == Application.Status.APPROVED
     assert fake_results == [str(case.public_id)]
@@ -69,7 +69,7 @@ def test_a_forged_webhook_changes_nothing_and_is_logged(opened: Payment, pay: Ca
     headers["X-Fake-Pay-Signature"] = "0" * 64
     assert actions.receive_webhook(body=body, headers=headers).outcome == WebhookEvent.Outcome.BAD_SIGNATURE
     assert Payment.objects.get(pk=opened.pk).state == Payment.State.DUE
-    assert Case.objects.get(pk=opened.case_id).step == "fee"
+    assert Case.objects.get(payments=opened).step == "fee"
 
 
 def test_a_late_webhook_changes_nothing_even_when_correctly_signed(opened: Payment, pay: Callable[..., Any]) -> None:
@@ -85,7 +85,7 @@ def test_a_webhook_for_the_wrong_amount_changes_nothing_and_is_logged(opened: Pa
     assert log.outcome == WebhookEvent.Outcome.WRONG_AMOUNT
     assert "300 yen, the fee is 600 yen" in log.detail
     assert Payment.objects.get(pk=opened.pk).state == Payment.State.DUE
-    assert Case.objects.get(pk=opened.case_id).step == "fee"
+    assert Case.objects.get(payments=opened).step == "fee"
 
 
 def test_a_webhook_for_a_payment_we_do_not_know_changes_nothing(
