@@ -3,11 +3,12 @@
 
 from ninja import Router
 
-from civicloop.backoffice.api import approvals, cases, inquiries, webhooks
+from civicloop.backoffice.api import approvals, cases, downloads, inquiries, webhooks
 from civicloop.backoffice.auth import PerClientThrottle
 
 router = Router(throttle=PerClientThrottle())
 router.add_router("", cases.router)
 router.add_router("", approvals.router)
+router.add_router("", downloads.router)
 router.add_router("", inquiries.router)
 router.add_router("", webhooks.router)

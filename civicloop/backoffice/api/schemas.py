@@ -240,3 +240,15 @@ class ConsultationOut(Schema):
 class ConsultationAnswerIn(Schema):
     opinion: str = Field(..., max_length=16, description="agree, comments (agree with comments) or disagree")
     comment: str = Field("", max_length=5000, description="Required unless the opinion is agree.")
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    kind: str = Field(..., description="The attachment code in the procedure file")
+    name: str
+    content_type: str = Field(..., description="Detected from the content when uploaded")
+    size: int
+    sha256: str
+    classification: str
+    uploaded_at: datetime
+    superseded_at: datetime | None = Field(..., description="Set when a 補正 replaced the file")

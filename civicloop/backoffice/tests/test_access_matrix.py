@@ -74,6 +74,7 @@ def targets(secret_case: Case, inquiry: Inquiry, clerk: User) -> dict[str, str]:
         "consultation_id": str(consultation.public_id),
         "inquiry_id": str(inquiry.public_id),
         "document_id": str(secret_case.public_id),  # no such document: 404 as for a refused one
+        "attachment_id": str(secret_case.public_id),  # nor such an attachment
         "subscription_id": str(others.public_id),
     }
 
