@@ -6,11 +6,10 @@ document outside a socket (accepting a suggestion) or its comments announces it 
 transaction commits, so an editor never hears of a change that was rolled back.
 """
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from civicloop.authoring.models import Document
+from civicloop.core import broadcast
 
 
 def group_name(document: Document) -> str:
@@ -18,9 +17,7 @@ def group_name(document: Document) -> str:
 
 
 def _send(document: Document, message: dict[str, object]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group_name(document), message)
+    broadcast.group_send(group_name(document), message)
 
 
 def announce_update(document: Document, update: bytes) -> None:

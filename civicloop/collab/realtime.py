@@ -11,16 +11,15 @@ saw (`?after=<seq>`), from the database, so nothing is lost.
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.timezone import localtime
 
 from civicloop.collab.models import REACTIONS, Channel, Message, MessageFile, Reaction
+from civicloop.core import broadcast
 from civicloop.core.models import TIER_NAMES, Classification
 
 
@@ -71,11 +70,8 @@ def recheck_after_commit(groups: Iterable[str]) -> None:
     wanted = sorted(set(groups))
 
     def send() -> None:
-        layer: Any = get_channel_layer()
-        if layer is None or not wanted:
-            return
         for group in wanted:
-            async_to_sync(layer.group_send)(group, {"type": "chat.recheck"})
+            broadcast.group_send(group, {"type": "chat.recheck"})
 
     transaction.on_commit(send, robust=True)
 
@@ -144,13 +140,10 @@ def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> Non
     group = group_name(channel)
 
     def send() -> None:
-        layer: Any = get_channel_layer()
-        if layer is None:
-            return
         fresh = list(Message.objects.filter(pk__in=[m.pk for m in messages]).select_related("author", "parent"))
         for payload in sorted(payloads(fresh), key=lambda p: p["seq"]):
             # Serialised once here, not once per socket: the frame every reader gets is the same.
             frame = json.dumps({"type": "message", "message": payload}, ensure_ascii=False)
-            async_to_sync(layer.group_send)(group, {"type": "chat.message", "frame": frame})
+            broadcast.group_send(group, {"type": "chat.message", "frame": frame})
 
     transaction.on_commit(send, robust=True)
