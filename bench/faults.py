@@ -233,8 +233,9 @@ def register_receiver(url: str, run: str) -> None:
     from civicloop.relay.actions import register_subscription
     from civicloop.testing.factories import StaffFactory
 
-    admin = StaffFactory.create(username=f"faults-{run}-admin", department="")
-    register_subscription(name="bench faults receiver", url=url, event_types=["application.submitted"], by=admin)
+    # A 清掃リサイクル課 clerk: the subscriber hears its department's events (relay.actions.departments_for).
+    clerk = StaffFactory.create(username=f"faults-{run}-clerk", department="seiso")
+    register_subscription(name="bench faults receiver", url=url, event_types=["application.submitted"], by=clerk)
 
 
 # --------------------------------------------------------------------------- load
