@@ -1,19 +1,35 @@
 # SPDX-License-Identifier: MPL-2.0
 """The JSON API: one NinjaAPI, one Router per app."""
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from civicloop.applications.api import router as applications_router
 from civicloop.backoffice.api import router as backoffice_router
+from civicloop.backoffice.openapi import declare_scopes
 from civicloop.catalog.api import router as catalog_router
 from civicloop.core.views import request_too_large
 from civicloop.devices.api import router as devices_router
 from civicloop.intelligence.api import router as intelligence_router
 
-api = NinjaAPI(
+
+class API(NinjaAPI):
+    """NinjaAPI, with each back-office operation's OAuth2 scope in its security requirement."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_scopes(schema, self, backoffice_router)
+        return schema
+
+
+api = API(
     title="civicloop API",
     version="1",
     description="Procedures (手続き), a resident's own applications, and the back office at /api/v1/backoffice (docs/api.md).",
