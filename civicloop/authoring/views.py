@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import User
 from civicloop.accounts.staff import staff_member_or_404
 from civicloop.authoring import actions, diffing, errors
@@ -102,7 +103,7 @@ def version_list(request: HttpRequest, public_id: str) -> HttpResponse:
     if chosen and chosen["a"] in by_number and chosen["b"] in by_number:
         diff = diffing.side_by_side(by_number[chosen["a"]], by_number[chosen["b"]])
     may_work = evaluate(user, Action.WORK, document, context).allowed
-    candidates = User.objects.filter(is_active=True, clearance__in=_cleared_for(document)).exclude(pk=user.pk)
+    candidates = colleagues().filter(clearance__in=_cleared_for(document)).exclude(pk=user.pk)
     return render(
         request,
         "authoring/version_list.html",
@@ -147,7 +148,7 @@ def review_request(request: HttpRequest, version_id: str) -> HttpResponse:
     user = staff_member_or_404(request)
     context = context_from_request(request)
     version = get_version_for_user(user, version_id, action=Action.VIEW, context=context)
-    form = ReviewRequestForm(request.POST, candidates=User.objects.filter(is_active=True))
+    form = ReviewRequestForm(request.POST, candidates=colleagues())
     if form.is_valid():
         try:
             actions.request_review(

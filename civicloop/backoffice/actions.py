@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MPL-2.0
-"""Registering and retiring integration clients (the command `register_api_client` calls these)."""
+"""Registering, rotating the secret of and retiring integration clients (`manage.py manage_api_clients`)."""
 
 import secrets
 from collections.abc import Sequence
@@ -83,12 +83,30 @@ def register_client(
     return Registered(client, client_id, client_secret)
 
 
+def rotate_client_secret(*, client: IntegrationClient, by: User | None) -> Registered:
+    """A new client secret, shown once; the old one stops working and the tokens issued under it are
+    revoked at once (a rotation is usually because the secret may have leaked)."""
+    with transaction.atomic():
+        locked = IntegrationClient.objects.select_for_update().select_related("application").get(pk=client.pk)
+        if not locked.is_active:
+            raise BadClient("a retired client gets no new secret; register a new client instead")
+        secret = generate_client_secret()
+        application = locked.application
+        application.client_secret = secret
+        application.save(update_fields=["client_secret"])
+        get_access_token_model().objects.filter(application_id=application.pk).delete()
+        _audit(by, "api_client.rotate_secret", locked)
+    return Registered(locked, application.client_id, secret)
+
+
 def deactivate_client(*, client: IntegrationClient, by: User | None) -> IntegrationClient:
-    """Retire a client: its tokens are deleted at once and it can get no new one."""
+    """Retire a client: its tokens are deleted at once and it can get no new one; its service account
+    is deactivated too, so nothing else treats it as a working member of staff."""
     with transaction.atomic():
         locked = IntegrationClient.objects.select_for_update().get(pk=client.pk)
         locked.is_active = False
         locked.save(update_fields=["is_active"])
+        User.objects.filter(pk=locked.service_user_id).update(is_active=False)
         get_access_token_model().objects.filter(application_id=locked.application_id).delete()
         # A secret nobody holds (django-oauth-toolkit stores its hash): the token endpoint refuses
         # the client's own secret from now on, rather than issuing a token without scopes.

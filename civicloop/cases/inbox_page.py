@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from civicloop.accounts.models import POSITION_RANK, Position, User
+from civicloop.accounts.colleagues import colleagues
+from civicloop.accounts.models import POSITION_RANK, Position
 from civicloop.cases import inbox_scores
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case
@@ -87,8 +88,9 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
     departments = user.departments.values("pk")  # a subquery of both lists below, not a query of its own
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
-    colleagues = (
-        User.objects.filter(departments__in=departments, kind=User.Kind.STAFF, is_active=True)
+    people = (
+        colleagues()
+        .filter(departments__in=departments)
         .distinct()
         .order_by("username")
         .values_list("pk", "full_name", "username")
@@ -114,7 +116,7 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
             .values_list("code", "current_version__name_ja", "current_version__name_en")
         ],
         # (id as the filter's value, display name): listed twice, in the filter and the bulk-assign box
-        "colleagues": [(str(pk), full_name or username) for pk, full_name, username in colleagues],
+        "colleagues": [(str(pk), full_name or username) for pk, full_name, username in people],
         "has_score": inbox_scores.registered() is not None,
         "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
     }

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civicloop.accounts.models import Department, User
+from civicloop.accounts.colleagues import colleagues
+from civicloop.accounts.models import Department
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user
 from civicloop.cases import actions, confirmations, history, inbox_page, queries
@@ -472,7 +473,7 @@ def comment(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     def run(user: Any, case: Case, ctx: Context) -> None:
-        assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
+        assignee = colleagues().filter(pk=_int(request.POST.get("assignee", ""))).first()
         if assignee is None:
             raise actions.InvalidInput({"assignee": "choose who handles the case"})
         actions.assign_cases(cases=[case], by=user, assignee=assignee, context=ctx)
@@ -491,7 +492,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     ids = request.POST.getlist("cases")[:200]
     cases = list(Case.objects.visible_to(user, context_from_request(request)).filter(public_id__in=_uuids(ids)))
-    assignee = User.objects.filter(pk=_int(request.POST.get("assignee", "")), kind=User.Kind.STAFF).first()
+    assignee = colleagues().filter(pk=_int(request.POST.get("assignee", ""))).first()
     back = request.POST.get("next", "")
     target = f"{reverse('cases:case-list')}?{back}" if back else reverse("cases:case-list")
     if not cases or assignee is None or len(cases) != len(ids):

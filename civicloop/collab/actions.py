@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import Department, User
 from civicloop.cases.models import Case
 from civicloop.classification import policy
@@ -360,7 +361,7 @@ def _mention(message: Message, channel: Channel, author: User) -> list[User]:
     names = {name.rstrip(".") for name in MENTION.findall(message.body)}
     people = [
         user
-        for user in User.objects.filter(username__in=names, kind=User.Kind.STAFF, is_active=True).exclude(pk=author.pk)
+        for user in colleagues().filter(username__in=names).exclude(pk=author.pk)
         if evaluate_channel(user, ChatAction.READ, channel, _ANY_ALLOWED_DEVICE).allowed
     ]
     Mention.objects.bulk_create([Mention(message=message, user=user) for user in people], ignore_conflicts=True)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import User
 from civicloop.accounts.staff import staff_member_or_404
 from civicloop.cases.access import get_case_for_user
@@ -289,7 +290,7 @@ def conversation_create(request: HttpRequest) -> HttpResponse:
         flash.error(request, _("Name the people and choose the kind of conversation."))
         return redirect("collab:channel-list")
     names = form.names()
-    people = list(User.objects.filter(username__in=names, kind=User.Kind.STAFF, is_active=True))
+    people = list(colleagues().filter(username__in=names))
     if len(people) != len(set(names)):
         flash.error(request, _("Some of these user names are not staff: %(names)s") % {"names": ", ".join(names)})
         return redirect("collab:channel-list")

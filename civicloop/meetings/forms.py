@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import Department, User
 from civicloop.authoring.models import Document
 from civicloop.core.models import TIER_NAMES, Classification
@@ -70,9 +71,7 @@ class AgendaItemForm(forms.Form):
 class AttendeeForm(forms.Form):
     person = _NamedChoice(
         label=_("Attendee"),
-        queryset=User.objects.filter(kind=User.Kind.STAFF, is_active=True, departments__isnull=False)
-        .distinct()
-        .order_by("username"),
+        queryset=colleagues().filter(departments__isnull=False).distinct().order_by("username"),
         widget=forms.Select(attrs={"class": "input"}),
     )
 

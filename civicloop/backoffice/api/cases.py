@@ -12,7 +12,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from civicloop.accounts.models import User
+from civicloop.accounts.colleagues import colleagues
 from civicloop.backoffice.api.schemas import (
     AssignIn,
     CaseOut,
@@ -187,7 +187,7 @@ def claim(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 @router.post("/cases/{case_id}/assign", response=responses(CaseOut), auth=WRITE, summary="Assign the case (係長+)")
 def assign(request: HttpRequest, case_id: UUID, payload: AssignIn) -> dict[str, Any]:
     principal, case = _case(request, case_id)
-    assignee = User.objects.filter(public_id=payload.assignee, kind=User.Kind.STAFF, is_active=True).first()
+    assignee = colleagues().filter(public_id=payload.assignee).first()
     if assignee is None:
         with domain_errors():
             raise actions.InvalidInput({"assignee": "no such member of staff"})
