@@ -27,6 +27,10 @@ from civicloop.cases.models import Case
 from civicloop.classification.policy import Action, Context, DeviceTrust, decide, visible_q
 from civicloop.classification.tests.conftest import DEVICE_HEADER, CaseFile, content_of
 from civicloop.classification.tests.oracle import Subject
+from civicloop.classification.tests.procurement_file import procurement_of
+from civicloop.procurement import ocds
+from civicloop.procurement import rules as procurement_rules
+from civicloop.procurement.access import bids_visible_to, tenders_visible_to
 
 
 @dataclass
@@ -65,7 +69,8 @@ class ReadPath:
     action: str
     reveals: Callable[[Probe], bool]
     # "anyone"; "staff": residents and visitors are turned away whatever the data; "recipient": only
-    # the resident a notice was sent to; "nobody": the path must never reveal it (content in the admin).
+    # the resident a notice was sent to; "nobody": the path must never reveal it (content in the admin);
+    # "public": published to anyone at OFFICIAL, never above it (procurement notices, OCDS).
     audience: str = "anyone"
     device_from_request: bool = True
 
@@ -170,6 +175,57 @@ def case_and_resident_data(f: CaseFile) -> list[str]:
     """Everything of the file that names a case or a resident: numbers, public ids, content, personal data."""
     ids = [f.application.public_id, f.attachment.public_id, f.inquiry.public_id, f.notice.public_id]
     return [*_receipt(f), *_reference(f), *(str(i) for i in ids), *content_of(f), *_personal_data(f)]
+
+
+# Procurement (civicloop/procurement/): the world's tender, bid, document and direct award of the
+# case's department at the file's tier (procurement_file.py), asked about through procurement.rules,
+# which hands staff to the one policy unchanged. Residents and visitors have no procurement records.
+
+
+def _procurement(target: str) -> Callable[[Probe], Any]:
+    return lambda p: getattr(procurement_of(p.file), target)
+
+
+def _procurement_decides(target: str, action: Action) -> Callable[[Probe], bool]:
+    return lambda p: procurement_rules.decide(p.person, action, _procurement(target)(p), p.context).allowed
+
+
+def _procurement_scoped(visible_to: Callable[..., Any], target: str) -> Callable[[Probe], bool]:
+    def reveals(p: Probe) -> bool:
+        obj = _procurement(target)(p)
+        return bool(visible_to(p.person, p.context).filter(pk=obj.pk).exists())
+
+    return reveals
+
+
+def _tender_names(f: CaseFile) -> list[str]:
+    return procurement_of(f).tender_names()
+
+
+def _tender_url(name: str) -> Callable[[CaseFile], str]:
+    return lambda f: reverse(name, args=[procurement_of(f).tender.public_id])
+
+
+def _tender_page_names_the_bidder(p: Probe) -> bool:
+    """The tender's page lists who bid to whom may work the tender; the page itself asks for view."""
+    url = _tender_url("procurement:staff-tender-detail")(p.file)
+    return procurement_of(p.file).bidder in p.listing(url, url)
+
+
+def _notice_url(f: CaseFile) -> str:
+    return reverse("procurement-notices:detail", args=[ocds.ocid_for(procurement_of(f).tender)])
+
+
+def _direct_award_names(f: CaseFile) -> list[str]:
+    award = procurement_of(f).direct_award
+    return [award.title, str(award.public_id)]
+
+
+def _procurement_admin(path: str) -> Callable[[CaseFile], str]:
+    """An admin URL of the file's tender or bid: `path` names it, e.g. "tender/{tender}/change/"."""
+    return lambda f: (
+        "/admin/procurement/" + path.format(tender=procurement_of(f).tender.pk, bid=procurement_of(f).bid.pk)
+    )
 
 
 APPLICATION_FIELDS = {
@@ -318,5 +374,75 @@ READ_PATHS: list[ReadPath] = [
             audience="nobody",
         )
         for url in ("/healthz", "/readyz", "/metrics")
+    ),
+    # Procurement, staff: the tender's department as the case's, up to clearance and device, need-to-know
+    # grants on the tender and the direct award (test_access_matrix.py). EDIT is left out: the oracle's
+    # edit is a resident's answers, and no procurement path asks for it.
+    *(
+        ReadPath(
+            f"procurement.rules.decide {target} {action}", str(action), _procurement_decides(target, action), "staff"
+        )
+        for target in ("tender", "bid", "document", "direct_award")
+        for action in Action
+        if action is not Action.EDIT
+    ),
+    ReadPath("procurement tenders_visible_to", "view", _procurement_scoped(tenders_visible_to, "tender"), "staff"),
+    ReadPath("procurement bids_visible_to", "view", _procurement_scoped(bids_visible_to, "bid"), "staff"),
+    ReadPath("HTML staff procurement index", "view", _listed("/staff/procurement/", _tender_names), audience="staff"),
+    ReadPath(
+        "HTML staff tender page",
+        "view",
+        _shows(_tender_url("procurement:staff-tender-detail"), _tender_names),
+        audience="staff",
+    ),
+    ReadPath("HTML staff tender page names the bidder", "work", _tender_page_names_the_bidder, audience="staff"),
+    ReadPath(
+        "HTML staff direct award page",
+        "view",
+        _page(
+            lambda f: reverse("procurement:staff-direct-award", args=[procurement_of(f).direct_award.public_id]),
+            _direct_award_names,
+        ),
+        audience="staff",
+    ),
+    ReadPath("admin tender list", "view", _listed("/admin/procurement/tender/", _tender_names), audience="staff"),
+    ReadPath("admin tender page", "view", _page(_procurement_admin("tender/{tender}/change/"), _tender_names), "staff"),
+    ReadPath(
+        "admin tender history page",
+        "view",
+        _page(_procurement_admin("tender/{tender}/history/"), _tender_names),
+        "staff",
+    ),
+    ReadPath("admin bid list", "view", _listed("/admin/procurement/bid/", _tender_names), audience="staff"),
+    ReadPath("admin bid page", "view", _page(_procurement_admin("bid/{bid}/change/"), _tender_names), "staff"),
+    # Only a tender's named evaluators and the suppliers' own accounts reach these; no one in the
+    # matrix is either (procurement's own matrix, civicloop/procurement/tests/test_matrix.py, covers them).
+    ReadPath(
+        "HTML evaluation page of a tender",
+        "view",
+        _page(_tender_url("procurement:staff-evaluate"), _tender_names),
+        "nobody",
+    ),
+    ReadPath(
+        "HTML supplier's tender page", "view", _page(_tender_url("procurement:tender-detail"), _tender_names), "nobody"
+    ),
+    # Procurement, public: an OFFICIAL published tender is announced to anyone (入札公告, OCDS);
+    # nothing above OFFICIAL is, whoever asks.
+    ReadPath("HTML procurement notices", "view", _listed("/procurement/notices/", _tender_names), audience="public"),
+    ReadPath("HTML procurement notice page", "view", _page(_notice_url, _tender_names), audience="public"),
+    ReadPath(
+        "OCDS release package", "view", _listed("/opendata/ocds/release-package.json", _tender_names), audience="public"
+    ),
+    ReadPath(
+        "OCDS record package", "view", _listed("/opendata/ocds/record-package.json", _tender_names), audience="public"
+    ),
+    ReadPath(
+        "public tender document download",
+        "download",
+        _page(
+            lambda f: reverse("procurement-notices:document", args=[procurement_of(f).document.public_id]),
+            lambda f: [procurement_of(f).document.title],
+        ),
+        audience="public",
     ),
 ]

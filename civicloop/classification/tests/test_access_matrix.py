@@ -19,6 +19,7 @@ from civicloop.classification.models import NeedToKnowGrant
 from civicloop.classification.policy import TIERS, DeviceTrust
 from civicloop.classification.tests.conftest import World, staff_client
 from civicloop.classification.tests.oracle import Subject, expected
+from civicloop.classification.tests.procurement_file import procurement_of
 from civicloop.classification.tests.readpaths import READ_PATHS, Probe, ReadPath, case_and_resident_data
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,16 @@ def _grant_everything(user: User, world: World, granted_by: User) -> None:
     from django.utils import timezone
 
     for file in world.files.values():
-        for obj in (file.application, file.case, file.attachment, file.inquiry, file.notice, file.email_notice):
+        procurement = procurement_of(file).granted_objects
+        for obj in (
+            file.application,
+            file.case,
+            file.attachment,
+            file.inquiry,
+            file.notice,
+            file.email_notice,
+            *procurement,
+        ):
             NeedToKnowGrant.objects.create(
                 content_type=content_type_of(obj),
                 object_public_id=obj.public_id,
@@ -101,6 +111,8 @@ def _expected(path: ReadPath, subject: Subject, tier: str, device: str) -> bool:
         return False
     if path.audience == "recipient" and subject.kind != "resident":
         return False  # notices are read by the person they were sent to, never by colleagues
+    if path.audience == "public":
+        return tier == "OFFICIAL"  # published for anyone, signed in or not; nothing above OFFICIAL
     return expected(subject, tier, device if path.device_from_request else "unknown", path.action)
 
 
