@@ -7,17 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from civicloop.backoffice.tests.conftest import TokenFor
 from civicloop.cases.models import Case
 from civicloop.intelligence.models import Inquiry
+from civicloop.testing.fuzz import api_schema, fuzz
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 PREFIX = "/api/v1/backoffice"
@@ -30,33 +26,12 @@ def headers(token_for: TokenFor, case: Case, inquiry: Inquiry) -> dict[str, str]
 
 
 @pytest.fixture
-def api_schema(headers: dict[str, str]) -> Iterator[Any]:
-    """In-process, keeping the test's database connection open between requests (as intelligence's
-    fuzz test). After `headers`: Django's test client, which fetched the token, connects
-    close_old_connections again after each of its requests."""
-    application = get_wsgi_application()
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+def schema(headers: dict[str, str]) -> Iterator[Any]:
+    """After `headers`: the token was fetched with Django's test client (civicloop.testing.fuzz)."""
+    with api_schema() as loaded:
+        yield loaded
 
 
 @pytest.mark.django_db
-def test_every_back_office_operation_answers_as_its_schema_says(api_schema: Any, headers: dict[str, str]) -> None:
-    operations = 0
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        if not operation.path.startswith(PREFIX):
-            continue
-        operations += 1
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        run()
-    assert operations >= 20
+def test_every_back_office_operation_answers_as_its_schema_says(schema: Any, headers: dict[str, str]) -> None:
+    assert fuzz(schema, checks=CHECKS, max_examples=4, prefix=PREFIX, headers=headers) >= 20

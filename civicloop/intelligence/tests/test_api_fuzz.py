@@ -9,36 +9,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from civicloop.accounts.models import Department, User
 from civicloop.accounts.testing import sign_in_with_mfa
+from civicloop.testing import fuzz as fuzzing
 
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
 def api_schema(catalog: None, routing_model: Any) -> Iterator[Any]:
-    """The app called in-process. As Django's own test client does, the end of each request must
-    not close the database connection, which holds the test's transaction (PostgreSQL). Django's
-    handler itself, not config.wsgi: that refuses to start with the demo on and DEBUG off, and
-    pytest-django turns DEBUG off."""
-    application = get_wsgi_application()
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    with fuzzing.api_schema() as schema:
+        yield schema
 
 
 def _cookies(client: Client) -> dict[str, str]:
@@ -60,19 +45,7 @@ def resident_cookies(resident: User) -> dict[str, str]:
 
 
 def _fuzz(api_schema: Any, cookies: dict[str, str]) -> int:
-    """Every operation, a few generated requests each (schemathesis's pytest plugin predates pytest 9)."""
-    operations = 0
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        def run(case: Any) -> None:
-            case.call_and_validate(cookies=cookies, checks=CHECKS)
-
-        run()
-    return operations
+    return fuzzing.fuzz(api_schema, checks=CHECKS, max_examples=6, cookies=cookies)
 
 
 @pytest.mark.django_db
