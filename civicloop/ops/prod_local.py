@@ -253,8 +253,11 @@ def empty_metrics_folder(var_dir: Path) -> None:
 
 
 def write_pids(topology: Topology, running: list[Service]) -> Path:
+    """The running processes' pids, replaced whole (a rename), so a reader never sees half a file."""
     path = topology.var_dir / "prod-local.pids"
-    path.write_text(json.dumps({"supervisor": os.getpid(), **{s.name: s.pid for s in running}}) + "\n")
+    fresh = path.with_suffix(".pids.new")
+    fresh.write_text(json.dumps({"supervisor": os.getpid(), **{s.name: s.pid for s in running}}) + "\n")
+    fresh.replace(path)
     return path
 
 

@@ -4,6 +4,8 @@
 imported on this machine instead, and compose.yaml goes through `docker-compose config` when that
 is installed."""
 
+import dataclasses
+import json
 import os
 import re
 import shutil
@@ -153,3 +155,15 @@ def test_docker_compose_accepts_the_file() -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_pids_file_is_replaced_whole(tmp_path: Path) -> None:
+    # given prod-local's pids file from an earlier start
+    topology = dataclasses.replace(prod_local.Topology.from_environment({}, demo=False), var_dir=tmp_path)
+    (tmp_path / "prod-local.pids").write_text('{"web": 1}\n')
+    running: Any = [type("Service", (), {"name": "web", "pid": 4242})()]
+    # when a process is restarted and the pids written again
+    path = prod_local.write_pids(topology, running)
+    # then readers (bench/faults.py) find the new file whole, and no partial file is left beside it
+    assert json.loads(path.read_text()) == {"supervisor": os.getpid(), "web": 4242}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prod-local.pids"]
