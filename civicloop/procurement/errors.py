@@ -36,3 +36,7 @@ class ScoresLocked(ProcurementError):
 
 class WrongState(ProcurementError):
     """The object is not in a state that allows this step."""
+
+
+class DocumentRejected(ProcurementError):
+    """An uploaded file was refused: empty, too large, not a PDF, JPEG or PNG, or a PDF that could run code."""

@@ -262,3 +262,20 @@ class DirectAwardForm(StyledForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = user.departments.all()  # type: ignore[attr-defined]
+
+
+class SupplierDocumentForm(StyledForm):
+    """A registration document: what it is, and the file (checked by actions.check_supplier_document)."""
+
+    title = forms.CharField(
+        label=_("What the document is"),
+        max_length=200,
+        help_text=_("For example: 登記事項証明書, 納税証明書, ISO/IEC 27001 certificate."),
+    )
+    # An empty file reaches the action, whose message names the file (Django's does not).
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,
+        help_text=_("PDF, JPEG or PNG, up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("procurement/", suppliers.home, name="supplier-home"),
     path("procurement/qualifications/new/", suppliers.qualification_new, name="qualification-new"),
     path("procurement/services/new/", suppliers.service_new, name="service-new"),
+    path("procurement/documents/new/", suppliers.document_new, name="document-new"),
     path("procurement/services/<uuid:public_id>/security/", suppliers.service_security, name="service-security"),
     path("procurement/tenders/<uuid:public_id>/", suppliers.tender_detail, name="tender-detail"),
     path("procurement/tenders/<uuid:public_id>/questions/", suppliers.question_ask, name="question-ask"),

@@ -21,6 +21,7 @@ from civicloop.procurement.actions.evaluation import (
 from civicloop.procurement.actions.suppliers import (
     SECURITY_FIELDS,
     add_qualification,
+    add_supplier_document,
     declare_service,
     register_supplier,
     update_security_declaration,
@@ -39,6 +40,7 @@ __all__ = [
     "APPROVAL_THRESHOLD_YEN",
     "SECURITY_FIELDS",
     "add_qualification",
+    "add_supplier_document",
     "answer_question",
     "ask_question",
     "assign_evaluator",

@@ -1,25 +1,31 @@
 # SPDX-License-Identifier: MPL-2.0
 """Suppliers register themselves, add their qualification and services; 契約課 verifies each."""
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
 from civicloop.classification.policy import Action
+from civicloop.core import pdf
+from civicloop.core.files import detect_mime
 from civicloop.core.text import fold
 from civicloop.procurement.actions.recording import record, require
-from civicloop.procurement.errors import WrongState
+from civicloop.procurement.errors import DocumentRejected, WrongState
 from civicloop.procurement.models import (
     Decision,
     Qualification,
     SecurityDeclaration,
     Service,
     Supplier,
+    SupplierDocument,
     Verification,
     VerificationStatus,
 )
@@ -70,6 +76,71 @@ def add_qualification(
     )
     record(actor, "qualification_added", qualification, {"supplier": str(supplier.public_id), "grade": grade})
     return qualification
+
+
+# 登記事項証明書, 納税証明書 and certificates are scans or PDFs of a few pages.
+DOCUMENT_MAX_MB = 10
+DOCUMENT_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+def check_supplier_document(upload: "UploadedFile[bytes]") -> tuple[str, str, int, str]:
+    """(name, type, size, SHA-256) of an acceptable upload; DocumentRejected says what is wrong with it.
+
+    The type is read from the file's bytes, not its name; a PDF must hold nothing that runs, since
+    契約課 will open it (civicloop/core/pdf.py), as for residents' attachments.
+    """
+    name = (upload.name or "file")[-200:]
+    size = upload.size or 0
+    if size == 0:
+        raise DocumentRejected(_("%(name)s is empty. Choose the file again.") % {"name": name})
+    if size > min(DOCUMENT_MAX_MB * 1024 * 1024, settings.UPLOAD_MAX_BYTES):
+        raise DocumentRejected(
+            _("%(name)s is larger than %(mb)s MB. Make it smaller and try again.")
+            % {"name": name, "mb": DOCUMENT_MAX_MB}
+        )
+    mime = detect_mime(upload) or ""
+    if mime not in DOCUMENT_TYPES:
+        raise DocumentRejected(
+            _("%(name)s is not a %(types)s file (its content was checked, not its name).")
+            % {"name": name, "types": "PDF / JPEG / PNG"}
+        )
+    if mime == "application/pdf" and (problem := pdf.refusal(upload, name)):
+        raise DocumentRejected(problem)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return name, mime, size, digest.hexdigest()
+
+
+def add_supplier_document(
+    *, actor: User, supplier: Supplier, title: str, upload: "UploadedFile[bytes]"
+) -> SupplierDocument:
+    """A registration document (登記事項証明書, 納税証明書, a certificate) for 契約課 to verify against.
+
+    Checked before anything is written (`check_supplier_document`); stored at the company's tier.
+    """
+    require(actor, Action.WORK, supplier)
+    name, mime, size, sha256 = check_supplier_document(upload)
+    with transaction.atomic():
+        document = SupplierDocument(
+            supplier=supplier,
+            title=title.strip() or name,
+            content_type=mime,
+            original_name=name,
+            size=size,
+            sha256=sha256,
+            classification=supplier.classification,
+        )
+        document.file.save(document.public_id.hex, upload, save=False)
+        document.save()
+        record(
+            actor,
+            "supplier_document_added",
+            document,
+            {"supplier": str(supplier.public_id), "content_type": mime, "size": size},
+        )
+    return document
 
 
 def _search_text(service: Service) -> str:

@@ -176,9 +176,19 @@ class SupplierDocument(OwnedByContracts, models.Model):
     )
     title = models.CharField(_("Title"), max_length=200)
     file = models.FileField(upload_to=supplier_document_path)
+    # As checked on upload (actions.add_supplier_document): the type its bytes reveal, not its name's.
     content_type = models.CharField(max_length=100, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     classification = classification_field()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class ServiceQuerySet(models.QuerySet["Service"]):

@@ -171,6 +171,7 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], list[Any]]]] = {
     "procurement:supplier-home": ("get", lambda w: []),
     "procurement:qualification-new": ("get", lambda w: []),
     "procurement:service-new": ("get", lambda w: []),
+    "procurement:document-new": ("get", lambda w: []),
     "procurement:service-security": ("get", lambda w: [w["service"].public_id]),
     "procurement:tender-detail": ("get", lambda w: [w["tender"].public_id]),
     "procurement:question-ask": ("post", lambda w: [w["tender"].public_id]),

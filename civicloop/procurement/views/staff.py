@@ -71,6 +71,7 @@ def supplier_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "supplier": supplier,
             "qualifications": supplier.qualifications.all(),
+            "documents": supplier.documents.all(),
             "services": supplier.services.select_related("security"),
             "history": supplier.verifications.select_related("decided_by", "service", "qualification"),
             "may_verify": rules.may(user, Action.WORK, supplier, context),

@@ -26,6 +26,7 @@ from civicloop.procurement.forms import (
     RegistrationForm,
     SecurityForm,
     ServiceForm,
+    SupplierDocumentForm,
 )
 from civicloop.procurement.models import Bid, SecurityDeclaration, Service, Supplier, Tender, TenderStatus
 from civicloop.procurement.views.common import REFUSALS, SUPPLIER_LOGIN, refused, supplier_account
@@ -73,6 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "services": supplier.services.select_related("security"),
             "tenders": tenders.order_by("bid_deadline")[:50],
             "bids": Bid.objects.filter(supplier=supplier).select_related("tender").order_by("-submitted_at")[:50],
+            "documents": supplier.documents.all()[:50],
         },
     )
 
@@ -86,6 +88,26 @@ def qualification_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Qualification sent for verification."))
         return redirect("procurement:supplier-home")
     return render(request, "procurement/supplier/form.html", {"form": form, "title": _("Add a qualification")})
+
+
+@login_required(login_url=SUPPLIER_LOGIN)
+def document_new(request: HttpRequest) -> HttpResponse:
+    """A registration document for 契約課: a refused file is named with the reason, the title kept."""
+    user, supplier = supplier_account(request)
+    form = SupplierDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = actions.add_supplier_document(
+                actor=user, supplier=supplier, title=form.cleaned_data["title"], upload=form.cleaned_data["file"]
+            )
+        except REFUSALS as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, _("%(title)s uploaded for verification.") % {"title": document.title})
+            return redirect("procurement:supplier-home")
+    status = 400 if form.errors else 200
+    context = {"form": form, "title": _("Add a registration document")}
+    return render(request, "procurement/supplier/document_form.html", context, status=status)
 
 
 @login_required(login_url=SUPPLIER_LOGIN)
