@@ -489,6 +489,9 @@ SUBMISSION_RATE_WINDOW_S = env_int("CIVICLOOP_SUBMISSION_RATE_WINDOW_SECONDS", 6
 # and code lookups) and routing suggestions, per signed-in user or per address.
 VERIFY_RATE_LIMIT = env_int("CIVICLOOP_VERIFY_RATE_LIMIT", 30, minimum=0)  # 0: no limit
 ROUTING_SUGGEST_RATE_LIMIT = env_int("CIVICLOOP_ROUTING_SUGGEST_RATE_LIMIT", 60, minimum=0)
+# The payment webhook (payments.views.webhook), per sending address: each call costs an HMAC and a
+# logged row, so a flood of forgeries is cut off; a provider retries after Retry-After.
+PAYMENT_WEBHOOK_RATE_LIMIT = env_int("CIVICLOOP_PAYMENT_WEBHOOK_RATE_LIMIT", 600, minimum=0)
 PUBLIC_RATE_WINDOW_S = env_int("CIVICLOOP_PUBLIC_RATE_WINDOW_SECONDS", 600, minimum=1)
 # The back-office API (docs/api.md): django-oauth-toolkit issues client-credentials tokens; the
 # scopes and which client may ask for which are civicloop.backoffice.scopes.

@@ -32,6 +32,7 @@ TEMPLATE_CODES = frozenset(
         "case.decided",
         "case.withdrawn",
         "payment.requested",  # civicloop.payments: the fee is due (amount, link to 支払う)
+        "payment.received",  # civicloop.payments: the fee was received (amount, 領収番号, link to the 領収書)
         "document.issued",
         "case.reminder",
         "case.approval_pending",

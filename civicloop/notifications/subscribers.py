@@ -139,6 +139,23 @@ def payment_requested(event: Event) -> None:
     _notify_applicant(event, case.application, "payment.requested", extra, case.department.code)
 
 
+@events.subscribe("payment.captured")
+def payment_received(event: Event) -> None:
+    """The fee was received (online, by the provider's capture, or at the counter as the clerk
+    recorded it): the resident hears the amount, the 領収番号 and where the 領収書 is."""
+    application = Application.objects.select_related("applicant", "procedure_version__procedure__department").get(
+        public_id=str(event.data["application"])
+    )
+    extra = {
+        "amount_yen": f"{int(event.data['amount_yen']):,}",
+        "payment_receipt_number": str(event.data.get("receipt_number") or ""),
+        "receipt_url": _absolute(reverse("payments:receipt-download", args=[application.public_id]))
+        if application.applicant_id
+        else "",
+    }
+    _notify_applicant(event, application, "payment.received", extra, application.department_code)
+
+
 @events.subscribe("case.withdrawn")
 def case_withdrawn(event: Event) -> None:
     case = _case(event.subject)

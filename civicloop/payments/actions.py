@@ -30,7 +30,21 @@ from civicloop.payments.models import Payment, ReconciliationLine, Reconciliatio
 
 
 class RefundInvalid(ValueError):
-    """No reason, nothing paid, or more than was paid: nothing was refunded."""
+    """No reason, nothing paid, or more than was paid: nothing was refunded.
+
+    `code` says which: "reason" (none given), "amount" (not between 1 yen and what is left),
+    "state" (nothing captured left to refund), "no_case" (paid before submission, not yet sent).
+    `left_yen` is what could still be refunded.
+    """
+
+    def __init__(self, message: str, *, code: str = "amount", left_yen: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.left_yen = left_yen
+
+
+class SettlementUnreadable(ValueError):
+    """The provider's settlement file could not be read (not its format, not UTF-8, a bad amount)."""
 
 
 class NothingToPay(ValueError):
@@ -220,23 +234,31 @@ def _apply(notice: client.WebhookNotice) -> tuple[str, str]:
     return WebhookEvent.Outcome.APPLIED, ""
 
 
-def _capture(payment: Payment, notice: client.WebhookNotice) -> None:
-    payment.state = Payment.State.CAPTURED
-    payment.method = notice.method[:20]
-    payment.captured_at = notice.occurred_at
+def _save_captured(payment: Payment, fields: list[str]) -> None:
+    """Save a capture with a new 領収番号 (retried in a savepoint on the rare unique clash)."""
     for attempt in range(5):
         payment.receipt_number = random_code("R")
         try:
             with transaction.atomic():
-                payment.save(update_fields=["state", "method", "captured_at", "receipt_number"])
-            break
+                payment.save(update_fields=[*fields, "receipt_number"])
+            return
         except IntegrityError:
             if attempt == 4:
                 raise
-    _record("payment.captured", payment, {"method": payment.method, "receipt_number": payment.receipt_number})
+
+
+def _capture(payment: Payment, notice: client.WebhookNotice) -> None:
+    payment.state = Payment.State.CAPTURED
+    payment.method = notice.method[:20]
+    payment.captured_at = notice.occurred_at
+    _save_captured(payment, ["state", "method", "captured_at"])
     if payment.case is None:
+        # Sent first, so the event (and the resident's notice) names the application's 受付番号.
         _submit_after_capture(payment)
+        payment.refresh_from_db(fields=["case"])
+        _record("payment.captured", payment, {"method": payment.method, "receipt_number": payment.receipt_number})
         return
+    _record("payment.captured", payment, {"method": payment.method, "receipt_number": payment.receipt_number})
     case_actions.record_fee_payment(
         case=payment.case, amount_yen=payment.amount_yen, method=payment.method, reference=payment.receipt_number or ""
     )
@@ -252,6 +274,43 @@ def _submit_after_capture(payment: Payment) -> None:
         return
 
 
+def record_counter_payment(*, case: Case, amount_yen: int, reference: str) -> Payment:
+    """A clerk recorded the fee as paid at the counter (cases.actions.confirm_fee): the payment is
+    captured with a 領収番号, so the 領収書 prints and the resident is told, as for one paid online.
+
+    The due online payment, if any, becomes this one (provider "counter"): a late online capture
+    of it is then refused as replayed, and the provider's file shows it as missing here.
+    """
+    application = case.application
+    payment = case.payments.select_for_update().filter(state=Payment.State.DUE).order_by("-pk").first()
+    if payment is None:
+        quote = fees.quote(application.procedure_version.definition, application.answers)
+        payment = Payment(
+            application=application,
+            case=case,
+            lines=[line.__dict__ for line in quote.lines],
+            timing=fees.timing(application.procedure_version.definition) or "outside",
+        )
+    payment.amount_yen = amount_yen
+    payment.state = Payment.State.CAPTURED
+    payment.provider = "counter"
+    payment.method = "counter"
+    payment.captured_at = timezone.now()
+    if payment.pk is None:
+        payment.save()
+    _save_captured(payment, ["amount_yen", "state", "provider", "method", "captured_at"])
+    _record("payment.captured", payment, {"method": "counter", "receipt_number": payment.receipt_number})
+    audit.record(
+        actor="system/payments",
+        action="payment.counter",
+        object_type="payment",
+        object_id=str(payment.public_id),
+        data={"case": str(case.public_id), "amount_yen": amount_yen, "reference": reference[:100]},
+        classification=case.classification,
+    )
+    return payment
+
+
 def refund_payment(
     *, payment: Payment, clerk: User, reason: str, amount_yen: int | None = None, context: Context = NO_CONTEXT
 ) -> Refund:
@@ -264,14 +323,18 @@ def refund_payment(
         locked = Payment.objects.select_for_update(of=("self",)).select_related("case__department").get(pk=payment.pk)
         case = locked.case
         if case is None:
-            raise RefundInvalid("a fee paid before submission is refunded once its application has a case")
+            raise RefundInvalid(
+                "a fee paid before submission is refunded once its application has a case", code="no_case"
+            )
         authorise(clerk, Action.WORK, case, context)
-        left = locked.amount_yen - locked.refunded_yen
+        left = locked.refundable_yen
         amount = left if amount_yen is None else amount_yen
         if not reason:
-            raise RefundInvalid("a refund needs a reason")
-        if locked.state != Payment.State.CAPTURED or amount <= 0 or amount > left or not locked.provider_payment_id:
-            raise RefundInvalid(f"{amount} yen cannot be refunded; {left} yen of a {locked.state} payment is left")
+            raise RefundInvalid("a refund needs a reason", code="reason", left_yen=left)
+        if left <= 0 or not locked.provider_payment_id:
+            raise RefundInvalid(f"nothing is left to refund of a {locked.state} payment", code="state")
+        if amount <= 0 or amount > left:
+            raise RefundInvalid(f"{amount} yen cannot be refunded; {left} yen is left", code="amount", left_yen=left)
         result = client.provider().refund(
             provider_payment_id=locked.provider_payment_id, amount_yen=amount, reason=reason
         )
@@ -303,12 +366,18 @@ def refund_payment(
 def import_settlement(*, data: bytes, file_name: str, actor: str) -> ReconciliationRun:
     """Match the provider's settlement file to civicloop's payments and keep every difference.
 
+    The one import: `manage.py reconcile_payments FILE` and the staff upload form both call it.
+    SettlementUnreadable (nothing stored) when the provider's parser cannot read the file.
+
     Compared: captures in the file against payments captured (or refunded since) here, from the
     earliest to the latest capture the file could cover — every payment captured here up to now
     that the file does not list is `missing_there`.
     """
     provider = client.provider()
-    lines = [line for line in provider.parse_settlement(data) if line.kind == "capture"]
+    try:
+        lines = [line for line in provider.parse_settlement(data) if line.kind == "capture"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise SettlementUnreadable(str(exc)) from exc
     with transaction.atomic():
         run = ReconciliationRun.objects.create(
             provider=provider.name,

@@ -76,4 +76,19 @@ JA: dict[str, str | list[str]] = {
     "Thank you. Your payment was received and your application was sent.": "お支払いを確認し、申請を送信しました。ありがとうございました。",
     "We have not received your payment. Your application has not been sent; your answers are kept. If you paid, it is sent as soon as the payment is confirmed.": "お支払いを確認できていません。申請はまだ送信されていません（入力内容は保存されています）。お支払い済みの場合は、確認でき次第、申請を送信します。",
     "Your payment was received, but the application has errors. Correct them and send it.": "お支払いは確認しましたが、申請内容に誤りがあります。修正のうえ送信してください。",
+    # The clerk's partial refund (payments/_case_fee.html, views.refund)
+    "Amount to refund (yen)": "返金する金額（円）",
+    "Up to %(left)s yen (paid, less what was refunded). For a partial refund, enter less.": "%(left)s円まで（納付額から返金済みの額を引いた額）。一部を返金するときは、その金額を入力してください。",
+    "Enter the amount to refund in whole yen, such as 300.": "返金する金額を、300のように円単位の数字で入力してください。",
+    "The amount to refund must be between 1 yen and %(left)s yen (paid, less what was refunded).": "返金する金額は1円から%(left)s円（納付額から返金済みの額を引いた額）までで入力してください。",
+    "Nothing is left to refund on this payment.": "この納付には返金できる残額がありません。",
+    "%(amount)s yen was refunded. %(left)s yen can still be refunded.": "%(amount)s円を返金しました。あと%(left)s円まで返金できます。",
+    # The reconciliation upload (payments/reconciliation_list.html)
+    "The provider's daily settlement file": "決済事業者の日次精算ファイル",
+    "Upload it as downloaded from the provider; the report of matches and differences follows.": "決済事業者からダウンロードしたファイルをそのままアップロードしてください。照合の結果（一致件数と差異）を表示します。",
+    "Import and reconcile": "取り込んで照合する",
+    "Choose the provider's settlement file to upload.": "アップロードする精算ファイルを選んでください。",
+    "The file is larger than 5 MB; a daily settlement file is far smaller.": "ファイルが5MBを超えています。日次の精算ファイルはこれよりずっと小さいはずです。",
+    "This is not a settlement file of the payment provider. Upload the provider's daily file as it was downloaded.": "決済事業者の精算ファイルとして読み取れません。ダウンロードしたままの日次ファイルをアップロードしてください。",
+    "A case you may not view": "閲覧権限のない案件",
 }

@@ -19,6 +19,7 @@ METHOD_LABELS = {
     "konbini": _("Convenience store"),
     "payeasy": _("Pay-easy"),
     "qr": _("QR code payment"),
+    "counter": _("At the counter"),
 }
 
 
@@ -69,7 +70,10 @@ class Payment(models.Model):
     @property
     def refundable_yen(self) -> int:
         """What a refund may still return: the captured amount less what was refunded."""
-        return self.amount_yen - self.refunded_yen if self.state == self.State.CAPTURED else 0
+        # Through the provider only: a fee taken at the counter is refunded in cash there.
+        if self.state != self.State.CAPTURED or not self.provider_payment_id or self.provider == "counter":
+            return 0
+        return self.amount_yen - self.refunded_yen
 
 
 class Refund(models.Model):

@@ -13,7 +13,13 @@ from civicloop.applications.models import Application
 from civicloop.documents.rendering import addressee, render_pdf, wareki
 from civicloop.payments.models import Payment
 
-METHODS = {"card": "クレジットカード", "konbini": "コンビニ払い", "payeasy": "Pay-easy", "qr": "QRコード決済"}
+METHODS = {
+    "card": "クレジットカード",
+    "konbini": "コンビニ払い",
+    "payeasy": "Pay-easy",
+    "qr": "QRコード決済",
+    "counter": "窓口",
+}
 
 
 def _payer(application: Application) -> str:
@@ -23,6 +29,11 @@ def _payer(application: Application) -> str:
 
 
 def receipt_pdf(payment: Payment) -> bytes:
+    return render_pdf(receipt_html(payment))
+
+
+def receipt_html(payment: Payment) -> str:
+    """The 領収書's HTML, in Japanese: what was paid, how (card, コンビニ, 窓口, …), when, its numbers."""
     application = payment.application
     procedure = application.procedure_version.procedure
     paid_on = timezone.localdate(payment.captured_at) if payment.captured_at else timezone.localdate()
@@ -41,4 +52,4 @@ def receipt_pdf(payment: Payment) -> bytes:
         "is_demo": settings.DEMO_ENABLED,
     }
     with translation.override("ja"):
-        return render_pdf(render_to_string("payments/pdf/receipt.html", context))
+        return render_to_string("payments/pdf/receipt.html", context)

@@ -18,3 +18,16 @@ def fee_due(event: Event) -> None:
         public_id=event.subject.removeprefix("case/")
     )
     actions.request_fee(case=case)
+
+
+@events.subscribe("case.fee_paid")
+def fee_paid_at_counter(event: Event) -> None:
+    """A fee the clerk recorded as paid at the counter gets its Payment and 領収番号 (online
+    captures and fees paid before submission have theirs already)."""
+    amount = event.data.get("amount_yen")
+    if event.data.get("method") != "counter" or not isinstance(amount, int):
+        return
+    case = Case.objects.select_related("application__procedure_version").get(
+        public_id=event.subject.removeprefix("case/")
+    )
+    actions.record_counter_payment(case=case, amount_yen=amount, reference=str(event.data.get("reference", "")))

@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.ratelimit import limit_requests
 from civicloop.applications.access import get_application_for_user
 from civicloop.applications.actions import SubmissionInvalid, completeness_errors
 from civicloop.applications.models import Application
 from civicloop.cases.access import get_case_for_user
-from civicloop.classification.policy import Action, NotPermitted, context_from_request
+from civicloop.cases.models import Case
+from civicloop.classification.policy import Action, NotPermitted, context_from_request, record_listed
 from civicloop.core.language import is_english
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.payments import actions, receipts
@@ -28,11 +30,17 @@ ACCEPTED = {WebhookEvent.Outcome.APPLIED, WebhookEvent.Outcome.REPLAYED, Webhook
 
 def _own_payment(request: HttpRequest, public_id: uuid.UUID, action: Action) -> tuple[Application, Payment]:
     """The latest payment of the signed-in resident's own application (404 for anyone else's)."""
+    application, payment = _latest_payment(request, public_id, action)
+    if application.applicant_id != request.user.pk:
+        raise Http404
+    return application, payment
+
+
+def _latest_payment(request: HttpRequest, public_id: uuid.UUID, action: Action) -> tuple[Application, Payment]:
+    """The latest payment of an application the one policy lets the user `action` (404 otherwise)."""
     application = get_application_for_user(
         request.user, public_id, action=action, context=context_from_request(request)
     )
-    if application.applicant_id != request.user.pk:
-        raise Http404
     payment = Payment.objects.filter(application=application).select_related("case").order_by("-pk").first()
     if payment is None:
         raise Http404
@@ -138,8 +146,9 @@ def _after_prepayment(request: HttpRequest, application: Application) -> HttpRes
 
 @login_required
 def receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """領収書 (PDF) of a captured payment, for the resident who paid."""
-    _application, payment = _own_payment(request, public_id, Action.DOWNLOAD)
+    """領収書 (PDF) of a captured payment: for the resident who paid, and for whom the one policy lets
+    download the application (the department's staff reissuing it at the counter)."""
+    _application, payment = _latest_payment(request, public_id, Action.DOWNLOAD)
     if payment.captured_at is None:
         raise Http404
     response = HttpResponse(receipts.receipt_pdf(payment), content_type="application/pdf")
@@ -150,6 +159,7 @@ def receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@limit_requests("payment_webhook", limit_setting="PAYMENT_WEBHOOK_RATE_LIMIT", json=True, counts=lambda request: True)
 def webhook(request: HttpRequest) -> HttpResponse:
     """The provider's notice of a payment: verified on the raw body; every call is logged."""
     log = actions.receive_webhook(body=request.body, headers=request.headers)
@@ -161,24 +171,65 @@ def webhook(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="cases:staff-login")
 @require_POST
 def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The clerk refunds a case's captured payment, with a reason."""
+    """The clerk refunds all or part of a case's captured payment, with a reason."""
     user: Any = request.user
     if not getattr(user, "is_staff_member", False):
         raise Http404
     context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
-    payment = case.payments.filter(state=Payment.State.CAPTURED).order_by("-pk").first()
+    captured = case.payments.filter(state=Payment.State.CAPTURED).order_by("-pk")
+    chosen = request.POST.get("payment", "")
+    payment = (captured.filter(public_id=chosen) if _is_uuid(chosen) else captured).first()
     if payment is None:
         raise Http404
+    amount = _yen(request.POST.get("amount", ""))
+    if amount is None:
+        messages.error(request, _("Enter the amount to refund in whole yen, such as 300."))
+        return redirect("cases:case-detail", public_id)
     try:
-        actions.refund_payment(payment=payment, clerk=user, reason=request.POST.get("reason", ""), context=context)
-    except actions.RefundInvalid:
-        messages.error(request, _("Give the reason for the refund."))
+        done = actions.refund_payment(
+            payment=payment, clerk=user, reason=request.POST.get("reason", ""), amount_yen=amount, context=context
+        )
+    except actions.RefundInvalid as exc:
+        messages.error(request, _refund_error(exc))
     except (NotPermitted, PaymentError) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The payment was refunded."))
+        left = done.payment.refundable_yen
+        if left == 0:
+            messages.success(request, _("The payment was refunded."))
+        else:
+            messages.success(
+                request,
+                _("%(amount)s yen was refunded. %(left)s yen can still be refunded.")
+                % {"amount": f"{done.amount_yen:,}", "left": f"{left:,}"},
+            )
     return redirect("cases:case-detail", public_id)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _yen(raw: str) -> int | None:
+    """A whole number of yen as typed (全角 digits and thousands separators accepted); None if not one."""
+    text = raw.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(",", "").replace("，", "")
+    text = text.removesuffix("円").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _refund_error(exc: actions.RefundInvalid) -> str:
+    if exc.code == "reason":
+        return _("Give the reason for the refund.")
+    if exc.code == "amount":
+        return _("The amount to refund must be between 1 yen and %(left)s yen (paid, less what was refunded).") % {
+            "left": f"{exc.left_yen:,}"
+        }
+    return _("Nothing is left to refund on this payment.")
 
 
 def _reconciler(request: HttpRequest) -> Any:
@@ -189,17 +240,60 @@ def _reconciler(request: HttpRequest) -> Any:
     return user
 
 
+# A provider's daily settlement file is a few thousand lines; anything far larger is not one.
+SETTLEMENT_MAX_BYTES = 5 * 1024 * 1024
+
+
 @login_required(login_url="cases:staff-login")
 def reconciliation_list(request: HttpRequest) -> HttpResponse:
-    _reconciler(request)
+    """The imports so far and, for staff who may import (payments.add_reconciliationrun), the upload."""
+    user = _reconciler(request)
+    may_import = user.has_perm("payments.add_reconciliationrun")
+    error = ""
+    if request.method == "POST":
+        if not may_import:
+            raise Http404
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("Choose the provider's settlement file to upload.")
+        elif upload.size is None or upload.size > SETTLEMENT_MAX_BYTES:
+            error = _("The file is larger than 5 MB; a daily settlement file is far smaller.")
+        else:
+            try:
+                run = actions.import_settlement(
+                    data=upload.read(), file_name=upload.name or "settlement", actor=f"user/{user.public_id}"
+                )
+            except actions.SettlementUnreadable:
+                error = _(
+                    "This is not a settlement file of the payment provider. Upload the provider's daily file as it was downloaded."
+                )
+            else:
+                return redirect("payments:reconciliation-detail", run.public_id)
     runs = ReconciliationRun.objects.order_by("-imported_at")[:50]
-    return render(request, "payments/reconciliation_list.html", {"runs": runs})
+    return render(
+        request,
+        "payments/reconciliation_list.html",
+        {"runs": runs, "may_import": may_import, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @login_required(login_url="cases:staff-login")
 def reconciliation_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Every difference of one import: missing here, missing there, amount differs."""
-    _reconciler(request)
+    user = _reconciler(request)
     run = get_object_or_404(ReconciliationRun, public_id=public_id)
-    lines = run.lines.select_related("payment__case").order_by("kind", "provider_payment_id")
-    return render(request, "payments/reconciliation_detail.html", {"run": run, "lines": lines})
+    lines = list(run.lines.select_related("payment").order_by("kind", "provider_payment_id"))
+    # A difference names its case only to whom the one policy shows that case (a reconciler of the
+    # 会計課 sees amounts and the provider's ids of every department, not SECRET cases' numbers).
+    context = context_from_request(request)
+    case_ids = {line.payment.case_id for line in lines if line.payment and line.payment.case_id}
+    visible = {
+        case.pk: case
+        for case in Case.objects.visible_to(user, context)
+        .filter(pk__in=case_ids)
+        .select_related("application", "department")
+    }
+    record_listed(user, Action.VIEW, visible.values(), context)
+    rows = [(line, visible.get(line.payment.case_id or 0) if line.payment else None) for line in lines]
+    return render(request, "payments/reconciliation_detail.html", {"run": run, "rows": rows, "count": len(lines)})

@@ -24,6 +24,7 @@ from civicloop.cases.actions._shared import (
 )
 from civicloop.cases.errors import IllegalTransition, NotAuthorised
 from civicloop.cases.models import ApprovalStep, Case, CaseTask
+from civicloop.catalog import fees
 from civicloop.classification.policy import NO_CONTEXT, Context, records_refusals
 from civicloop.core import audit, events
 
@@ -56,9 +57,15 @@ def confirm_fee(
     method: str = "counter",
     context: Context = NO_CONTEXT,
 ) -> Case:
-    """手数料納付: the clerk records the fee as paid (at the counter, 処理券); the result goes out."""
+    """手数料納付: the clerk records the fee as paid (at the counter, 処理券); the result goes out.
+
+    Without `amount_yen`, the fee is the catalogue's quote for the answers, so the decision (and
+    civicloop.payments' 領収書) state what was paid."""
     with transaction.atomic():
         locked = lock_for(case, clerk, context)
+        if amount_yen is None:
+            application = locked.application
+            amount_yen = fees.quote(application.procedure_version.definition, application.answers).total_yen or None
         waiting = advance(locked, "fee", clerk, result="paid", comment=comment.strip())
         audit_case(clerk, "case.fee_paid", locked, {"amount_yen": amount_yen, "method": method})
         _record_fee_paid(locked, amount_yen, method, comment.strip())

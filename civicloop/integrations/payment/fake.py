@@ -81,6 +81,9 @@ class FakeProvider:
 
     def parse_settlement(self, data: bytes) -> list[SettlementLine]:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        missing = {"payment_id", "order_ref", "amount_yen"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"not a settlement file: no column {', '.join(sorted(missing))}")
         return [
             SettlementLine(row["payment_id"], row["order_ref"], int(row["amount_yen"]), row.get("kind") or "capture")
             for row in reader

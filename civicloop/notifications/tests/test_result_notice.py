@@ -53,10 +53,12 @@ def test_a_decided_case_sends_one_result_email_linking_its_signed_pdf(
     document = IssuedDocument.objects.get(case=case)
     resident = case.application.applicant
     assert resident is not None
-    mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL)
-    assert [m.template_code for m in mails] == ["case.decided"]
-    assert Message.objects.filter(recipient=resident, channel=Channel.PORTAL).count() == 1
-    assert [m.to for m in mail.outbox] == [[resident.email]]
-    body = mail.outbox[0].body
-    assert "結果：承認" in body
+    # (and the fee the clerk recorded as paid at the counter is acknowledged: payment.received)
+    mails = Message.objects.filter(recipient=resident, channel=Channel.EMAIL).order_by("template_code")
+    assert [m.template_code for m in mails] == ["case.decided", "payment.received"]
+    assert Message.objects.filter(recipient=resident, channel=Channel.PORTAL, template_code="case.decided").count() == 1
+    assert [m.to for m in mail.outbox] == [[resident.email], [resident.email]]
+    results = [m.body for m in mail.outbox if "結果：承認" in m.body]
+    assert len(results) == 1
+    body = results[0]
     assert reverse("documents:document-download", args=[case.application.public_id, document.public_id]) in body

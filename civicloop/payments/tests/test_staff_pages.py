@@ -42,9 +42,9 @@ def test_a_clerk_refunds_with_a_reason_through_the_page_and_it_is_audited(
 ) -> None:
     client = sign_in_with_mfa(Client(), koseki_staff["clerk"])
     url = reverse("payments:payment-refund", args=[Case.objects.get(payments=paid).public_id])
-    client.post(url, {"reason": ""})
+    client.post(url, {"reason": "", "amount": "600"})
     assert not paid.refunds.exists()
-    response = client.post(url, {"reason": "請求の誤り"})
+    response = client.post(url, {"reason": "請求の誤り", "amount": "600"})
     assert response.status_code == 302
     assert Payment.objects.get(pk=paid.pk).state == Payment.State.REFUNDED
     assert AuditEntry.objects.filter(action="payment.refund", data__reason="請求の誤り").exists()

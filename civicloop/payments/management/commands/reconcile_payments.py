@@ -2,9 +2,9 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civicloop.payments.actions import import_settlement
+from civicloop.payments.actions import SettlementUnreadable, import_settlement
 
 
 class Command(BaseCommand):
@@ -15,7 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        run = import_settlement(data=path.read_bytes(), file_name=path.name, actor="system/reconcile_payments")
+        try:
+            run = import_settlement(data=path.read_bytes(), file_name=path.name, actor="system/reconcile_payments")
+        except SettlementUnreadable as exc:
+            raise CommandError(f"{path.name}: not a settlement file the provider's parser can read ({exc})") from exc
         lines = list(run.lines.order_by("kind", "provider_payment_id"))
         self.stdout.write(f"{path.name}: {run.matched} matched, {len(lines)} difference(s) (run {run.public_id})")
         for line in lines:
