@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import User
 from civicloop.accounts.staff import staff_member_or_404
 from civicloop.classification.policy import Action, context_from_request
@@ -207,9 +208,7 @@ def _tender_page(user: User, tender: Any, context: Any) -> dict[str, Any]:
         "opening": getattr(tender, "opening", None),
         "award": getattr(tender, "award", None),
         "evaluators": tender.evaluators.select_related("user", "conflict"),
-        "staff": User.objects.filter(kind=User.Kind.STAFF, is_active=True)
-        .exclude(pk=user.pk)
-        .order_by("username")[:200],
+        "staff": colleagues().exclude(pk=user.pk).order_by("username")[:200],
         "may_work": may_work,
         "is_evaluator": rules.evaluator_of(user, tender) is not None,
         "deadline_passed": tender.has_deadline_passed(),
@@ -261,7 +260,7 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
     elif step == "open":
         actions.open_bids(actor=user, tender=tender)
     elif step == "assign":
-        evaluator = User.objects.filter(kind=User.Kind.STAFF, pk=post.get("user") or 0).first()
+        evaluator = colleagues().filter(pk=post.get("user") or 0).first()
         if evaluator is not None:
             actions.assign_evaluator(actor=user, tender=tender, user=evaluator)
     elif step == "complete":
