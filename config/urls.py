@@ -8,6 +8,10 @@ from civicloop.accounts.views import admin_sign_in
 from config.api import api
 
 urlpatterns = [
+    # First: a path is tried against each entry in turn, and every include("") below is a list to
+    # walk. The JSON API (submissions, the back office) takes the most requests per second and
+    # nothing else lives under api/ (test_urls.py), so it is matched before the pages.
+    path("api/", api.urls),
     path("", include("civicloop.catalog.urls")),
     path("", include("civicloop.applications.urls")),
     path("", include("civicloop.intelligence.urls")),
@@ -29,7 +33,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("oauth/token/", oauth2_views.TokenView.as_view(), name="oauth2-token"),  # docs/api.md
     path("oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="oauth2-revoke"),
-    path("api/", api.urls),
     # Staff sign in once, at /staff/login/ with a second factor, for the admin as for the back office;
     # someone signed in whom the admin is not for gets a 403 here rather than a redirect loop.
     path("admin/login/", admin_sign_in),
