@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """A small world for the classification tests: one resident's case file at each tier, and staff."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +10,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from civicloop.accounts.models import Department, Position, User
 from civicloop.applications import actions as application_actions
@@ -21,6 +22,7 @@ from civicloop.classification.policy import TIERS, DeviceTrust
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.intelligence.models import Inquiry
 from civicloop.notifications.models import Channel, Message
+from civicloop.payments.models import Payment, ReconciliationLine, ReconciliationRun
 from civicloop.testing.factories import StaffFactory
 
 DEVICE_HEADER = "HTTP_X_TEST_DEVICE_TRUST"
@@ -52,6 +54,8 @@ class CaseFile:
     inquiry: Inquiry
     notice: Message
     email_notice: Message
+    # The fee paid for the application (civicloop.payments): its 領収書 and reconciliation line.
+    payment: Payment | None = None
 
 
 CONTENT_MARK = "CONTENT-MARK"
@@ -128,7 +132,41 @@ def build_case_file(owner: User, procedure: Procedure, tier: str, key: str) -> C
         case,
         Attachment.objects.get(pk=attachment.pk),
         *_inquiry_and_notices(owner, case, tier, key),
+        payment=_paid_fee(application, case, key),
     )
+
+
+def _paid_fee(application: Application, case: Case, key: str) -> Payment:
+    return Payment.objects.create(
+        application=application,
+        case=case,
+        amount_yen=400,
+        lines=[{"label_ja": "手数料", "label_en": "Fee", "unit_yen": 400, "quantity": 1, "total_yen": 400}],
+        timing="outside",
+        state=Payment.State.CAPTURED,
+        provider="fake",
+        provider_payment_id=f"fpay_{key}",
+        method="card",
+        receipt_number=f"R-{key}"[:20],
+        captured_at=timezone.now(),
+    )
+
+
+def _reconciliation(files: Iterable[CaseFile]) -> ReconciliationRun:
+    """One settlement import that lists every file's payment as a difference (missing at the provider)."""
+    run = ReconciliationRun.objects.create(
+        provider="fake", file_name="world.csv", file_sha256="0" * 64, imported_at=timezone.now(), imported_by="test"
+    )
+    for file in files:
+        assert file.payment is not None
+        ReconciliationLine.objects.create(
+            run=run,
+            kind=ReconciliationLine.Kind.MISSING_THERE,
+            provider_payment_id=str(file.payment.provider_payment_id),
+            payment=file.payment,
+            amount_here_yen=file.payment.amount_yen,
+        )
+    return run
 
 
 @pytest.fixture
@@ -137,6 +175,7 @@ def world(make_resident: Callable[..., User], sodai_gomi: Procedure) -> World:
     owner = make_resident(address=PERSONAL_ADDRESS, birthdate=date(1980, 4, 1))
     other = make_resident()
     files = {tier: build_case_file(owner, sodai_gomi, tier, f"world-{tier}") for tier in TIERS}
+    _reconciliation(files.values())
     return World(owner, other, files)
 
 

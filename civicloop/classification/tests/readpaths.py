@@ -28,6 +28,7 @@ from civicloop.classification.policy import Action, Context, DeviceTrust, decide
 from civicloop.classification.tests.conftest import DEVICE_HEADER, CaseFile, content_of
 from civicloop.classification.tests.oracle import Subject
 from civicloop.classification.tests.procurement_file import procurement_of
+from civicloop.payments.models import ReconciliationLine
 from civicloop.procurement import ocds
 from civicloop.procurement import rules as procurement_rules
 from civicloop.procurement.access import bids_visible_to, tenders_visible_to
@@ -122,6 +123,28 @@ def _page(
         if response.status_code == 200:
             return True
         body = _body(response)
+        return any(name in body for name in names(p.file))
+
+    return reveals
+
+
+def _payment_names(f: CaseFile) -> list[str]:
+    return [*_receipt(f), str(f.payment.receipt_number if f.payment else "")]
+
+
+def _reconciliation_url(f: CaseFile) -> str:
+    line = ReconciliationLine.objects.filter(payment=f.payment).select_related("run").get()
+    return reverse("payments:reconciliation-detail", args=[line.run.public_id])
+
+
+def _listed_at(
+    url_of: Callable[[CaseFile], str], names: Callable[[CaseFile], list[str]] = _receipt
+) -> Callable[[Probe], bool]:
+    """A page that lists several files (one URL for the whole world), fetched once per subject and device."""
+
+    def reveals(p: Probe) -> bool:
+        url = url_of(p.file)
+        body = p.listing(url, url)
         return any(name in body for name in names(p.file))
 
     return reveals
@@ -273,6 +296,27 @@ READ_PATHS: list[ReadPath] = [
         audience="staff",
     ),
     ReadPath("HTML staff inbox", "view", _listed("/staff/inbox/"), audience="staff"),
+    # Payments (civicloop/payments/views.py). The 領収書 downloads as the application does: the
+    # resident who paid, and the department's staff reissuing it. The reconciliation report (staff
+    # with its Django permission, which every member of staff in the matrix holds) lists every
+    # file's payment as a difference, and names each case only to whom the policy shows it.
+    ReadPath(
+        "HTML payment receipt (領収書) download",
+        "download",
+        _page(lambda f: reverse("payments:receipt-download", args=[f.application.public_id]), _payment_names),
+    ),
+    ReadPath(
+        "HTML reconciliation report names the case",
+        "view",
+        _listed_at(_reconciliation_url, _receipt),
+        audience="staff",
+    ),
+    ReadPath(
+        "HTML reconciliation runs show case or resident data",
+        "view",
+        _shows(_fixed("/staff/payments/reconciliation/"), case_and_resident_data),
+        audience="nobody",
+    ),
     # The API routes ask the policy with the request's device, and the one route for a single
     # object asks for the API action (the handling table's "API" row).
     ReadPath("API GET /api/applications/<id>", "api", _page(lambda f: f"/api/applications/{f.application.public_id}")),
