@@ -28,6 +28,7 @@ from civicloop.procurement.models import (
     ScoreSheet,
     Service,
     Supplier,
+    SupplierDocument,
     Tender,
     TenderDocument,
     TenderStatus,
@@ -50,6 +51,13 @@ def _get(queryset: QuerySet[M], user: Any, public_id: UUID | str, action: Action
 def get_supplier_for_user(user: Any, public_id: UUID | str, *, action: Action, context: Context) -> Supplier:
     """The supplier if `user` may `action` it (its own accounts; 契約課 staff); else 404."""
     return _get(Supplier.objects.all(), user, public_id, action, context)
+
+
+def get_supplier_document_for_user(
+    user: Any, public_id: UUID | str, *, action: Action, context: Context
+) -> SupplierDocument:
+    """A registration document if `user` may `action` it (its company's accounts; 契約課 staff); else 404."""
+    return _get(SupplierDocument.objects.select_related("supplier"), user, public_id, action, context)
 
 
 def get_qualification_for_user(user: Any, public_id: UUID | str, *, action: Action, context: Context) -> Qualification:

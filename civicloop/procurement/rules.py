@@ -36,6 +36,7 @@ from civicloop.procurement.models import (
     SecurityDeclaration,
     Service,
     Supplier,
+    SupplierDocument,
     Tender,
     TenderDocument,
     TenderStatus,
@@ -74,7 +75,7 @@ def _tender_of(obj: Any) -> Tender | None:
 def _supplier_of(obj: Any) -> Supplier | None:
     if isinstance(obj, Supplier):
         return obj
-    if isinstance(obj, Qualification | Service | Bid):
+    if isinstance(obj, Qualification | Service | Bid | SupplierDocument):
         return obj.supplier
     if isinstance(obj, SecurityDeclaration):
         return obj.service.supplier

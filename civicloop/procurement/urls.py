@@ -23,6 +23,11 @@ urlpatterns = [
     path("staff/procurement/suppliers/<uuid:public_id>/", staff.supplier_detail, name="staff-supplier-detail"),
     path("staff/procurement/suppliers/<uuid:public_id>/verify/<str:kind>/", staff.verify, name="staff-verify"),
     path(
+        "staff/procurement/supplier-documents/<uuid:public_id>/",
+        staff.supplier_document,
+        name="staff-supplier-document",
+    ),
+    path(
         "staff/procurement/suppliers/<uuid:public_id>/verify/<str:kind>/<int:pk>/",
         staff.verify,
         name="staff-verify-item",

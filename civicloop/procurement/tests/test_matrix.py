@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -182,6 +183,7 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], list[Any]]]] = {
     "procurement:staff-supplier-detail": ("get", lambda w: [w["supplier"].public_id]),
     "procurement:staff-verify": ("post", lambda w: [w["supplier"].public_id, "supplier"]),
     "procurement:staff-verify-item": ("post", lambda w: [w["supplier"].public_id, "service", w["service"].pk]),
+    "procurement:staff-supplier-document": ("get", lambda w: [w["document"].public_id]),
     "procurement:staff-catalogue": ("get", lambda w: []),
     "procurement:staff-direct-award-new": ("post", lambda w: []),
     "procurement:staff-direct-award": ("get", lambda w: [w["direct_award"].public_id]),
@@ -195,6 +197,7 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], list[Any]]]] = {
 # The staff routes that name one tender, bid, question or supplier: closed to staff of another department.
 RECORD_ROUTES = [
     "procurement:staff-supplier-detail",
+    "procurement:staff-supplier-document",
     "procurement:staff-verify",
     "procurement:staff-verify-item",
     "procurement:staff-direct-award",
@@ -242,7 +245,14 @@ def _records(cast: Cast, tender: Tender) -> dict[str, Any]:
         facets={},
     )
     actions.assign_evaluator(actor=cast.buyer, tender=tender, user=cast.evaluator)
+    document = actions.add_supplier_document(
+        actor=cast.alpha_user,
+        supplier=cast.alpha,
+        title="登記事項証明書",
+        upload=SimpleUploadedFile("touki.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
+    )
     return {
+        "document": document,
         "tender": tender,
         "bid": bid,
         "question": question,

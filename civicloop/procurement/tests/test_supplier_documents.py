@@ -117,5 +117,23 @@ def test_a_company_cannot_add_a_document_to_another(cast: Cast) -> None:
     assert not SupplierDocument.objects.exists()
 
 
-def test_staff_and_residents_have_no_upload_page(cast: Cast, client: Client) -> None:
+def test_staff_have_no_upload_page(cast: Cast) -> None:
     assert sign_in_with_mfa(Client(), cast.officer).get(URL).status_code == 404
+
+
+def test_contracts_downloads_the_document_as_uploaded_and_nobody_else_on_the_staff_side(
+    cast: Cast, alpha: Client
+) -> None:
+    # given alpha's uploaded certificate
+    content = make_pdf()
+    post(alpha, upload("touki.pdf", content))
+    url = reverse("procurement:staff-supplier-document", args=[SupplierDocument.objects.get().public_id])
+    # when 契約課, 清掃課's clerk and another company ask for it
+    officer = sign_in_with_mfa(Client(), cast.officer).get(url)
+    outsider = sign_in_with_mfa(Client(), cast.outsider).get(url)
+    beta = sign_in_with_mfa(Client(), cast.beta_user).get(url)
+    # then only 契約課 gets it, byte for byte, under its original name
+    assert officer.status_code == 200
+    assert b"".join(officer.streaming_content) == content  # type: ignore[attr-defined]
+    assert "touki.pdf" in officer["Content-Disposition"]
+    assert (outsider.status_code, beta.status_code) == (404, 404)

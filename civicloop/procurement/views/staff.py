@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from civicloop.procurement.access import (
     get_direct_award_for_user,
     get_question_for_user,
     get_service_for_user,
+    get_supplier_document_for_user,
     get_supplier_for_user,
     get_tender_for_user,
     suppliers_visible_to,
@@ -79,6 +80,23 @@ def supplier_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "form": VerifyForm(),
         },
     )
+
+
+@login_required(login_url=STAFF_LOGIN)
+def supplier_document(request: HttpRequest, public_id: str) -> FileResponse:
+    """A supplier's registration document, for 契約課 to check against (the policy's download)."""
+    user = staff_member_or_404(request)
+    document = get_supplier_document_for_user(
+        user, public_id, action=Action.DOWNLOAD, context=context_from_request(request)
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=document.original_name or document.title,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
