@@ -33,6 +33,7 @@ from civicloop.procurement.models import (
     TenderDocument,
     TenderStatus,
 )
+from civicloop.procurement.models.suppliers import ServiceQuerySet
 from civicloop.procurement.rules import DepartmentView
 
 M = TypeVar("M", bound=Model)
@@ -172,3 +173,14 @@ def services_visible_to(user: Any, context: Context, *, action: Action = Action.
     if _is(user, User.Kind.STAFF):
         return Service.objects.filter(classification__in=contracts_tiers(user, context, action))
     return Service.objects.none()
+
+
+def catalogue_for(user: Any, context: Context) -> ServiceQuerySet:
+    """The services the catalogue may show `user`: every department searches the OFFICIAL ones (the
+    catalogue is how they find a supplier); a service marked SECRET only to those the one policy
+    lets read 契約課's SECRET records from this device; TOP SECRET never (a list shows no TOP SECRET)."""
+    services = ServiceQuerySet(Service)
+    if not _is(user, User.Kind.STAFF):
+        return services.none()
+    tiers = {Classification.OFFICIAL, *contracts_tiers(user, context, Action.VIEW)}
+    return services.filter(classification__in=sorted(tiers))

@@ -12,15 +12,20 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from civicloop.classification.policy import NO_CONTEXT, Context
 from civicloop.core.text import fold
+from civicloop.procurement.access import catalogue_for
 from civicloop.procurement.models import SME_SIZES, IsmapStatus, Service
 
 FACETS = ("lot", "ismap", "iso27001", "privacy_mark", "data_location", "local", "sme")
 
 
-def search_services(query: str, facets: Mapping[str, str]) -> "QuerySet[Service]":
-    """Approved catalogue services matching every word of `query` and every facet given."""
-    services = Service.objects.approved().select_related("supplier", "security")
+def search_services(
+    query: str, facets: Mapping[str, str], *, user: Any, context: Context = NO_CONTEXT
+) -> "QuerySet[Service]":
+    """Approved catalogue services `user` may see (access.catalogue_for) matching every word of
+    `query` and every facet given."""
+    services = catalogue_for(user, context).approved().select_related("supplier", "security")
     for word in query.split():
         services = services.filter(search_text__contains=fold(word))
     today = timezone.localdate()
@@ -44,15 +49,17 @@ def search_services(query: str, facets: Mapping[str, str]) -> "QuerySet[Service]
     return services.order_by("unit_price", "name")
 
 
-def facet_counts(query: str, facets: Mapping[str, str]) -> dict[str, dict[str, int]]:
+def facet_counts(
+    query: str, facets: Mapping[str, str], *, user: Any, context: Context = NO_CONTEXT
+) -> dict[str, dict[str, int]]:
     """For each lot, how many services the search finds with the other facets kept."""
     others = {k: v for k, v in facets.items() if k != "lot"}
-    rows = search_services(query, others).order_by().values("lot").annotate(n=Count("pk"))
+    rows = search_services(query, others, user=user, context=context).order_by().values("lot").annotate(n=Count("pk"))
     return {"lot": {row["lot"]: row["n"] for row in rows}}
 
 
-def freeze_search(query: str, facets: Mapping[str, str]) -> dict[str, Any]:
-    """The search as it stands now, to keep with a direct award."""
+def freeze_search(query: str, facets: Mapping[str, str], *, user: Any, context: Context = NO_CONTEXT) -> dict[str, Any]:
+    """The search as it stands now, as `user` ran it, to keep with a direct award."""
     kept = {k: str(v) for k, v in facets.items() if k in FACETS and v}
     results = [
         {
@@ -63,6 +70,6 @@ def freeze_search(query: str, facets: Mapping[str, str]) -> dict[str, Any]:
             "lot": s.lot,
             "unit_price": s.unit_price,
         }
-        for s in search_services(query, kept)
+        for s in search_services(query, kept, user=user, context=context)
     ]
     return {"query": query, "facets": kept, "at": timezone.now().isoformat(), "results": results}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import Department, User
 from civicloop.cases.approval import route_for
-from civicloop.classification.policy import Action, NotPermitted
+from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted
 from civicloop.procurement.actions.recording import record, require
 from civicloop.procurement.errors import WrongState
 from civicloop.procurement.models import (
@@ -186,11 +186,13 @@ def award_directly(
     reason: str,
     query: str,
     facets: Mapping[str, str],
+    context: Context = NO_CONTEXT,
 ) -> DirectAward:
-    """随意契約 from the catalogue: the search that found the service is run again and frozen with it."""
+    """随意契約 from the catalogue: the search that found the service is run again, as `actor` on
+    this device may see it, and frozen with it."""
     probe = DirectAward(department=department)
     require(actor, Action.WORK, probe)
-    search = freeze_search(query, facets)
+    search = freeze_search(query, facets, user=actor, context=context)
     if str(service.public_id) not in {row["service"] for row in search["results"]}:
         raise WrongState(_("Choose a service the search found."))
     direct = DirectAward.objects.create(

@@ -58,15 +58,18 @@ def test_renewing_a_declaration_sends_the_service_back_to_verification(cast: Cas
 
 
 def test_the_catalogue_search_filters_by_words_and_facets_and_freezes(cast: Cast) -> None:
-    assert {s.supplier_id for s in search.search_services("電子申請", {})} == {
+    assert {s.supplier_id for s in search.search_services("電子申請", {}, user=cast.buyer)} == {
         cast.alpha.pk,
         cast.beta.pk,
         cast.gamma.pk,
     }
-    assert {s.supplier_id for s in search.search_services("alpha", {})} == {cast.alpha.pk}
-    assert {s.supplier_id for s in search.search_services("", {"sme": "1"})} == {cast.alpha.pk, cast.gamma.pk}
-    assert not search.search_services("", {"lot": "hosting"}).exists()
-    frozen = search.freeze_search("alpha", {"lot": "software", "bogus": "x"})
+    assert {s.supplier_id for s in search.search_services("alpha", {}, user=cast.buyer)} == {cast.alpha.pk}
+    assert {s.supplier_id for s in search.search_services("", {"sme": "1"}, user=cast.buyer)} == {
+        cast.alpha.pk,
+        cast.gamma.pk,
+    }
+    assert not search.search_services("", {"lot": "hosting"}, user=cast.buyer).exists()
+    frozen = search.freeze_search("alpha", {"lot": "software", "bogus": "x"}, user=cast.buyer)
     assert frozen["facets"] == {"lot": "software"} and len(frozen["results"]) == 1
 
 
@@ -98,3 +101,31 @@ def test_a_direct_award_keeps_the_search_and_follows_the_route_above_the_thresho
     assert small.approval_status == ApprovalStatus.NOT_REQUIRED and len(small.search["results"]) == 3
     assert large.approval_status == ApprovalStatus.PENDING
     assert [s.position for s in large.approvals.all()] == ["kakaricho", "kacho", "bucho", "fuku_kucho"]
+
+
+def test_the_catalogue_shows_a_secret_service_only_to_whom_the_policy_lets_read_it(cast: Cast) -> None:
+    from civicloop.classification.policy import Context, DeviceTrust
+    from civicloop.core.models import Classification
+    from civicloop.testing.factories import StaffFactory
+
+    # given one of alpha's approved services marked SECRET
+    hidden = cast.alpha.services.get()
+    Service.objects.filter(pk=hidden.pk).update(classification=Classification.SECRET)
+    cleared = StaffFactory.create(username="cleared-officer", department="keiyaku", clearance="SECRET")
+    office = Context(device_trust=DeviceTrust.MANAGED)
+
+    def found(user: object, context: Context) -> set[int]:
+        return {s.pk for s in search.search_services("", {}, user=user, context=context)}
+
+    # then another department's buyer finds the other services but never this one, nor in the counts
+    assert hidden.pk not in found(cast.buyer, office) and found(cast.buyer, office)
+    assert sum(search.facet_counts("", {}, user=cast.buyer, context=office)["lot"].values()) == len(
+        found(cast.buyer, office)
+    )
+    assert hidden.pk not in found(cast.officer, office)  # 契約課, but not cleared for SECRET
+    # and a SECRET-cleared 契約課 officer finds it on a managed device, not on an unknown one
+    assert hidden.pk in found(cleared, office)
+    assert hidden.pk not in found(cleared, Context(device_trust=DeviceTrust.UNKNOWN))
+    # and a direct award's frozen search holds only what its buyer could see
+    frozen = search.freeze_search("", {}, user=cast.buyer, context=office)
+    assert str(hidden.public_id) not in {row["service"] for row in frozen["results"]}

@@ -128,9 +128,10 @@ def verify(request: HttpRequest, public_id: str, kind: str, pk: int = 0) -> Http
 def catalogue(request: HttpRequest) -> HttpResponse:
     """The catalogue's faceted search; a department may award a found service directly from here."""
     user = staff_member_or_404(request)
+    context = context_from_request(request)
     query = request.GET.get("q", "").strip()
     facets = {name: request.GET.get(name, "") for name in search.FACETS}
-    results = search.search_services(query, facets)[:100]
+    results = search.search_services(query, facets, user=user, context=context)[:100]
     form = DirectAwardForm(user=user, initial={"department": user.departments.first()})
     return render(
         request,
@@ -139,7 +140,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "query": query,
             "facets": facets,
             "lots": Lot.choices,
-            "counts": search.facet_counts(query, facets)["lot"],
+            "counts": search.facet_counts(query, facets, user=user, context=context)["lot"],
             "results": results,
             "form": form,
         },
@@ -168,6 +169,7 @@ def direct_award(request: HttpRequest) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             query=request.POST.get("q", ""),
             facets=facets,
+            context=context,
         )
     except REFUSALS as error:
         refused(request, error)
