@@ -24,7 +24,7 @@ JA: dict[str, str | list[str]] = {
     "What the document is": "書類の名称",
     "For example: 登記事項証明書, 納税証明書, ISO/IEC 27001 certificate.": "例：登記事項証明書、納税証明書、ISO/IEC 27001 認証書",
     "PDF, JPEG or PNG, up to 10 MB.": "PDF・JPEG・PNG、10MBまで",
-    "Upload": "アップロードする",
+    "Upload": "アップロード",
     "%(title)s uploaded for verification.": "%(title)sをアップロードしました。契約課が確認します。",
     "契約課 checks your registration against these documents.": "契約課は、これらの書類で登録内容を確認します。",
     "The document was not uploaded. Choose the file again after correcting it; what you typed is kept.": "書類はアップロードされていません。問題を直してから、ファイルをもう一度選んでください。入力した内容はそのまま残っています。",
