@@ -7,15 +7,16 @@ posted at 50 per second for 60 seconds, each by one of them over HTTP, the way t
 the delivery latency from the moment the POST is sent to the moment each socket has the message
 (p50, p99 over every delivery), and how many deliveries never arrived (`lost`).
 
-The stack is the production one on this machine: daphne serving `config.asgi` (bench/chat_asgi.py
+The stack is the production one on this machine: uvicorn serving `config.asgi` as the `asgi` role
+does (deploy/entrypoint.sh; bench/chat_asgi.py
 adds the baseline socket) with the Redis channel layer (`CIVICLOOP_CHANNEL_LAYER_URL`), gunicorn
 sync workers for the HTTP posts, PostgreSQL (a database of its own, recreated each run) and the
-Redis cache and sessions. The baseline, measured in the same run on the same daphne and the same
+Redis cache and sessions. The baseline, measured in the same run on the same server and the same
 sockets' count: the same number of messages per second published straight onto the channel layer
 to a bench-only socket (no session, database or access check), the transport's floor.
 
 The machine is shared with other sessions: the report keeps the load average and the CPU each
-group of processes used (daphne, gunicorn, PostgreSQL, Redis, this load generator, everything
+group of processes used (the ASGI server, gunicorn, PostgreSQL, Redis, this load generator, everything
 else) during each phase, and the busiest other processes by name.
 
     .venv/bin/python bench/chat.py [--clients 200] [--rate 50] [--seconds 60] [--baseline-seconds 20]
@@ -77,20 +78,24 @@ def prepare_site(clients: int, env: dict[str, str]) -> tuple[str, list[str]]:
     return str(channel.public_id), sessions
 
 
-def start_daphne(env: dict[str, str], port: int, log_dir: Path) -> subprocess.Popen[bytes]:
-    # -v 0: no access-log line per websocket frame on stdout (production logs through its proxy).
-    cmd = [str(services.BIN / "daphne"), "-v", "0", "-b", "127.0.0.1", "-p", str(port), "bench.chat_asgi:application"]
-    proc: subprocess.Popen[bytes] = services.popen_logged(cmd, cwd=ROOT, env=env, log_path=log_dir / "daphne.log")
+# The `asgi` role's command (deploy/entrypoint.sh), on this bench's port and with the baseline socket.
+ASGI_COMMAND = ["--ws", "websockets", "--http", "httptools", "--loop", "uvloop", "--no-access-log"]
+
+
+def start_asgi(env: dict[str, str], port: int, log_dir: Path) -> subprocess.Popen[bytes]:
+    cmd = [str(services.BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), *ASGI_COMMAND]
+    cmd += ["--log-level", "warning", "bench.chat_asgi:application"]
+    proc: subprocess.Popen[bytes] = services.popen_logged(cmd, cwd=ROOT, env=env, log_path=log_dir / "asgi.log")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited with {proc.returncode}: see {log_dir / 'daphne.log'}")
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}: see {log_dir / 'asgi.log'}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return proc
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError("daphne did not listen in time")
+    raise RuntimeError("uvicorn did not listen in time")
 
 
 # --------------------------------------------------------------------------- CPU per group
@@ -112,8 +117,8 @@ def _processes() -> dict[int, tuple[str, int, float]]:
 class CpuWatch:
     """Cores used per group of processes between `start` and `stop`, and the busiest others by name."""
 
-    def __init__(self, daphne: int, gunicorn: int) -> None:
-        self.roots = {"daphne": daphne, "gunicorn": gunicorn, "load_generator": os.getpid()}
+    def __init__(self, asgi: int, gunicorn: int) -> None:
+        self.roots = {"asgi": asgi, "gunicorn": gunicorn, "load_generator": os.getpid()}
 
     def _group(self, pid: int, comm: str, table: dict[int, tuple[str, int, float]]) -> str:
         seen = pid
@@ -380,11 +385,11 @@ def main() -> int:
 
     layer_backend = str(settings.CHANNEL_LAYERS["default"]["BACKEND"])
     ws_port, http_port = services.free_port(), services.free_port()
-    daphne = start_daphne(env, ws_port, var_dir)
+    asgi = start_asgi(env, ws_port, var_dir)
     gunicorn = services.start_gunicorn(env, http_port, opts.workers, var_dir)
     try:
         services.wait_ready(f"http://127.0.0.1:{http_port}", gunicorn, timeout=180)  # a loaded machine starts slowly
-        watch = CpuWatch(daphne.pid, gunicorn.pid)
+        watch = CpuWatch(asgi.pid, gunicorn.pid)
         load_before = load_average()
         ws_base, http_base = f"ws://127.0.0.1:{ws_port}", f"http://127.0.0.1:{http_port}"
         log(f"chat: {opts.clients} sockets, {opts.rate}/s for {opts.seconds} s")
@@ -395,8 +400,8 @@ def main() -> int:
         log(f"baseline: p50 {baseline['p50_ms']} ms, p99 {baseline['p99_ms']} ms, lost {baseline['lost']}")
     finally:
         services.stop_gunicorn(gunicorn)
-        daphne.terminate()
-        daphne.wait(timeout=20)
+        asgi.terminate()
+        asgi.wait(timeout=20)
     report = report_of(opts, chat, baseline, load_before, pg_info, layer_backend)
     write(opts.out, report)
     log(f"wrote {opts.out}")
@@ -416,7 +421,7 @@ def report_of(opts: argparse.Namespace, chat: dict[str, Any], baseline: dict[str
         "meets_target": p99 is not None and p99 <= TARGET_P99_MS and chat["lost"] == 0,
         "chat": chat,
         "baseline": baseline,
-        "baseline_is": "the same rate to the same number of sockets on the same daphne, published straight onto the "
+        "baseline_is": "the same rate to the same number of sockets on the same server, published straight onto the "
         "Redis channel layer to a bench-only socket (bench/chat_asgi.py): no HTTP post, database, session or access check",
         "latency_is": "from just before the HTTP POST is sent to the moment each socket has the message, every socket "
         "(the author's included); the load generator is one asyncio process on the same machine",
@@ -428,7 +433,8 @@ def report_of(opts: argparse.Namespace, chat: dict[str, Any], baseline: dict[str
         "load_average_before": load_before,
         "shared_machine": "other sessions' work ran beside this bench: see each phase's cores_used.other, "
         "busiest_other_processes and the load averages",
-        "server": f"daphne {version_of([str(services.BIN / 'daphne'), '--version'])} (one process, config.asgi via "
+        "server": f"{version_of([str(services.BIN / 'uvicorn'), '--version'])}, {' '.join(ASGI_COMMAND)} (one "
+        "process, config.asgi via "
         f"bench/chat_asgi.py) for the websockets; gunicorn, {opts.workers} sync workers, for the posts; "
         "bench.settings (DEBUG off)",
         "channel_layer": f"{layer_backend} at {DEFAULT_LAYER}",

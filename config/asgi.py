@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
 """The ASGI entry point: Django's HTTP handler, and the chat's websockets (Django Channels).
 
-`make run` serves it through daphne's `runserver`; production may run daphne or any ASGI server
-for websockets beside the gunicorn WSGI workers (docs/operations.md).
+`make run` serves it through daphne's `runserver`; production runs it on uvicorn for the websockets
+only (the `asgi` role of deploy/entrypoint.sh), beside the gunicorn WSGI workers (docs/operations.md,
+"Websockets").
 """
 
 import os

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MPL-2.0
 # The image's one entry point: the first argument names the process (docs/operations.md, "Containers").
 #   web       gunicorn config.wsgi:application on :8000 (WSGI sync workers; WEB_CONCURRENCY, default 2)
+#   asgi      uvicorn config.asgi:application on :8001, the websockets (/ws/: chat, co-edited documents)
 #   worker    celery -A config worker   (any number of containers)
 #   beat      celery -A config beat     (exactly one)
 #   migrate   manage.py migrate + load_catalog; with CIVICLOOP_DEMO on, prepare_demo (the demo data)
@@ -21,6 +22,11 @@ case "$role" in
     fi
     exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers "${WEB_CONCURRENCY:-2}" \
       --timeout 60 --graceful-timeout 30 "$@"
+    ;;
+  asgi)
+    # One process per core; the proxy sends /ws/ here (operations.md, "Websockets").
+    exec uvicorn config.asgi:application --host 0.0.0.0 --port 8001 --ws websockets --http httptools \
+      --loop uvloop --no-access-log --proxy-headers "$@"
     ;;
   worker)
     exec celery -A config worker --loglevel WARNING "$@"

@@ -68,7 +68,7 @@ def _run_entrypoint(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_app_service_runs_a_role_the_entry_point_knows() -> None:
     roles = _entrypoint_roles()
     commands = {name: service["command"][0] for name, service in _app_services().items()}
-    assert commands == {"migrate": "migrate", "web": "web", "worker": "worker", "beat": "beat"}
+    assert commands == {"migrate": "migrate", "web": "web", "asgi": "asgi", "worker": "worker", "beat": "beat"}
     assert set(commands.values()) <= set(roles)
 
 
@@ -77,6 +77,22 @@ def test_the_web_role_serves_the_wsgi_application_gunicorn_can_load() -> None:
     # gunicorn imports the application and exits: config.wsgi loads with these settings.
     done = _run_entrypoint("web", "--check-config")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_asgi_role_serves_the_websockets_application_uvicorn_can_load() -> None:
+    role = _entrypoint_roles()["asgi"]
+    assert "uvicorn config.asgi:application" in role
+    # uvicorn's own import of "module:attribute" loads config.asgi (in a process of its own, as the
+    # web role's check does: the module refuses the demo outside DEBUG, like the real server)...
+    load = "from uvicorn.importer import import_from_string as i; assert callable(i('config.asgi:application'))"
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", load], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    # ...and every option the role passes is one this uvicorn knows.
+    usage = subprocess.run([str(VENV_BIN / "uvicorn"), "--help"], capture_output=True, text=True, timeout=60)  # noqa: S603
+    for option in re.findall(r"(--[a-z-]+)", role):
+        assert option in usage.stdout, option
 
 
 def test_worker_and_beat_run_the_celery_app_named_config() -> None:
