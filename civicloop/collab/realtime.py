@@ -135,13 +135,26 @@ def changed_since(channel: Channel, after: int, *, limit: int = 200) -> list[Mes
     )
 
 
+def announced_payload(message: Message) -> MessagePayload:
+    """The payload the broadcast sent for `message` when its change committed, else a fresh one.
+
+    The view that posted a message answers with what every socket got, without reading it again.
+    """
+    announced: MessagePayload | None = getattr(message, "announced", None)
+    return announced if announced is not None else payloads([message])[0]
+
+
 def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> None:
     """Announce the changed messages to the channel's open sockets once the change has committed."""
     group = group_name(channel)
 
     def send() -> None:
         fresh = list(Message.objects.filter(pk__in=[m.pk for m in messages]).select_related("author", "parent"))
-        for payload in sorted(payloads(fresh), key=lambda p: p["seq"]):
+        sent = sorted(payloads(fresh), key=lambda p: p["seq"])
+        by_pk = {payload["id"]: payload for payload in sent}
+        for message in messages:  # the posting view answers with the same payload (announced_payload)
+            message.announced = by_pk.get(message.pk)  # not a model field
+        for payload in sent:
             # Serialised once here, not once per socket: the frame every reader gets is the same.
             frame = json.dumps({"type": "message", "message": payload}, ensure_ascii=False)
             broadcast.group_send(group, {"type": "chat.message", "frame": frame})

@@ -2,14 +2,17 @@
 """The chat pages, the poll endpoint and the case page's link, through the HTTP client."""
 
 import json
+from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from civicloop.accounts.models import User
 from civicloop.cases.models import Case
+from civicloop.collab import realtime
 from civicloop.collab.models import Channel, Message
 from civicloop.collab.tests.conftest import post, signed_in
+from civicloop.core import broadcast
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +58,28 @@ def test_posting_by_fetch_answers_the_message_as_json(department_channel: Channe
         HTTP_X_REQUESTED_WITH="fetch",
     )
     assert response.status_code == 201 and json.loads(response.content)["body"] == "ごみ集積所の件"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_poster_is_answered_with_the_frame_every_socket_got(
+    department_channel: Channel, seiso_clerk: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the channel layer's sends recorded, and each reading of payloads counted
+    frames: list[dict[str, Any]] = []
+    monkeypatch.setattr(broadcast, "group_send", lambda group, message: frames.append(json.loads(message["frame"])))
+    readings: list[int] = []
+    read = realtime.payloads
+    monkeypatch.setattr(realtime, "payloads", lambda messages: readings.append(len(messages)) or read(messages))
+    # when a message is posted by fetch (its transaction commits inside the request: no test wrapper)
+    response = signed_in(seiso_clerk).post(
+        reverse("collab:message-create", args=[department_channel.public_id]),
+        {"body": "収集日の変更"},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    # then the answer is the payload the sockets got, read once for both
+    assert response.status_code == 201
+    assert [frame["message"] for frame in frames] == [json.loads(response.content)]
+    assert readings == [1]
 
 
 def test_an_empty_post_is_refused_with_a_message(department_channel: Channel, seiso_clerk: User) -> None:
