@@ -153,7 +153,7 @@ def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> Non
         sent = sorted(payloads(fresh), key=lambda p: p["seq"])
         by_pk = {payload["id"]: payload for payload in sent}
         for message in messages:  # the posting view answers with the same payload (announced_payload)
-            message.announced = by_pk.get(message.pk)  # not a model field
+            message.announced = by_pk.get(message.pk)  # type: ignore[attr-defined]  # not a model field
         for payload in sent:
             # Serialised once here, not once per socket: the frame every reader gets is the same.
             frame = json.dumps({"type": "message", "message": payload}, ensure_ascii=False)

@@ -69,7 +69,12 @@ def test_the_poster_is_answered_with_the_frame_every_socket_got(
     monkeypatch.setattr(broadcast, "group_send", lambda group, message: frames.append(json.loads(message["frame"])))
     readings: list[int] = []
     read = realtime.payloads
-    monkeypatch.setattr(realtime, "payloads", lambda messages: readings.append(len(messages)) or read(messages))
+
+    def counted(messages: Any) -> Any:
+        readings.append(len(messages))
+        return read(messages)
+
+    monkeypatch.setattr(realtime, "payloads", counted)
     # when a message is posted by fetch (its transaction commits inside the request: no test wrapper)
     response = signed_in(seiso_clerk).post(
         reverse("collab:message-create", args=[department_channel.public_id]),
