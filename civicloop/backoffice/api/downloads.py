@@ -18,7 +18,7 @@ from civicloop.applications.models import Attachment
 from civicloop.backoffice.api.schemas import ERRORS, AttachmentOut, responses
 from civicloop.backoffice.auth import Principal, auth_for, principal_of
 from civicloop.cases.access import get_case_for_user
-from civicloop.classification.policy import Action, Protected, decide, evaluate, record_listed
+from civicloop.classification.policy import Action, decide, evaluate, record_listed
 from civicloop.core import audit
 from civicloop.documents.access import get_document_for_user
 from civicloop.documents.views import content_disposition
@@ -33,13 +33,11 @@ def binary(content_type: str) -> dict[str, Any]:
     return {"responses": {"200": {"description": "The file", "content": {content_type: {"schema": schema}}}}}
 
 
-def _downloadable(principal: Principal, obj: Protected) -> None:
-    # Found with Action.API; the file itself also needs the pages' DOWNLOAD (404 as there if refused).
+def _release(principal: Principal, obj: Any, data: dict[str, Any]) -> None:
+    """Let the file of `obj` (found with Action.API) go out: the pages' DOWNLOAD must allow it too
+    (404 as there if refused), and each download is audited, naming the client."""
     if not decide(principal.user, Action.DOWNLOAD, obj, principal.context).allowed:
         raise Http404
-
-
-def _sent(principal: Principal, obj: Any, data: dict[str, Any]) -> None:
     audit.record(
         actor=f"user/{principal.user.public_id}",
         action="api.download",
@@ -75,8 +73,7 @@ def download_document(request: HttpRequest, document_id: UUID) -> FileResponse:
     """The signed result (PAdES) exactly as issued; its SHA-256 is the document's `sha256`."""
     principal = principal_of(request)
     document = get_document_for_user(principal.user, document_id, action=Action.API, context=principal.context)
-    _downloadable(principal, document)
-    _sent(principal, document, {"sha256": document.sha256, "number": document.number})
+    _release(principal, document, {"sha256": document.sha256, "number": document.number})
     response = FileResponse(document.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition(document)
     response["Cache-Control"] = "private, no-store"
@@ -116,8 +113,7 @@ def download_attachment(request: HttpRequest, attachment_id: UUID) -> FileRespon
     """The file as the resident sent it, with the content type detected when it was uploaded."""
     principal = principal_of(request)
     attachment = get_attachment_for_user(principal.user, attachment_id, action=Action.API, context=principal.context)
-    _downloadable(principal, attachment)
-    _sent(principal, attachment, {"sha256": attachment.sha256, "kind": attachment.kind})
+    _release(principal, attachment, {"sha256": attachment.sha256, "kind": attachment.kind})
     response = FileResponse(
         attachment.file.open("rb"),
         content_type=attachment.content_type,
