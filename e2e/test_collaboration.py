@@ -280,6 +280,8 @@ def test_two_people_edit_one_document_at_once_and_the_text_survives_a_restart(
         started = time.monotonic()
         expect(bob_text).to_contain_text("ごみ収集体制の見直し", timeout=1_000)
         a_to_b = time.monotonic() - started
+        # Bob writes after the whole first line, as a person would once it has arrived on his screen.
+        expect(bob_text).to_contain_text("一 ごみ収集体制の見直しについてお答えします。", timeout=5_000)
         bob_text.click()
         bob.page.keyboard.press("Control+End")
         bob.page.keyboard.press("Enter")

@@ -4,6 +4,7 @@
 import asyncio
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -40,7 +41,9 @@ def _heard(group: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         await layer.flush()
         return heard
 
-    return asyncio.run(listen())
+    # On a thread of its own: a browser test earlier in this worker may leave a loop running here.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, listen()).result()
 
 
 def test_sends_from_sync_code_reach_the_group_in_order(redis_layer: None) -> None:
