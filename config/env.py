@@ -73,7 +73,7 @@ def env_float(name: str, default: float, *, minimum: float | None = None, maximu
 
 
 _MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
-_REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+REDIS_CACHE = "civicloop.core.cache.RedisCache"  # Django's, reusing its Redis clients
 
 
 def env_cache(name: str, *, key_prefix: str) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def env_cache(name: str, *, key_prefix: str) -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"{name}: {scheme or 'no'} scheme; use redis://, rediss:// or unix://, or leave it empty"
         )
-    return {"BACKEND": _REDIS_CACHE, "LOCATION": raw, "KEY_PREFIX": key_prefix}
+    return {"BACKEND": REDIS_CACHE, "LOCATION": raw, "KEY_PREFIX": key_prefix}
 
 
 _FILESYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"

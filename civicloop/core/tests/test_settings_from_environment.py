@@ -18,7 +18,7 @@ def test_the_cache_is_each_processs_memory_unless_a_redis_url_is_given(read_sett
     assert read_settings()["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     cache = read_settings(CIVICLOOP_CACHE_URL="redis://:pw@127.0.0.1:6379/1", CIVICLOOP_LG_CODE="011002")["CACHES"]
     assert cache["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "civicloop.core.cache.RedisCache",
         "LOCATION": "redis://:pw@127.0.0.1:6379/1",
         "KEY_PREFIX": "civicloop:011002",
     }
