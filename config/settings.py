@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_cache, env_float, env_int, env_list, env_path, env_storage, env_str
+from config.env import REDIS_CACHE, env_bool, env_cache, env_float, env_int, env_list, env_path, env_storage, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("CIVICLOOP_VAR_DIR", BASE_DIR / "var")
@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "civicloop.core.middleware.RequestBodyLimitMiddleware",  # after the language, before anything reads a body
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "civicloop.accounts.session_user.AuthenticationMiddleware",  # Django's; the user read by a precompiled statement
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "civicloop.devices.middleware.DeviceTrustMiddleware",
@@ -182,7 +182,7 @@ CACHES = {"default": env_cache("CIVICLOOP_CACHE_URL", key_prefix=f"civicloop:{LG
 # (civicloop/core/sessions.py, failing closed): a signed-in request no longer queries
 # django_session. Never with each process's own memory: a sign-out in one worker would leave the
 # session alive in the others.
-SHARED_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+SHARED_CACHE = CACHES["default"]["BACKEND"] == REDIS_CACHE
 SESSION_ENGINE = "civicloop.core.sessions" if SHARED_CACHE else "django.contrib.sessions.backends.db"
 # How long a cached copy of a session may be served without the database being read again.
 SESSION_CACHE_SECONDS = env_int("CIVICLOOP_SESSION_CACHE_SECONDS", 300, minimum=1)
