@@ -79,7 +79,7 @@ def prepare_site(clients: int, env: dict[str, str]) -> tuple[str, list[str]]:
 
 
 # The `asgi` role's command (deploy/entrypoint.sh), on this bench's port and with the baseline socket.
-ASGI_COMMAND = ["--ws", "websockets", "--http", "httptools", "--loop", "uvloop", "--no-access-log"]
+ASGI_COMMAND = ["--ws", "websockets-sansio", "--http", "httptools", "--loop", "uvloop", "--no-access-log"]
 
 
 def start_asgi(env: dict[str, str], port: int, log_dir: Path) -> subprocess.Popen[bytes]:
@@ -319,6 +319,7 @@ async def baseline_phase(opts: argparse.Namespace, ws_base: str, clients: int,
     from channels.layers import get_channel_layer
 
     from bench.chat_asgi import BASELINE_GROUP
+    from civicloop.collab import fanout
 
     layer: Any = get_channel_layer()  # the site's layer (settings.CHANNEL_LAYERS), as the posts use
     messages = int(opts.rate * opts.baseline_seconds)
@@ -333,7 +334,8 @@ async def baseline_phase(opts: argparse.Namespace, ws_base: str, clients: int,
             text = json.dumps(
                 {"type": "message", "message": {**SAMPLE_PAYLOAD, "body": f"bench {n}", "created_at": stamp}}
             )
-            await layer.group_send(BASELINE_GROUP, {"type": "bench.broadcast", "text": text})
+            announced = {"type": fanout.MESSAGE_TYPE, "group": BASELINE_GROUP, "seq": n + 1, "frame": text}
+            await layer.group_send(BASELINE_GROUP, announced)
             deliveries.posted += 1
             return None
 

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MPL-2.0
 """The ASGI application bench/chat.py serves: the product's (config/asgi.py) plus a baseline socket.
 
-`/ws/bench/baseline/` joins one channel-layer group and passes on what is sent to it, with no
-session, no database and no access check: the transport alone (daphne, the Redis channel layer,
-the fan-out to every socket), the floor under the chat's delivery latency. Served only by the bench.
+`/ws/bench/baseline/` joins one group through the process's chat fan-out (civicloop/collab/fanout.py)
+and passes on what is announced to it, with no session, no database and no access check: the
+transport alone (uvicorn, the Redis channel layer, the fan-out to every socket), the floor under
+the chat's delivery latency. Served only by the bench.
 """
 
 from collections.abc import Awaitable, Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from civicloop.collab import fanout
 from config.asgi import application as product
 
 BASELINE_GROUP = "bench.baseline"
@@ -18,14 +20,14 @@ BASELINE_GROUP = "bench.baseline"
 
 class BaselineConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
     async def connect(self) -> None:
-        await self.channel_layer.group_add(BASELINE_GROUP, self.channel_name)
+        await fanout.local_groups().join(BASELINE_GROUP, self)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(BASELINE_GROUP, self.channel_name)
+        await fanout.local_groups().leave(BASELINE_GROUP, self)
 
-    async def bench_broadcast(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+    async def offer(self, seq: int, frame: str) -> None:
+        await self.send(text_data=frame)
 
 
 _baseline = BaselineConsumer.as_asgi()

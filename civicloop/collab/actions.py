@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from civicloop.collab.models import (
     Pin,
     Reaction,
 )
-from civicloop.collab.realtime import broadcast_after_commit
+from civicloop.collab.realtime import broadcast_after_commit, new_payload
 from civicloop.collab.rules import ChatAction, Kind, authorise_channel, chat_allows, effective_tier, evaluate_channel
 from civicloop.core import audit, events, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
@@ -315,27 +315,24 @@ def post_message(
     if len(files) > MAX_FILES:
         raise FileRefused(_("Attach at most %(n)s files to one message.") % {"n": MAX_FILES})
     checked = [check_file(upload) for upload in files]  # before the lock: reading files takes time
-    channel = _locked(channel)
+    # The channel's row is locked and its change number taken first, in one statement; the rules then
+    # see the channel's tier as locked, so a tier raised meanwhile is never posted past.
+    seq = _claim_seq(channel)
     authorise_channel(author, ChatAction.POST, channel, context)
     tier = _file_tier(file_classification, effective_tier(channel)) if checked else ""
     text = _clean(body) if body.strip() or not checked else ""
     if parent is not None and (parent.channel_id != channel.pk or parent.parent_id is not None or parent.is_deleted):
         raise InvalidMessage("reply to a message of this channel")
     message = Message.objects.create(
-        channel=channel,
-        author=author,
-        parent=parent,
-        body=text,
-        classification=effective_tier(channel),
-        seq=_next_seq(channel),
+        channel=channel, author=author, parent=parent, body=text, classification=effective_tier(channel), seq=seq
     )
     stored = _attach(message, checked, tier, author)
-    changed = [message]
+    changed = []
     if parent is not None:  # its reply count changed: readers of the channel page see it move
-        Message.objects.filter(pk=parent.pk).update(seq=_next_seq(channel))
+        Message.objects.filter(pk=parent.pk).update(seq=_claim_seq(channel))
         changed.append(parent)
     mentioned = _mention(message, channel, author)
-    Membership.objects.update_or_create(channel=channel, user=author, defaults={"last_read_id": message.pk})
+    _read_up_to(channel, author, message.pk)
     shared = [{"file": str(f.public_id), "sha256": f.sha256, "classification": f.classification} for f in stored]
     _audited("chat.post", author, message, channel, thread=str(parent.public_id) if parent else "", files=shared)
     _event(
@@ -346,8 +343,33 @@ def post_message(
         mentions=len(mentioned),
         files=len(stored),
     )
-    broadcast_after_commit(channel, changed)
+    broadcast_after_commit(channel, changed, known=[new_payload(message, stored)])
     return message
+
+
+def _claim_seq(channel: Channel) -> int:
+    """Lock the channel's row and take its next change number: one statement, which also reads the
+    channel's tier as locked (and the case's, for a case channel) into `channel`."""
+    table = connection.ops.quote_name(Channel._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq, classification",  # noqa: S608 - the model's table
+            [channel.pk],
+        )
+        channel.last_seq, channel.classification = cursor.fetchone()
+    if channel.case is not None:  # loaded with the channel (access.get_channel_for_user): no query here
+        channel.case.refresh_from_db(fields=["classification"])
+    return channel.last_seq
+
+
+def _read_up_to(channel: Channel, user: User, message_id: int) -> None:
+    """The author has read their own message: one upsert of their membership's marker (no savepoint)."""
+    Membership.objects.bulk_create(
+        [Membership(channel=channel, user=user, last_read_id=message_id)],
+        update_conflicts=True,
+        unique_fields=["channel", "user"],
+        update_fields=["last_read_id"],
+    )
 
 
 def _owning_department(channel: Channel) -> str:

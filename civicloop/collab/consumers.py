@@ -6,7 +6,8 @@ passed (staff), and the device the session is bound to (`devices.sessions.bound_
 same `rules.decide_channel` decides, audited the same way. A refusal closes the socket before it
 is accepted (the browser sees a failed handshake, as a 404 tells nothing). Accepted, it first
 sends what changed after `after` (from the database), then each change as it is announced
-(`realtime.broadcast_after_commit`). Posting is a plain HTTP POST, so every write goes through the
+(`realtime.broadcast_after_commit`), handed over by the process's fan-out (`fanout.py`), which
+receives each announcement once for all of its sockets. Posting is a plain HTTP POST, so every write goes through the
 same view, action and audit.
 
 A reader who loses the right to read meanwhile (the department, the clearance, a grant, the
@@ -22,6 +23,7 @@ and deliveries queued for seconds (bench/chat.py). Instead the decision is asked
   the layer dropped, a posture that went stale with time) keeps a socket open.
 """
 
+import asyncio
 import random
 import time
 from importlib import import_module
@@ -34,6 +36,7 @@ from django.conf import settings
 
 from civicloop.accounts.models import User
 from civicloop.classification.policy import Context
+from civicloop.collab import fanout
 from civicloop.collab.access import get_channel_for_user
 from civicloop.collab.models import Channel
 from civicloop.collab.realtime import RECHECK_ALL_GROUP, changed_since, group_name, payloads, reader_group
@@ -53,9 +56,20 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
     channel: Channel
     decided_at: float = float("-inf")  # time.monotonic() of the last decision that allowed reading
     refused = False  # closed by a decision: nothing more is sent, whatever is still queued
+    joined = False  # in the process's fan-out for the channel
+    sent_seq = 0  # the newest change passed on live; an older one arriving late is left to the client's catch-up
 
-    def _groups(self) -> list[str]:
-        return [group_name(self.channel), reader_group(self.reader.pk), RECHECK_ALL_GROUP]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Frames offered while the socket is busy (catching up, its reader being asked about again)
+        # wait here, in order, and go out when it is done: live frames never overtake the catch-up.
+        self.held: list[tuple[int, str]] = []
+        self.turn = asyncio.Lock()
+        self.background: asyncio.Task[None] | None = None
+
+    def _layer_groups(self) -> list[str]:
+        """The groups this socket joins on the layer itself: told to ask again (rare), not messages."""
+        return [reader_group(self.reader.pk), RECHECK_ALL_GROUP]
 
     async def connect(self) -> None:
         opened = await database_sync_to_async(self._open)()
@@ -63,10 +77,14 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             await self.close(code=REFUSED)
             return
         self.decided_at = time.monotonic()
-        for group in self._groups():
-            await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
-        await self._catch_up(_after(self.scope))
+        async with self.turn:  # what is announced meanwhile is held until the catch-up is sent
+            for group in self._layer_groups():
+                await self.channel_layer.group_add(group, self.channel_name)
+            await fanout.local_groups().join(group_name(self.channel), self)
+            self.joined = True
+            await self.accept()
+            await self._catch_up(_after(self.scope))
+            await self._pass_on_held()
         # As if decided up to RECHECK_S ago: sockets opened together (a whole office's reload, a
         # restart) do not all ask again in the same instant and queue behind the one database thread.
         self.decided_at -= random.uniform(0, RECHECK_S)
@@ -84,27 +102,70 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         return True
 
     async def disconnect(self, code: int) -> None:
+        if self.background is not None:
+            self.background.cancel()
+        await self._leave()
         if hasattr(self, "channel"):
-            for group in self._groups():
+            for group in self._layer_groups():
                 await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _leave(self) -> None:
+        if self.joined:
+            self.joined = False
+            await fanout.local_groups().leave(group_name(self.channel), self)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """`{"after": <seq>}`: send again everything changed after that change (a client that missed some)."""
         after = content.get("after") if isinstance(content, dict) else None
         if isinstance(after, int) and after >= 0:
-            await self._catch_up(after)
+            async with self.turn:
+                await self._catch_up(after)
+                await self._pass_on_held()
+
+    async def offer(self, seq: int, frame: str) -> None:
+        """The fan-out's delivery of a change: passed on now, or held while the socket is busy.
+
+        The rules are not asked before each delivery (see the module's text): once `RECHECK_S` have
+        passed since the last decision, the frame is held and the question is asked on a task of the
+        socket's own, so the fan-out never waits for the database on one reader's behalf.
+        """
+        if self.refused:
+            return
+        self.held.append((seq, frame))
+        if self.turn.locked():
+            return  # whoever holds the turn passes it on when done
+        if time.monotonic() - self.decided_at >= RECHECK_S:
+            await self.turn.acquire()  # free, so taken at once: a later frame waits behind the question
+            self.background = asyncio.ensure_future(self._recheck_then_pass_on())
+            return
+        async with self.turn:
+            await self._pass_on_held()
+
+    async def _recheck_then_pass_on(self) -> None:
+        try:
+            if await self._recheck():
+                await self._pass_on_held()
+        finally:
+            self.turn.release()
+
+    async def _pass_on_held(self) -> None:
+        while self.held and not self.refused:
+            held, self.held = self.held, []
+            for seq, frame in held:
+                if seq > self.sent_seq:
+                    self.sent_seq = seq
+                    await self.send(text_data=frame)
 
     async def _catch_up(self, after: int) -> None:
         while True:
             batch, more = await database_sync_to_async(self._changed)(after)
             if batch is None:
-                if not self.refused:
-                    self.refused = True
-                    await self.close(code=REFUSED)
+                await self._refuse()
                 return
             for payload in batch:
                 await self.send_json({"type": "message", "message": payload})
                 after = max(after, payload["seq"])
+                self.sent_seq = max(self.sent_seq, payload["seq"])
             if not more:
                 return
 
@@ -133,34 +194,22 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         """Ask the rules again; close the socket and say False if they no longer let the reader read."""
         if not self.refused and await database_sync_to_async(self._still_allowed)():
             return True
-        if not self.refused:
-            self.refused = True
-            await self.close(code=REFUSED)
+        await self._refuse()
         return False
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """A delivery goes straight to `chat_message`; every other message as Channels dispatches it.
-
-        Channels closes stale database connections before every handler (`aclose_old_connections`, a
-        hop to the one database thread and back). A delivery reads no database (only a due recheck
-        does, through `database_sync_to_async`, which closes them itself), so that hop was pure cost:
-        200 readers at 50 messages a second made 10,000 hops a second, 27% of daphne's CPU under
-        py-spy, and deliveries queued behind them for seconds (bench/chat.py).
-        """
-        if message.get("type") == "chat.message":
-            await self.chat_message(message)
-        else:
-            await super().dispatch(message)
-
-    async def chat_message(self, event: dict[str, Any]) -> None:
-        """A change announced on the channel's group: passed on while the reader may read the channel."""
-        if self.refused or (time.monotonic() - self.decided_at >= RECHECK_S and not await self._recheck()):
+    async def _refuse(self) -> None:
+        """Closed by a decision: nothing held or still to come is sent."""
+        if self.refused:
             return
-        await self.send(text_data=event["frame"])
+        self.refused = True
+        self.held.clear()
+        await self._leave()
+        await self.close(code=REFUSED)
 
     async def chat_recheck(self, event: dict[str, Any]) -> None:
         """Something the decision depends on changed (subscribers.py): decide again now."""
-        await self._recheck()
+        async with self.turn:
+            await self._recheck()
 
 
 def _session_now(scope: dict[str, Any]) -> Any:

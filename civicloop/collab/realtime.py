@@ -2,8 +2,9 @@
 """What chat pages, the poll endpoint and the websocket send about a message, and the broadcast.
 
 A message is written to the database first; only after the transaction commits is it announced
-on the channel layer (`broadcast`), to the group of the channel's open sockets. Each socket checks
-again that its reader may still read the channel before passing it on (consumers.py). A socket that
+on the channel layer (`broadcast`), to the group of the channel's open sockets: each process of
+the `asgi` role receives it once and hands it to its sockets (fanout.py), which pass it on while
+their reader may still read the channel (consumers.py). A socket that
 missed something — it dropped, the layer lost it — asks for everything after the last change it
 saw (`?after=<seq>`), from the database, so nothing is lost.
 """
@@ -18,6 +19,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.timezone import localtime
 
+from civicloop.collab import fanout
 from civicloop.collab.models import REACTIONS, Channel, Message, MessageFile, Reaction
 from civicloop.core import broadcast
 from civicloop.core.models import TIER_NAMES, Classification
@@ -135,28 +137,30 @@ def changed_since(channel: Channel, after: int, *, limit: int = 200) -> list[Mes
     )
 
 
-def announced_payload(message: Message) -> MessagePayload:
-    """The payload the broadcast sent for `message` when its change committed, else a fresh one.
+def new_payload(message: Message, files: Sequence[MessageFile] = ()) -> MessagePayload:
+    """The payload of a message just posted, from memory: it has no replies or reactions yet, and
+    its files are the ones just attached. The broadcast and the posting view's answer send it."""
+    return _payload(message, 0, Counter(), [_file_payload(file) for file in files])
 
-    The view that posted a message answers with what every socket got, without reading it again.
+
+def broadcast_after_commit(
+    channel: Channel, messages: Sequence[Message], *, known: Sequence[MessagePayload] = ()
+) -> None:
+    """Announce the changed messages to the channel's open sockets once the change has committed.
+
+    `known` are payloads the caller already holds (a new message's, `new_payload`): sent as they
+    are. The other messages are read again after the commit, so what goes out is what was committed.
     """
-    announced: MessagePayload | None = getattr(message, "announced", None)
-    return announced if announced is not None else payloads([message])[0]
-
-
-def broadcast_after_commit(channel: Channel, messages: Sequence[Message]) -> None:
-    """Announce the changed messages to the channel's open sockets once the change has committed."""
     group = group_name(channel)
+    given = {payload["id"]: payload for payload in known}
 
     def send() -> None:
-        fresh = list(Message.objects.filter(pk__in=[m.pk for m in messages]).select_related("author", "parent"))
-        sent = sorted(payloads(fresh), key=lambda p: p["seq"])
-        by_pk = {payload["id"]: payload for payload in sent}
-        for message in messages:  # the posting view answers with the same payload (announced_payload)
-            message.announced = by_pk.get(message.pk)  # type: ignore[attr-defined]  # not a model field
-        for payload in sent:
+        to_read = [m.pk for m in messages if m.pk not in given]
+        fresh = list(Message.objects.filter(pk__in=to_read).select_related("author", "parent")) if to_read else []
+        for payload in sorted([*given.values(), *(payloads(fresh) if fresh else [])], key=lambda p: p["seq"]):
             # Serialised once here, not once per socket: the frame every reader gets is the same.
             frame = json.dumps({"type": "message", "message": payload}, ensure_ascii=False)
-            broadcast.group_send(group, {"type": "chat.message", "frame": frame})
+            message = {"type": fanout.MESSAGE_TYPE, "group": group, "seq": payload["seq"], "frame": frame}
+            broadcast.group_send(group, message)
 
     transaction.on_commit(send, robust=True)

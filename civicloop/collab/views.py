@@ -25,7 +25,7 @@ from civicloop.collab import actions
 from civicloop.collab.access import get_channel_for_user, get_file_for_user, get_message_for_user
 from civicloop.collab.forms import ConversationForm, EditForm, MessageForm, SearchForm, file_tiers_for
 from civicloop.collab.models import REACTION_LABELS, REACTIONS, Channel, Mention, Message
-from civicloop.collab.realtime import announced_payload, changed_since, payloads
+from civicloop.collab.realtime import changed_since, new_payload, payloads
 from civicloop.collab.rules import ChatAction, Kind, evaluate_channel
 
 PAGE = 100  # messages on a channel page (the newest)
@@ -186,7 +186,8 @@ def message_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     except (actions.InvalidMessage, actions.FileRefused, NotPermitted) as exc:
         return _refused(request, exc, _back(channel, parent))
     if _wants_json(request):
-        return JsonResponse(announced_payload(message), status=201)
+        files = list(message.files.order_by("pk")) if form.cleaned_data["file"] else []
+        return JsonResponse(new_payload(message, files), status=201)
     return redirect(_back(channel, parent))
 
 

@@ -7,11 +7,12 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels import consumer as channels_consumer
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from civicloop.accounts.models import Department, User
-from civicloop.collab import actions, consumers
+from civicloop.collab import actions, consumers, realtime
 from civicloop.collab.consumers import REFUSED
 from civicloop.collab.models import Channel, Message
 from civicloop.collab.routing import websocket_application
@@ -223,3 +224,66 @@ def test_a_delivery_goes_to_the_socket_without_a_hop_to_the_database_thread(
     # then it arrived, and the delivery itself never waited on the database thread
     assert received["message"]["body"] == "速く届く"
     assert during_delivery == []
+
+
+def test_the_process_joins_a_channel_group_once_however_many_of_its_sockets_read_it(
+    channel: Channel, seiso_clerk: User, seiso_colleague: User
+) -> None:
+    # given two sockets of one process on the same channel
+    first, second = _communicator(seiso_colleague, channel), _communicator(seiso_clerk, channel)
+    layer: Any = get_channel_layer()
+    group = realtime.group_name(channel)
+
+    async def scenario() -> tuple[int, list[str], bool]:
+        await first.connect(30)
+        await second.connect(30)
+        members = len(layer.groups.get(group, {}))
+        # when a message is posted
+        await _committed_post(channel, seiso_clerk, "二人に届く")
+        bodies = [(await socket.receive_json_from(10))["message"]["body"] for socket in (first, second)]
+        await first.disconnect()
+        await second.disconnect()
+        return members, bodies, group in layer.groups
+
+    members, bodies, still_joined = async_to_sync(scenario)()
+    # then the layer held one member for the group (the process's fan-out), both sockets got the
+    # message, and once both left the process left the group too
+    assert members == 1 and bodies == ["二人に届く", "二人に届く"] and not still_joined
+
+
+class _Recorder(consumers.ChannelConsumer):
+    """A consumer whose sends are recorded: the fan-out's hand-over, without a socket."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[str] = []
+        self.decided_at = float("inf")  # never due for a recheck here
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        self.frames.append(str(text_data))
+
+
+def test_frames_offered_while_a_socket_catches_up_wait_and_follow_in_order_once_each() -> None:
+    async def scenario() -> list[str]:
+        reader = _Recorder()
+        async with reader.turn:  # the socket is busy catching up
+            await reader.offer(3, "three")
+            await reader.offer(2, "two-late")  # overtaken: the client's gap request covers it
+            reader.sent_seq = 1  # the catch-up sent up to change 1
+            assert reader.frames == []  # nothing passed on while busy
+            await reader._pass_on_held()
+        await reader.offer(3, "three-again")  # a change already passed on is not sent twice
+        await reader.offer(4, "four")
+        return reader.frames
+
+    assert async_to_sync(scenario)() == ["three", "four"]
+
+
+def test_a_refused_socket_is_offered_nothing_more() -> None:
+    async def scenario() -> list[str]:
+        reader = _Recorder()
+        reader.refused = True
+        await reader.offer(1, "one")
+        return reader.frames
+
+    assert async_to_sync(scenario)() == []
