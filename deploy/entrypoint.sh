@@ -25,7 +25,7 @@ case "$role" in
     ;;
   asgi)
     # One process per core; the proxy sends /ws/ here (operations.md, "Websockets").
-    exec uvicorn config.asgi:application --host 0.0.0.0 --port 8001 --ws websockets --http httptools \
+    exec uvicorn config.asgi:application --host 0.0.0.0 --port 8001 --ws websockets-sansio --http httptools \
       --loop uvloop --no-access-log --proxy-headers "$@"
     ;;
   worker)
