@@ -57,7 +57,11 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
     decided_at: float = float("-inf")  # time.monotonic() of the last decision that allowed reading
     refused = False  # closed by a decision: nothing more is sent, whatever is still queued
     joined = False  # in the process's fan-out for the channel
-    sent_seq = 0  # the newest change passed on live; an older one arriving late is left to the client's catch-up
+    # The newest change a catch-up sent. Changes commit in `seq` order (the channel's row lock is held
+    # to COMMIT), so a catch-up that read change n had read every change before it: an announcement
+    # of one of those is a duplicate. Live announcements may overtake each other (two posts' commits
+    # announced by two workers): each is passed on, and the client orders them by `seq`.
+    caught_up = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,8 +156,7 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
         while self.held and not self.refused:
             held, self.held = self.held, []
             for seq, frame in held:
-                if seq > self.sent_seq:
-                    self.sent_seq = seq
+                if seq > self.caught_up:
                     await self.send(text_data=frame)
 
     async def _catch_up(self, after: int) -> None:
@@ -165,7 +168,7 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             for payload in batch:
                 await self.send_json({"type": "message", "message": payload})
                 after = max(after, payload["seq"])
-                self.sent_seq = max(self.sent_seq, payload["seq"])
+                self.caught_up = max(self.caught_up, payload["seq"])
             if not more:
                 return
 

@@ -91,6 +91,8 @@
     seq = Math.max(seq, m.seq);
     if (!belongs(m)) return;
     let item = document.getElementById("m-" + m.public_id);
+    // Announcements of two commits may arrive overtaken: an older change never undoes a newer one.
+    if (item && Number(item.dataset.seq) >= m.seq) return;
     if (!item) {
       item = skeleton.content.firstElementChild.cloneNode(true);
       item.classList.add("chat-message--new");
