@@ -26,6 +26,7 @@ log. `evaluate` is the same decision without the audit entry, for display hints 
 buttons to show); access itself always goes through `decide`.
 """
 
+import functools
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,9 +36,10 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from civicloop.accounts.models import POSITION_RANK, Position, Role, User
 from civicloop.core import audit
@@ -188,30 +190,42 @@ def scope_facts(user: User) -> Scope:
     """The person's departments (ids and codes) and their active need-to-know grants, in one query.
 
     One round trip instead of two: the inbox is the busiest list, and its scoped query is measured
-    against the unscoped one (bench/policy.py).
+    against the unscoped one (bench/policy.py). Every staff request asks it, so the statement is
+    written once per process (`_scope_sql`) rather than compiled by the ORM each time (~1.5 ms of
+    a chat post's ~13, bench/profile_chat_post.py).
     """
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    scope = Scope([], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(_scope_sql(connection.vendor), [user.pk, user.pk, now])
+        for kind, value, code in cursor.fetchall():
+            if kind == "d":
+                scope.department_ids.append(int(value))
+                scope.department_codes.append(code)
+            else:
+                scope.granted_ids.append(uuid.UUID(str(value)))
+    return scope
+
+
+@functools.cache
+def _scope_sql(vendor: str) -> str:
+    """`scope_facts`'s statement for this database: the person's departments, then their grants that
+    are neither revoked nor expired (`NeedToKnowGrant.objects.active()`)."""
     from civicloop.classification.models import NeedToKnowGrant
 
-    departments = (
-        user.departments.order_by()
-        .annotate(kind=Value("d"), value=Cast("id", CharField()))
-        .values_list("kind", "value", "code")
+    quote = connection.ops.quote_name
+    through = User.departments.through._meta
+    department = through.get_field("department").remote_field.model._meta
+    grant = NeedToKnowGrant._meta
+    return (
+        f"SELECT 'd', CAST(d.{quote('id')} AS varchar(36)), d.{quote('code')} "  # noqa: S608 - names from the models
+        f"FROM {quote(department.db_table)} d JOIN {quote(through.db_table)} m "
+        f"ON m.{quote(through.get_field('department').column)} = d.{quote('id')} "
+        f"WHERE m.{quote(through.get_field('user').column)} = %s "
+        f"UNION ALL SELECT 'g', CAST(g.{quote('object_public_id')} AS varchar(36)), '' "
+        f"FROM {quote(grant.db_table)} g WHERE g.{quote(grant.get_field('user').column)} = %s "
+        f"AND g.{quote('revoked_at')} IS NULL AND g.{quote('expires_at')} > %s"
     )
-    grants = (
-        NeedToKnowGrant.objects.active()
-        .filter(user=user)
-        .order_by()
-        .annotate(kind=Value("g"), value=Cast("object_public_id", CharField()), no_code=Value(""))
-        .values_list("kind", "value", "no_code")
-    )
-    scope = Scope([], [], [])
-    for kind, value, code in departments.union(grants, all=True):
-        if kind == "d":
-            scope.department_ids.append(int(value))
-            scope.department_codes.append(code)
-        else:
-            scope.granted_ids.append(uuid.UUID(str(value)))
-    return scope
 
 
 def scope_in(user: User, context: Context) -> Scope:

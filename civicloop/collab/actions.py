@@ -381,6 +381,8 @@ def _owning_department(channel: Channel) -> str:
 def _mention(message: Message, channel: Channel, author: User) -> list[User]:
     """Record and notify the @mentioned people who may read the channel; others are not told it exists."""
     names = {name.rstrip(".") for name in MENTION.findall(message.body)}
+    if not names:  # most messages: no query to build, no link to reverse
+        return []
     people = [
         user
         for user in colleagues().filter(username__in=names).exclude(pk=author.pk)
