@@ -43,6 +43,8 @@ from civicloop.collab.realtime import RECHECK_ALL_GROUP, changed_since, group_na
 from civicloop.collab.rules import ChatAction, evaluate_channel
 from civicloop.devices.sessions import staff_reader_of
 
+# The scope key under which routing.KeepServerSend keeps the server's own `send`, for frames.
+SERVER_SEND = "civicloop.server_send"
 REFUSED = 4404  # the close code of a refused socket (never says whether the channel exists)
 # The longest a socket passes messages on without asking the rules again, for the changes that are
 # not announced (see above): 200 readers of a busy channel then cost some 20 decisions a second,
@@ -157,7 +159,11 @@ class ChannelConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chan
             held, self.held = self.held, []
             for seq, frame in held:
                 if seq > self.caught_up:
-                    await self.send(text_data=frame)
+                    await self._send_frame(frame)
+
+    async def _send_frame(self, frame: str) -> None:
+        """A frame straight to the server (routing.KeepServerSend): past the session middleware's wrapper."""
+        await self.scope[SERVER_SEND]({"type": "websocket.send", "text": frame})
 
     async def _catch_up(self, after: int) -> None:
         while True:

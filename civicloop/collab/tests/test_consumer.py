@@ -259,8 +259,8 @@ class _Recorder(consumers.ChannelConsumer):
         self.frames: list[str] = []
         self.decided_at = float("inf")  # never due for a recheck here
 
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
-        self.frames.append(str(text_data))
+    async def _send_frame(self, frame: str) -> None:
+        self.frames.append(frame)
 
 
 def test_frames_offered_while_a_socket_catches_up_wait_and_follow_it_once_each() -> None:
