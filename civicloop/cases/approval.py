@@ -11,6 +11,10 @@ from django.conf import settings
 
 from civicloop.accounts.models import POSITION_RANK, Position
 
+# 起案 and 決裁 bind the municipality: the second factor must be at most this old (else asked again),
+# on the page (cases/views.py) and through the back-office API alike.
+APPROVAL_REAUTH_SECONDS = 30 * 60
+
 
 class RulesError(Exception):
     """The rules file is missing, malformed or names an unknown rank."""

@@ -21,6 +21,7 @@ from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user
 from civicloop.cases import actions, confirmations, history, inbox_page, queries
 from civicloop.cases.access import get_case_for_user
+from civicloop.cases.approval import APPROVAL_REAUTH_SECONDS
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case, Consultation, CorrectionRequest
 from civicloop.catalog.definition import Definition
@@ -354,9 +355,6 @@ def _drafting_step(request: HttpRequest, public_id: uuid.UUID, form: str, run: A
     messages.success(request, done)
     return redirect("cases:case-detail", public_id)
 
-
-# 起案 and 決裁 bind the municipality: the second factor must be at most this old (else asked again).
-APPROVAL_REAUTH_SECONDS = 30 * 60
 
 PROBLEMS = {
     "outcome": gettext_lazy("choose the decision"),

@@ -29,8 +29,8 @@ from civicloop.backoffice.api.schemas import (
 from civicloop.backoffice.auth import auth_for, principal_of, require_recent_second_factor
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user, get_consultation_for_user
+from civicloop.cases.approval import APPROVAL_REAUTH_SECONDS
 from civicloop.cases.models import Consultation
-from civicloop.cases.views import APPROVAL_REAUTH_SECONDS
 from civicloop.classification.policy import Action, evaluate, record_listed
 
 router = Router(tags=["back office: approvals"])

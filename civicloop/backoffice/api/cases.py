@@ -32,8 +32,8 @@ from civicloop.backoffice.api.schemas import (
 from civicloop.backoffice.auth import Principal, auth_for, principal_of, require_recent_second_factor
 from civicloop.cases import actions
 from civicloop.cases.access import get_case_for_user
+from civicloop.cases.approval import APPROVAL_REAUTH_SECONDS
 from civicloop.cases.models import ApprovalStep, Case
-from civicloop.cases.views import APPROVAL_REAUTH_SECONDS
 from civicloop.classification.policy import Action, record_listed
 from civicloop.core.models import Event
 from civicloop.documents.access import get_document_for_user
