@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import User
 from civicloop.classification import crypto, family
 from civicloop.classification.fields import ClassifiedJSONField, encrypted_fields
@@ -350,6 +351,8 @@ def grant_need_to_know(
 
     if not user.is_staff_member:
         raise GrantInvalid("need-to-know is granted to staff only")
+    if not colleagues().filter(pk=user.pk).exists():  # a service account of an API client, or a closed account
+        raise GrantInvalid("need-to-know is granted to people, not to an integration's service account")
     if rank(user.clearance) < rank(obj.classification):  # type: ignore[attr-defined]
         raise GrantInvalid("the person's clearance is below the object's tier")
     if len(reason.strip()) < MIN_JUSTIFICATION:

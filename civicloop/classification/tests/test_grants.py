@@ -169,3 +169,24 @@ def test_only_the_owner_or_the_officer_names_a_reviewer_for_top_secret(
         expires_at=_soon(),
         basis=actions.GrantBasis.REVIEW,
     )
+
+
+def test_need_to_know_is_never_granted_to_a_service_account_or_a_closed_account(
+    world: World, make_staff: Callable[..., User]
+) -> None:
+    from civicloop.accounts.models import Department
+    from civicloop.backoffice.actions import register_client
+
+    officer = make_staff(roles=(Role.SECURITY_OFFICER,))
+    case = world.files["SECRET"].case
+    service = register_client(
+        name="基幹系", departments=[Department.objects.get(code="seiso")], clearance="SECRET",
+        scopes=[], rate_limit_per_minute=60, by=officer,
+    ).client.service_user  # fmt: skip
+    closed = make_staff(clearance="SECRET")
+    closed.is_active = False
+    closed.save(update_fields=["is_active"])
+    for person in (service, closed):
+        with pytest.raises(actions.GrantInvalid):
+            actions.grant_need_to_know(obj=case, user=person, granted_by=officer, reason=WHY, expires_at=_soon())
+    assert not NeedToKnowGrant.objects.exists()
