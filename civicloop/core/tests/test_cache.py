@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MPL-2.0
 """The Redis cache keeps one client per connection pool (core.cache) and still works as Django's."""
 
+from typing import Any, cast
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 
 from civicloop.core.cache import RedisCache
@@ -11,7 +13,7 @@ def test_one_client_per_pool_is_reused() -> None:
     assert isinstance(cache, DjangoRedisCache)
     client = cache._cache.get_client(write=True)
     assert cache._cache.get_client() is client  # one server: reads and writes share the pool
-    assert client.connection_pool is cache._cache._get_connection_pool(True)
+    assert client.connection_pool is cast(Any, cache._cache)._get_connection_pool(True)  # Django's own pool
 
 
 def test_each_server_keeps_its_own_client() -> None:
