@@ -26,14 +26,23 @@ from civicloop.classification.policy import NO_CONTEXT, Action, Context, authori
 from civicloop.core import audit, events
 from civicloop.core.identifiers import random_code
 from civicloop.integrations.payment import client
-from civicloop.payments.models import Payment, ReconciliationLine, ReconciliationRun, Refund, WebhookEvent
+from civicloop.payments.models import (
+    COUNTER,
+    Payment,
+    ReconciliationLine,
+    ReconciliationRun,
+    Refund,
+    WebhookEvent,
+)
 
 
 class RefundInvalid(ValueError):
     """No reason, nothing paid, or more than was paid: nothing was refunded.
 
     `code` says which: "reason" (none given), "amount" (not between 1 yen and what is left),
-    "state" (nothing captured left to refund), "no_case" (paid before submission, not yet sent).
+    "state" (nothing captured left to refund), "no_case" (paid before submission, not yet sent),
+    "counter" (taken at the counter: not through the provider), and for a counter fee paid back
+    "method" (neither cash nor transfer) and "reference" (none given, or over 100 characters).
     `left_yen` is what could still be refunded.
     """
 
@@ -293,8 +302,8 @@ def record_counter_payment(*, case: Case, amount_yen: int, reference: str) -> Pa
         )
     payment.amount_yen = amount_yen
     payment.state = Payment.State.CAPTURED
-    payment.provider = "counter"
-    payment.method = "counter"
+    payment.provider = COUNTER
+    payment.method = COUNTER
     payment.captured_at = timezone.now()
     if payment.pk is None:
         payment.save()
@@ -314,53 +323,102 @@ def record_counter_payment(*, case: Case, amount_yen: int, reference: str) -> Pa
 def refund_payment(
     *, payment: Payment, clerk: User, reason: str, amount_yen: int | None = None, context: Context = NO_CONTEXT
 ) -> Refund:
-    """Refund (all or part of) a captured payment through the provider, with a reason; audited.
+    """Refund (all or part of) a payment captured online through the provider, with a reason; audited.
 
-    Only someone who may work the case refunds it. RefundInvalid when nothing is left to refund.
+    Only someone who may work the case refunds it. RefundInvalid when nothing is left to refund,
+    and for a fee taken at the counter (code "counter": `refund_counter_payment` pays it back).
     """
     reason = reason.strip()
     with transaction.atomic():
-        locked = Payment.objects.select_for_update(of=("self",)).select_related("case__department").get(pk=payment.pk)
-        case = locked.case
-        if case is None:
-            raise RefundInvalid(
-                "a fee paid before submission is refunded once its application has a case", code="no_case"
-            )
-        authorise(clerk, Action.WORK, case, context)
-        left = locked.refundable_yen
-        amount = left if amount_yen is None else amount_yen
-        if not reason:
-            raise RefundInvalid("a refund needs a reason", code="reason", left_yen=left)
-        if left <= 0 or not locked.provider_payment_id:
-            raise RefundInvalid(f"nothing is left to refund of a {locked.state} payment", code="state")
-        if amount <= 0 or amount > left:
-            raise RefundInvalid(f"{amount} yen cannot be refunded; {left} yen is left", code="amount", left_yen=left)
+        locked, case = _lock_for_refund(payment, clerk, context)
+        if locked.is_counter:
+            raise RefundInvalid("a fee taken at the counter is paid back by the municipality", code="counter")
+        amount = _refund_amount(locked, reason, amount_yen)
+        assert locked.provider_payment_id is not None  # _refund_amount: refundable_yen needs it online
         result = client.provider().refund(
             provider_payment_id=locked.provider_payment_id, amount_yen=amount, reason=reason
         )
-        refund = Refund.objects.create(
-            payment=locked,
-            amount_yen=amount,
-            reason=reason,
-            provider_refund_id=result.provider_refund_id,
-            refunded_by=clerk,
-            refunded_at=timezone.now(),
-        )
-        locked.refunded_yen += amount
-        if locked.refunded_yen == locked.amount_yen:
-            locked.state = Payment.State.REFUNDED
-        locked.save(update_fields=["refunded_yen", "state"])
-        data = {"amount_yen": amount, "reason": reason, "provider_refund_id": refund.provider_refund_id}
-        audit.record(
-            actor=f"user/{clerk.public_id}",
-            action="payment.refund",
-            object_type="payment",
-            object_id=str(locked.public_id),
-            data={**data, "case": str(case.public_id)},
-            classification=case.classification,
-        )
-        _record("payment.refunded", locked, {"refunded_yen": amount})
+        refund = Refund(amount_yen=amount, reason=reason, provider_refund_id=result.provider_refund_id)
+        _save_refund(refund, locked, case, clerk, {"provider_refund_id": refund.provider_refund_id})
     return refund
+
+
+def refund_counter_payment(
+    *,
+    payment: Payment,
+    clerk: User,
+    reason: str,
+    method: str,
+    reference: str,
+    amount_yen: int | None = None,
+    context: Context = NO_CONTEXT,
+) -> Refund:
+    """Record (all or part of) a fee taken at the counter as paid back (還付) by the municipality:
+    in cash at the counter or by bank transfer (`Refund.Method`), with a reason and the reference
+    (the 受領書 number, or the transfer's). No provider is asked; audited as `payment.refund`.
+
+    Only someone who may work the case records it. RefundInvalid (nothing changed) for a payment
+    not taken at the counter (code "state"), no reason, no reference, an unknown method, or an
+    amount outside 1 … what is left.
+    """
+    reason, reference = reason.strip(), reference.strip()
+    with transaction.atomic():
+        locked, case = _lock_for_refund(payment, clerk, context)
+        if not locked.is_counter:
+            raise RefundInvalid("only a fee taken at the counter is paid back here", code="state")
+        amount = _refund_amount(locked, reason, amount_yen)
+        if method not in (Refund.Method.CASH, Refund.Method.TRANSFER):
+            raise RefundInvalid(f"{method!r} is not a way to pay back a counter fee", code="method")
+        if not reference or len(reference) > 100:
+            raise RefundInvalid("a refund paid back by the municipality needs its reference", code="reference")
+        refund = Refund(amount_yen=amount, reason=reason, method=method, reference=reference)
+        _save_refund(refund, locked, case, clerk, {"method": method, "reference": reference})
+    return refund
+
+
+def _lock_for_refund(payment: Payment, clerk: User, context: Context) -> tuple[Payment, Case]:
+    """The payment, locked (before its case, the documented order), once the clerk may work its case."""
+    locked = Payment.objects.select_for_update(of=("self",)).select_related("case__department").get(pk=payment.pk)
+    case = locked.case
+    if case is None:
+        raise RefundInvalid("a fee paid before submission is refunded once its application has a case", code="no_case")
+    authorise(clerk, Action.WORK, case, context)
+    return locked, case
+
+
+def _refund_amount(locked: Payment, reason: str, amount_yen: int | None) -> int:
+    """The amount to refund (by default all that is left), or RefundInvalid saying what is wrong."""
+    left = locked.refundable_yen
+    amount = left if amount_yen is None else amount_yen
+    if not reason:
+        raise RefundInvalid("a refund needs a reason", code="reason", left_yen=left)
+    if left <= 0:
+        raise RefundInvalid(f"nothing is left to refund of a {locked.state} payment", code="state")
+    if amount <= 0 or amount > left:
+        raise RefundInvalid(f"{amount} yen cannot be refunded; {left} yen is left", code="amount", left_yen=left)
+    return amount
+
+
+def _save_refund(refund: Refund, locked: Payment, case: Case, clerk: User, about: dict[str, Any]) -> None:
+    """Store the refund, lower what is left (all refunded: `refunded`), audit and record it."""
+    refund.payment = locked
+    refund.refunded_by = clerk
+    refund.refunded_at = timezone.now()
+    refund.save()
+    locked.refunded_yen += refund.amount_yen
+    if locked.refunded_yen == locked.amount_yen:
+        locked.state = Payment.State.REFUNDED
+    locked.save(update_fields=["refunded_yen", "state"])
+    audit.record(
+        actor=f"user/{clerk.public_id}",
+        action="payment.refund",
+        object_type="payment",
+        object_id=str(locked.public_id),
+        data={"amount_yen": refund.amount_yen, "reason": refund.reason, **about, "case": str(case.public_id)},
+        classification=case.classification,
+    )
+    # The reason and the reference stay in the audit entry: events carry codes, not what people wrote.
+    _record("payment.refunded", locked, {"refunded_yen": refund.amount_yen, "method": refund.method})
 
 
 def import_settlement(*, data: bytes, file_name: str, actor: str) -> ReconciliationRun:

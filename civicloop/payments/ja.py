@@ -83,6 +83,15 @@ JA: dict[str, str | list[str]] = {
     "The amount to refund must be between 1 yen and %(left)s yen (paid, less what was refunded).": "返金する金額は1円から%(left)s円（納付額から返金済みの額を引いた額）までで入力してください。",
     "Nothing is left to refund on this payment.": "この納付には返金できる残額がありません。",
     "%(amount)s yen was refunded. %(left)s yen can still be refunded.": "%(amount)s円を返金しました。あと%(left)s円まで返金できます。",
+    # A fee taken at the counter, paid back by the municipality (Refund.Method, payments/_case_fee.html)
+    "Through the payment provider": "決済事業者経由",
+    "In cash at the counter": "窓口で現金により還付",
+    "By bank transfer": "口座振込により還付",
+    "How the fee was paid back": "還付の方法",
+    "Reference of the refund": "還付の整理番号",
+    "The number of the receipt the resident signed for the cash, or the reference of the transfer.": "現金で還付したときは申請者が署名した受領書の番号を、口座振込のときは振込の整理番号（支出命令番号など）を入力してください。",
+    "Choose how the fee was paid back: in cash at the counter or by bank transfer.": "還付の方法（窓口での現金還付または口座振込）を選んでください。",
+    "Give the reference of the refund (the number of the receipt the resident signed, or of the transfer), in 100 characters or fewer.": "還付の整理番号（受領書の番号または振込の整理番号）を100文字以内で入力してください。",
     # The reconciliation upload (payments/reconciliation_list.html)
     "The provider's daily settlement file": "決済事業者の日次精算ファイル",
     "Upload it as downloaded from the provider; the report of matches and differences follows.": "決済事業者からダウンロードしたファイルをそのままアップロードしてください。照合の結果（一致件数と差異）を表示します。",

@@ -22,6 +22,9 @@ METHOD_LABELS = {
     "counter": _("At the counter"),
 }
 
+# The provider (and method) of a fee taken at the counter (payments.actions.record_counter_payment).
+COUNTER = "counter"
+
 
 class Payment(models.Model):
     class State(models.TextChoices):
@@ -68,19 +71,36 @@ class Payment(models.Model):
         return self.timing == "before_submission"
 
     @property
+    def is_counter(self) -> bool:
+        """Taken at the counter (cases.actions.confirm_fee): no provider holds this money."""
+        return self.provider == COUNTER
+
+    @property
     def refundable_yen(self) -> int:
         """What a refund may still return: the captured amount less what was refunded."""
-        # Through the provider only: a fee taken at the counter is refunded in cash there.
-        if self.state != self.State.CAPTURED or not self.provider_payment_id or self.provider == "counter":
+        # Online, only what the provider took can go back through it; at the counter, the clerk
+        # pays it back (Refund.Method) whether or not an online checkout was opened first.
+        if self.state != self.State.CAPTURED or not (self.provider_payment_id or self.is_counter):
             return 0
         return self.amount_yen - self.refunded_yen
 
 
 class Refund(models.Model):
+    class Method(models.TextChoices):
+        # 過誤納金の還付: a fee paid in cash goes back in cash at the counter (the resident signs a
+        # 受領書) or, when they cannot come, by transfer to their account after a 還付請求.
+        PROVIDER = "provider", _("Through the payment provider")
+        CASH = "cash", _("In cash at the counter")
+        TRANSFER = "transfer", _("By bank transfer")
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount_yen = models.PositiveIntegerField()
     reason = models.TextField()
-    provider_refund_id = models.CharField(max_length=100, unique=True)
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.PROVIDER)
+    # The provider's id of an online refund; empty for one paid back by the municipality.
+    provider_refund_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # A refund paid back by the municipality: the 受領書 number (cash) or the transfer's reference.
+    reference = models.CharField(max_length=100, blank=True)
     refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     refunded_at = models.DateTimeField()
 

@@ -19,11 +19,11 @@ from civicloop.applications.actions import SubmissionInvalid, completeness_error
 from civicloop.applications.models import Application
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.models import Case
-from civicloop.classification.policy import Action, NotPermitted, context_from_request, record_listed
+from civicloop.classification.policy import Action, Context, NotPermitted, context_from_request, record_listed
 from civicloop.core.language import is_english
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.payments import actions, receipts
-from civicloop.payments.models import Payment, ReconciliationRun, WebhookEvent
+from civicloop.payments.models import Payment, ReconciliationRun, Refund, WebhookEvent
 
 ACCEPTED = {WebhookEvent.Outcome.APPLIED, WebhookEvent.Outcome.REPLAYED, WebhookEvent.Outcome.IGNORED}
 
@@ -171,7 +171,9 @@ def webhook(request: HttpRequest) -> HttpResponse:
 @login_required(login_url="cases:staff-login")
 @require_POST
 def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """The clerk refunds all or part of a case's captured payment, with a reason."""
+    """The clerk refunds all or part of a case's captured payment, with a reason: through the
+    provider when it was paid online, or recorded as paid back (cash, transfer) when it was paid
+    at the counter."""
     user: Any = request.user
     if not getattr(user, "is_staff_member", False):
         raise Http404
@@ -187,9 +189,7 @@ def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Enter the amount to refund in whole yen, such as 300."))
         return redirect("cases:case-detail", public_id)
     try:
-        done = actions.refund_payment(
-            payment=payment, clerk=user, reason=request.POST.get("reason", ""), amount_yen=amount, context=context
-        )
+        done = _refund(request, payment, amount, context)
     except actions.RefundInvalid as exc:
         messages.error(request, _refund_error(exc))
     except (NotPermitted, PaymentError) as exc:
@@ -205,6 +205,22 @@ def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 % {"amount": f"{done.amount_yen:,}", "left": f"{left:,}"},
             )
     return redirect("cases:case-detail", public_id)
+
+
+def _refund(request: HttpRequest, payment: Payment, amount: int, context: Context) -> Refund:
+    user: Any = request.user
+    reason = request.POST.get("reason", "")
+    if payment.is_counter:
+        return actions.refund_counter_payment(
+            payment=payment,
+            clerk=user,
+            reason=reason,
+            method=request.POST.get("method", ""),
+            reference=request.POST.get("reference", ""),
+            amount_yen=amount,
+            context=context,
+        )
+    return actions.refund_payment(payment=payment, clerk=user, reason=reason, amount_yen=amount, context=context)
 
 
 def _is_uuid(value: str) -> bool:
@@ -229,6 +245,13 @@ def _refund_error(exc: actions.RefundInvalid) -> str:
         return _("The amount to refund must be between 1 yen and %(left)s yen (paid, less what was refunded).") % {
             "left": f"{exc.left_yen:,}"
         }
+    if exc.code == "method":
+        return _("Choose how the fee was paid back: in cash at the counter or by bank transfer.")
+    if exc.code == "reference":
+        return _(
+            "Give the reference of the refund (the number of the receipt the resident signed, or of the transfer), "
+            "in 100 characters or fewer."
+        )
     return _("Nothing is left to refund on this payment.")
 
 

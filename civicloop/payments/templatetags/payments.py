@@ -7,7 +7,7 @@ from django import template
 
 from civicloop.catalog import fees
 from civicloop.core.language import is_english
-from civicloop.payments.models import Payment
+from civicloop.payments.models import Payment, Refund
 
 register = template.Library()
 
@@ -30,6 +30,14 @@ def fee_for(application: Any, user: Any) -> dict[str, Any]:
 
 @register.inclusion_tag("payments/_case_fee.html", takes_context=True)
 def case_fee(context: template.Context, case: Any) -> dict[str, Any]:
-    """The clerk's view: paid or unpaid, how, the receipt number, refunds and the refund form."""
+    """The clerk's view: paid or unpaid, how, the receipt number, refunds (how, and the reference of
+    one paid back at the counter) and the refund form."""
     payments = list(case.payments.prefetch_related("refunds__refunded_by").order_by("pk"))
-    return {"case": case, "payments": payments, "csrf_token": context.get("csrf_token")}
+    # A fee taken at the counter goes back by the municipality's own hand, never through the provider.
+    counter_methods = [(m.value, m.label) for m in (Refund.Method.CASH, Refund.Method.TRANSFER)]
+    return {
+        "case": case,
+        "payments": payments,
+        "refund_methods": counter_methods,
+        "csrf_token": context.get("csrf_token"),
+    }

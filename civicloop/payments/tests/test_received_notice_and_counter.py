@@ -60,7 +60,7 @@ def test_a_fee_recorded_at_the_counter_prints_on_the_decision_and_on_its_receipt
     # then the due payment is the counter's, captured with a 領収番号
     payment = Payment.objects.get(pk=due.pk)
     assert (payment.state, payment.provider, payment.method) == (Payment.State.CAPTURED, "counter", "counter")
-    assert payment.amount_yen == 600 and payment.receipt_number and payment.refundable_yen == 0
+    assert payment.amount_yen == 600 and payment.receipt_number and payment.refundable_yen == 600
     # and the decision states the fee paid, and the 領収書 says 窓口 and the amount
     case = Case.objects.get(pk=case_at_fee.pk)
     assert "<dt>手数料</dt><dd>600円（納付済み）</dd>" in rendering.render_html(case, _facts())
