@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 """Where a chat post's time goes: `POST /staff/chat/<id>/messages/` in-process, its SQL and a profile.
 
-    .venv/bin/python bench/profile_chat_post.py [--posts 300] [--top 35]
+    .venv/bin/python bench/profile_chat_post.py [--posts 300] [--top 35] [--sort cumulative]
 
 Creates a PostgreSQL database of its own (`civicloop_bench_chat_profile`), sets up staff and a
 department channel as bench/chat.py does, then posts through Django's test client (the whole
@@ -14,21 +14,16 @@ broadcast's serialisation, not Redis. Prints; writes nothing.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import os
-import pstats
 import secrets
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import chat, services  # noqa: E402
+from bench import chat, profiling, services  # noqa: E402
 
 DB_NAME = "civicloop_bench_chat_profile"
 
@@ -37,6 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=300)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sort", default="cumulative", choices=["tottime", "cumulative"])
     opts = parser.parse_args()
 
     services.ensure_postgres()
@@ -44,9 +40,7 @@ def main() -> int:
     env = services.bench_env(Path(tempfile.mkdtemp(prefix="civicloop-chat-profile-")), services.database_url(DB_NAME))
     channel, sessions = chat.prepare_site(20, env)  # django.setup() happens here
 
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     csrf = secrets.token_hex(16)
     client = Client(enforce_csrf_checks=True)
@@ -63,27 +57,11 @@ def main() -> int:
 
     for _ in range(30):
         post()
-    cpu, wall = [], []
-    for _ in range(opts.posts):
-        c0, w0 = time.process_time(), time.perf_counter()
-        post()
-        cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - w0)
+    figures = profiling.medians(post, opts.posts)
     print(f"\n== per post (medians of {opts.posts}), load average {os.getloadavg()}")
-    print(f"  cpu {statistics.median(cpu) * 1000:6.2f} ms   wall {statistics.median(wall) * 1000:6.2f} ms")
-    with CaptureQueriesContext(connection) as queries:
-        post()
-    print(f"\n== SQL of one post: {len(queries)} statements")
-    for number, query in enumerate(queries.captured_queries, 1):
-        print(f"  {number:2d}. {query['sql'][:170]}")
-    profile = cProfile.Profile(time.process_time)
-    profile.enable()
-    for _ in range(opts.posts):
-        post()
-    profile.disable()
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(opts.top)
-    print(out.getvalue())
+    print(f"  cpu {figures['cpu_ms']:6.2f} ms   wall {figures['wall_ms']:6.2f} ms")
+    profiling.print_sql(post, "one post", width=170)
+    profiling.cpu_profile(post, opts.posts, sort=opts.sort, top=opts.top)
     return 0
 
 

@@ -25,7 +25,6 @@ import json
 import os
 import pstats
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import load, services, submit  # noqa: E402
+from bench import load, profiling, services, submit  # noqa: E402
 
 DB_NAME = "civicloop_bench_profile"
 DATABASE_URL = services.database_url(DB_NAME)
@@ -97,7 +96,6 @@ def main() -> int:
 
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     body = json.dumps({"procedure": submit.PROCEDURE, "answers": submit.valid_answers(dt.date.today())})
     client = Client(enforce_csrf_checks=True)
@@ -124,52 +122,30 @@ def main() -> int:
     def baseline() -> None:
         assert client.post(services.BASELINE_PATH, b"{}", content_type="application/json").status_code == 201
 
-    def timed(func: object, n: int) -> dict[str, float]:
-        cpu, wall = [], []
+    def timed(func: Callable[[], None], n: int) -> dict[str, float]:
         backend = postgres_cpu()
-        for _ in range(n):
-            c0, w0 = time.process_time(), time.perf_counter()
-            func()  # type: ignore[operator]
-            cpu.append(time.process_time() - c0)
-            wall.append(time.perf_counter() - w0)
-        return {
-            "cpu_ms": round(statistics.median(cpu) * 1000, 2),
-            "wall_ms": round(statistics.median(wall) * 1000, 2),
-            "postgres_cpu_ms": round((postgres_cpu() - backend) * 1000 / n, 2),
-        }
+        figures = profiling.medians(func, n)
+        return {**figures, "postgres_cpu_ms": round((postgres_cpu() - backend) * 1000 / n, 2)}
 
     for _ in range(30):
         submission()
         baseline()
     figures = {"submission": timed(submission, opts.requests), "baseline": timed(baseline, opts.requests)}
-    with CaptureQueriesContext(connection) as queries:
-        submission()
     print(f"\n== per request (medians of {opts.requests}), load average {os.getloadavg()}")
     for name, values in figures.items():
         print(
             f"  {name:<11} cpu {values['cpu_ms']:6.2f} ms   wall {values['wall_ms']:6.2f} ms   "
             f"PostgreSQL backend cpu {values['postgres_cpu_ms']:5.2f} ms (mean)"
         )
-    print(f"\n== SQL of one submission: {len(queries)} statements")
-    for number, query in enumerate(queries.captured_queries, 1):
-        print(f"  {number:2d}. {query['sql'][:160]}")
+    profiling.print_sql(submission, "one submission")
 
     if opts.relay:
         return profile_relay(opts, submission, postgres_cpu)
     if opts.py_spy:
         return sample(opts, submission)
     # CPU time, not wall time: waits on PostgreSQL (and on other processes of a shared machine) drop out.
-    profile = cProfile.Profile(time.process_time)
-    profile.enable()
-    for _ in range(opts.requests):
-        submission()
-    profile.disable()
-    out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats(opts.sort).print_stats(opts.top)
-    print(f"\n== cProfile (CPU time) over {opts.requests} submissions, by {opts.sort}")
-    print(out.getvalue())
+    stats = profiling.cpu_profile(submission, opts.requests, sort=opts.sort, top=opts.top).stats  # type: ignore[attr-defined]
     print("== where a submission's CPU goes (cumulative CPU ms per submission; the parts overlap)")
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     for label, (file_part, function) in STAGES.items():
         found = [v for (f, _, name), v in stats.items() if name == function and file_part in f]
         if found:
