@@ -252,18 +252,6 @@ def _direct_between(user_ids: list[int], classification: str) -> Channel | None:
     return candidates.first()
 
 
-def _locked(channel: Channel) -> Channel:
-    # `of=("self",)`: PostgreSQL locks no row of the outer-joined case or department (and refuses to).
-    return Channel.objects.select_for_update(of=("self",)).select_related("case", "department").get(pk=channel.pk)
-
-
-def _next_seq(channel: Channel) -> int:
-    """The channel's next change number; the caller holds the channel's lock."""
-    channel.last_seq += 1
-    channel.save(update_fields=["last_seq"])
-    return channel.last_seq
-
-
 def _clean(body: str) -> str:
     text = body.strip()
     if not text:
@@ -403,23 +391,25 @@ def _mention(message: Message, channel: Channel, author: User) -> list[User]:
     return people
 
 
-def _own(message: Message, actor: User, context: Context) -> Channel:
-    channel = _locked(message.channel)
+def _own(message: Message, actor: User, context: Context) -> tuple[Channel, int]:
+    """The message's channel, locked, and the change number taken for this change (`_claim_seq`)."""
+    channel = message.channel
+    seq = _claim_seq(channel)
     authorise_channel(actor, ChatAction.POST, channel, context)
     if message.author_id != actor.pk:
         raise NotPermitted("only the author changes a message")
     if message.is_deleted:
         raise InvalidMessage("the message was deleted")
-    return channel
+    return channel, seq
 
 
 @records_refusals
 @transaction.atomic
 def edit_message(*, message: Message, editor: User, body: str, context: Context) -> Message:
     """Change one's own message; what it said before is kept in MessageRevision."""
-    channel = _own(message, editor, context)
+    channel, seq = _own(message, editor, context)
     text = _clean(body)
-    if text == message.body:
+    if text == message.body:  # nothing changed: the change number taken is a harmless gap
         return message
     MessageRevision.objects.create(
         message=message,
@@ -428,7 +418,7 @@ def edit_message(*, message: Message, editor: User, body: str, context: Context)
         changed_by=editor,
         classification=message.classification,
     )
-    message.body, message.edited_at, message.seq = text, timezone.now(), _next_seq(channel)
+    message.body, message.edited_at, message.seq = text, timezone.now(), seq
     message.save(update_fields=["body", "edited_at", "seq"])
     _audited("chat.edit", editor, message, channel, revisions=message.revisions.count())
     _event("chat.message_edited", message, channel)
@@ -440,7 +430,7 @@ def edit_message(*, message: Message, editor: User, body: str, context: Context)
 @transaction.atomic
 def delete_message(*, message: Message, actor: User, context: Context) -> Message:
     """Delete one's own message: chat shows that it was deleted; its text stays in MessageRevision."""
-    channel = _own(message, actor, context)
+    channel, seq = _own(message, actor, context)
     MessageRevision.objects.create(
         message=message,
         change=MessageRevision.Change.DELETE,
@@ -448,11 +438,11 @@ def delete_message(*, message: Message, actor: User, context: Context) -> Messag
         changed_by=actor,
         classification=message.classification,
     )
-    message.body, message.is_deleted, message.is_pinned, message.seq = "", True, False, _next_seq(channel)
+    message.body, message.is_deleted, message.is_pinned, message.seq = "", True, False, seq
     message.save(update_fields=["body", "is_deleted", "is_pinned", "seq"])
     changed = [message]
     if message.parent_id is not None:
-        Message.objects.filter(pk=message.parent_id).update(seq=_next_seq(channel))
+        Message.objects.filter(pk=message.parent_id).update(seq=_claim_seq(channel))
         changed.append(Message.objects.get(pk=message.parent_id))
     _audited("chat.delete", actor, message, channel)
     _event("chat.message_deleted", message, channel)
@@ -466,14 +456,15 @@ def toggle_reaction(*, message: Message, user: User, code: str, context: Context
     """Add the reaction `code` to the message, or take it back if `user` had given it."""
     if code not in REACTIONS:
         raise InvalidMessage("unknown reaction")
-    channel = _locked(message.channel)
+    channel = message.channel
+    seq = _claim_seq(channel)
     authorise_channel(user, ChatAction.POST, channel, context)
     if message.is_deleted:
         raise InvalidMessage("the message was deleted")
     taken_back, _n = Reaction.objects.filter(message=message, user=user, code=code).delete()
     if not taken_back:
         Reaction.objects.create(message=message, user=user, code=code)
-    Message.objects.filter(pk=message.pk).update(seq=_next_seq(channel))
+    Message.objects.filter(pk=message.pk).update(seq=seq)
     broadcast_after_commit(channel, [message])
     return message
 
@@ -482,7 +473,8 @@ def toggle_reaction(*, message: Message, user: User, code: str, context: Context
 @transaction.atomic
 def toggle_pin(*, message: Message, user: User, context: Context) -> Message:
     """Pin a top-level message to the channel, or unpin it."""
-    channel = _locked(message.channel)
+    channel = message.channel
+    seq = _claim_seq(channel)
     authorise_channel(user, ChatAction.POST, channel, context)
     if message.is_deleted or message.parent_id is not None:
         raise InvalidMessage("only a message of the channel (not a reply) is pinned")
@@ -491,7 +483,7 @@ def toggle_pin(*, message: Message, user: User, context: Context) -> Message:
         Pin.objects.filter(message=message, unpinned_at__isnull=True).update(unpinned_at=now)
     else:
         Pin.objects.create(message=message, pinned_by=user, pinned_at=now)
-    message.is_pinned, message.seq = not message.is_pinned, _next_seq(channel)
+    message.is_pinned, message.seq = not message.is_pinned, seq
     message.save(update_fields=["is_pinned", "seq"])
     _event("chat.message_pinned", message, channel, pinned=message.is_pinned)
     broadcast_after_commit(channel, [message])
