@@ -81,7 +81,13 @@ class LocalGroups:
             await self.deliver(message)
 
     async def deliver(self, message: dict[str, Any]) -> None:
-        """Offer an announced frame to each local reader of its group, in turn."""
+        """Offer an announced frame to each local reader of its group, in turn.
+
+        In turn is safe because neither server we run waits for the network in a websocket's `send`:
+        uvicorn's `websockets-sansio` (the `asgi` role) and daphne (`make run`, `Server.handle_reply`
+        writes into Twisted's buffer) both queue the frame and return, so a slow reader never holds up
+        the others. A server whose `send` waited for the socket to drain would need a task per reader.
+        """
         if message.get("type") != MESSAGE_TYPE:
             return
         seq, frame = int(message["seq"]), str(message["frame"])
