@@ -5,6 +5,7 @@ Objects are named by content type + public id (UUID): every classified model has
 UUIDs are unique across tables, so the policy can match grants in SQL without knowing the model.
 """
 
+import datetime
 import uuid
 from typing import Any
 
@@ -18,8 +19,9 @@ from civicloop.core.models import Classification, tier_rank
 
 
 class NeedToKnowGrantQuerySet(models.QuerySet["NeedToKnowGrant"]):
-    def active(self) -> "NeedToKnowGrantQuerySet":
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    def active(self, now: "datetime.datetime | None" = None) -> "NeedToKnowGrantQuerySet":
+        """Grants neither revoked nor expired at `now` (this moment when not given)."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
 class NeedToKnowGrant(models.Model):
