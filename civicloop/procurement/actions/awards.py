@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from civicloop.accounts.models import Department, User
 from civicloop.cases.approval import route_for
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted
-from civicloop.procurement.actions.recording import record, require
+from civicloop.procurement.actions.recording import record, require, require_step
 from civicloop.procurement.errors import WrongState
 from civicloop.procurement.models import (
     ApprovalStatus,
@@ -31,6 +31,7 @@ from civicloop.procurement.models import (
     Service,
     Tender,
     TenderStatus,
+    TenderStep,
 )
 from civicloop.procurement.ranking import rank_bids
 from civicloop.procurement.search import freeze_search
@@ -64,8 +65,7 @@ def award_tender(*, actor: User, tender: Tender, bid: Bid | None = None) -> Awar
     """
     require(actor, Action.WORK, tender)
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status != TenderStatus.EVALUATED:
-        raise WrongState(_("Complete the evaluation before the award."))
+    require_step(locked, TenderStep.AWARD, _("Complete the evaluation before the award."))
     ranking = rank_bids(locked)
     if not ranking:
         raise WrongState(_("There is no valid bid to award."))
@@ -111,7 +111,13 @@ def _subject_department(step: ApprovalStep) -> Department:
 
 @transaction.atomic
 def decide_approval(*, actor: User, subject: Award | DirectAward, approved: bool, comment: str = "") -> ApprovalStep:
-    """The next rank of the route approves or rejects. Only that rank, in the department, once per person."""
+    """The next rank of the route approves or rejects. Only that rank, in the department, once per person.
+
+    An award's route stops with its tender: once the tender is cancelled nothing more is approved.
+    """
+    if isinstance(subject, Award):
+        tender = Tender.objects.select_for_update().get(pk=subject.tender_id)
+        require_step(tender, TenderStep.APPROVE, _("Nothing is waiting for approval."))
     steps = ApprovalStep.objects.select_for_update().filter(
         **({"award": subject} if isinstance(subject, Award) else {"direct_award": subject})
     )
@@ -150,8 +156,10 @@ def record_contract(
     value: int | None = None,
     signed_at: datetime | None = None,
 ) -> Contract:
-    """The contract of an award, once its standstill is over."""
+    """The contract of an award, once its standstill is over (never for a cancelled tender)."""
     require(actor, Action.WORK, award.tender)
+    tender = Tender.objects.select_for_update().get(pk=award.tender_id)
+    require_step(tender, TenderStep.CONTRACT, _("The contract is recorded already."))
     locked = Award.objects.select_for_update().get(pk=award.pk)
     now = timezone.now()
     if locked.status != AwardStatus.STANDSTILL or locked.is_in_standstill(now):

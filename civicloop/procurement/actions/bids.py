@@ -17,10 +17,10 @@ from civicloop.accounts.models import User
 from civicloop.classification.policy import Action, actor_label
 from civicloop.core import audit
 from civicloop.procurement import sealing
-from civicloop.procurement.actions.recording import record, require
+from civicloop.procurement.actions.recording import record, require, require_step
 from civicloop.procurement.eligibility import reasons_not_eligible
 from civicloop.procurement.errors import AlreadyOpened, BidsStillSealed, DeadlinePassed, NotEligible, WrongState
-from civicloop.procurement.models import Bid, BidOpening, BidStatus, Service, Supplier, Tender, TenderStatus
+from civicloop.procurement.models import Bid, BidOpening, BidStatus, Service, Supplier, Tender, TenderStatus, TenderStep
 
 
 def _open_tender(tender: Tender) -> Tender:
@@ -105,10 +105,9 @@ def open_bids(*, actor: User, tender: Tender, witness: User | None = None) -> Bi
     require(actor, Action.WORK, tender)
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
     now = timezone.now()
-    if locked.status != TenderStatus.PUBLISHED:
-        raise (
-            AlreadyOpened(_("These bids were opened already.")) if locked.status != TenderStatus.DRAFT else WrongState()
-        )
+    if locked.status in (TenderStatus.OPENED, TenderStatus.EVALUATED, TenderStatus.AWARDED, TenderStatus.CONTRACTED):
+        raise AlreadyOpened(_("These bids were opened already."))
+    require_step(locked, TenderStep.OPEN, _("Only a published tender's bids are opened."))
     if not locked.has_deadline_passed(now):
         raise BidsStillSealed(_("Bids stay sealed until the deadline."))
     key = sealing.open_opening_key(locked.public_id, locked.opening_private_key or {})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
 from civicloop.classification.policy import Action
-from civicloop.procurement.actions.recording import record, require
+from civicloop.procurement.actions.recording import record, require, require_step
 from civicloop.procurement.errors import ConflictOfInterest, ScoresLocked, WrongState
 from civicloop.procurement.models import (
     MAX_SCORE,
@@ -23,18 +23,25 @@ from civicloop.procurement.models import (
     ScoreSheet,
     Tender,
     TenderStatus,
+    TenderStep,
 )
 from civicloop.procurement.rules import evaluator_of
 
 
 @transaction.atomic
 def assign_evaluator(*, actor: User, tender: Tender, user: User) -> Evaluator:
-    """Name a member of staff to evaluate `tender`; they see it (and its opened bids) from now on."""
+    """Name a member of staff to evaluate `tender`; they see it (and its opened bids) from now on.
+
+    Until the evaluation is complete: a replacement for an evaluator who declares a conflict is
+    named after the opening, when the bidders are known.
+    """
     require(actor, Action.WORK, tender)
+    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    require_step(locked, TenderStep.ASSIGN, _("Evaluators are named until the evaluation is complete."))
     if not user.is_staff_member:
         raise WrongState(_("Evaluators are members of staff."))
     evaluator, created = Evaluator.objects.get_or_create(
-        tender=tender,
+        tender=locked,
         user=user,
         defaults={"assigned_by": actor, "assigned_at": timezone.now(), "classification": tender.classification},
     )
@@ -55,8 +62,10 @@ def declare_conflict(*, actor: User, tender: Tender, has_conflict: bool, detail:
     """利益相反の申告, once the bidders are known (after the opening); a conflict bars scoring."""
     require(actor, Action.VIEW, tender)
     evaluator = _my_evaluator(actor, tender)
-    if tender.status == TenderStatus.PUBLISHED or tender.status == TenderStatus.DRAFT:
+    locked = Tender.objects.select_for_update().get(pk=tender.pk)
+    if locked.status in (TenderStatus.DRAFT, TenderStatus.PUBLISHED):
         raise WrongState(_("Declare once the bids are opened and the bidders known."))
+    require_step(locked, TenderStep.DECLARE, _("The evaluation of this tender is over."))
     if ConflictDeclaration.objects.filter(evaluator=evaluator).exists():
         raise WrongState(_("You have declared already."))
     declaration = ConflictDeclaration.objects.create(
@@ -71,7 +80,9 @@ def declare_conflict(*, actor: User, tender: Tender, has_conflict: bool, detail:
 
 
 def _sheet(actor: User, bid: Bid) -> ScoreSheet:
-    if bid.status != BidStatus.OPENED or bid.tender.status != TenderStatus.OPENED:
+    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
+    require_step(tender, TenderStep.SCORE, _("Only opened bids of a tender under evaluation are scored."))
+    if bid.status != BidStatus.OPENED:
         raise WrongState(_("Only opened bids of a tender under evaluation are scored."))
     evaluator = _my_evaluator(actor, bid.tender)
     if not evaluator.may_score():
@@ -120,8 +131,10 @@ def submit_scores(*, actor: User, bid: Bid) -> ScoreSheet:
 
 @transaction.atomic
 def moderate_score(*, actor: User, bid: Bid, criterion: Criterion, points: str, reason: str) -> Moderation:
-    """The department's agreed score of a criterion where evaluators differ, with the reason."""
+    """The department's agreed score of a criterion where evaluators differ, with the reason (during the evaluation)."""
     require(actor, Action.WORK, bid.tender)
+    tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
+    require_step(tender, TenderStep.MODERATE, _("Scores are moderated while the evaluation is under way."))
     if criterion.tender_id != bid.tender_id or criterion.is_price:
         raise WrongState(_("Moderate a quality criterion of this tender."))
     if not reason.strip():
@@ -144,8 +157,7 @@ def complete_evaluation(*, actor: User, tender: Tender) -> Tender:
     """Close the evaluation once each evaluator without a conflict has submitted a sheet for each bid."""
     require(actor, Action.WORK, tender)
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status != TenderStatus.OPENED:
-        raise WrongState(_("Only a tender whose bids are opened can be evaluated."))
+    require_step(locked, TenderStep.COMPLETE, _("Only a tender whose bids are opened can be evaluated."))
     scoring = [e for e in locked.evaluators.all() if e.may_score()]
     bids = list(locked.bids.valid())
     has_quality = locked.criteria.filter(is_price=False).exists()

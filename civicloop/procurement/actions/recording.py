@@ -4,9 +4,13 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, NotPermitted, actor_label
 from civicloop.core import audit, events
 from civicloop.procurement import rules
+from civicloop.procurement.errors import WrongState
+from civicloop.procurement.models import Tender, TenderStatus
 
 
 def record(
@@ -48,3 +52,16 @@ def require(actor: Any, action: Action, obj: Any, context: Context | None = None
     decision = rules.decide(actor, action, obj, context or NO_CONTEXT)
     if not decision.allowed:
         raise NotPermitted(decision.reason)
+
+
+def require_step(tender: Tender, step: str, refusal: str) -> None:
+    """Refuse (WrongState, nothing changed) unless `tender`'s status allows `step` (`TENDER_STEPS`).
+
+    Call it on the locked row. A cancelled tender is refused as such, whatever the step; any other
+    status with `refusal`, the step's own explanation.
+    """
+    if tender.allows(step):
+        return
+    if tender.status == TenderStatus.CANCELLED:
+        raise WrongState(_("This tender was cancelled: no further step can be taken on it."))
+    raise WrongState(refusal)

@@ -12,9 +12,20 @@ from django.utils.translation import gettext as _
 from civicloop.accounts.models import Department, User
 from civicloop.classification.policy import Action
 from civicloop.procurement import sealing
-from civicloop.procurement.actions.recording import record, require
-from civicloop.procurement.errors import DeadlinePassed, InvalidTender, WrongState
-from civicloop.procurement.models import Criterion, Lot, PriceApproach, Question, Supplier, Tender, TenderStatus
+from civicloop.procurement.actions.recording import record, require, require_step
+from civicloop.procurement.errors import DeadlinePassed, InvalidTender
+from civicloop.procurement.models import (
+    Award,
+    AwardStatus,
+    Criterion,
+    Lot,
+    PriceApproach,
+    Question,
+    Supplier,
+    Tender,
+    TenderStatus,
+    TenderStep,
+)
 
 
 def _next_reference(now: datetime) -> str:
@@ -64,8 +75,7 @@ def publish_tender(*, actor: User, tender: Tender) -> Tender:
     """Publish a draft: bids may come in until its deadline, sealed to the opening key made now."""
     require(actor, Action.WORK, tender)
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status != TenderStatus.DRAFT:
-        raise WrongState(_("Only a draft can be published."))
+    require_step(locked, TenderStep.PUBLISH, _("Only a draft can be published."))
     now = timezone.now()
     problems = publication_problems(locked, now)
     if problems:
@@ -99,8 +109,10 @@ def ask_question(*, actor: User, tender: Tender, supplier: Supplier, text: str) 
 
 @transaction.atomic
 def answer_question(*, actor: User, question: Question, answer: str) -> Question:
-    """The department's answer, published at once to all bidders."""
+    """The department's answer, published at once to all bidders, until the bids are opened."""
     require(actor, Action.WORK, question.tender)
+    tender = Tender.objects.select_for_update().get(pk=question.tender_id)
+    require_step(tender, TenderStep.ANSWER, _("Questions are answered until the bids are opened."))
     locked = Question.objects.select_for_update().get(pk=question.pk)
     locked.answer, locked.answered_by, locked.answered_at = answer, actor, timezone.now()
     locked.save(update_fields=["answer", "answered_by", "answered_at"])
@@ -126,16 +138,21 @@ def cancel_tender(*, actor: User, tender: Tender, reason: str) -> Tender:
     if len(reason) > CANCEL_REASON_MAX_LENGTH:
         raise InvalidTender(_("The reason for cancelling is too long (at most 1,000 characters)."))
     locked = Tender.objects.select_for_update().get(pk=tender.pk)
-    if locked.status in (TenderStatus.CONTRACTED, TenderStatus.CANCELLED):
-        raise WrongState(_("This tender can no longer be cancelled."))
+    require_step(locked, TenderStep.CANCEL, _("This tender can no longer be cancelled."))
     previous = locked.status
     locked.status, locked.cancel_reason, locked.cancelled_at = TenderStatus.CANCELLED, reason, timezone.now()
     locked.save(update_fields=["status", "cancel_reason", "cancelled_at"])
+    # An award not yet contracted falls with its tender: no approval or contract may follow it.
+    award_cancelled = bool(
+        Award.objects.filter(tender=locked)
+        .exclude(status__in=[AwardStatus.CONFIRMED, AwardStatus.CANCELLED])
+        .update(status=AwardStatus.CANCELLED)
+    )
     record(
         actor,
         "tender_cancelled",
         locked,
-        {"reason_length": len(reason)},
+        {"reason_length": len(reason), "award_cancelled": award_cancelled},
         audit_facts={"reason": reason, "previous_status": previous},
     )
     return locked

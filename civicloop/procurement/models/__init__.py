@@ -40,6 +40,7 @@ from civicloop.procurement.models.suppliers import (
     grades_at_least,
 )
 from civicloop.procurement.models.tenders import (
+    TENDER_STEPS,
     Bid,
     BidOpening,
     BidStatus,
@@ -49,6 +50,7 @@ from civicloop.procurement.models.tenders import (
     Tender,
     TenderDocument,
     TenderStatus,
+    TenderStep,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "GRADE_RANK",
     "MAX_SCORE",
     "SME_SIZES",
+    "TENDER_STEPS",
     "ApprovalStatus",
     "ApprovalStep",
     "Authentication",
@@ -89,6 +92,7 @@ __all__ = [
     "Tender",
     "TenderDocument",
     "TenderStatus",
+    "TenderStep",
     "Verification",
     "VerificationStatus",
     "grades_at_least",

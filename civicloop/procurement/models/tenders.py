@@ -37,6 +37,52 @@ class TenderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class TenderStep(models.TextChoices):
+    """The steps taken on a tender (one action each); `TENDER_STEPS` says in which statuses."""
+
+    PUBLISH = "publish"
+    OPEN = "open"
+    ANSWER = "answer"
+    ASSIGN = "assign"
+    DECLARE = "declare"
+    SCORE = "score"
+    MODERATE = "moderate"
+    COMPLETE = "complete"
+    AWARD = "award"
+    APPROVE = "approve"
+    CONTRACT = "contract"
+    CANCEL = "cancel"
+
+
+# The statuses in which each step may be taken: the actions refuse outside them and the staff page
+# offers only these. Deadlines, the approval route and the standstill are checked by the actions on
+# top. Evaluators are named until the evaluation is complete (a replacement for one who declares a
+# conflict is named after the opening); questions are answered until the bids are opened, when an
+# answer can no longer change a bid; a contracted or cancelled tender takes no step at all.
+TENDER_STEPS: dict[str, frozenset[str]] = {
+    TenderStep.PUBLISH: frozenset({TenderStatus.DRAFT}),
+    TenderStep.OPEN: frozenset({TenderStatus.PUBLISHED}),
+    TenderStep.ANSWER: frozenset({TenderStatus.PUBLISHED}),
+    TenderStep.ASSIGN: frozenset({TenderStatus.DRAFT, TenderStatus.PUBLISHED, TenderStatus.OPENED}),
+    TenderStep.DECLARE: frozenset({TenderStatus.OPENED}),
+    TenderStep.SCORE: frozenset({TenderStatus.OPENED}),
+    TenderStep.MODERATE: frozenset({TenderStatus.OPENED}),
+    TenderStep.COMPLETE: frozenset({TenderStatus.OPENED}),
+    TenderStep.AWARD: frozenset({TenderStatus.EVALUATED}),
+    TenderStep.APPROVE: frozenset({TenderStatus.AWARDED}),
+    TenderStep.CONTRACT: frozenset({TenderStatus.AWARDED}),
+    TenderStep.CANCEL: frozenset(
+        {
+            TenderStatus.DRAFT,
+            TenderStatus.PUBLISHED,
+            TenderStatus.OPENED,
+            TenderStatus.EVALUATED,
+            TenderStatus.AWARDED,
+        }
+    ),
+}
+
+
 class PriceApproach(models.TextChoices):
     """How price counts: 最低価格落札方式, 総合評価落札方式 (price is one weighted criterion), or a fixed price."""
 
@@ -122,6 +168,15 @@ class Tender(models.Model):
     def lot_labels(self) -> list[str]:
         """The lots' names in the active language, for pages."""
         return [str(Lot(code).label) for code in self.lots if code in Lot.values]
+
+    def allows(self, step: str) -> bool:
+        """Whether the tender's status allows `step` (`TENDER_STEPS`); the action checks the rest."""
+        return self.status in TENDER_STEPS[step]
+
+    @property
+    def allowed_steps(self) -> dict[str, bool]:
+        """Each step's name and whether the status allows it, for the staff page's buttons."""
+        return {step: self.allows(step) for step in TenderStep.values}
 
     def is_open_for_bids(self, now: datetime | None = None) -> bool:
         """Bids may be submitted, withdrawn and resubmitted strictly before the deadline."""

@@ -13,7 +13,7 @@ from civicloop.classification.policy import Action, context_from_request
 from civicloop.procurement import actions, rules
 from civicloop.procurement.access import get_bid_for_user, get_tender_for_user
 from civicloop.procurement.forms import ConflictForm
-from civicloop.procurement.models import ScoreSheet
+from civicloop.procurement.models import ScoreSheet, TenderStep
 from civicloop.procurement.views.common import REFUSALS, STAFF_LOGIN, refused
 
 
@@ -49,6 +49,9 @@ def evaluate(request: HttpRequest, public_id: str) -> HttpResponse:
             "tender": tender,
             "declaration": evaluator.declaration(),
             "may_score": evaluator.may_score(),
+            # What the tender's status allows (the actions refuse the rest): forms only for these.
+            "may_declare": tender.allows(TenderStep.DECLARE),
+            "is_scoring": tender.allows(TenderStep.SCORE),
             "form": form,
             "criteria": tender.criteria.filter(is_price=False),
             "bids": bids,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,8 +31,9 @@ from civicloop.procurement.access import (
     suppliers_visible_to,
     tenders_visible_to,
 )
+from civicloop.procurement.errors import ProcurementError, WrongState
 from civicloop.procurement.forms import AnswerForm, ContractForm, DirectAwardForm, TenderForm, VerifyForm
-from civicloop.procurement.models import Lot, Qualification, VerificationStatus
+from civicloop.procurement.models import Award, Lot, Qualification, Tender, VerificationStatus
 from civicloop.procurement.ranking import rank_bids
 from civicloop.procurement.views.common import REFUSALS, STAFF_LOGIN, refused
 
@@ -230,6 +231,8 @@ def _tender_page(user: User, tender: Any, context: Any) -> dict[str, Any]:
         "evaluators": tender.evaluators.select_related("user", "conflict"),
         "staff": colleagues().exclude(pk=user.pk).order_by("username")[:200],
         "may_work": may_work,
+        # What the tender's status allows (the actions refuse the rest): only these are offered.
+        "steps": tender.allowed_steps,
         "is_evaluator": rules.evaluator_of(user, tender) is not None,
         "deadline_passed": tender.has_deadline_passed(),
         "answer_form": AnswerForm(),
@@ -252,6 +255,8 @@ def tender_step(request: HttpRequest, public_id: str, step: str) -> HttpResponse
     user = staff_member_or_404(request)
     context = context_from_request(request)
     tender = get_tender_for_user(user, public_id, action=Action.WORK, context=context)
+    if step not in STEP_DONE:
+        raise Http404
     try:
         _take_step(request, user, tender, step)
     except REFUSALS as error:
@@ -270,6 +275,8 @@ STEP_DONE = {
     "award": gettext_lazy("Award decided."),
     "contract": gettext_lazy("Contract recorded."),
     "cancel": gettext_lazy("Tender cancelled."),
+    "approve": gettext_lazy("Decision recorded."),
+    "moderate": gettext_lazy("Agreed score recorded."),
 }
 
 
@@ -281,18 +288,20 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
         actions.open_bids(actor=user, tender=tender)
     elif step == "assign":
         evaluator = colleagues().filter(pk=post.get("user") or 0).first()
-        if evaluator is not None:
-            actions.assign_evaluator(actor=user, tender=tender, user=evaluator)
+        if evaluator is None:
+            raise ProcurementError(_("Choose a member of staff to name."))
+        actions.assign_evaluator(actor=user, tender=tender, user=evaluator)
     elif step == "complete":
         actions.complete_evaluation(actor=user, tender=tender)
     elif step == "award":
         actions.award_tender(actor=user, tender=tender)
     elif step == "approve":
-        actions.decide_approval(actor=user, subject=tender.award, approved=post.get("approved") == "yes")
+        actions.decide_approval(actor=user, subject=_award_of(tender), approved=post.get("approved") == "yes")
     elif step == "contract":
         form = ContractForm(post)
-        if form.is_valid():
-            actions.record_contract(actor=user, award=tender.award, **form.cleaned_data)
+        if not form.is_valid():
+            raise ProcurementError(_("Check the contract: its start and end dates."))
+        actions.record_contract(actor=user, award=_award_of(tender), **form.cleaned_data)
     elif step == "cancel":
         actions.cancel_tender(actor=user, tender=tender, reason=post.get("reason", ""))
     elif step == "moderate":
@@ -301,7 +310,14 @@ def _take_step(request: HttpRequest, user: User, tender: Any, step: str) -> None
         actions.moderate_score(
             actor=user, bid=bid, criterion=criterion, points=post.get("points", "0"), reason=post.get("reason", "")
         )
-    messages.success(request, str(STEP_DONE.get(step, _("Done."))))
+    messages.success(request, str(STEP_DONE[step]))
+
+
+def _award_of(tender: Tender) -> Award:
+    award = Award.objects.filter(tender=tender).first()
+    if award is None:
+        raise WrongState(_("This tender has no award yet."))
+    return award
 
 
 @require_POST
