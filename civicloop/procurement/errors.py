@@ -38,5 +38,9 @@ class WrongState(ProcurementError):
     """The object is not in a state that allows this step."""
 
 
+class DocumentReviewed(ProcurementError):
+    """契約課 has decided since the document was uploaded: it is kept as evidence of that decision."""
+
+
 class DocumentRejected(ProcurementError):
     """An uploaded file was refused: empty, too large, not a PDF, JPEG or PNG, or a PDF that could run code."""

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
-from civicloop.classification.policy import Action
+from civicloop.classification.policy import Action, NotPermitted
 from civicloop.core import pdf
 from civicloop.core.files import detect_mime
 from civicloop.core.text import fold
 from civicloop.procurement.actions.recording import record, require
-from civicloop.procurement.errors import DocumentRejected, WrongState
+from civicloop.procurement.errors import DocumentRejected, DocumentReviewed, WrongState
 from civicloop.procurement.models import (
     Decision,
     Qualification,
@@ -141,6 +141,40 @@ def add_supplier_document(
             {"supplier": str(supplier.public_id), "content_type": mime, "size": size},
         )
     return document
+
+
+def delete_supplier_document(*, actor: User, document: SupplierDocument) -> SupplierDocument:
+    """The company withdraws a document it uploaded, until 契約課 has reviewed it (`with_review`).
+
+    Its own accounts only: 契約課 never deletes a company's evidence. The audit entry keeps what
+    the file was (title, name, type, size, SHA-256) after the file is gone; the stored file is
+    removed once the deletion has committed, so a refusal or a rollback loses nothing. The company's
+    row is locked first, as `verify` locks it for a decision on the company.
+    """
+    if not actor.is_supplier:
+        raise NotPermitted("only the company's own accounts delete its documents")
+    require(actor, Action.EDIT, document)
+    with transaction.atomic():
+        Supplier.objects.select_for_update().get(pk=document.supplier_id)
+        locked = SupplierDocument.objects.select_for_update().with_review().get(pk=document.pk)
+        if locked.is_reviewed:  # type: ignore[attr-defined]
+            raise DocumentReviewed(
+                _("契約課 has reviewed %(title)s since it was uploaded: it is kept. Add a newer document instead.")
+                % {"title": locked.title}
+            )
+        record(
+            actor,
+            "supplier_document_deleted",
+            locked,
+            {"supplier": str(locked.supplier.public_id), "content_type": locked.content_type, "size": locked.size},
+            audit_facts={"sha256": locked.sha256, "title": locked.title, "original_name": locked.original_name},
+        )
+        stored: str = locked.file.name or ""
+        storage = locked.file.storage
+        locked.delete()
+        if stored:
+            transaction.on_commit(lambda: storage.delete(stored))
+    return locked
 
 
 def _search_text(service: Service) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import User
@@ -166,8 +166,23 @@ class Qualification(OwnedByContracts, models.Model):
         return self.status == VerificationStatus.APPROVED and self.valid_from <= day <= self.valid_until
 
 
+class SupplierDocumentQuerySet(models.QuerySet["SupplierDocument"]):
+    def with_review(self) -> "SupplierDocumentQuerySet":
+        """Each document with `is_reviewed`: 契約課 recorded a decision on the company (or its
+        qualifications or services) at or after its upload, so the decision may rest on it."""
+        decided_since = Verification.objects.filter(
+            supplier=OuterRef("supplier"), decided_at__gte=OuterRef("uploaded_at")
+        )
+        return self.annotate(is_reviewed=Exists(decided_since))
+
+
 class SupplierDocument(OwnedByContracts, models.Model):
-    """A file the supplier gave as evidence (登記事項証明書, 納税証明書, a certificate)."""
+    """A file the supplier gave as evidence (登記事項証明書, 納税証明書, a certificate).
+
+    Its company may delete it until 契約課 has decided anything since it was uploaded
+    (`with_review`); from then on it is evidence of that decision and is kept (a newer one is added
+    beside it).
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="documents")
@@ -183,6 +198,8 @@ class SupplierDocument(OwnedByContracts, models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     classification = classification_field()
+
+    objects = SupplierDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

@@ -22,7 +22,7 @@ from civicloop.accounts.models import Role
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.classification.policy import NO_CONTEXT, Action
 from civicloop.procurement import access, actions, rules
-from civicloop.procurement.models import Bid, ScoreSheet, Tender
+from civicloop.procurement.models import Bid, ScoreSheet, SupplierDocument, Tender
 from civicloop.procurement.tests.conftest import Cast, service_of
 from civicloop.testing.factories import ResidentFactory, StaffFactory
 
@@ -52,7 +52,11 @@ EXPECTED: dict[str, set[str]] = {
     "tender_published": {"alpha", "beta", "gamma", "buyer", "evaluator", "auditor"},
     # alpha's company record: alpha's accounts, 契約課, oversight.
     "supplier_alpha": {"alpha", "officer", "auditor"},
+    # a registration document of alpha's: as its company record.
+    "document_alpha": {"alpha", "officer", "auditor"},
 }
+# Records whose page is a download: oversight roles view records but never download them (the policy).
+DOWNLOADS: dict[str, set[str]] = {"document_alpha": {"alpha", "officer"}}
 
 
 def _person(cast: Cast, name: str) -> Any:
@@ -92,7 +96,17 @@ def _world(cast: Cast, make_tender: Callable[..., Tender], at: Callable[..., Any
         "tender_draft": draft,
         "tender_published": published,
         "supplier_alpha": cast.alpha,
+        "document_alpha": _document(cast),
     }
+
+
+def _document(cast: Cast) -> Any:
+    return actions.add_supplier_document(
+        actor=cast.alpha_user,
+        supplier=cast.alpha,
+        title="登記事項証明書",
+        upload=SimpleUploadedFile("touki.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
+    )
 
 
 def _listed(person: Any, name: str, obj: Any) -> bool:
@@ -100,6 +114,8 @@ def _listed(person: Any, name: str, obj: Any) -> bool:
         return access.bids_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
     if name.startswith("tender"):
         return access.tenders_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
+    if name.startswith("document"):  # listed on its company's page, for whoever sees the company
+        return access.suppliers_visible_to(person, NO_CONTEXT).filter(pk=obj.supplier_id).exists()
     return access.suppliers_visible_to(person, NO_CONTEXT).filter(pk=obj.pk).exists()
 
 
@@ -108,9 +124,12 @@ def _page(person: Any, name: str, obj: Any) -> bool | None:
     if isinstance(person, AnonymousUser) or name.startswith("bid"):
         return None
     if getattr(person, "is_supplier", False):
-        url = reverse("procurement:tender-detail", args=[obj.public_id]) if name.startswith("tender") else None
+        route = {"tender": "tender-detail", "document": "document-download"}.get(name.split("_")[0])
+        url = reverse(f"procurement:{route}", args=[obj.public_id]) if route else None
     elif getattr(person, "is_staff_member", False):
-        route = "staff-tender-detail" if name.startswith("tender") else "staff-supplier-detail"
+        route = {"tender": "staff-tender-detail", "document": "staff-supplier-document"}.get(
+            name.split("_")[0], "staff-supplier-detail"
+        )
         url = reverse(f"procurement:{route}", args=[obj.public_id])
     else:
         return None
@@ -131,15 +150,19 @@ def test_every_path_shows_each_record_to_exactly_the_people_the_rules_name(
     for record, obj in world.items():
         for name, person in people.items():
             expected = name in EXPECTED[record]
+            downloads = name in DOWNLOADS.get(record, EXPECTED[record])
             seen = {
-                "decide": rules.evaluate(person, Action.VIEW, obj).allowed,
-                "list": _listed(person, record, obj),
-                "page": _page(person, record, obj),
+                "decide": (rules.evaluate(person, Action.VIEW, obj).allowed, expected),
+                "list": (_listed(person, record, obj), expected),
+                "download": (rules.evaluate(person, Action.DOWNLOAD, obj).allowed, downloads)
+                if record in DOWNLOADS
+                else (None, None),
+                "page": (_page(person, record, obj), downloads),
             }
             wrong += [
                 f"{record} / {name} / {path}: {got}"
-                for path, got in seen.items()
-                if got is not None and got != expected
+                for path, (got, want) in seen.items()
+                if got is not None and got != want
             ]
     # then
     assert wrong == []
@@ -173,6 +196,8 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], list[Any]]]] = {
     "procurement:qualification-new": ("get", lambda w: []),
     "procurement:service-new": ("get", lambda w: []),
     "procurement:document-new": ("get", lambda w: []),
+    "procurement:document-download": ("get", lambda w: [w["document"].public_id]),
+    "procurement:document-delete": ("post", lambda w: [w["document"].public_id]),
     "procurement:service-security": ("get", lambda w: [w["service"].public_id]),
     "procurement:tender-detail": ("get", lambda w: [w["tender"].public_id]),
     "procurement:question-ask": ("post", lambda w: [w["tender"].public_id]),
@@ -293,6 +318,27 @@ def test_suppliers_reach_no_staff_page_and_staff_of_another_department_no_record
     for name in RECORD_ROUTES:
         assert _ask(outsider, name, world).status_code in (403, 404), name
     assert list(Bid.objects.values_list("pk", "status", "version")) == bids_before
+
+
+# The supplier routes that name one of a company's own records: another company gets 404.
+COMPANY_RECORD_ROUTES = [
+    "procurement:service-security",
+    "procurement:bid-withdraw",
+    "procurement:document-download",
+    "procurement:document-delete",
+]
+
+
+@pytest.mark.django_db
+def test_another_company_reaches_none_of_a_company_s_records(cast: Cast, tender: Tender) -> None:
+    # given alpha's service, bid and document
+    world = _records(cast, tender)
+    before = (list(Bid.objects.values_list("pk", "status", "version")), list(SupplierDocument.objects.all()))
+    beta = sign_in_with_mfa(Client(), cast.beta_user)
+    # when / then: beta gets nothing and changes nothing
+    for name in COMPANY_RECORD_ROUTES:
+        assert _ask(beta, name, world).status_code == 404, name
+    assert (list(Bid.objects.values_list("pk", "status", "version")), list(SupplierDocument.objects.all())) == before
 
 
 @pytest.mark.django_db

@@ -2,12 +2,12 @@
 """What the procurement pages share: who is asking, and domain errors as messages."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 
 from civicloop.accounts.models import User
 from civicloop.classification.policy import NotPermitted
 from civicloop.procurement.errors import ProcurementError
-from civicloop.procurement.models import Supplier
+from civicloop.procurement.models import Supplier, SupplierDocument
 
 STAFF_LOGIN = "cases:staff-login"
 SUPPLIER_LOGIN = "procurement:supplier-login"
@@ -23,6 +23,20 @@ def supplier_account(request: HttpRequest) -> tuple[User, Supplier]:
     if supplier is None:
         raise Http404
     return user, supplier
+
+
+def document_response(document: SupplierDocument) -> FileResponse:
+    """A stored document as the platform serves files: a download (never shown inline) under its
+    original name, with the type checked on upload, kept out of shared caches. The security
+    middleware adds `X-Content-Type-Options: nosniff` (SECURE_CONTENT_TYPE_NOSNIFF)."""
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type or "application/octet-stream",
+        as_attachment=True,
+        filename=document.original_name or document.title,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def refused(request: HttpRequest, error: Exception) -> None:

@@ -35,7 +35,7 @@ from civicloop.procurement.errors import ProcurementError, WrongState
 from civicloop.procurement.forms import AnswerForm, ContractForm, DirectAwardForm, TenderForm, VerifyForm
 from civicloop.procurement.models import Award, Lot, Qualification, Tender, VerificationStatus
 from civicloop.procurement.ranking import rank_bids
-from civicloop.procurement.views.common import REFUSALS, STAFF_LOGIN, refused
+from civicloop.procurement.views.common import REFUSALS, STAFF_LOGIN, document_response, refused
 
 
 @login_required(login_url=STAFF_LOGIN)
@@ -74,7 +74,7 @@ def supplier_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "supplier": supplier,
             "qualifications": supplier.qualifications.all(),
-            "documents": supplier.documents.all(),
+            "documents": supplier.documents.with_review(),
             "services": supplier.services.select_related("security"),
             "history": supplier.verifications.select_related("decided_by", "service", "qualification"),
             "may_verify": rules.may(user, Action.WORK, supplier, context),
@@ -90,14 +90,7 @@ def supplier_document(request: HttpRequest, public_id: str) -> FileResponse:
     document = get_supplier_document_for_user(
         user, public_id, action=Action.DOWNLOAD, context=context_from_request(request)
     )
-    response = FileResponse(
-        document.file.open("rb"),
-        content_type=document.content_type or "application/octet-stream",
-        as_attachment=True,
-        filename=document.original_name or document.title,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(document)
 
 
 @require_POST

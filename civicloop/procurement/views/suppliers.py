@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,13 @@ from django.views.decorators.http import require_POST
 
 from civicloop.classification.policy import Action, context_from_request
 from civicloop.procurement import actions
-from civicloop.procurement.access import get_bid_for_user, get_service_for_user, get_tender_for_user, tenders_visible_to
+from civicloop.procurement.access import (
+    get_bid_for_user,
+    get_service_for_user,
+    get_supplier_document_for_user,
+    get_tender_for_user,
+    tenders_visible_to,
+)
 from civicloop.procurement.eligibility import reasons_not_eligible
 from civicloop.procurement.forms import (
     BidForm,
@@ -29,7 +35,7 @@ from civicloop.procurement.forms import (
     SupplierDocumentForm,
 )
 from civicloop.procurement.models import Bid, SecurityDeclaration, Service, Supplier, Tender, TenderStatus
-from civicloop.procurement.views.common import REFUSALS, SUPPLIER_LOGIN, refused, supplier_account
+from civicloop.procurement.views.common import REFUSALS, SUPPLIER_LOGIN, document_response, refused, supplier_account
 
 
 class SupplierLoginView(LoginView):  # type: ignore[misc]
@@ -74,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "services": supplier.services.select_related("security"),
             "tenders": tenders.order_by("bid_deadline")[:50],
             "bids": Bid.objects.filter(supplier=supplier).select_related("tender").order_by("-submitted_at")[:50],
-            "documents": supplier.documents.all()[:50],
+            "documents": supplier.documents.with_review()[:50],
         },
     )
 
@@ -108,6 +114,32 @@ def document_new(request: HttpRequest) -> HttpResponse:
     status = 400 if form.errors else 200
     context = {"form": form, "title": _("Add a registration document")}
     return render(request, "procurement/supplier/document_form.html", context, status=status)
+
+
+@login_required(login_url=SUPPLIER_LOGIN)
+def document_download(request: HttpRequest, public_id: str) -> FileResponse:
+    """One of the company's own registration documents, as it was uploaded (another company's: 404)."""
+    user, _supplier = supplier_account(request)
+    document = get_supplier_document_for_user(
+        user, public_id, action=Action.DOWNLOAD, context=context_from_request(request)
+    )
+    return document_response(document)
+
+
+@require_POST
+@login_required(login_url=SUPPLIER_LOGIN)
+def document_delete(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Delete one of the company's documents that 契約課 has not reviewed yet."""
+    user, _supplier = supplier_account(request)
+    document = get_supplier_document_for_user(
+        user, public_id, action=Action.EDIT, context=context_from_request(request)
+    )
+    try:
+        actions.delete_supplier_document(actor=user, document=document)
+        messages.success(request, _("%(title)s deleted.") % {"title": document.title})
+    except REFUSALS as error:
+        refused(request, error)
+    return redirect("procurement:supplier-home")
 
 
 @login_required(login_url=SUPPLIER_LOGIN)
