@@ -27,6 +27,8 @@ from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.core.api_errors import error_body
+
 View = TypeVar("View", bound=Callable[..., Any])
 
 SUBMISSIONS_MESSAGE = _(
@@ -77,7 +79,7 @@ def too_many(
     text = str(message) % {"minutes": max(1, (seconds + 59) // 60)}
     response: HttpResponse
     if json:
-        response = JsonResponse({"detail": text, "retry_after": seconds}, status=429)
+        response = JsonResponse(error_body(429, "too_many_requests", message=text, retry_after=seconds), status=429)
     else:
         response = render(request, "accounts/rate_limited.html", {"message": text}, status=429)
     response["Retry-After"] = str(seconds)

@@ -15,6 +15,7 @@ from civicloop.applications.access import get_application_for_user
 from civicloop.applications.models import Application
 from civicloop.catalog.cache import published_procedure
 from civicloop.classification.policy import Action, context_from_request, record_listed
+from civicloop.core.api_errors import error_body
 
 router = Router(auth=django_auth)
 
@@ -40,6 +41,10 @@ class FieldError(Schema):
 
 
 class ErrorOut(Schema):
+    """An error answer (core.api_errors): `code` for programs, `message` in the request's language."""
+
+    code: str = ""
+    message: str = ""
     detail: str
     errors: list[FieldError] = []
 
@@ -95,28 +100,23 @@ def submit(
 ) -> Status[dict[str, Any]]:
     user: Any = request.user
     if not user.is_resident:
-        return Status(403, {"detail": "only residents submit applications"})
+        return Status(403, error_body(403, "residents_only", detail="only residents submit applications"))
     procedure = published_procedure(payload.procedure)
     if procedure is None:
-        return Status(404, {"detail": f"no published procedure {payload.procedure!r}"})
+        return Status(404, error_body(404, "not_found", detail=f"no published procedure {payload.procedure!r}"))
     try:
         application, created = actions.submit_from_api(
             user=user, procedure=procedure, answers=payload.answers, idempotency_key=idempotency_key
         )
     except actions.IdempotencyKeyReused:
-        return Status(
-            422,
-            {
-                "detail": "this Idempotency-Key was already used for a different request body; nothing was "
-                "submitted. Use a new key for each new submission, and resend the same body to retry one."
-            },
+        detail = (
+            "this Idempotency-Key was already used for a different request body; nothing was "
+            "submitted. Use a new key for each new submission, and resend the same body to retry one."
         )
+        return Status(422, error_body(422, "idempotency_key_reused", detail=detail))
     except actions.SubmissionInvalid as exc:
+        errors = [{"field": k, "message": v} for k, v in exc.errors.items()]
         return Status(
-            422,
-            {
-                "detail": "the answers do not satisfy the form",
-                "errors": [{"field": k, "message": v} for k, v in exc.errors.items()],
-            },
+            422, error_body(422, "answers_invalid", detail="the answers do not satisfy the form", errors=errors)
         )
     return Status(201 if created else 200, _out(application))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.errors import AuthenticationError, AuthorizationError
+from ninja.errors import AuthenticationError
 from ninja.security import SessionAuth
 from ninja.security.base import AuthBase
 from ninja.throttling import BaseThrottle
@@ -31,6 +31,7 @@ from civicloop.accounts.ratelimit import take_place
 from civicloop.backoffice.models import IntegrationClient
 from civicloop.backoffice.scopes import SCOPES
 from civicloop.classification.policy import Context, DeviceTrust, context_from_request
+from civicloop.core.api_errors import ApiError
 
 # Staff through their session: generous, but a script left running in a browser tab stops somewhere.
 STAFF_RATE_LIMIT_PER_MINUTE = 600
@@ -64,8 +65,10 @@ def require_recent_second_factor(request: HttpRequest, principal: Principal, max
     may do (it holds no rank, so it never approves).
     """
     if principal.client is None and not authenticated_within(request, max_age_s):
-        raise AuthorizationError(
-            message="re-authenticate with your second factor first (/staff/account/2fa/reauthenticate/)"
+        raise ApiError(
+            403,
+            "reauthentication_required",
+            detail="re-authenticate with your second factor first (/staff/account/2fa/reauthenticate/)",
         )
 
 
@@ -78,7 +81,7 @@ def principal_of(request: HttpRequest) -> Principal:
 
 def _require(principal: Principal, scope: str) -> Principal:
     if scope not in principal.scopes:
-        raise AuthorizationError(message=f"this token lacks the scope {scope}")
+        raise ApiError(403, "missing_scope", detail=f"this token lacks the scope {scope}")
     return principal
 
 
@@ -99,7 +102,7 @@ class ClientCredentials(AuthBase):
         token = getattr(oauth_request, "access_token", None) if valid else None
         client = _active_client(token)
         if token is None or client is None:
-            raise AuthenticationError(message="the access token is not valid")
+            raise ApiError(401, "not_authenticated", detail="the access token is not valid")
         user = client.service_user
         principal = Principal(user, Context(device_trust=CLIENT_DEVICE_TRUST), frozenset(token.scope.split()), client)
         return _require(principal, self.scope)

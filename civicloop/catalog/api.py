@@ -4,9 +4,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from civicloop.catalog.models import Procedure
+from civicloop.core.api_errors import ApiError
 from civicloop.core.text import UNUSABLE_TEXT, has_unusable_character
 
 router = Router()
@@ -57,7 +57,7 @@ def list_procedures(
     request: HttpRequest, q: str = "", department: str = "", life_event: str = ""
 ) -> list[dict[str, Any]]:
     if has_unusable_character(q, department, life_event):
-        raise HttpError(400, str(UNUSABLE_TEXT))
+        raise ApiError(400, "unusable_text", detail=str(UNUSABLE_TEXT))
     procedures = Procedure.objects.published().select_related("current_version", "department").search(q[:100])
     if department:
         procedures = procedures.filter(department__code=department)

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.defaults import page_not_found
 
 from civicloop.core.views import request_too_large
@@ -45,21 +46,40 @@ class JapaneseFirstLocaleMiddleware:
     """Japanese unless the visitor chose English with the switch (a cookie), whatever the browser says.
 
     A ward's portal speaks Japanese first; a browser's Accept-Language is often English on shared
-    or borrowed devices, so only an explicit choice changes the language.
+    or borrowed devices, so only an explicit choice changes the language. The one exception is a
+    program calling the JSON API without a session (an integration client, a script): it has no
+    switch to press, so its Accept-Language chooses, and Japanese stays the default.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        language = _language_of(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ["Cookie"])
+        patch_vary_headers(response, ["Cookie", "Accept-Language"] if _is_api(request) else ["Cookie"])
         return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _language_of(request: HttpRequest) -> str:
+    languages = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in languages:
+        return chosen
+    # A browser with a session calls the API from the site's pages: it answers as they do.
+    if _is_api(request) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+            base = code.split("-")[0].lower()
+            if base in languages:
+                return base
+    return str(settings.LANGUAGE_CODE)
 
 
 class RequestBodyLimitMiddleware:

@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from civicloop.core.api_errors import error_body
+
 
 def request_too_large(request: HttpRequest) -> HttpResponse:
     """413, as JSON under /api/ or as a page, in the visitor's language; nothing of the request was used.
@@ -21,7 +23,8 @@ def request_too_large(request: HttpRequest) -> HttpResponse:
         "send less at once, or attach large files one at a time."
     ) % {"mb": megabytes}
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, "max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}, status=413)
+        body = error_body(413, "request_too_large", message=message, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return JsonResponse(body, status=413)
     return render(request, "core/request_too_large.html", {"message": message}, status=413)
 
 

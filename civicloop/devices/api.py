@@ -75,6 +75,10 @@ class DeviceStateOut(Schema):
 
 
 class ErrorOut(Schema):
+    """An error answer (core.api_errors): `code` for programs, `message` in the request's language."""
+
+    code: str = ""
+    message: str = ""
     detail: str
 
 

@@ -10,6 +10,7 @@ from ninja.security import django_auth
 
 from civicloop.accounts.ratelimit import limit_requests
 from civicloop.classification.policy import Action, context_from_request
+from civicloop.core.api_errors import error_body
 from civicloop.intelligence import actions, faq, routing
 from civicloop.intelligence.access import get_inquiry_for_user
 from civicloop.intelligence.models import Inquiry
@@ -57,6 +58,10 @@ class FaqOut(Schema):
 
 
 class Message(Schema):
+    """An error answer (core.api_errors): `code` for programs, `message` in the request's language."""
+
+    code: str = ""
+    message: str = ""
     detail: str
 
 
@@ -101,7 +106,8 @@ def get_inquiry(request: HttpRequest, inquiry_id: UUID) -> dict[str, Any]:
 def suggest(request: HttpRequest, payload: SuggestIn) -> Status[dict[str, Any]]:
     suggestions = routing.suggest([payload.text])
     if not suggestions:
-        return Status(503, {"detail": "routing suggestions are switched off or no model is trained"})
+        detail = "routing suggestions are switched off or no model is trained"
+        return Status(503, error_body(503, "unavailable", detail=detail))
     s = suggestions[0]
     return Status(
         200,

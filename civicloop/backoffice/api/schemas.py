@@ -8,15 +8,20 @@ from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
-from ninja.errors import HttpError
 
 from civicloop.cases.errors import CaseAlreadyClaimed, IllegalTransition, InvalidInput
 from civicloop.classification.policy import NotPermitted
+from civicloop.core.api_errors import ApiError
 from civicloop.intelligence.actions import InquiryRejected
 from civicloop.relay.actions import BadSubscription, CeilingNotAllowed
 
 
 class Message(Schema):
+    """Every error answer (core.api_errors): a stable `code`, the `message` in the request's
+    language, and `detail` as before codes (a technical reason, or the validation errors)."""
+
+    code: str = ""
+    message: str = ""
     detail: Any
     retry_after: int | None = None
 
@@ -44,12 +49,16 @@ def domain_errors() -> Iterator[None]:
     """Map the actions' named errors to HTTP answers; nothing was changed in any of these cases."""
     try:
         yield
-    except (NotPermitted, CeilingNotAllowed) as exc:
-        raise HttpError(403, str(exc)) from exc
-    except (CaseAlreadyClaimed, IllegalTransition) as exc:
-        raise HttpError(409, str(exc) or type(exc).__name__) from exc
+    except NotPermitted as exc:
+        raise ApiError(403, "not_permitted", detail=str(exc)) from exc
+    except CeilingNotAllowed as exc:
+        raise ApiError(403, "forbidden", detail=str(exc)) from exc
+    except CaseAlreadyClaimed as exc:
+        raise ApiError(409, "case_already_claimed", detail=str(exc) or type(exc).__name__) from exc
+    except IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", detail=str(exc) or type(exc).__name__) from exc
     except (InvalidInput, InquiryRejected, BadSubscription) as exc:
-        raise HttpError(422, str(exc)) from exc
+        raise ApiError(422, "invalid_input", detail=str(exc)) from exc
 
 
 class Page(Schema):
