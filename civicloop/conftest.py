@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from civicloop.accounts.models import User
+from civicloop.accounts.models import Department, User
 from civicloop.catalog.loader import load_catalog
-from civicloop.catalog.models import Procedure
+from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
 from civicloop.testing.answers import VALID_SODAI_GOMI as VALID_SODAI_GOMI  # tests import it from here
 from civicloop.testing.factories import ResidentFactory, StaffFactory
 
@@ -41,9 +41,37 @@ def make_clerk(catalog: None) -> Callable[..., User]:
     return make
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _catalogue_committed(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The catalogue loaded once into this worker's test database, committed, for every test: loading
+    it in each test took about a second, most of the suite's time. Each test's transaction rolls back
+    what it changes, so every test starts from the same catalogue; `no_catalogue` takes it away."""
+    from civicloop.core.models import AuditEntry, Event
+
+    with django_db_blocker.unblock():
+        load_catalog(settings.PROCEDURES_DIR)
+        # Without the loading's history: tests count events and audit entries from an empty log.
+        for model in (Event, AuditEntry):
+            model.objects.all()._raw_delete(model.objects.db)  # AuditEntry.delete refuses, as it should
+
+
 @pytest.fixture
-def catalog(db: None) -> None:
-    load_catalog(settings.PROCEDURES_DIR)
+def no_catalogue(_catalogue_committed: None, db: None) -> None:
+    """No procedure, life event or department in the database (in this test's transaction): for tests
+    that load a catalogue themselves and count what it wrote."""
+    Procedure.objects.update(current_version=None)  # each protects the other
+    ProcedureVersion.objects.all().delete()
+    Procedure.objects.all().delete()
+    LifeEvent.objects.all().delete()
+    Department.objects.all().delete()
+
+
+@pytest.fixture
+def catalog(_catalogue_committed: None, db: None) -> None:
+    # A transactional test (pytest-django runs them after the others) empties every table when it
+    # ends: the tests after it load the catalogue inside their own transaction, as before.
+    if not Procedure.objects.exists():
+        load_catalog(settings.PROCEDURES_DIR)
 
 
 @pytest.fixture

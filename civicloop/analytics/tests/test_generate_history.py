@@ -74,7 +74,7 @@ def test_an_events_target_sets_the_volume(catalog: None) -> None:
     assert 2400 < Event.objects.count() < 3600
 
 
-def test_it_says_what_is_wrong_with_its_arguments(db: None) -> None:
+def test_it_says_what_is_wrong_with_its_arguments(no_catalogue: None) -> None:
     with pytest.raises(CommandError, match="not a date"):
         call_command("generate_history", years=1, end="yesterday", verbosity=0)
     with pytest.raises(CommandError, match="must be positive"):
