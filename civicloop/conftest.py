@@ -41,7 +41,18 @@ def make_clerk(catalog: None) -> Callable[..., User]:
     return make
 
 
-@pytest.fixture(scope="session", autouse=True)
+def uses_database(request: pytest.FixtureRequest) -> bool:
+    return bool({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"))
+
+
+@pytest.fixture(autouse=True)
+def _shared_catalogue(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the database finds the catalogue there (`_catalogue_committed`)."""
+    if uses_database(request):
+        request.getfixturevalue("_catalogue_committed")
+
+
+@pytest.fixture(scope="session")
 def _catalogue_committed(django_db_setup: None, django_db_blocker: Any) -> None:
     """The catalogue loaded once into this worker's test database, committed, for every test: loading
     it in each test took about a second, most of the suite's time. Each test's transaction rolls back

@@ -4,9 +4,10 @@ without the catalogue every other test has (civicloop/conftest.py)."""
 
 import pytest
 
+from civicloop.conftest import uses_database
+
 
 @pytest.fixture(autouse=True)
 def _without_the_shared_catalogue(request: pytest.FixtureRequest) -> None:
-    uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db")
-    if uses_db:
+    if uses_database(request):
         request.getfixturevalue("no_catalogue")
