@@ -7,11 +7,21 @@ Redis connection (~1.4 ms, bench/README.md "chat"). Here each process keeps one 
 daemon thread for its sends, so the layer's connection is made once and reused; a forked process
 (a gunicorn worker) starts its own.
 
+The caller does not wait for the Redis layer's answer: a send is handed to that loop and the
+request goes on. A post used to wait for its publish, and one publish that stalled held its whole
+worker, and every post queued behind it, for seconds (bench/chat.py). Sends keep their order (one
+loop per process); one that fails or takes longer than `SEND_TIMEOUT_S` is logged, and sockets
+catch up from the database as they would after any lost frame. A process that exits waits up to
+`SEND_TIMEOUT_S` for the sends it handed over.
+
 The in-memory layer of `make run` lives on the ASGI server's own loop, beside its sockets: it is
 reached through `async_to_sync` as before, which hands the send to that loop.
 """
 
 import asyncio
+import atexit
+import concurrent.futures
+import logging
 import os
 import threading
 from typing import Any
@@ -23,7 +33,9 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 # already in the database, and sockets catch up from there.
 SEND_TIMEOUT_S = 5.0
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
+_pending: set["concurrent.futures.Future[None]"] = set()
 _loop: asyncio.AbstractEventLoop | None = None
 _owner_pid = 0
 
@@ -36,8 +48,21 @@ def group_send(group: str, message: dict[str, Any]) -> None:
     if isinstance(layer, InMemoryChannelLayer):
         async_to_sync(layer.group_send)(group, message)
         return
-    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _publisher_loop())
-    future.result(timeout=SEND_TIMEOUT_S)
+    send = asyncio.wait_for(layer.group_send(group, message), SEND_TIMEOUT_S)
+    future = asyncio.run_coroutine_threadsafe(send, _publisher_loop())
+    _pending.add(future)
+    future.add_done_callback(_settled)
+
+
+def _settled(future: "concurrent.futures.Future[None]") -> None:
+    _pending.discard(future)
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("channel layer send failed: %r", future.exception())
+
+
+@atexit.register
+def _wait_for_pending_sends() -> None:
+    concurrent.futures.wait(list(_pending), timeout=SEND_TIMEOUT_S)
 
 
 def _publisher_loop() -> asyncio.AbstractEventLoop:
