@@ -303,9 +303,10 @@ def post_message(
     if len(files) > MAX_FILES:
         raise FileRefused(_("Attach at most %(n)s files to one message.") % {"n": MAX_FILES})
     checked = [check_file(upload) for upload in files]  # before the lock: reading files takes time
-    # The channel's row is locked and its change number taken first, in one statement; the rules then
-    # see the channel's tier as locked, so a tier raised meanwhile is never posted past.
-    seq = _claim_seq(channel)
+    # The channel's row is locked and its change numbers taken first, in one statement (a reply takes a
+    # second for its thread's head, whose reply count changes); the rules then see the channel's tier
+    # as locked, so a tier raised meanwhile is never posted past.
+    seq = _claim_seq(channel, 2 if parent is not None else 1)
     authorise_channel(author, ChatAction.POST, channel, context)
     tier = _file_tier(file_classification, effective_tier(channel)) if checked else ""
     text = _clean(body) if body.strip() or not checked else ""
@@ -317,7 +318,7 @@ def post_message(
     stored = _attach(message, checked, tier, author)
     changed = []
     if parent is not None:  # its reply count changed: readers of the channel page see it move
-        Message.objects.filter(pk=parent.pk).update(seq=_claim_seq(channel))
+        Message.objects.filter(pk=parent.pk).update(seq=seq + 1)
         changed.append(parent)
     mentioned = _mention(message, channel, author)
     _read_up_to(channel, author, message.pk)
@@ -335,19 +336,20 @@ def post_message(
     return message
 
 
-def _claim_seq(channel: Channel) -> int:
-    """Lock the channel's row and take its next change number: one statement, which also reads the
-    channel's tier as locked (and the case's, for a case channel) into `channel`."""
+def _claim_seq(channel: Channel, count: int = 1) -> int:
+    """Lock the channel's row and take its next `count` change numbers (the first is returned): one
+    statement, which also reads the channel's tier as locked (and the case's, for a case channel)
+    into `channel`. Take every number a change needs here: a second call would read the tier again."""
     table = connection.ops.quote_name(Channel._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq, classification",  # noqa: S608 - the model's table
-            [channel.pk],
+            f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s RETURNING last_seq, classification",  # noqa: S608 - the model's table
+            [count, channel.pk],
         )
         channel.last_seq, channel.classification = cursor.fetchone()
     if channel.case is not None:  # loaded with the channel (access.get_channel_for_user): no query here
         channel.case.refresh_from_db(fields=["classification"])
-    return channel.last_seq
+    return channel.last_seq - count + 1
 
 
 def _read_up_to(channel: Channel, user: User, message_id: int) -> None:
@@ -391,10 +393,11 @@ def _mention(message: Message, channel: Channel, author: User) -> list[User]:
     return people
 
 
-def _own(message: Message, actor: User, context: Context) -> tuple[Channel, int]:
-    """The message's channel, locked, and the change number taken for this change (`_claim_seq`)."""
+def _own(message: Message, actor: User, context: Context, count: int = 1) -> tuple[Channel, int]:
+    """The message's channel, locked, and the first of the `count` change numbers taken for this change
+    (`_claim_seq`)."""
     channel = message.channel
-    seq = _claim_seq(channel)
+    seq = _claim_seq(channel, count)
     authorise_channel(actor, ChatAction.POST, channel, context)
     if message.author_id != actor.pk:
         raise NotPermitted("only the author changes a message")
@@ -430,7 +433,8 @@ def edit_message(*, message: Message, editor: User, body: str, context: Context)
 @transaction.atomic
 def delete_message(*, message: Message, actor: User, context: Context) -> Message:
     """Delete one's own message: chat shows that it was deleted; its text stays in MessageRevision."""
-    channel, seq = _own(message, actor, context)
+    # A reply's thread head changes too (its reply count): it takes the second number.
+    channel, seq = _own(message, actor, context, 2 if message.parent_id is not None else 1)
     MessageRevision.objects.create(
         message=message,
         change=MessageRevision.Change.DELETE,
@@ -442,7 +446,7 @@ def delete_message(*, message: Message, actor: User, context: Context) -> Messag
     message.save(update_fields=["body", "is_deleted", "is_pinned", "seq"])
     changed = [message]
     if message.parent_id is not None:
-        Message.objects.filter(pk=message.parent_id).update(seq=_claim_seq(channel))
+        Message.objects.filter(pk=message.parent_id).update(seq=seq + 1)
         changed.append(Message.objects.get(pk=message.parent_id))
     _audited("chat.delete", actor, message, channel)
     _event("chat.message_deleted", message, channel)

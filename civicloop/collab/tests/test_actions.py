@@ -81,6 +81,20 @@ def test_a_reply_joins_the_thread_and_moves_its_parent_forward(department_channe
         post(department_channel, seiso_clerk, "返信への返信", parent=reply)
 
 
+def test_deleting_a_reply_moves_it_and_its_parent_forward_with_one_claim_each(
+    department_channel: Channel, seiso_clerk: User
+) -> None:
+    parent = post(department_channel, seiso_clerk, "質問です")
+    reply = post(department_channel, seiso_clerk, "回答です", parent=parent)
+
+    actions.delete_message(message=reply, actor=seiso_clerk, context=MANAGED)
+
+    parent.refresh_from_db()
+    reply.refresh_from_db()
+    last = Channel.objects.get(pk=department_channel.pk).last_seq
+    assert (reply.seq, parent.seq) == (last - 1, last)  # two numbers, no gap between or after them
+
+
 def test_a_mention_reaches_a_reader_of_the_channel_but_never_someone_who_cannot_read_it(
     department_channel: Channel, seiso_clerk: User, seiso_colleague: User, outsider: User
 ) -> None:
