@@ -13,6 +13,7 @@ from django.test import Client
 from civicloop.accounts.models import Department, User
 from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import LifeEvent, Procedure, ProcedureVersion
+from civicloop.core.tests.tampering import erase
 from civicloop.testing.answers import VALID_SODAI_GOMI as VALID_SODAI_GOMI  # tests import it from here
 from civicloop.testing.factories import ResidentFactory, StaffFactory
 
@@ -63,7 +64,7 @@ def _catalogue_committed(django_db_setup: None, django_db_blocker: Any) -> None:
         load_catalog(settings.PROCEDURES_DIR)
         # Without the loading's history: tests count events and audit entries from an empty log.
         for model in (Event, AuditEntry):
-            model.objects.all()._raw_delete(model.objects.db)  # AuditEntry.delete refuses, as it should
+            erase(model.objects.all())
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 
 from civicloop.core import audit
 from civicloop.core.models import AuditEntry
+from civicloop.core.tests.tampering import erase
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +64,7 @@ def test_sealing_refuses_a_chain_cut_short_of_its_checkpoint() -> None:
     # given old entries checkpointed, then the newest removed before anyone sealed
     old = _entries_from_before_the_key(3)
     call_command("checkpoint_audit_chain")
-    AuditEntry.objects.filter(seq=old[2].seq)._raw_delete(AuditEntry.objects.db)
+    erase(AuditEntry.objects.filter(seq=old[2].seq))
     # when / then
     with pytest.raises(CommandError, match=r"not sealed: the chain is broken .*newest entries were removed"):
         call_command("seal_audit_chain")
