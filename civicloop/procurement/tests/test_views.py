@@ -101,6 +101,8 @@ def test_the_tender_and_supplier_pages_render_for_their_staff(
     actions.assign_evaluator(actor=cast.buyer, tender=tender, user=cast.evaluator)
     page = staff_client(cast.buyer).get(reverse("procurement:staff-tender-detail", args=[tender.public_id]))
     assert page.status_code == 200 and "株式会社alpha" in page.content.decode()
+    # Before the deadline the opening is shown, disabled, with the reason beside it.
+    assert 'disabled aria-describedby="open-hint"' in page.content.decode()
     supplier = staff_client(cast.officer).get(reverse("procurement:staff-supplier-detail", args=[cast.alpha.public_id]))
     assert supplier.status_code == 200
     with at(tender.bid_deadline + timedelta(seconds=1)):
