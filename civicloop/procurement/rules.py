@@ -24,6 +24,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from civicloop.accounts.models import User
 from civicloop.classification import policy
+from civicloop.classification.marking import highest
 from civicloop.classification.policy import NO_CONTEXT, Action, Context, Decision
 from civicloop.core import audit
 from civicloop.procurement.models import (
@@ -128,7 +129,9 @@ def _evaluator_decision(user: User, action: Action, obj: Any, context: Context) 
         # Not on the tender either: WORK on a tender publishes, opens, awards and names evaluators,
         # which belong to its department (the conflict declaration asks for VIEW only).
         return Decision(False, "evaluators score; they do not act on the tender or its bids")
-    view = DepartmentView(obj.classification, getattr(obj, "public_id", obj.pk), mine[0])
+    # At the higher of the record's tier and its tender's: a question or bid of a SECRET tender is SECRET.
+    tier = highest([obj.classification, tender.classification])
+    view = DepartmentView(tier, getattr(obj, "public_id", obj.pk), mine[0])
     return policy.evaluate(user, action, view, context)
 
 

@@ -381,3 +381,38 @@ def test_a_conflicted_evaluator_cannot_score_through_the_page(
     assert not ScoreSheet.objects.exists()
     page = evaluator.get(reverse("procurement:staff-evaluate", args=[tender.public_id])).content.decode()
     assert f'name="points-{criterion.pk}"' not in page
+
+
+# The staff routes that name a tender or one of its bids or questions: a SECRET tender's show it only
+# on a device that may show SECRET (the one policy's device ceiling), whoever asks.
+TENDER_ROUTES = [
+    "procurement:staff-tender-detail",
+    "procurement:staff-tender-step",
+    "procurement:staff-question-answer",
+    "procurement:staff-evaluate",
+    "procurement:staff-score",
+]
+
+
+@pytest.mark.django_db
+def test_a_secret_tender_reaches_no_staff_path_from_a_device_that_may_not_show_secret(
+    cast: Cast, tender: Tender, settings: Any
+) -> None:
+    # given a SECRET tender, its buyer and evaluator cleared for it, and the device named per request
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "civicloop.classification.tests.conftest.DeviceHeaderMiddleware"]
+    world = _records(cast, tender)
+    Tender.objects.filter(pk=tender.pk).update(classification="SECRET")
+    type(cast.buyer).objects.filter(pk__in=[cast.buyer.pk, cast.evaluator.pk]).update(clearance="SECRET")
+    buyer, evaluator = sign_in_with_mfa(Client(), cast.buyer), sign_in_with_mfa(Client(), cast.evaluator)
+    before = list(Tender.objects.values_list("pk", "status")), list(Bid.objects.values_list("pk", "status"))
+    # when / then: from a device of unknown posture, nothing of it answers; from a managed one, its page does
+    for name in TENDER_ROUTES:
+        method, args = ROUTES[name]
+        for client in (buyer, evaluator):
+            answer = getattr(client, method)(
+                reverse(name, args=args(world)), headers={"X-Test-Device-Trust": "unknown"}
+            )
+            assert answer.status_code in (403, 404), name
+    detail = reverse("procurement:staff-tender-detail", args=[tender.public_id])
+    assert buyer.get(detail, headers={"X-Test-Device-Trust": "managed"}).status_code == 200
+    assert (list(Tender.objects.values_list("pk", "status")), list(Bid.objects.values_list("pk", "status"))) == before
