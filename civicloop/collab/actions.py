@@ -38,7 +38,7 @@ from civicloop.collab.models import (
 )
 from civicloop.collab.realtime import broadcast_after_commit, new_payload
 from civicloop.collab.rules import ChatAction, Kind, authorise_channel, chat_allows, effective_tier, evaluate_channel
-from civicloop.core import audit, events, pdf
+from civicloop.core import audit, events, insert_batch, pdf
 from civicloop.core.files import ALLOWED_MIME, detect_mime
 from civicloop.core.models import TIER_NAMES, Classification
 from civicloop.notifications.actions import notify, staff_notice_department
@@ -312,26 +312,26 @@ def post_message(
     text = _clean(body) if body.strip() or not checked else ""
     if parent is not None and (parent.channel_id != channel.pk or parent.parent_id is not None or parent.is_deleted):
         raise InvalidMessage("reply to a message of this channel")
-    message = Message.objects.create(
-        channel=channel, author=author, parent=parent, body=text, classification=effective_tier(channel), seq=seq
-    )
-    stored = _attach(message, checked, tier, author)
-    changed = []
-    if parent is not None:  # its reply count changed: readers of the channel page see it move
-        Message.objects.filter(pk=parent.pk).update(seq=seq + 1)
-        changed.append(parent)
-    mentioned = _mention(message, channel, author)
-    _read_up_to(channel, author, message.pk)
-    shared = [{"file": str(f.public_id), "sha256": f.sha256, "classification": f.classification} for f in stored]
-    _audited("chat.post", author, message, channel, thread=str(parent.public_id) if parent else "", files=shared)
-    _event(
-        "chat.message_posted",
-        message,
-        channel,
-        thread=str(parent.public_id) if parent else "",
-        mentions=len(mentioned),
-        files=len(stored),
-    )
+    # The message, its audit entry and its event go to the database together, in one statement on
+    # PostgreSQL (core.insert_batch); files and mentions, when there are any, write it first.
+    with insert_batch.collect():
+        message = Message(
+            channel=channel, author=author, parent=parent, body=text, classification=effective_tier(channel), seq=seq
+        )
+        insert_batch.add(message)
+        if checked:
+            insert_batch.flush()  # its files point at it: the message's id is needed now
+        stored = _attach(message, checked, tier, author)
+        changed = []
+        if parent is not None:  # its reply count changed: readers of the channel page see it move
+            Message.objects.filter(pk=parent.pk).update(seq=seq + 1)
+            changed.append(parent)
+        mentioned = _mention(message, channel, author)
+        shared = [{"file": str(f.public_id), "sha256": f.sha256, "classification": f.classification} for f in stored]
+        thread = str(parent.public_id) if parent else ""
+        _audited("chat.post", author, message, channel, thread=thread, files=shared)
+        _event("chat.message_posted", message, channel, thread=thread, mentions=len(mentioned), files=len(stored))
+    _read_up_to(channel, author, message.pk)  # the message is written: its id is known
     broadcast_after_commit(channel, changed, known=[new_payload(message, stored)])
     return message
 
