@@ -165,6 +165,11 @@ class Qualification(OwnedByContracts, models.Model):
     def is_valid_on(self, day: date) -> bool:
         return self.status == VerificationStatus.APPROVED and self.valid_from <= day <= self.valid_until
 
+    def category_labels(self) -> list[str]:
+        """The categories by name, in the reader's language; a code no longer known, as stored."""
+        known = dict(QualificationCategory.choices)
+        return [str(known.get(code, code)) for code in self.categories]
+
 
 class SupplierDocumentQuerySet(models.QuerySet["SupplierDocument"]):
     def with_review(self) -> "SupplierDocumentQuerySet":

@@ -105,6 +105,7 @@ def test_the_tender_and_supplier_pages_render_for_their_staff(
     assert 'disabled aria-describedby="open-hint"' in page.content.decode()
     supplier = staff_client(cast.officer).get(reverse("procurement:staff-supplier-detail", args=[cast.alpha.public_id]))
     assert supplier.status_code == 200
+    assert "情報処理業務" in supplier.content.decode() and "it_services" not in supplier.content.decode()
     with at(tender.bid_deadline + timedelta(seconds=1)):
         actions.open_bids(actor=cast.buyer, tender=tender)
     evaluate = staff_client(cast.evaluator).get(reverse("procurement:staff-evaluate", args=[tender.public_id]))
