@@ -75,3 +75,28 @@ def test_the_procedure_code_comes_from_the_loaded_rows_when_the_case_has_them(
     bare = Case.objects.get(pk=case.pk)
     with django_assert_num_queries(1):  # type: ignore[operator]
         assert queries.procedure_code(bare) == "sodai-gomi"
+
+
+def test_the_approvers_told_are_those_the_action_would_let_approve(
+    case: Case, clerk: User, staff: Callable[..., User], django_assert_max_num_queries: Callable[..., object]
+) -> None:
+    # given the 課長 step after the 係長 approved, the 課長 away, a second 係長, and staff of another department
+    kakari = staff("kakari", Position.KAKARICHO)
+    deputy = staff("kakari-2", Position.KAKARICHO)
+    staff("ka", Position.KACHO, absent_until=timezone.localdate() + timedelta(days=3))
+    staff("other-kakari", Position.KAKARICHO, department="kosodate_kyufu")
+    for n in range(10):
+        staff(f"clerk-{n}", Position.CLERK)
+    actions.claim_case(case=case, clerk=clerk)
+    actions.submit_review(case=case, clerk=clerk, outcome="approve")
+    actions.act_on_approval(case=case, approver=kakari, decision="approve")
+    case = Case.objects.get(pk=case.pk)
+    step = queries.pending_step(case)
+    assert step is not None
+    # when the notice's subscriber asks who may act now
+    with django_assert_max_num_queries(4):  # type: ignore[operator]
+        told = queries.approvers_for(case, step)
+    # then exactly those the action's own rule allows, however many the department holds
+    allowed = [u for u in User.objects.order_by("pk") if queries.may_approve(u, step, case, timezone.localdate())[0]]
+    assert told == allowed
+    assert {u.username for u in told} == {"ka", deputy.username}
