@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from civicloop.core.site_urls import fixed_url
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class HeaderLink:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return fixed_url(self.url_name)  # on every page: reversed once per process
 
 
 STAFF_LINKS = (
