@@ -11,13 +11,16 @@ Django's `get_user` unchanged.
 """
 
 import functools
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
@@ -76,6 +79,7 @@ def _session_verified(request: HttpRequest, user: User) -> bool:
 @functools.cache
 def _user_sql() -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
     """The statement, the attribute of each column, and each column as an expression (for converters)."""
+    connection = connections[DEFAULT_DB_ALIAS]
     fields = User._meta.concrete_fields
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column or "") for field in fields)
@@ -84,16 +88,38 @@ def _user_sql() -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
     return sql, tuple(field.attname for field in fields), tuple(field.get_col(User._meta.db_table) for field in fields)
 
 
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+# Per connection (each thread has its own): the columns that need converting, with their converters.
+_converters: "weakref.WeakKeyDictionary[BaseDatabaseWrapper, tuple[tuple[int, tuple[Converter, ...]], ...]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _converters_of(connection: BaseDatabaseWrapper) -> tuple[tuple[int, tuple[Converter, ...]], ...]:
+    """The converters a queryset applies (SQLite's dates and booleans, JSON fields), as its compiler
+    finds them, worked out once per connection instead of on every request."""
+    found = _converters.get(connection)
+    if found is None:
+        _, _, columns = _user_sql()
+        found = tuple(
+            (i, tuple(converters))
+            for i, column in enumerate(columns)
+            if (converters := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        )
+        _converters[connection] = found
+    return found
+
+
 def _read_user(user_id: Any) -> User | None:
     sql, names, columns = _user_sql()
+    connection = connections[DEFAULT_DB_ALIAS]
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    # The converters a queryset applies (SQLite's dates and booleans, JSON fields), as its compiler does.
     values = list(row)
-    for i, column in enumerate(columns):
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            values[i] = convert(values[i], column, connection)
+    for i, converters in _converters_of(connection):
+        for convert in converters:
+            values[i] = convert(values[i], columns[i], connection)
     return User.from_db(connection.alias, list(names), values)

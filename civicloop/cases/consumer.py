@@ -19,6 +19,8 @@ normally within a second of the submission.
 import logging
 from collections.abc import Sequence
 
+from django.db import connection
+
 from civicloop.cases import workflow
 from civicloop.cases.models import Case
 from civicloop.core.events import TYPE_PREFIX
@@ -50,4 +52,28 @@ def apply(events: Sequence[Event]) -> None:
             continue
         case.workflow_state = state
         started.append(case)
-    Case.objects.bulk_update(started, ["workflow_state"])
+    _store_states(started)
+
+
+def _store_states(started: Sequence[Case]) -> None:
+    """Write the started cases' states in one statement: on PostgreSQL the ids and states as two arrays.
+
+    `bulk_update` writes the same column, but builds a `CASE WHEN id = … THEN …` per case through
+    the ORM: about a sixth of the relay's CPU per submission (bench/profile_submit.py --relay).
+    """
+    if not started:
+        return
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_update(started, ["workflow_state"])
+        return
+    pk, state = Case._meta.pk, Case._meta.get_field("workflow_state")
+    assert pk is not None
+    quote = connection.ops.quote_name
+    table, pk_column, state_column = quote(Case._meta.db_table), quote(pk.column or ""), quote(state.column or "")
+    sql = (
+        f"UPDATE {table} SET {state_column} = started.state "  # noqa: S608 - the model's own names
+        f"FROM unnest(%s::{pk.db_type(connection)}[], %s::{state.db_type(connection)}[]) AS started(id, state) "
+        f"WHERE {table}.{pk_column} = started.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[case.pk for case in started], [case.workflow_state for case in started]])

@@ -167,13 +167,12 @@ def _insert_chain(connection: BaseDatabaseWrapper, rows: Sequence[models.Model])
     index = {id(obj): number for number, obj in enumerate(rows)}
     shapes, params = [], []
     for obj in rows:
-        meta = obj._meta
-        fields = tuple(f for f in meta.local_concrete_fields if not (f is meta.auto_field and obj.pk is None))
+        fields, foreign = _columns(type(obj), obj.pk is None)
         links: list[int | None] = []
-        for f in fields:
+        for f, fk in zip(fields, foreign, strict=True):
             link = None
-            if isinstance(f, models.ForeignKey) and f.is_cached(obj):
-                related = f.get_cached_value(obj)
+            if fk is not None and fk.is_cached(obj):
+                related = fk.get_cached_value(obj)
                 if related is not None and related.pk is None:
                     link = index.get(id(related))
                     if link is None:
@@ -195,6 +194,17 @@ def _insert_chain(connection: BaseDatabaseWrapper, rows: Sequence[models.Model])
             obj.pk = new_id
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+@functools.cache
+def _columns(
+    model: type[models.Model], new_id: bool
+) -> tuple[tuple[models.Field[Any, Any], ...], tuple[models.ForeignKey[Any, Any] | None, ...]]:
+    """The fields a new row of `model` writes (not its auto id when the database gives it), and each
+    one again if it is a foreign key: worked out once per model, not for each of a submission's rows."""
+    meta = model._meta
+    fields = tuple(f for f in meta.local_concrete_fields if not (f is meta.auto_field and new_id))
+    return fields, tuple(f if isinstance(f, models.ForeignKey) else None for f in fields)
 
 
 def _bound(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> str:

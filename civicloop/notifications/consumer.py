@@ -37,12 +37,13 @@ def apply(events: Sequence[Event]) -> None:
     submitted = [event for event in events if event.type == SUBMITTED]
     if not submitted:
         return
-    applications = {
-        f"application/{application.public_id}": application
-        for application in Application.objects.select_related("applicant", "procedure_version").filter(
-            public_id__in=[event.subject.removeprefix("application/") for event in submitted]
-        )
-    }
+    # The notice names the procedure; its definition (the whole form, ~7 kB of JSON) is not read.
+    found = (
+        Application.objects.select_related("applicant", "procedure_version")
+        .defer("procedure_version__definition")
+        .filter(public_id__in=[event.subject.removeprefix("application/") for event in submitted])
+    )
+    applications = {f"application/{application.public_id}": application for application in found}
     notices = []
     for event in submitted:
         application = applications.get(event.subject)

@@ -198,3 +198,24 @@ def test_notify_all_queues_as_notify_does_with_three_statements_for_the_batch(
     # and the same batch again queues nothing
     with transaction.atomic():
         assert notify_all(notices) == 0
+
+
+def test_each_notice_links_to_itself_its_inbox_and_its_preferences(make_resident: Callable[..., User]) -> None:
+    # given two residents who both take SMS (its text carries the notice's link)
+    first, second = make_resident(), make_resident()
+    for person in (first, second):
+        ChannelPreference.objects.create(user=person, sms_enabled=True, phone="09012345678")
+    notices = [
+        Notice(person, "application.received", CONTEXT, subject="application/x", dedupe_key="k-links")
+        for person in (first, second)
+    ]
+    # when they are queued together
+    with transaction.atomic():
+        notify_all(notices)
+    # then each text points at its own notice in the portal, and each e-mail at the inbox and preferences
+    for person in (first, second):
+        portal = Message.objects.get(recipient=person, channel="portal")
+        sms = Message.objects.get(recipient=person, channel="sms")
+        assert f"/notifications/{portal.public_id}/" in sms.body
+        email = Message.objects.get(recipient=person, channel="email")
+        assert "/notifications/preferences/" in email.body
