@@ -61,7 +61,16 @@ def seed_chat() -> int:
 
 
 def _case_channel(people: dict[str, User]) -> int:
-    case = Case.objects.filter(application__applicant__username="demo-demo-0001").select_related("department").first()
+    # Her bulky-waste booking (seed._seed_first_application), not one of her certificate requests (demo.fees).
+    case = (
+        Case.objects.filter(
+            application__applicant__username="demo-demo-0001",
+            application__procedure_version__procedure__code="sodai-gomi",
+        )
+        .select_related("department")
+        .order_by("pk")
+        .first()
+    )
     if case is None or Channel.objects.filter(case=case).exists() or "clerk-seiso" not in people:
         return 0
     channel = actions.open_case_channel(case=case, opened_by=people["clerk-seiso"], context=_AT_THE_OFFICE)

@@ -7,6 +7,7 @@ goes to the same verification as one arriving over HTTP (payments.actions.receiv
 dev server serves one request at a time, so it is handed over in-process rather than POSTed.
 """
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,19 +42,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "cancel":
             return redirect(str(found["return"]))
-        method = request.POST.get("method", "card")
-        body, headers = provider.webhook(
-            payment_id=str(found["id"]),
-            order_ref=str(found["ref"]),
-            amount_yen=int(found["amount"]),
-            method=method if method in METHODS else "card",
-            at=timezone.now(),
-        )
-        receive_webhook(body=body, headers=headers)
         back = str(found["return"])
-        return redirect(f"{back}{'&' if '?' in back else '?'}{urlencode(provider.return_query(body, headers))}")
+        query = capture(provider, found, request.POST.get("method", "card"))
+        return redirect(f"{back}{'&' if '?' in back else '?'}{urlencode(query)}")
     return render(
         request,
         "demo/pay_checkout.html",
         {"amount": f"{int(found['amount']):,}", "description": found["desc"], "methods": METHOD_LABELS.items()},
     )
+
+
+def capture(provider: FakeProvider, found: Mapping[str, Any], method: str) -> dict[str, str]:
+    """Pay the checkout `found` (read_checkout) by `method`: deliver the signed capture webhook and
+    return the query the browser goes back with. The page's 支払う, and the demo's seeded fees."""
+    body, headers = provider.webhook(
+        payment_id=str(found["id"]),
+        order_ref=str(found["ref"]),
+        amount_yen=int(found["amount"]),
+        method=method if method in METHODS else "card",
+        at=timezone.now(),
+    )
+    receive_webhook(body=body, headers=headers)
+    return provider.return_query(body, headers)

@@ -22,6 +22,7 @@ from civicloop.demo import idp
 from civicloop.demo.authoring import seed_authoring
 from civicloop.demo.chat import seed_chat
 from civicloop.demo.council import seed_council
+from civicloop.demo.fees import seed_fees
 from civicloop.demo.meetings import seed_mail_counts, seed_meetings
 from civicloop.demo.procurement import seed_procurement
 from civicloop.demo.residents import DEMO_RESIDENTS
@@ -98,6 +99,7 @@ def seed() -> int:
     created += seed_meetings()
     created += seed_mail_counts()
     created += seed_procurement()
+    created += seed_fees()
     return created
 
 

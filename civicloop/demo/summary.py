@@ -34,6 +34,8 @@ def summary_block(site_url: str) -> str:
         f" 職員 Staff        {site}/staff/login/   password / パスワード  {demo_admin_password()}",
         *_staff_lines(),
         f"                   demo-admin  (管理 / administration: {site}/admin/)",
+        " 手数料 Fees       住民票・戸籍の手数料と返金 / fees and refunds: clerk-koseki",
+        f"                   照合 / reconciliation: kakaricho-koseki  {site}/staff/payments/reconciliation/",
         f" 確認コード Code   {totp_command('clerk-seiso')}",
         "                   (the code each member's authenticator app would show / 認証アプリのコード)",
         f" メール Mail       {mail_location()}",
