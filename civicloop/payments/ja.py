@@ -18,6 +18,8 @@ JA: dict[str, str | list[str]] = {
     "No such payment": "該当する支払いなし",
     "Ignored kind": "対象外の通知",
     "In the provider's file, not in civicloop": "決済事業者の明細にのみあり",
+    # The reconciliation report of an import that found nothing to look into
+    "No differences: the provider's file and the payments here agree.": "差異はありません。決済事業者の明細とこちらの支払いはすべて一致しています。",
     "Paid in civicloop, not in the provider's file": "civicloopにのみあり",
     "Amounts differ": "金額の不一致",
     # The resident's application page
