@@ -9,13 +9,15 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,6 +97,23 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if not hasattr(config, "workerinput"):
         shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+
+
+T = TypeVar("T")
+
+
+def off_the_browser_loop(work: Callable[[], T]) -> T:
+    """Run product code that starts event loops of its own (pyHanko's signing, Channels' group_send)
+    in a thread of its own: Playwright's sync API keeps an asyncio loop running in the test's thread."""
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 @pytest.fixture(scope="session")
