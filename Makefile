@@ -36,7 +36,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run requirements-dev.txt
 
 system-deps: ## Install Debian packages the tests and documents need (root), or say which
 	@missing=""; \
-	for p in chromium fonts-noto-cjk poppler-utils docker-compose; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in chromium fonts-noto-cjk fonts-noto-color-emoji poppler-utils docker-compose; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Please install:$$missing  (sudo apt-get install$$missing)"; fi; \
