@@ -5,14 +5,15 @@ templates/base.html only draws `header_links`. The choice lived in the template 
 `not user.is_staff_member`, which gave a supplier (`User.Kind.SUPPLIER`) the residents' links
 ("My applications") instead of its procurement pages; here each kind has its own list. The
 public links (procedures, help) and the account controls (notices, sign out, sign in, language)
-stay in the template, the same for everyone.
+stay in the template, the same for everyone. A staff link to a page that only some staff may open
+names the page's permission and is shown to those staff only.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.functional import Promise
+from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.core.site_urls import fixed_url
@@ -22,10 +23,16 @@ from civicloop.core.site_urls import fixed_url
 class HeaderLink:
     label: str | Promise
     url_name: str
+    # The permission the linked page's view checks ("app.codename"); empty: every visitor of the kind.
+    permission: str = ""
 
     @property
     def url(self) -> str:
         return fixed_url(self.url_name)  # on every page: reversed once per process
+
+    def is_shown_to(self, user: Any) -> bool:
+        """Whether `user` gets this link: a link to a page that would answer them 404 is left out."""
+        return not self.permission or bool(user.has_perm(self.permission))
 
 
 STAFF_LINKS = (
@@ -37,6 +44,12 @@ STAFF_LINKS = (
     HeaderLink(_("Meetings"), "meetings:meeting-list"),
     HeaderLink(_("Devices and security"), "devices:device-list"),
     HeaderLink(_("Dashboards"), "analytics:dashboard-list"),
+    # Only for staff who check the provider's daily file (照合): payments.views._reconciler asks the same.
+    HeaderLink(
+        _("Reconciliation of payments"),
+        "payments:reconciliation-list",
+        permission="payments.view_reconciliationrun",
+    ),
 )
 SUPPLIER_LINKS = (
     HeaderLink(_("Tenders and bids"), "procurement:supplier-home"),
@@ -55,12 +68,16 @@ def header_links_for(request: HttpRequest) -> tuple[HeaderLink, ...]:
         session = getattr(request, "session", None)
         return RESIDENT_LINKS if session is not None and session.get("guest_keys") else ()
     if user.is_staff_member:
-        return STAFF_LINKS
+        return tuple(link for link in STAFF_LINKS if link.is_shown_to(user))
     if user.is_supplier:
         return SUPPLIER_LINKS
     return RESIDENT_LINKS
 
 
 def header(request: HttpRequest) -> dict[str, Any]:
-    """Context processor (settings.TEMPLATES): `header_links` for templates/base.html."""
-    return {"header_links": header_links_for(request)}
+    """Context processor (settings.TEMPLATES): `header_links` for templates/base.html.
+
+    Worked out when base.html draws the header, not for every render: a fragment or an e-mail
+    rendered with the request costs no permission lookup.
+    """
+    return {"header_links": SimpleLazyObject(lambda: header_links_for(request))}

@@ -4,6 +4,7 @@
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -16,14 +17,26 @@ pytestmark = pytest.mark.django_db
 RESIDENT_ONLY = "applications:application-list"
 SUPPLIER_ONLY = "procurement:supplier-home"
 STAFF_ONLY = "cases:case-list"
+RECONCILIATION = "payments:reconciliation-list"
 
 
-def header_hrefs(client: Client) -> set[str]:
-    """The links of the header's navigation on a public page, as the visitor sees it."""
+def header_links(client: Client) -> dict[str, str]:
+    """The header's navigation on a public page, as the visitor sees it: each link's text by address."""
     page = client.get(reverse("intelligence:help-search")).content.decode()
     nav = re.search(r'<nav class="site-header__nav".*?</nav>', page, re.S)
     assert nav is not None
-    return set(re.findall(r'href="([^"]+)"', nav.group(0)))
+    return dict(re.findall(r'<a href="([^"]+)">([^<]*)</a>', nav.group(0)))
+
+
+def header_hrefs(client: Client) -> set[str]:
+    return set(header_links(client))
+
+
+def may_reconcile(user: User) -> User:
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="payments", codename="view_reconciliationrun")
+    )
+    return user
 
 
 def test_a_resident_sees_their_applications_and_no_staff_or_supplier_link(client: Client) -> None:
@@ -63,3 +76,25 @@ def test_a_guest_sees_their_applications_only_once_a_guest_draft_is_in_the_sessi
     assert reverse(RESIDENT_ONLY) in links
     assert reverse("accounts:login") in links
     assert reverse(SUPPLIER_ONLY) not in links
+
+
+def test_staff_who_may_read_reconciliations_get_a_link_to_them_named_as_the_page_is() -> None:
+    client = sign_in_with_mfa(Client(), may_reconcile(StaffFactory.create()))
+    links = header_links(client)
+    # named for a screen reader's list of links by the page's heading, not by its address
+    assert links[reverse(RECONCILIATION)] == "決済の突合"
+    assert client.get(reverse(RECONCILIATION)).status_code == 200
+
+
+def test_staff_without_the_permission_get_no_reconciliation_link_and_the_page_would_not_open() -> None:
+    client = sign_in_with_mfa(Client(), StaffFactory.create())
+    assert reverse(STAFF_ONLY) in header_hrefs(client)
+    assert reverse(RECONCILIATION) not in header_hrefs(client)
+    assert client.get(reverse(RECONCILIATION)).status_code == 404
+
+
+def test_a_resident_granted_the_permission_by_mistake_gets_no_reconciliation_link(client: Client) -> None:
+    client.force_login(may_reconcile(ResidentFactory.create()))
+    links = header_hrefs(client)
+    assert reverse(RESIDENT_ONLY) in links
+    assert reverse(RECONCILIATION) not in links
