@@ -38,7 +38,6 @@ JA: dict[str, str | list[str]] = {
     "We have not yet received confirmation of your payment. This page will show it once we do.": "お支払いの確認をお待ちしています。確認できしだい、このページに表示します。",
     # The clerk's case page
     "Paid online, the case moves on by itself. Record here a fee paid at the counter.": "オンラインで支払われると自動で次に進みます。窓口で納付された手数料はここで記録します。",
-    "Refunded %(amount)s yen by %(name)s": "%(name)sが%(amount)s円を返金",
     "Reason for the refund": "返金の理由",
     "Refund": "返金する",
     "Give the reason for the refund.": "返金の理由を入力してください。",
@@ -102,4 +101,12 @@ JA: dict[str, str | list[str]] = {
     "The file is larger than 5 MB; a daily settlement file is far smaller.": "ファイルが5MBを超えています。日次の精算ファイルはこれよりずっと小さいはずです。",
     "This is not a settlement file of the payment provider. Upload the provider's daily file as it was downloaded.": "決済事業者の精算ファイルとして読み取れません。ダウンロードしたままの日次ファイルをアップロードしてください。",
     "A case you may not view": "閲覧権限のない案件",
+    # A refund on the clerk's case page (when and by whom) and on the resident's application page
+    # (payments/_case_fee.html, _resident_fee.html, templatetags.payments.fee_state)
+    "Refunded %(amount)s yen on %(when)s by %(name)s": "%(when)sに%(name)sが%(amount)s円を返金",
+    "Refunded in full": "全額返金済み",
+    "Paid, partly refunded": "納付済み（一部返金）",
+    "Refund of the fee": "手数料の返金",
+    "%(amount)s yen was refunded on %(when)s.": "%(when)sに%(amount)s円を返金しました。",
+    "Paid, after the refund": "返金後のお支払い額",
 }

@@ -4,6 +4,7 @@
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 from civicloop.catalog import fees
 from civicloop.core.language import is_english
@@ -12,15 +13,30 @@ from civicloop.payments.models import Payment, Refund
 register = template.Library()
 
 
+@register.filter
+def fee_state(payment: Payment) -> str:
+    """The payment's state as the pages word it, a refund included: a partly refunded fee is still
+    "paid" to `Payment.state`, and a wholly refunded one is said to be refunded in full."""
+    if payment.state == Payment.State.REFUNDED:
+        return _("Refunded in full")
+    if payment.state == Payment.State.CAPTURED and payment.refunded_yen:
+        return _("Paid, partly refunded")
+    return str(payment.get_state_display())
+
+
 @register.inclusion_tag("payments/_resident_fee.html")
 def fee_for(application: Any, user: Any) -> dict[str, Any]:
-    """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside."""
+    """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside, and
+    what was refunded of it, when."""
     payment = Payment.objects.filter(application=application).order_by("-pk").first()
+    refunds = list(payment.refunds.order_by("refunded_at", "pk")) if payment and payment.refunded_yen else []
     definition = application.procedure_version.definition
     timing = fees.timing(definition)
     return {
         "application": application,
         "payment": payment,
+        "refunds": refunds,
+        "kept_yen": payment.amount_yen - payment.refunded_yen if payment else 0,
         "is_own": application.applicant_id == getattr(user, "pk", None),
         "outside": timing == "outside" and application.status == "awaiting_payment",
         "quote": fees.quote(definition, application.answers),
