@@ -3,13 +3,14 @@
 reconciliation. Row locks: the Payment first, then (through cases.actions) the Case.
 
 A webhook changes a payment only when the provider's signature verifies, its timestamp is within
-the tolerance, its event was not seen before, the payment is ours and still due, and the amount
-is the fee: anything else is logged (WebhookEvent) and changes nothing.
+the tolerance, its event was not seen before, the checkout is ours and not yet captured, the payment
+is still due, and the amount is the fee: anything else is logged (WebhookEvent) and changes nothing,
+except a capture of a payment already paid, which is kept on its checkout as a duplicate to refund.
 """
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from civicloop.integrations.payment import client
 from civicloop.payments.models import (
     COUNTER,
     Payment,
+    PaymentCheckout,
     ReconciliationLine,
     ReconciliationRun,
     Refund,
@@ -161,11 +163,24 @@ def submit_prepaid(*, payment: Payment) -> Application:
     return submitted
 
 
+# A checkout this close to its expiry is not handed out: the resident would reach a page that
+# dies while they type their card number, so a new one is opened instead.
+CHECKOUT_MARGIN = timedelta(minutes=10)
+
+
 def start_checkout(*, payment: Payment, return_url: str) -> Payment:
-    """Open (once) the provider's hosted page for a due payment; the caller redirects to it."""
+    """Open the provider's hosted page for a due payment; the caller redirects to `checkout_url`.
+
+    The page opened last is reused while it takes payment for more than CHECKOUT_MARGIN; once it
+    has (nearly) expired a new one is opened and becomes `checkout_url`. Every checkout is kept
+    (PaymentCheckout), so a capture of an older one still pays this payment.
+    """
     with transaction.atomic():
         locked = Payment.objects.select_for_update().select_related("application__procedure_version").get(pk=payment.pk)
-        if locked.state != Payment.State.DUE or locked.checkout_url:
+        if locked.state != Payment.State.DUE:
+            return locked
+        latest = locked.checkouts.order_by("-created_at", "-pk").first()
+        if latest is not None and latest.is_usable(timezone.now(), CHECKOUT_MARGIN):
             return locked
         provider = client.provider()
         version = locked.application.procedure_version
@@ -174,6 +189,13 @@ def start_checkout(*, payment: Payment, return_url: str) -> Payment:
             amount_yen=locked.amount_yen,
             description=f"{settings.LG_NAME_JA}（{version.name_ja}）",
             return_url=return_url,
+        )
+        PaymentCheckout.objects.create(
+            payment=locked,
+            provider=provider.name,
+            provider_payment_id=checkout.provider_payment_id,
+            url=checkout.redirect_url,
+            expires_at=checkout.expires_at,
         )
         locked.provider = provider.name
         locked.provider_payment_id = checkout.provider_payment_id
@@ -226,21 +248,51 @@ def _apply(notice: client.WebhookNotice) -> tuple[str, str]:
         return WebhookEvent.Outcome.IGNORED, notice.kind
     if WebhookEvent.objects.filter(provider_event_id=notice.event_id, outcome=WebhookEvent.Outcome.APPLIED).exists():
         return WebhookEvent.Outcome.REPLAYED, "event already applied"
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("application", "case__department")
-        .filter(provider_payment_id=notice.provider_payment_id)
-        .first()
-    )
-    if payment is None or str(payment.public_id) != notice.order_ref:
+    checkout = _lock_checkout(notice.provider_payment_id)
+    if checkout is None or str(checkout.payment.public_id) != notice.order_ref:
         return WebhookEvent.Outcome.UNKNOWN_PAYMENT, "no payment with this id and order"
+    payment = checkout.payment
+    if checkout.captured_at is not None:
+        return WebhookEvent.Outcome.REPLAYED, "checkout already captured"
     if payment.state != Payment.State.DUE:
-        return WebhookEvent.Outcome.REPLAYED, f"payment already {payment.state}"
+        _record_duplicate(checkout, notice)
+        return WebhookEvent.Outcome.DUPLICATE, f"payment already {payment.state}; {notice.amount_yen} yen to refund"
     if notice.amount_yen != payment.amount_yen:
         _record("payment.amount_mismatch", payment, {"received_yen": notice.amount_yen})
         return WebhookEvent.Outcome.WRONG_AMOUNT, f"{notice.amount_yen} yen, the fee is {payment.amount_yen} yen"
-    _capture(payment, notice)
+    _capture(payment, checkout, notice)
     return WebhookEvent.Outcome.APPLIED, ""
+
+
+def _lock_checkout(provider_payment_id: str) -> PaymentCheckout | None:
+    """The checkout a capture names, once its payment is locked; None when no checkout has that id."""
+    payment_id = (
+        PaymentCheckout.objects.filter(provider_payment_id=provider_payment_id)
+        .values_list("payment_id", flat=True)
+        .first()
+    )
+    if payment_id is None:
+        return None
+    # Every write to a payment's checkouts holds its payment's lock, so that one lock is enough.
+    Payment.objects.select_for_update().get(pk=payment_id)
+    return PaymentCheckout.objects.select_related("payment__application", "payment__case__department").get(
+        provider_payment_id=provider_payment_id
+    )
+
+
+def _record_duplicate(checkout: PaymentCheckout, notice: client.WebhookNotice) -> None:
+    """The resident paid a payment already paid (on another checkout, or at the counter): the money
+    is kept as a duplicate for staff to refund (the case page and reconciliation show it); the
+    payment, its 領収番号 and its case are unchanged."""
+    checkout.captured_at = notice.occurred_at
+    checkout.captured_yen = notice.amount_yen
+    checkout.is_duplicate = True
+    checkout.save(update_fields=["captured_at", "captured_yen", "is_duplicate"])
+    _record(
+        "payment.captured_twice",
+        checkout.payment,
+        {"provider_payment_id": checkout.provider_payment_id, "received_yen": notice.amount_yen},
+    )
 
 
 def _save_captured(payment: Payment, fields: list[str]) -> None:
@@ -256,11 +308,17 @@ def _save_captured(payment: Payment, fields: list[str]) -> None:
                 raise
 
 
-def _capture(payment: Payment, notice: client.WebhookNotice) -> None:
+def _capture(payment: Payment, checkout: PaymentCheckout, notice: client.WebhookNotice) -> None:
+    checkout.captured_at = notice.occurred_at
+    checkout.captured_yen = notice.amount_yen
+    checkout.save(update_fields=["captured_at", "captured_yen"])
     payment.state = Payment.State.CAPTURED
     payment.method = notice.method[:20]
     payment.captured_at = notice.occurred_at
-    _save_captured(payment, ["state", "method", "captured_at"])
+    # The checkout paid on, which may be an older one than the last opened: refunds and
+    # reconciliation name this id at the provider.
+    payment.provider_payment_id = checkout.provider_payment_id
+    _save_captured(payment, ["state", "method", "captured_at", "provider_payment_id"])
     if payment.case is None:
         # Sent first, so the event (and the resident's notice) names the application's 受付番号.
         _submit_after_capture(payment)
@@ -376,6 +434,54 @@ def refund_counter_payment(
     return refund
 
 
+def refund_duplicate(*, checkout: PaymentCheckout, clerk: User, reason: str, context: Context = NO_CONTEXT) -> Refund:
+    """Give back, through the provider, all the money of a checkout captured when its payment was
+    already paid (`is_duplicate`); audited as `payment.refund` with the checkout's id.
+
+    The fee itself stays paid: the payment's `refunded_yen` and state are unchanged. Only someone
+    who may work the case refunds it. RefundInvalid when there is no reason (code "reason") or the
+    checkout is not an unrefunded duplicate (code "state").
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        locked, case = _lock_for_refund(checkout.payment, clerk, context)
+        duplicate = PaymentCheckout.objects.get(pk=checkout.pk, payment=locked)
+        if not reason:
+            raise RefundInvalid("a refund needs a reason", code="reason")
+        if not duplicate.is_duplicate or duplicate.refunds.exists() or not duplicate.captured_yen:
+            raise RefundInvalid("only a second capture not yet refunded is refunded here", code="state")
+        result = client.provider().refund(
+            provider_payment_id=duplicate.provider_payment_id, amount_yen=duplicate.captured_yen, reason=reason
+        )
+        refund = Refund.objects.create(
+            payment=locked,
+            checkout=duplicate,
+            amount_yen=duplicate.captured_yen,
+            reason=reason,
+            provider_refund_id=result.provider_refund_id,
+            refunded_by=clerk,
+            refunded_at=timezone.now(),
+        )
+        audit.record(
+            actor=f"user/{clerk.public_id}",
+            action="payment.refund",
+            object_type="payment",
+            object_id=str(locked.public_id),
+            data={
+                "amount_yen": refund.amount_yen,
+                "reason": reason,
+                "provider_refund_id": refund.provider_refund_id,
+                "duplicate_of": duplicate.provider_payment_id,
+                "case": str(case.public_id),
+            },
+            classification=case.classification,
+        )
+        _record(
+            "payment.refunded", locked, {"refunded_yen": refund.amount_yen, "method": refund.method, "duplicate": True}
+        )
+    return refund
+
+
 def _lock_for_refund(payment: Payment, clerk: User, context: Context) -> tuple[Payment, Case]:
     """The payment, locked (before its case, the documented order), once the clerk may work its case."""
     locked = Payment.objects.select_for_update(of=("self",)).select_related("case__department").get(pk=payment.pk)
@@ -429,7 +535,9 @@ def import_settlement(*, data: bytes, file_name: str, actor: str) -> Reconciliat
 
     Compared: captures in the file against payments captured (or refunded since) here, from the
     earliest to the latest capture the file could cover — every payment captured here up to now
-    that the file does not list is `missing_there`.
+    that the file does not list is `missing_there`. A payment is matched by the checkout it was
+    captured through, whichever of its checkouts that was; a second capture of a paid payment
+    (`PaymentCheckout.is_duplicate`) is a `duplicate` difference until it is refunded.
     """
     provider = client.provider()
     try:
@@ -448,12 +556,34 @@ def import_settlement(*, data: bytes, file_name: str, actor: str) -> Reconciliat
             str(p.provider_payment_id): p
             for p in Payment.objects.filter(provider=provider.name, captured_at__isnull=False)
         }
+        # Any checkout of a payment may be the one paid on (an older page, paid just before it expired).
+        checkouts = {
+            c.provider_payment_id: c
+            for c in PaymentCheckout.objects.filter(
+                provider_payment_id__in={line.provider_payment_id for line in lines}
+            )
+            .select_related("payment")
+            .prefetch_related("refunds")
+        }
         seen = set()
         for line in lines:
             seen.add(line.provider_payment_id)
             payment = ours.get(line.provider_payment_id)
-            if payment is None:
-                _line(run, ReconciliationLine.Kind.MISSING_HERE, line.provider_payment_id, None, None, line.amount_yen)
+            checkout = checkouts.get(line.provider_payment_id)
+            if checkout is not None and checkout.is_duplicate:
+                _reconcile_duplicate(run, checkout, line)
+            elif payment is None:
+                # Taken at the provider, not captured here (a lost webhook, a fee then paid at the
+                # counter): the checkout, when known, names the payment it was opened for.
+                opened_for = checkout.payment if checkout is not None else None
+                _line(
+                    run,
+                    ReconciliationLine.Kind.MISSING_HERE,
+                    line.provider_payment_id,
+                    opened_for,
+                    None,
+                    line.amount_yen,
+                )
             elif payment.amount_yen != line.amount_yen:
                 _line(
                     run,
@@ -477,6 +607,21 @@ def import_settlement(*, data: bytes, file_name: str, actor: str) -> Reconciliat
             data={"file_sha256": run.file_sha256, "matched": run.matched, "differences": run.lines.count()},
         )
     return run
+
+
+def _reconcile_duplicate(run: ReconciliationRun, checkout: PaymentCheckout, line: client.SettlementLine) -> None:
+    """A second capture of a paid payment: a difference until it is refunded, then a match."""
+    if checkout.needs_refund:
+        _line(
+            run,
+            ReconciliationLine.Kind.DUPLICATE,
+            checkout.provider_payment_id,
+            checkout.payment,
+            checkout.captured_yen,
+            line.amount_yen,
+        )
+    else:
+        run.matched += 1
 
 
 def _line(

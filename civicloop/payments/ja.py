@@ -17,6 +17,7 @@ JA: dict[str, str | list[str]] = {
     "Amount differs from the fee": "手数料と金額が不一致",
     "No such payment": "該当する支払いなし",
     "Ignored kind": "対象外の通知",
+    "Paid twice: to refund": "二重払い（要返金）",
     "In the provider's file, not in civicloop": "決済事業者の明細にのみあり",
     # The reconciliation report of an import that found nothing to look into
     "No differences: the provider's file and the payments here agree.": "差異はありません。決済事業者の明細とこちらの支払いはすべて一致しています。",
@@ -42,6 +43,11 @@ JA: dict[str, str | list[str]] = {
     "Refund": "返金する",
     "Give the reason for the refund.": "返金の理由を入力してください。",
     "The payment was refunded.": "返金しました。",
+    # A checkout captured after the fee was already paid (payments/_case_fee.html, views.refund)
+    "Paid twice": "二重払い",
+    "%(amount)s yen was taken again on %(when)s, after the fee was paid. Refund it to the resident.": "手数料の納付後、%(when)sに%(amount)s円が再度支払われました。申請者に返金してください。",
+    "Refund the second payment": "二重に支払われた分を返金する",
+    "The second payment was refunded.": "二重に支払われた分を返金しました。",
     # The demo provider's page
     "Demo payment provider": "デモ決済サービス",
     "This stands in for a payment provider's page. No money moves: paying here sends the portal a signed notice, as a real provider would.": "決済事業者の画面の代わりです。実際のお金は動きません。支払うと、本物の決済事業者と同じように署名付きの通知がポータルに送られます。",

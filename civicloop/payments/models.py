@@ -4,10 +4,12 @@
 A fee paid after approval belongs to the case from the start; a fee paid before submission
 (`fee_payment.timing: before_submission`) belongs to the draft and gets its case when the capture
 submits the application. Amounts are whole yen in integers (円 has no minor unit). A payment is keyed at the provider by
-`provider_payment_id` (unique): a capture for an id already captured changes nothing.
+the `provider_payment_id` of each of its checkouts (unique): a capture for an id already captured
+changes nothing, and a second checkout's capture of a payment already paid is kept as one to refund.
 """
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -43,6 +45,7 @@ class Payment(models.Model):
     timing = models.CharField(max_length=20, default="after_approval")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DUE)
     provider = models.CharField(max_length=40, blank=True)
+    # The checkout the payment was captured through; while due, the one opened last (PaymentCheckout).
     provider_payment_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     method = models.CharField(max_length=20, blank=True)
@@ -85,6 +88,37 @@ class Payment(models.Model):
         return self.amount_yen - self.refunded_yen
 
 
+class PaymentCheckout(models.Model):
+    """One hosted page opened at the provider for a payment. A page expires (`expires_at`), so a
+    payment may have several; each keeps its id, because the resident may have paid on an old one
+    just before it expired and its capture arrives late."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="checkouts")
+    provider = models.CharField(max_length=40)
+    provider_payment_id = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=2000)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the provider reported money taken on this page.
+    captured_at = models.DateTimeField(null=True, blank=True)
+    captured_yen = models.PositiveIntegerField(null=True, blank=True)
+    # Captured when its payment was already paid (through another checkout, or at the counter):
+    # the resident paid twice, and this money is to be refunded (payments.actions.refund_duplicate).
+    is_duplicate = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.provider_payment_id
+
+    def is_usable(self, now: datetime, margin: timedelta) -> bool:
+        """Still taking payment for at least `margin` (the resident's time to fill in the page)."""
+        return now + margin < self.expires_at
+
+    @property
+    def needs_refund(self) -> bool:
+        """A duplicate capture not yet refunded (uses the prefetched `refunds`)."""
+        return self.is_duplicate and not self.refunds.all()
+
+
 class Refund(models.Model):
     class Method(models.TextChoices):
         # 過誤納金の還付: a fee paid in cash goes back in cash at the counter (the resident signs a
@@ -103,6 +137,11 @@ class Refund(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     refunded_at = models.DateTimeField()
+    # Set on the refund of a duplicate capture: it gives back that checkout's money, not the fee's,
+    # so the payment's `refunded_yen` and state are unchanged.
+    checkout = models.ForeignKey(
+        PaymentCheckout, null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
 
 
 class WebhookEvent(models.Model):
@@ -116,6 +155,7 @@ class WebhookEvent(models.Model):
         MALFORMED = "malformed", _("Malformed")
         WRONG_AMOUNT = "wrong_amount", _("Amount differs from the fee")
         UNKNOWN_PAYMENT = "unknown_payment", _("No such payment")
+        DUPLICATE = "duplicate", _("Paid twice: to refund")
         IGNORED = "ignored", _("Ignored kind")
 
     provider = models.CharField(max_length=40)
@@ -144,6 +184,7 @@ class ReconciliationLine(models.Model):
         MISSING_HERE = "missing_here", _("In the provider's file, not in civicloop")
         MISSING_THERE = "missing_there", _("Paid in civicloop, not in the provider's file")
         AMOUNT_DIFFERS = "amount_differs", _("Amounts differ")
+        DUPLICATE = "duplicate", _("Paid twice: to refund")
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -23,9 +23,15 @@ from civicloop.classification.policy import Action, Context, NotPermitted, conte
 from civicloop.core.language import is_english
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.payments import actions, receipts
-from civicloop.payments.models import Payment, ReconciliationRun, Refund, WebhookEvent
+from civicloop.payments.models import Payment, PaymentCheckout, ReconciliationRun, Refund, WebhookEvent
 
-ACCEPTED = {WebhookEvent.Outcome.APPLIED, WebhookEvent.Outcome.REPLAYED, WebhookEvent.Outcome.IGNORED}
+# A duplicate capture is accepted: it is kept for staff to refund, and a retry would change nothing.
+ACCEPTED = {
+    WebhookEvent.Outcome.APPLIED,
+    WebhookEvent.Outcome.REPLAYED,
+    WebhookEvent.Outcome.IGNORED,
+    WebhookEvent.Outcome.DUPLICATE,
+}
 
 
 def _own_payment(request: HttpRequest, public_id: uuid.UUID, action: Action) -> tuple[Application, Payment]:
@@ -179,6 +185,8 @@ def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         raise Http404
     context = context_from_request(request)
     case = get_case_for_user(user, public_id, action=Action.VIEW, context=context)
+    if request.POST.get("duplicate"):
+        return _refund_duplicate(request, case, context)
     captured = case.payments.filter(state=Payment.State.CAPTURED).order_by("-pk")
     chosen = request.POST.get("payment", "")
     payment = (captured.filter(public_id=chosen) if _is_uuid(chosen) else captured).first()
@@ -205,6 +213,25 @@ def refund(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 % {"amount": f"{done.amount_yen:,}", "left": f"{left:,}"},
             )
     return redirect("cases:case-detail", public_id)
+
+
+def _refund_duplicate(request: HttpRequest, case: Case, context: Context) -> HttpResponse:
+    """Refund a checkout captured when the fee was already paid (the resident paid twice)."""
+    user: Any = request.user
+    checkout = PaymentCheckout.objects.filter(
+        payment__case=case, provider_payment_id=request.POST.get("duplicate", ""), is_duplicate=True
+    ).first()
+    if checkout is None:
+        raise Http404
+    try:
+        actions.refund_duplicate(checkout=checkout, clerk=user, reason=request.POST.get("reason", ""), context=context)
+    except actions.RefundInvalid as exc:
+        messages.error(request, _refund_error(exc))
+    except (NotPermitted, PaymentError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The second payment was refunded."))
+    return redirect("cases:case-detail", case.public_id)
 
 
 def _refund(request: HttpRequest, payment: Payment, amount: int, context: Context) -> Refund:

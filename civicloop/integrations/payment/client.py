@@ -35,10 +35,13 @@ class WebhookRejected(PaymentError):
 
 @dataclass(frozen=True)
 class Checkout:
-    """A hosted payment page opened for one payment: send the resident to `redirect_url`."""
+    """A hosted payment page opened for one payment: send the resident to `redirect_url` before
+    `expires_at`, after which the provider no longer takes payment on it (Stripe Checkout, PAY.JP
+    and GMO link-type pages all expire)."""
 
     provider_payment_id: str
     redirect_url: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ import io
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from civicloop.integrations.payment.client import (
@@ -33,6 +34,8 @@ TOKEN_SALT = "civicloop.fake-pay.checkout"  # noqa: S105 - a signing salt, not a
 TIMESTAMP_HEADER = "X-Fake-Pay-Timestamp"
 SIGNATURE_HEADER = "X-Fake-Pay-Signature"
 METHODS = ("card", "konbini", "payeasy", "qr")
+# How long a checkout takes payment, as a real provider's hosted page (Stripe's default is 24 h).
+CHECKOUT_LIFETIME = timedelta(hours=1)
 
 
 class FakeProvider:
@@ -44,11 +47,19 @@ class FakeProvider:
 
     def create_checkout(self, *, order_ref: str, amount_yen: int, description: str, return_url: str) -> Checkout:
         payment_id = f"fpay_{secrets.token_hex(10)}"
+        expires_at = timezone.now() + CHECKOUT_LIFETIME
         token = signing.dumps(
-            {"id": payment_id, "ref": order_ref, "amount": amount_yen, "desc": description, "return": return_url},
+            {
+                "id": payment_id,
+                "ref": order_ref,
+                "amount": amount_yen,
+                "desc": description,
+                "return": return_url,
+                "exp": expires_at.isoformat(),
+            },
             salt=TOKEN_SALT,
         )
-        return Checkout(payment_id, f"{settings.SITE_URL.rstrip('/')}/demo-pay/checkout/?t={token}")
+        return Checkout(payment_id, f"{settings.SITE_URL.rstrip('/')}/demo-pay/checkout/?t={token}", expires_at)
 
     def verify_webhook(self, *, body: bytes, headers: Mapping[str, str], now: datetime) -> WebhookNotice:
         verify_signature(
@@ -110,8 +121,13 @@ class FakeProvider:
         }
 
     def read_checkout(self, token: str) -> dict[str, object]:
-        """The checkout a hosted-page token stands for; BadSignature when it was not ours."""
-        found: dict[str, object] = signing.loads(token, salt=TOKEN_SALT, max_age=3600)
+        """The checkout a hosted-page token stands for; BadSignature when it was not ours, and
+        SignatureExpired (one of those) once it expired. The expiry in the token is read against
+        timezone.now(), so tests that move the clock see the page expire as a resident would."""
+        found: dict[str, object] = signing.loads(token, salt=TOKEN_SALT, max_age=CHECKOUT_LIFETIME)
+        expires_at = parse_datetime(str(found.get("exp", "")))
+        if expires_at is None or timezone.now() >= expires_at:
+            raise signing.SignatureExpired("the checkout expired")
         return found
 
     def webhook(

@@ -47,8 +47,8 @@ def fee_for(application: Any, user: Any) -> dict[str, Any]:
 @register.inclusion_tag("payments/_case_fee.html", takes_context=True)
 def case_fee(context: template.Context, case: Any) -> dict[str, Any]:
     """The clerk's view: paid or unpaid, how, the receipt number, refunds (how, and the reference of
-    one paid back at the counter) and the refund form."""
-    payments = list(case.payments.prefetch_related("refunds__refunded_by").order_by("pk"))
+    one paid back at the counter), the refund form, and any second payment to give back."""
+    payments = list(case.payments.prefetch_related("refunds__refunded_by", "checkouts__refunds").order_by("pk"))
     # A fee taken at the counter goes back by the municipality's own hand, never through the provider.
     counter_methods = [(m.value, m.label) for m in (Refund.Method.CASH, Refund.Method.TRANSFER)]
     return {

@@ -75,12 +75,15 @@ def test_a_fee_recorded_at_the_counter_prints_on_the_decision_and_on_its_receipt
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
-def test_a_late_online_capture_of_a_fee_paid_at_the_counter_changes_nothing(
+def test_a_late_online_capture_of_a_fee_paid_at_the_counter_is_kept_to_refund_and_changes_nothing_else(
     case_at_fee: Case, koseki_staff: dict[str, User], pay: Callable[..., Any]
 ) -> None:
     opened = actions.start_checkout(payment=Payment.objects.get(case=case_at_fee), return_url="http://testserver/")
     case_actions.confirm_fee(case=case_at_fee, clerk=koseki_staff["clerk"])
     body, headers = pay(opened)
     log = actions.receive_webhook(body=body, headers=headers)
-    assert log.outcome == "replayed"
-    assert Payment.objects.filter(case=case_at_fee).count() == 1
+    # The resident paid twice: the online money is kept as a duplicate for the clerk to refund.
+    assert log.outcome == "duplicate"
+    payment = Payment.objects.get(case=case_at_fee)
+    assert (payment.provider, payment.state) == ("counter", Payment.State.CAPTURED)
+    assert payment.checkouts.get().needs_refund
