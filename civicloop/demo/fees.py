@@ -33,7 +33,7 @@ from civicloop.demo import pay
 from civicloop.integrations.payment import client
 from civicloop.integrations.payment.client import PaymentError
 from civicloop.integrations.payment.fake import FakeProvider
-from civicloop.payments import actions
+from civicloop.payments import actions, reconciliation
 from civicloop.payments.models import Payment, ReconciliationRun
 
 CLERK, DECIDER = "clerk-koseki", "kakaricho-koseki"
@@ -236,7 +236,7 @@ def _reconcile(decider: User) -> int:
     if not rows:
         return 0
     data = "\n".join(["payment_id,order_ref,amount_yen,kind", *rows, ""]).encode()
-    actions.import_settlement(data=data, file_name=SETTLEMENT_FILE, actor=f"user/{decider.public_id}")
+    reconciliation.import_settlement(data=data, file_name=SETTLEMENT_FILE, actor=f"user/{decider.public_id}")
     return 1
 
 

@@ -22,7 +22,7 @@ from civicloop.cases.models import Case
 from civicloop.classification.policy import Action, Context, NotPermitted, context_from_request, record_listed
 from civicloop.core.language import is_english
 from civicloop.integrations.payment.client import PaymentError
-from civicloop.payments import actions, receipts
+from civicloop.payments import actions, receipts, reconciliation
 from civicloop.payments.models import Payment, PaymentCheckout, ReconciliationRun, Refund, WebhookEvent
 
 # A duplicate capture is accepted: it is kept for staff to refund, and a retry would change nothing.
@@ -310,10 +310,10 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
             error = _("The file is larger than 5 MB; a daily settlement file is far smaller.")
         else:
             try:
-                run = actions.import_settlement(
+                run = reconciliation.import_settlement(
                     data=upload.read(), file_name=upload.name or "settlement", actor=f"user/{user.public_id}"
                 )
-            except actions.SettlementUnreadable:
+            except reconciliation.SettlementUnreadable:
                 error = _(
                     "This is not a settlement file of the payment provider. Upload the provider's daily file as it was downloaded."
                 )

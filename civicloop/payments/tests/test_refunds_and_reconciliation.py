@@ -8,7 +8,7 @@ from civicloop.accounts.models import User
 from civicloop.cases.models import Case
 from civicloop.classification.policy import NotPermitted
 from civicloop.core.models import AuditEntry
-from civicloop.payments import actions
+from civicloop.payments import actions, reconciliation
 from civicloop.payments.models import Payment, ReconciliationLine
 
 
@@ -62,7 +62,7 @@ def test_reconciliation_lists_every_difference_and_counts_the_matches(paid: Paym
         "fpay_theirs_only,x,450,capture\n"
     )
     # when
-    run = actions.import_settlement(data=csv.encode(), file_name="2026-12-06.csv", actor="user/test")
+    run = reconciliation.import_settlement(data=csv.encode(), file_name="2026-12-06.csv", actor="user/test")
     # then
     assert run.matched == 1
     kinds = {(line.kind, line.provider_payment_id) for line in run.lines.all()}
@@ -74,7 +74,7 @@ def test_reconciliation_lists_every_difference_and_counts_the_matches(paid: Paym
 
 def test_an_amount_that_differs_is_a_difference(paid: Payment) -> None:
     csv = f"payment_id,order_ref,amount_yen,kind\n{paid.provider_payment_id},{paid.public_id},500,capture\n"
-    run = actions.import_settlement(data=csv.encode(), file_name="f.csv", actor="user/test")
+    run = reconciliation.import_settlement(data=csv.encode(), file_name="f.csv", actor="user/test")
     line = run.lines.get()
     assert (line.kind, line.amount_here_yen, line.amount_there_yen) == ("amount_differs", 600, 500)
     assert run.matched == 0

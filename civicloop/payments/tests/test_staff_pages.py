@@ -12,7 +12,7 @@ from civicloop.accounts.models import User
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.cases.models import Case
 from civicloop.core.models import AuditEntry
-from civicloop.payments import actions
+from civicloop.payments import actions, reconciliation
 from civicloop.payments.models import Payment
 
 
@@ -65,7 +65,7 @@ def test_the_reconciliation_report_lists_differences_for_those_allowed_only(
     from django.contrib.auth.models import Permission
 
     csv = f"payment_id,order_ref,amount_yen,kind\n{paid.provider_payment_id},{paid.public_id},500,capture\n"
-    run = actions.import_settlement(data=csv.encode(), file_name="2026-12-06.csv", actor="user/test")
+    run = reconciliation.import_settlement(data=csv.encode(), file_name="2026-12-06.csv", actor="user/test")
     url = reverse("payments:reconciliation-detail", args=[run.public_id])
     clerk = koseki_staff["clerk"]
     assert sign_in_with_mfa(Client(), clerk).get(url).status_code == 404

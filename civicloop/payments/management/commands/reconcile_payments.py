@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civicloop.payments.actions import SettlementUnreadable, import_settlement
+from civicloop.payments.reconciliation import SettlementUnreadable, import_settlement
 
 
 class Command(BaseCommand):
