@@ -29,7 +29,9 @@ def fee_for(application: Any, user: Any) -> dict[str, Any]:
     """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside, and
     what was refunded of it, when."""
     payment = Payment.objects.filter(application=application).order_by("-pk").first()
-    refunds = list(payment.refunds.order_by("refunded_at", "pk")) if payment and payment.refunded_yen else []
+    # A second capture's refund (`checkout` set) gives back a payment made twice, not part of the fee.
+    fee_refunds = payment.refunds.filter(checkout__isnull=True) if payment and payment.refunded_yen else None
+    refunds = list(fee_refunds.order_by("refunded_at", "pk")) if fee_refunds is not None else []
     definition = application.procedure_version.definition
     timing = fees.timing(definition)
     return {

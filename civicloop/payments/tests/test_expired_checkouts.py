@@ -2,6 +2,7 @@
 """A hosted checkout expires: the resident who comes back later gets a new one, a late capture of
 the old one still pays the fee, and paying on both is kept as one payment plus one to refund."""
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from civicloop.cases.models import Case
 from civicloop.core.events import TYPE_PREFIX
 from civicloop.core.models import AuditEntry, Event
 from civicloop.integrations.payment.fake import FakeProvider
-from civicloop.payments import actions
+from civicloop.payments import actions, reconciliation
 from civicloop.payments.models import Payment, PaymentCheckout, ReconciliationLine
 
 RETURN_URL = "http://testserver/back/"
@@ -126,7 +127,7 @@ def test_a_late_capture_of_the_old_checkout_still_pays_the_fee_and_reconciles(
     assert Case.objects.get(pk=case_at_fee.pk).status == Case.Status.CLOSED
     assert not PaymentCheckout.objects.get(pk=new.pk).captured_at
     # and the provider's file, which lists the old page's id, matches it
-    run = actions.import_settlement(
+    run = reconciliation.import_settlement(
         data=_settlement(PaymentCheckout.objects.get(pk=old.pk)), file_name="f.csv", actor="user/test"
     )
     assert (run.matched, run.lines.count()) == (1, 0)
@@ -182,7 +183,7 @@ def test_reconciliation_lists_a_second_capture_until_the_clerk_refunds_it(
     payment = paid_twice.payment
     both = _settlement(*PaymentCheckout.objects.filter(payment=payment).order_by("pk"))
     # when it is imported, then the second is a difference naming the payment
-    before = actions.import_settlement(data=both, file_name="before.csv", actor="user/test")
+    before = reconciliation.import_settlement(data=both, file_name="before.csv", actor="user/test")
     line = before.lines.get()
     assert (before.matched, line.kind, line.provider_payment_id, line.payment_id) == (
         1,
@@ -206,7 +207,7 @@ def test_reconciliation_lists_a_second_capture_until_the_clerk_refunds_it(
     with pytest.raises(actions.RefundInvalid):
         actions.refund_duplicate(checkout=paid_twice, clerk=koseki_staff["clerk"], reason="もう一度")
     # and the next import matches both
-    after = actions.import_settlement(data=both, file_name="after.csv", actor="user/test")
+    after = reconciliation.import_settlement(data=both, file_name="after.csv", actor="user/test")
     assert (after.matched, after.lines.count()) == (2, 0)
 
 
@@ -220,3 +221,21 @@ def test_a_clerk_of_another_department_cannot_refund_a_second_capture(
     )
     assert response.status_code == 404
     assert paid_twice.refunds.count() == 0
+
+
+def test_the_resident_sees_the_fees_refund_not_the_second_payments_among_the_fees_refunds(
+    paid_twice: PaymentCheckout, koseki_staff: dict[str, User]
+) -> None:
+    # given a fee paid twice: the second payment refunded, and 200 yen of the fee refunded too
+    payment = paid_twice.payment
+    actions.refund_duplicate(checkout=paid_twice, clerk=koseki_staff["clerk"], reason="二重払い")
+    actions.refund_payment(payment=payment, clerk=koseki_staff["clerk"], reason="1通分の取消し", amount_yen=200)
+    # when the resident opens the application
+    client = Client()
+    client.force_login(payment.application.applicant)
+    page = client.get(reverse("applications:application-detail", args=[payment.application.public_id]))
+    # then the fee's summary lists the one refund of the fee, and what they paid for it after it
+    rows = re.findall(
+        r'<dt class="summary__key">手数料の返金</dt>\s*<dd class="summary__value">(.*?)</dd>', page.content.decode()
+    )
+    assert len(rows) == 1 and "200円" in rows[0]
