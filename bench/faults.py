@@ -25,8 +25,8 @@
    and Celery replace their own children.
 6. Waits until the relay has applied every event to every consumer, every e-mail notice is sent
    and every webhook delivery posted, then counts from the database, the mail files and the
-   receiver (see `verify`) and writes bench/results/faults.json. Exit status 1 on any loss or
-   duplicate.
+   receiver (see `verify` in bench/faults_verify.py) and writes bench/results/faults.json. Exit
+   status 1 on any loss or duplicate.
 
 Every child (prod-local and what it started, Redis, the receiver) is stopped at the end, also on
 failure. See bench/README.md, "Faults".
@@ -42,7 +42,6 @@ import random
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -60,12 +59,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import load_mix, report, services  # noqa: E402
+from bench import load_mix, load_site, report, services  # noqa: E402
+from bench.faults_site import (  # noqa: E402
+    DB_NAME,
+    RedisServer,
+    answers,
+    children_of,
+    free_port_from,
+    kill_leftovers,
+    start_site,
+)
+from bench.faults_verify import drain, verify  # noqa: E402
 from bench.services import BIN, log  # noqa: E402
 
-DB_NAME = "civicloop_bench_faults"
-PROCEDURE = load_mix.SUBMITTED_PROCEDURE
-CONSUMERS = ("cases", "notifications", "analytics", "webhooks")
 # (fraction of the submissions acknowledged, fault): spread over the run, no process killed twice
 # within a few seconds (prod-local stops everything after five exits of one service in a minute).
 PLAN = [
@@ -81,95 +87,6 @@ PLAN = [
     (0.81, "celery-worker"),
     (0.90, "web-worker"),
 ]
-NOTICE_HEADER = re.compile(r"^X-Civicloop-Notice: (\S+)$", re.MULTILINE)
-MESSAGE_ID = re.compile(r"^Message-ID: (\S+)$", re.MULTILINE | re.IGNORECASE)
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def free_port_from(start: int) -> int:
-    import socket
-
-    for port in range(start, start + 200):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port from {start}")
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return sorted(found)
-
-
-class RedisServer:
-    """This bench's own redis-server, a child process: killed and started again on the same port."""
-
-    def __init__(self, port: int, log_path: Path) -> None:
-        self.port, self.log_path = port, log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def url(self, db: int) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    def start(self) -> float:
-        """Start it; seconds until it answers PING."""
-        import redis
-
-        began = time.monotonic()
-        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--daemonize", "no"]  # fmt: skip
-        self.process = services.popen_logged(cmd, cwd=ROOT, env=dict(os.environ), log_path=self.log_path, mode="ab")
-        client = redis.Redis.from_url(self.url(0), socket_connect_timeout=0.5)
-        while time.monotonic() - began < 20:
-            with contextlib.suppress(redis.RedisError):
-                client.ping()
-                return time.monotonic() - began
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server on {self.port} did not answer; see {self.log_path}")
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def start_site(var_dir: Path, port: int, redis_server: RedisServer) -> subprocess.Popen[bytes]:
-    """`make prod-local`'s command on this bench's database, port, VAR_DIR and Redis."""
-    env = {k: v for k, v in os.environ.items() if k != "CIVICLOOP_DEBUG"}
-    env.update(
-        HOST="127.0.0.1",
-        PORT=str(port),
-        CIVICLOOP_VAR_DIR=str(var_dir),
-        DATABASE_URL=services.database_url(DB_NAME),
-        CIVICLOOP_CACHE_URL=redis_server.url(1),
-        CIVICLOOP_CELERY_BROKER_URL=redis_server.url(2),
-        CIVICLOOP_REDIS_URL=redis_server.url(0),  # the relay's doorbell
-        CIVICLOOP_SUBMISSION_RATE_LIMIT="0",  # 10,000 submissions from a few hundred residents
-        CIVICLOOP_NOTIFICATIONS_LEASE_SECONDS="30",  # the minimum: a killed worker's notices come back soon
-        CIVICLOOP_LOG_LEVEL="WARNING",
-    )
-    cmd = [str(BIN / "python"), "-m", "civicloop.ops.prod_local"]
-    proc: subprocess.Popen[bytes] = services.popen_logged(
-        cmd, cwd=ROOT, env=env, log_path=var_dir.parent / "prod-local.out"
-    )
-    return proc
-
-
-def kill_leftovers(var_dir: Path) -> None:
-    """After prod-local stopped: SIGKILL any process group it started that is still alive."""
-    path = var_dir / "prod-local.pids"
-    if not path.exists():
-        return
-    pids = json.loads(path.read_text())
-    for name in ("web", "worker", "beat"):
-        with contextlib.suppress(ProcessLookupError, PermissionError, KeyError):
-            os.killpg(int(pids[name]), signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- the people and the receiver
@@ -409,172 +326,6 @@ class Faults:
         return pid, "kill -9 of Redis, 2 s down, a new empty redis-server on the same port", lambda: True
 
 
-def answers(base: str) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 - our own server
-            return True
-    except OSError:
-        return False
-
-
-# --------------------------------------------------------------------------- afterwards
-
-
-def drain(timeout: float) -> dict[str, Any]:
-    """Wait until the relay, the notices and the webhook deliveries have nothing left; what was left."""
-    began = time.monotonic()
-    with services.pg_connect(DB_NAME) as conn:
-        while True:
-            left = conn.execute(
-                """SELECT (SELECT count(*) FROM core_event WHERE position IS NULL),
-                          (SELECT coalesce(max(position), 0) FROM core_event),
-                          (SELECT count(*) FROM notifications_message WHERE channel <> 'portal' AND status <> 'sent'),
-                          (SELECT count(*) FROM relay_webhookdelivery WHERE status = 'pending')"""
-            ).fetchone()
-            unnumbered, head, unsent, undelivered = left
-            cursors = dict(conn.execute("SELECT name, position FROM relay_consumercursor").fetchall())
-            behind = {name: head - int(cursors.get(name, 0)) for name in CONSUMERS}
-            state = {"unnumbered": unnumbered, "consumers_behind": behind, "notices_unsent": unsent,
-                     "webhook_deliveries_pending": undelivered}  # fmt: skip
-            if not unnumbered and not any(behind.values()) and not unsent and not undelivered:
-                return {"seconds": round(time.monotonic() - began, 1), "left": state}
-            if time.monotonic() - began > timeout:
-                return {"seconds": None, "left": state}
-            time.sleep(1.0)
-
-
-def mail_sent(mail_dir: Path) -> tuple[Counter[str], dict[str, set[str]]]:
-    """Per notice id in the e-mail the site wrote: how many copies, and under which Message-IDs.
-
-    The file backend writes one file per connection, messages separated by a line of dashes.
-    """
-    copies: Counter[str] = Counter()
-    message_ids: dict[str, set[str]] = {}
-    for path in mail_dir.glob("*"):
-        for text in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
-            for notice in NOTICE_HEADER.findall(text):
-                copies[notice] += 1
-                message_ids.setdefault(notice, set()).update(MESSAGE_ID.findall(text))
-    return copies, message_ids
-
-
-def counts(conn: Any, sql: str, params: list[Any]) -> dict[str, int]:
-    return {str(k): int(v) for k, v in conn.execute(sql, params).fetchall()}
-
-
-def lost_and_twice(expected: list[str], seen: dict[str, int]) -> tuple[int, int]:
-    return sum(1 for k in expected if seen.get(k, 0) == 0), sum(max(0, seen.get(k, 0) - 1) for k in expected)
-
-
-def verify(load: Load, receiver: Receiver, mail_dir: Path) -> dict[str, Any]:
-    """Count from the rows what the client was told, and what each consumer and channel did with it."""
-    prefix = f"faults-{load.run}-%"
-    with services.pg_connect(DB_NAME) as conn:
-        apps = conn.execute(
-            "SELECT submission_key, public_id::text, receipt_number FROM applications_application "
-            "WHERE submission_key LIKE %s",
-            [prefix],
-        ).fetchall()
-        by_key: Counter[str] = Counter(key for key, _id, _r in apps)
-        ids = [public_id for _k, public_id, _r in apps]
-        subjects = [f"application/{i}" for i in ids]
-        submitted = counts(conn, "SELECT subject, count(*) FROM core_event WHERE type = %s AND subject = ANY(%s) "
-                           "GROUP BY subject", ["jp.lg.civicloop.application.submitted", subjects])  # fmt: skip
-        event_ids = [str(r[0]) for r in conn.execute(
-            "SELECT id FROM core_event WHERE type = %s AND subject = ANY(%s)",
-            ["jp.lg.civicloop.application.submitted", subjects]).fetchall()]  # fmt: skip
-        cases = conn.execute(
-            "SELECT a.public_id::text, c.public_id::text, c.workflow_state IS NOT NULL FROM cases_case c "
-            "JOIN applications_application a ON a.id = c.application_id WHERE a.public_id::text = ANY(%s)",
-            [ids],
-        ).fetchall()
-        opened = counts(conn, "SELECT subject, count(*) FROM core_event WHERE type = %s GROUP BY subject",
-                        ["jp.lg.civicloop.case.opened"])  # fmt: skip
-        notices = conn.execute(
-            "SELECT subject, channel, public_id::text, status FROM notifications_message "
-            "WHERE template_code = 'application.received' AND subject = ANY(%s)",
-            [subjects],
-        ).fetchall()
-        analytics_ids = {str(r[0]) for r in conn.execute(
-            "SELECT event_id FROM analytics_appliedevent WHERE event_id::text = ANY(%s)", [event_ids]).fetchall()}  # fmt: skip
-        counted_submitted = conn.execute(
-            "SELECT coalesce(sum(count), 0) FROM analytics_monthlycount WHERE metric = 'submitted' AND procedure = %s",
-            [PROCEDURE],
-        ).fetchone()[0]
-        counted_opened = conn.execute(
-            "SELECT coalesce(sum(count), 0) FROM analytics_dailycount WHERE metric = 'opened' AND procedure = %s",
-            [PROCEDURE],
-        ).fetchone()[0]
-        all_submitted = conn.execute("SELECT count(*) FROM core_event WHERE type = %s",
-                                     ["jp.lg.civicloop.application.submitted"]).fetchone()[0]  # fmt: skip
-        all_opened = conn.execute("SELECT count(*) FROM core_event WHERE type = %s",
-                                  ["jp.lg.civicloop.case.opened"]).fetchone()[0]  # fmt: skip
-        deliveries = counts(conn, "SELECT e.id::text, count(*) FROM relay_webhookdelivery d JOIN core_event e "
-                            "ON e.id = d.event_id WHERE d.status = 'delivered' AND e.id::text = ANY(%s) GROUP BY 1",
-                            [event_ids])  # fmt: skip
-        head = conn.execute("SELECT coalesce(max(position), 0) FROM core_event").fetchone()[0]
-        cursors = dict(conn.execute("SELECT name, position FROM relay_consumercursor").fetchall())
-
-    db_ids = {public_id: receipt for _k, public_id, receipt in apps}
-    acked_ids = {str(a["id"]) for a in load.acked.values()}
-    present = sum(1 for a in load.acked.values() if db_ids.get(str(a["id"])) == a["receipt"])
-    duplicates = sum(n - 1 for n in by_key.values() if n > 1) + sum(len(r) - 1 for r in load.receipts.values())
-
-    case_subjects = [f"case/{case_id}" for _a, case_id, _s in cases]
-    per_event = {
-        "outbox (application.submitted per application)": lost_and_twice(subjects, submitted),
-        "outbox (case.opened per case)": lost_and_twice(case_subjects, opened),
-    }
-    email = {f"{s}": (pid, status) for s, channel, pid, status in notices if channel == "email"}
-    portal = Counter(s for s, channel, _p, _s in notices if channel == "portal")
-    email_rows = Counter(s for s, channel, _p, _s in notices if channel == "email")
-    consumers = {
-        "cases (process instance started per case)": (sum(1 for *_x, started in cases if not started), 0),
-        "notifications (receipt notice queued, portal)": lost_and_twice(subjects, portal),
-        "notifications (receipt notice queued, e-mail)": lost_and_twice(subjects, email_rows),
-        "analytics (application.submitted counted)": (
-            sum(1 for e in event_ids if e not in analytics_ids),
-            max(0, counted_submitted - all_submitted),
-        ),
-        "analytics (case.opened counted)": (max(0, all_opened - counted_opened), max(0, counted_opened - all_opened)),
-        "webhooks (delivery recorded as delivered)": lost_and_twice(event_ids, deliveries),
-        "webhooks (POSTs the receiver got)": lost_and_twice(event_ids, dict(receiver.received)),
-    }
-    sent, message_ids = mail_sent(mail_dir)
-    notices_lost = sum(1 for pid, status in email.values() if status != "sent" or sent.get(pid, 0) == 0)
-    # A copy sent again after a kill carries the notice's one Message-ID (notifications/channels/
-    # mail.py), which the recipient's side collapses: a notice counts twice when its copies carry
-    # more than one Message-ID. The copies themselves are counted apart, as transmissions repeated.
-    notices_twice = sum(max(0, len(message_ids.get(pid, ())) - 1) for pid, _s in email.values())
-    transmissions_repeated = sum(max(0, sent.get(pid, 0) - 1) for pid, _s in email.values())
-    # A webhook receiver may get an event twice by design (at least once over HTTP, idempotent on
-    # the event id: relay.md): counted apart from the consumers' own duplicates.
-    reposted = consumers.pop("webhooks (POSTs the receiver got)")
-    events_lost = sum(v[0] for v in per_event.values()) + sum(v[0] for v in consumers.values()) + reposted[0]
-    return {
-        "present": present,
-        "duplicates": duplicates,
-        "in_db_not_acknowledged": sum(1 for i in db_ids if i not in acked_ids),
-        "events_lost": events_lost,
-        "events_duplicated": sum(v[1] for v in per_event.values()) + sum(v[1] for v in consumers.values()),
-        "webhook_posts_repeated": reposted[1],
-        "notices_lost": notices_lost,
-        "notices_sent_twice": notices_twice,
-        "notice_transmissions_repeated": transmissions_repeated,
-        "checks": {
-            name: {"lost": lost, "twice": twice}
-            for name, (lost, twice) in {**per_event, **consumers, "webhooks (POSTs the receiver got)": reposted}.items()
-        },
-        "consumer_checkpoints": {
-            name: {"position": int(cursors.get(name, 0)), "head": int(head)} for name in CONSUMERS
-        },
-        "email_notices": len(email),
-        "mail_messages_written": sum(sent.values()),
-    }
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -592,10 +343,10 @@ def measure(opts: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
         log(f"redis-server on {redis_server.port} (pid {redis_server.process.pid if redis_server.process else 0}); "
             f"starting prod-local on {base}, database {DB_NAME}, VAR_DIR {var_dir}")  # fmt: skip
         site_proc = start_site(var_dir, port, redis_server)
-        site = load_mix.wait_for_site(site_proc, var_dir, base)
+        site = load_site.wait_for_site(site_proc, var_dir, base)
         log(f"prod-local answers (web {site['web']}, worker {site['worker']}, beat {site['beat']})")
         os.environ.pop("CIVICLOOP_DEBUG", None)
-        services.setup_django(load_mix.site_environment(var_dir))
+        services.setup_django(load_site.site_environment(var_dir))
         from django.db import connections
 
         run = uuid.uuid4().hex[:8]
@@ -625,13 +376,13 @@ def measure(opts: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
             "faults": faults,
             "drained": drained,
             "verified": verified,
-            "server_log_problems": load_mix.server_problems(var_dir),
+            "server_log_problems": load_site.server_problems(var_dir),
             "server_log_samples": log_samples(var_dir),
         }
     finally:
         stop.set()
         if site_proc is not None:
-            load_mix.stop_site(site_proc)
+            load_site.stop_site(site_proc)
         kill_leftovers(var_dir)
         redis_server.kill()
         receiver.stop()

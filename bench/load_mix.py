@@ -30,7 +30,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import string
 import subprocess
 import sys
@@ -47,111 +46,32 @@ if str(ROOT) not in sys.path:
 
 from bench import inbox_data, load, services  # noqa: E402
 from bench.inbox_data import DB_NAME  # noqa: E402
+from bench.load_cpu import (  # noqa: E402
+    cores_between,
+    cpu_by_process,
+    cpu_ms_per_request,
+    our_postgres,
+    process_groups,
+    profile_summary,
+    sample_until,
+    start_py_spy,
+)
+from bench.load_site import (  # noqa: E402
+    server_problems,
+    settle_consumers,
+    site_environment,
+    start_site,
+    stop_site,
+    wait_for_site,
+)
 from bench.report import RESULTS, cpu_model, load_average, now, shown, version_of, write  # noqa: E402
 from bench.services import BIN, log  # noqa: E402
 
 TARGET = {"requests_per_s": 300, "p95_ms": 200, "errors": 0}
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 SUBMITTED_PROCEDURE = "sodai-gomi"  # bench/submit.py's answers
-# Redis databases of this bench's site (cache + sessions, Celery broker): not the default 1 and 2
-# a `make prod-local` of someone else on this machine uses.
-CACHE_URL = os.environ.get("LOAD_MIX_CACHE_URL", "redis://127.0.0.1:6379/11")
-BROKER_URL = os.environ.get("LOAD_MIX_BROKER_URL", "redis://127.0.0.1:6379/12")
 SEARCH_WORDS = ["住民票", "転入", "児童手当", "ごみ", "粗大ごみ", "保育園", "印鑑登録", "マイナンバー", "税証明",
                 "介護", "国民健康保険", "出生", "引越し", "犬", "子ども 医療費", "戸籍", "年金", "ひとり親"]  # fmt: skip
-
-
-# --------------------------------------------------------------------------- the site
-
-
-def settle_consumers(env: dict[str, str]) -> dict[str, int]:
-    """Put the relay's consumers at the end of the generated history, as on a site that has run for years.
-
-    `generate_cases` writes five years of events, already numbered, but no consumer has seen them
-    (migrations leave some checkpoints at 0), so the site's first Celery ticks would replay ~5
-    million events (process starts, receipt notices, rollups) during the load. A checkpoint only
-    moves forward, to the last event numbered before this bench first ran on the data set
-    (`bench_relay_start`): what runs add is relayed as usual. Returns each consumer's checkpoint.
-    """
-    code = "import json; from django.conf import settings; print(json.dumps(list(settings.EVENT_CONSUMERS)))"
-    done = subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    names = json.loads(done.stdout.strip().splitlines()[-1])
-    with services.pg_connect(DB_NAME) as conn:
-        # The end of the history, noted before this bench's site first runs on the data set.
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_relay_start (position bigint, at timestamptz)")
-        conn.execute(
-            "INSERT INTO bench_relay_start SELECT coalesce(max(position), 0), now() FROM core_event "
-            "WHERE NOT EXISTS (SELECT 1 FROM bench_relay_start)"
-        )
-        history_end = conn.execute("SELECT position FROM bench_relay_start").fetchone()[0]
-        for name in names:
-            conn.execute(
-                "INSERT INTO relay_consumercursor (name, position, failures, last_error, updated_at) "
-                "VALUES (%s, %s, 0, '', now()) ON CONFLICT (name) DO UPDATE "
-                "SET position = greatest(relay_consumercursor.position, excluded.position)",
-                [name, history_end],
-            )
-        rows = conn.execute("SELECT name, position FROM relay_consumercursor ORDER BY name").fetchall()
-    return {name: int(position) for name, position in rows}
-
-
-def start_site(opts: argparse.Namespace, var_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    """`make prod-local`'s command on the bench database, its own port, VAR_DIR and Redis databases."""
-    if "prod-local:" not in (ROOT / "Makefile").read_text():
-        sys.exit("this tree has no `make prod-local`: bench/load_mix.py runs against it")
-    env = {k: v for k, v in os.environ.items() if k != "CIVICLOOP_DEBUG"}
-    env.update(
-        HOST="127.0.0.1",
-        PORT=str(port),
-        CIVICLOOP_VAR_DIR=str(var_dir),
-        DATABASE_URL=inbox_data.DATABASE_URL,
-        CIVICLOOP_CACHE_URL=CACHE_URL,
-        CIVICLOOP_CELERY_BROKER_URL=BROKER_URL,
-        WEB_WORKERS=str(opts.workers),
-        CIVICLOOP_LOG_FORMAT=opts.log_format,
-        # Each simulated resident is a real one of the data set, picked at random; the production limit
-        # (10 submissions an hour) stays on, so a 429 would show as an error.
-    )
-    cmd = [str(BIN / "python"), "-m", "civicloop.ops.prod_local"]
-    proc: subprocess.Popen[bytes] = services.popen_logged(
-        cmd, cwd=ROOT, env=env, log_path=var_dir.parent / "prod-local.out"
-    )
-    return proc
-
-
-def wait_for_site(proc: subprocess.Popen[bytes], var_dir: Path, base: str, timeout: float = 600) -> dict[str, int]:
-    """Until prod-local printed its banner (pids written, /healthz answered); its pids."""
-    deadline = time.monotonic() + timeout
-    out = var_dir.parent / "prod-local.out"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"prod-local exited with {proc.returncode}:\n{out.read_text()[-3000:]}")
-        if "civicloop, the production topology" in out.read_text(errors="replace"):
-            pids: dict[str, int] = json.loads((var_dir / "prod-local.pids").read_text())
-            return pids
-        time.sleep(0.5)
-    raise RuntimeError(f"prod-local did not answer within {timeout:.0f} s:\n{out.read_text()[-3000:]}")
-
-
-def stop_site(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to prod-local's supervisor (it stops web, worker and beat), then its group if it lingers."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-def site_environment(var_dir: Path) -> dict[str, str]:
-    """The site's own environment (prod-local.env: keys, database, cache), for minting sessions here."""
-    env = {k: v for k, v in os.environ.items() if k != "CIVICLOOP_DEBUG"}
-    for line in (var_dir / "prod-local.env").read_text().splitlines():
-        name, _, value = line.partition("=")
-        env[name] = value.strip("'")
-    return env
 
 
 # --------------------------------------------------------------------------- who signs in, what they open
@@ -344,84 +264,6 @@ def case_closed(public_id: str) -> bool:
 # --------------------------------------------------------------------------- locust and the cores it all used
 
 
-def process_groups(site: dict[str, int], generators: list[int]) -> dict[str, set[int]]:
-    """Pids per group now: gunicorn (master + workers), celery (worker + its children, beat), locust."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-
-    def tree(pid: int) -> set[int]:
-        found = {pid}
-        for child in children.get(pid, []):
-            found |= tree(child)
-        return found
-
-    return {
-        "gunicorn": tree(site["web"]),
-        "celery": tree(site["worker"]) | tree(site["beat"]),
-        "locust": set().union(*(tree(pid) for pid in generators)),
-    }
-
-
-def our_postgres() -> set[int]:
-    """PostgreSQL processes that work for this site: its database's backends and the shared background ones."""
-    with services.pg_connect() as conn:
-        rows = conn.execute("SELECT pid, datname, backend_type FROM pg_stat_activity").fetchall()
-    others = {pid for pid, datname, kind in rows if kind == "client backend" and datname not in (DB_NAME, None)}
-    found = set()
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/comm") as f:
-                if f.read().strip() == "postgres" and int(entry) not in others:
-                    found.add(int(entry))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def cpu_by_process(groups: dict[str, set[int]]) -> dict[str, dict[int, float]]:
-    """CPU seconds so far of each process of each group (exited processes are gone from the count)."""
-    used: dict[str, dict[int, float]] = {name: {} for name in groups}
-    for name, pids in groups.items():
-        for pid in pids:
-            try:
-                used[name][pid] = load.proc_cpu(pid)
-            except (OSError, ValueError):
-                continue
-    return used
-
-
-def sample_until(deadline: float, groups: dict[str, set[int]]) -> dict[str, dict[int, float]]:
-    """Each process's CPU as last seen, read every second until `deadline`.
-
-    gunicorn's workers reconnect to PostgreSQL every CIVICLOOP_DB_CONN_MAX_AGE (60 s): a backend
-    that exits takes its CPU out of /proc, so a backend is counted as last seen (≤ 1 s lost).
-    """
-    seen: dict[str, dict[int, float]] = {}
-    while True:
-        for name, used in cpu_by_process(groups | {"postgres": our_postgres()}).items():
-            seen.setdefault(name, {}).update(used)
-        if time.monotonic() >= deadline:
-            return seen
-        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-
-
-def cores_between(
-    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], wall: float
-) -> dict[str, float]:
-    """Cores per group over `wall` seconds, process by process (one that started in between counts from 0)."""
-    return {
-        name: round(sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after[name].items()) / wall, 2)
-        for name in after
-    }
-
-
 def locust_commands(opts: argparse.Namespace, base: str, csv_prefix: Path, master_port: int) -> list[list[str]]:
     """The master (or the only process) first, then its `--generators` worker processes."""
     locust = str(BIN / "locust")
@@ -466,104 +308,6 @@ def run_locust(opts: argparse.Namespace, base: str, run_dir: Path, site: dict[st
             "profile": profile_summary(run_dir) if opts.py_spy else None}  # fmt: skip
 
 
-# Where a web worker's CPU goes, by the first matching frame of a sample's stack (innermost first).
-PROFILE_AREAS = [
-    ("logging (JSON access line, records)", ("logging/", "pythonjsonlogger/")),
-    ("metrics (prometheus_client)", ("prometheus_client/",)),
-    ("templates (rendering)", ("django/template/", "django/templatetags/", "templatetags/")),
-    ("ORM: compiling SQL", ("django/db/models/sql/",)),
-    ("PostgreSQL driver and waits (psycopg)", ("psycopg/", "psycopg_pool/")),
-    ("ORM: models, querysets, rows", ("django/db/",)),
-    (
-        "sessions, cache (Redis)",
-        ("redis/", "django/core/cache/", "civicloop/core/sessions.py", "django/contrib/sessions/"),
-    ),
-    ("forms and schema validation", ("jsonschema/", "formschema/", "django/forms/")),
-    ("translation, URLs", ("django/utils/translation/", "django/urls/")),
-    ("django-ninja, pydantic", ("ninja/", "pydantic")),
-    ("gunicorn (accept, parse, write)", ("gunicorn/",)),
-]
-
-
-def start_py_spy(binary: str, pids: set[int], seconds: float, run_dir: Path) -> list[subprocess.Popen[bytes]]:
-    """py-spy sampling each web worker for `seconds`: raw folded stacks, only while it holds the GIL
-    (running Python, not waiting for PostgreSQL or the next request)."""
-    spies = []
-    for pid in sorted(pids):
-        cmd = [binary, "record", "--pid", str(pid), "--rate", "100", "--duration", str(int(seconds)),
-               "--format", "raw", "--nonblocking", "--gil", "-o", str(run_dir / f"py-spy-{pid}.txt")]  # fmt: skip
-        spies.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    return spies
-
-
-def without_line(frame: str) -> str:
-    """`case_detail (civicloop/cases/views.py:93)` → `case_detail (civicloop/cases/views.py)`."""
-    return frame.rsplit(":", 1)[0] + ")"
-
-
-def profile_summary(run_dir: Path) -> dict[str, Any]:
-    """Shares of the web workers' samples: by area (PROFILE_AREAS) and the busiest functions (inclusive)."""
-    areas: dict[str, int] = {}
-    functions: dict[str, int] = {}
-    total = 0
-    for path in run_dir.glob("py-spy-*.txt"):
-        for line in path.read_text(errors="replace").splitlines():
-            stack, _, count = line.rpartition(" ")
-            if not count.isdigit():
-                continue
-            n, frames = int(count), stack.split(";")
-            total += n
-            area = next((name for frame in reversed(frames) for name, marks in PROFILE_AREAS
-                         if any(m in frame for m in marks)), "other (views, middleware, the app)")  # fmt: skip
-            areas[area] = areas.get(area, 0) + n
-            for frame in {without_line(f) for f in frames if " (civicloop/" in f}:
-                functions[frame] = functions.get(frame, 0) + n
-    views: dict[str, int] = {}
-    for frame, n in functions.items():
-        if frame in VIEWS:
-            views[VIEWS[frame]] = views.get(VIEWS[frame], 0) + n
-    share = {k: round(v / max(1, total), 3) for k, v in sorted(areas.items(), key=lambda kv: -kv[1])}
-    top = sorted(functions.items(), key=lambda kv: -kv[1])[:25]
-    return {
-        "samples": total,
-        "areas": share,
-        "views": {k: round(v / max(1, total), 3) for k, v in views.items()},
-        "app_functions_inclusive": {k: round(v / max(1, total), 3) for k, v in top},
-    }
-
-
-# The view behind each endpoint (frames as py-spy names them), to share the web workers' CPU out.
-VIEWS = {
-    "home (civicloop/catalog/views.py)": "GET /",
-    "procedure_list (civicloop/catalog/views.py)": "GET /procedures/ (browse and search)",
-    "procedure_detail (civicloop/catalog/views.py)": "GET /procedures/<code>/",
-    "my_applications (civicloop/applications/views.py)": "GET /applications/",
-    "detail (civicloop/applications/views.py)": "GET /applications/<id>/",
-    "submit (civicloop/applications/api.py)": "POST /api/applications",
-    "inbox (civicloop/cases/views.py)": "GET /staff/inbox/",
-    "case_detail (civicloop/cases/views.py)": "GET /staff/cases/<id>/",
-    "claim (civicloop/cases/views.py)": "POST /staff/cases/<id>/claim/",
-    "decision (civicloop/cases/views.py)": "POST /staff/cases/<id>/decision/",
-    "approve (civicloop/cases/views.py)": "POST /staff/cases/<id>/approval/",
-}
-
-
-def cpu_ms_per_request(report: dict[str, Any]) -> dict[str, float]:
-    """Each endpoint's share of the web workers' CPU (profile) over its requests: ms of CPU per request."""
-    profile, endpoints = report["profile"], report["endpoints"]
-    cpu_s = report["cores_used"]["gunicorn"] * report["measured_window_s"]
-    rates = {name: 0.0 for name in profile["views"]}
-    for endpoint, figures in endpoints.items():
-        for view in rates:
-            if endpoint.split(" (")[0].split("?")[0] == view.split(" (")[0]:
-                rates[view] += figures["requests_per_s"]
-    return {
-        view: round(1000 * share * cpu_s / (rates[view] * report["measured_window_s"]), 1)
-        for view, share in profile["views"].items()
-        if rates[view] > 0
-    }
-
-
 def read_stats(csv_prefix: Path) -> dict[str, dict[str, Any]]:
     """locust's `<prefix>_stats.csv`: per endpoint and Aggregated, the figures a report keeps."""
     stats = {}
@@ -598,18 +342,6 @@ def read_failures(csv_prefix: Path) -> list[dict[str, str]]:
 def count_cases() -> int:
     with services.pg_connect(DB_NAME) as conn:
         return int(conn.execute("SELECT count(*) FROM cases_case").fetchone()[0])
-
-
-def server_problems(var_dir: Path) -> dict[str, int]:
-    """Lines of the site's logs that say something went wrong (a 500's traceback, a failed task)."""
-    found = {}
-    for name in ("web", "worker", "beat"):
-        path = var_dir / "logs" / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        found[name] = sum(
-            1 for line in text.splitlines() if '"ERROR"' in line or "Traceback" in line or " ERROR " in line
-        )
-    return found
 
 
 def measure(opts: argparse.Namespace, run_dir: Path) -> dict[str, Any]:
