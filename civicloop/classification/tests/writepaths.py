@@ -2,7 +2,7 @@
 """The registry of write paths the write matrix walks, and the world they act on.
 
 A write path is any action function that changes a record on someone's behalf: a step of a case,
-a comment, an answer to a 合議, a 決裁, a resident's 補正 or 取下げ, a relabel request, an
+a comment, an answer to a 合議, a 決裁, a resident's 補正 or 取下げ, a relabel request, a refund, an
 inquiry's re-routing. Each entry names the object it acts on (which fixes the owning department
 the oracle reads), any rule beyond the policy that the oracle must also know (the rank a 決裁
 step needs), and how to try it. Every try runs inside a savepoint that is rolled back, so the
@@ -31,6 +31,8 @@ from civicloop.classification.policy import Context, DeviceTrust, NotPermitted
 from civicloop.conftest import VALID_SODAI_GOMI
 from civicloop.intelligence import actions as inquiry_actions
 from civicloop.intelligence.models import Inquiry
+from civicloop.payments import actions as payment_actions
+from civicloop.payments.models import Payment
 
 OWNING = "seiso"  # 清掃リサイクル課 owns every case of the world
 CONSULTED = "kosodate_kyufu"  # the department each 合議 of the world asks
@@ -47,6 +49,7 @@ class Files:
     consultation: Consultation  # a 合議 asked of CONSULTED
     approval: Case  # waiting for the 係長's 決裁
     fee: Case  # approved (the 課長's step by 代決, awaiting 後閲), waiting for 手数料納付
+    paid: Case  # approved, its fee taken at the counter (a payment to refund)
     correction: Case  # with the resident for a 補正
     inquiry: Inquiry  # routed to OWNING
 
@@ -92,6 +95,14 @@ def _fee_case(cast: Cast) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
+def _paid_case(cast: Cast) -> Case:
+    """A fee case whose fee was taken at the counter: a payment a clerk may refund (還付). Recorded by
+    payments alone, so the case is not closed (no document is issued for each tier's world)."""
+    case = _fee_case(cast)
+    payment_actions.record_counter_payment(case=case, amount_yen=600, reference="窓口-0001")
+    return case
+
+
 def build_files(cast: Cast, tier: str) -> Files:
     review = _reviewing(cast)
     inspection = case_for("doro-senyo", cast.resident)
@@ -127,6 +138,7 @@ def build_files(cast: Cast, tier: str) -> Files:
         approval,
         _fee_case(cast),
         correction,
+        _paid_case(cast),
     ]
     with transaction.atomic():
         for case in cases:
@@ -141,13 +153,14 @@ def build_files(cast: Cast, tier: str) -> Files:
         approval=fresh[4],
         fee=fresh[5],
         correction=fresh[6],
+        paid=fresh[7],
         inquiry=Inquiry.objects.get(pk=inquiry.pk),
     )
 
 
 def protected_objects(files: Files) -> list[Any]:
     """Everything a need-to-know grant in the world names: each case, its application, each 合議."""
-    cases = [files.intake, files.review, files.inspection, files.approval, files.fee, files.correction]
+    cases = [files.intake, files.review, files.inspection, files.approval, files.fee, files.correction, files.paid]
     return [*cases, *(c.application for c in cases), files.consultation.case, files.consultation, files.inquiry]
 
 
@@ -261,6 +274,21 @@ WRITE_PATHS: list[WritePath] = [
         position=Position.KACHO,
     ),
     WritePath("fee (手数料納付)", OWNING, lambda u, f, c: actions.confirm_fee(case=f.fee, clerk=u, context=c)),
+    # Every refund (online, at the counter, of a second capture) locks its payment through one guard,
+    # payments.actions._lock_for_refund; the counter's needs no provider, so it stands for the three.
+    WritePath(
+        "refund of a counter fee (還付)",
+        OWNING,
+        lambda u, f, c: payment_actions.refund_counter_payment(
+            payment=Payment.objects.get(case=f.paid),
+            clerk=u,
+            reason="1件分の取消し",
+            method="cash",
+            reference="還付-0001",
+            amount_yen=200,
+            context=c,
+        ),
+    ),
     WritePath("relabel request", OWNING, _relabel, officer_may=True),
     WritePath(
         "inquiry re-routing",
