@@ -30,10 +30,6 @@ class HeaderLink:
     def url(self) -> str:
         return fixed_url(self.url_name)  # on every page: reversed once per process
 
-    def is_shown_to(self, user: Any) -> bool:
-        """Whether `user` gets this link: a link to a page that would answer them 404 is left out."""
-        return not self.permission or bool(user.has_perm(self.permission))
-
 
 STAFF_LINKS = (
     HeaderLink(_("Inbox"), "cases:case-list"),
@@ -57,6 +53,28 @@ SUPPLIER_LINKS = (
 )
 RESIDENT_LINKS = (HeaderLink(_("My applications"), "applications:application-list"),)
 
+# Which of the staff links' permissions the person holds, worked out when they sign in and kept in
+# their session: the header is on every page, and `has_perm` costs two queries (their own
+# permissions and their groups'). A permission granted later shows its link from the next sign-in;
+# one taken away leaves a link to a page that answers 404 (each page checks for itself).
+LINK_PERMISSIONS = "header_link_permissions"
+
+
+def remember_link_permissions(request: HttpRequest | None, user: Any) -> None:
+    """At sign-in (`user_logged_in`): keep in the session which staff links' permissions `user` holds."""
+    if request is None or not getattr(user, "is_staff_member", False):
+        return
+    wanted = {link.permission for link in STAFF_LINKS if link.permission}
+    request.session[LINK_PERMISSIONS] = sorted(p for p in wanted if user.has_perm(p))
+
+
+def _staff_links(request: HttpRequest, user: Any) -> tuple[HeaderLink, ...]:
+    held = request.session.get(LINK_PERMISSIONS)
+    if held is None:  # a session begun before the permissions were kept in it
+        remember_link_permissions(request, user)
+        held = request.session[LINK_PERMISSIONS]
+    return tuple(link for link in STAFF_LINKS if not link.permission or link.permission in held)
+
 
 def header_links_for(request: HttpRequest) -> tuple[HeaderLink, ...]:
     """The header's links for the visitor behind `request`, by the kind of their account.
@@ -68,7 +86,7 @@ def header_links_for(request: HttpRequest) -> tuple[HeaderLink, ...]:
         session = getattr(request, "session", None)
         return RESIDENT_LINKS if session is not None and session.get("guest_keys") else ()
     if user.is_staff_member:
-        return tuple(link for link in STAFF_LINKS if link.is_shown_to(user))
+        return _staff_links(request, user)
     if user.is_supplier:
         return SUPPLIER_LINKS
     return RESIDENT_LINKS

@@ -5,9 +5,12 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from civicloop.accounts import navigation
 from civicloop.accounts.models import User
 from civicloop.accounts.testing import sign_in_with_mfa
 from civicloop.testing.factories import ResidentFactory, StaffFactory
@@ -98,3 +101,21 @@ def test_a_resident_granted_the_permission_by_mistake_gets_no_reconciliation_lin
     links = header_hrefs(client)
     assert reverse(RESIDENT_ONLY) in links
     assert reverse(RECONCILIATION) not in links
+
+
+def test_the_header_asks_no_permission_of_the_database_once_its_person_has_signed_in() -> None:
+    client = sign_in_with_mfa(Client(), may_reconcile(StaffFactory.create()))
+    with CaptureQueriesContext(connection) as page:
+        links = header_hrefs(client)
+    # the sign-in kept which links' permissions the person holds: the header reads them from the session
+    assert reverse(RECONCILIATION) in links
+    assert not [q["sql"] for q in page.captured_queries if "auth_permission" in q["sql"]]
+
+
+def test_a_session_begun_before_the_permissions_were_kept_still_gets_its_links() -> None:
+    client = sign_in_with_mfa(Client(), may_reconcile(StaffFactory.create()))
+    session = client.session
+    del session[navigation.LINK_PERMISSIONS]
+    session.save()
+    assert reverse(RECONCILIATION) in header_hrefs(client)
+    assert navigation.LINK_PERMISSIONS in client.session
