@@ -231,10 +231,12 @@ def test_the_resident_sees_the_fees_refund_not_the_second_payments_among_the_fee
     actions.refund_duplicate(checkout=paid_twice, clerk=koseki_staff["clerk"], reason="二重払い")
     actions.refund_payment(payment=payment, clerk=koseki_staff["clerk"], reason="1通分の取消し", amount_yen=200)
     # when the resident opens the application
+    resident = payment.application.applicant
+    assert resident is not None
     client = Client()
-    client.force_login(payment.application.applicant)
+    client.force_login(resident)
     page = client.get(reverse("applications:application-detail", args=[payment.application.public_id]))
-    # then the fee's summary lists the one refund of the fee, and what they paid for it after it
+    # then the fee's summary lists the one refund of the fee, not the second payment's
     rows = re.findall(
         r'<dt class="summary__key">手数料の返金</dt>\s*<dd class="summary__value">(.*?)</dd>', page.content.decode()
     )
