@@ -447,32 +447,14 @@ def refund_duplicate(*, checkout: PaymentCheckout, clerk: User, reason: str, con
         result = client.provider().refund(
             provider_payment_id=duplicate.provider_payment_id, amount_yen=duplicate.captured_yen, reason=reason
         )
-        refund = Refund.objects.create(
-            payment=locked,
+        refund = Refund(
             checkout=duplicate,
             amount_yen=duplicate.captured_yen,
             reason=reason,
             provider_refund_id=result.provider_refund_id,
-            refunded_by=clerk,
-            refunded_at=timezone.now(),
         )
-        audit.record(
-            actor=f"user/{clerk.public_id}",
-            action="payment.refund",
-            object_type="payment",
-            object_id=str(locked.public_id),
-            data={
-                "amount_yen": refund.amount_yen,
-                "reason": reason,
-                "provider_refund_id": refund.provider_refund_id,
-                "duplicate_of": duplicate.provider_payment_id,
-                "case": str(case.public_id),
-            },
-            classification=case.classification,
-        )
-        _record(
-            "payment.refunded", locked, {"refunded_yen": refund.amount_yen, "method": refund.method, "duplicate": True}
-        )
+        about = {"provider_refund_id": refund.provider_refund_id, "duplicate_of": duplicate.provider_payment_id}
+        _save_refund(refund, locked, case, clerk, about)
     return refund
 
 
@@ -500,15 +482,19 @@ def _refund_amount(locked: Payment, reason: str, amount_yen: int | None) -> int:
 
 
 def _save_refund(refund: Refund, locked: Payment, case: Case, clerk: User, about: dict[str, Any]) -> None:
-    """Store the refund, lower what is left (all refunded: `refunded`), audit and record it."""
+    """Store the refund, lower what is left of the fee (all refunded: `refunded`), audit and record
+    it. A second capture's refund (`refund.checkout` set) gives back money that was never the fee:
+    the fee's balance and state stay as they are."""
     refund.payment = locked
     refund.refunded_by = clerk
     refund.refunded_at = timezone.now()
     refund.save()
-    locked.refunded_yen += refund.amount_yen
-    if locked.refunded_yen == locked.amount_yen:
-        locked.state = Payment.State.REFUNDED
-    locked.save(update_fields=["refunded_yen", "state"])
+    duplicate = refund.checkout_id is not None
+    if not duplicate:
+        locked.refunded_yen += refund.amount_yen
+        if locked.refunded_yen == locked.amount_yen:
+            locked.state = Payment.State.REFUNDED
+        locked.save(update_fields=["refunded_yen", "state"])
     audit.record(
         actor=f"user/{clerk.public_id}",
         action="payment.refund",
@@ -518,4 +504,5 @@ def _save_refund(refund: Refund, locked: Payment, case: Case, clerk: User, about
         classification=case.classification,
     )
     # The reason and the reference stay in the audit entry: events carry codes, not what people wrote.
-    _record("payment.refunded", locked, {"refunded_yen": refund.amount_yen, "method": refund.method})
+    refunded = {"refunded_yen": refund.amount_yen, "method": refund.method}
+    _record("payment.refunded", locked, {**refunded, "duplicate": True} if duplicate else refunded)
