@@ -3,8 +3,11 @@
 
 import runpy
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -140,3 +143,13 @@ def resident_client(resident: User) -> Client:
 @pytest.fixture
 def sodai_gomi(catalog: None) -> Procedure:
     return Procedure.objects.get(code="sodai-gomi")
+
+
+@pytest.fixture
+def at() -> Callable[[datetime], AbstractContextManager[Any]]:
+    """`with at(moment):` — timezone.now() is `moment` for everything inside (deadlines, expiries)."""
+
+    def freeze(moment: datetime) -> AbstractContextManager[Any]:
+        return mock.patch("django.utils.timezone.now", return_value=moment)
+
+    return freeze

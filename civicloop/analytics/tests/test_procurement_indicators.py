@@ -15,7 +15,6 @@ from civicloop.procurement import actions
 from civicloop.procurement.models import PriceApproach, Tender
 from civicloop.procurement.tests.conftest import (  # noqa: F401 (fixtures)
     Cast,
-    at,
     cast,
     make_tender,
     service_of,

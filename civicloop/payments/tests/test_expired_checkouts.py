@@ -3,11 +3,8 @@
 the old one still pays the fee, and paying on both is kept as one payment plus one to refund."""
 
 import re
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.core.signing import BadSignature
@@ -25,16 +22,6 @@ from civicloop.payments import actions, reconciliation
 from civicloop.payments.models import Payment, PaymentCheckout, ReconciliationLine
 
 RETURN_URL = "http://testserver/back/"
-
-
-@pytest.fixture
-def at() -> Callable[[datetime], AbstractContextManager[Any]]:
-    """`with at(moment):` — timezone.now() is `moment` for everything inside (as procurement's tests)."""
-
-    def freeze(moment: datetime) -> AbstractContextManager[Any]:
-        return mock.patch("django.utils.timezone.now", return_value=moment)
-
-    return freeze
 
 
 @pytest.fixture

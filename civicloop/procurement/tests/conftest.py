@@ -9,9 +9,8 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -181,16 +180,6 @@ def tender(make_tender: Callable[..., Tender]) -> Tender:
 
 def service_of(supplier: Supplier) -> Service:
     return supplier.services.get()
-
-
-@pytest.fixture
-def at() -> Callable[[datetime], Any]:
-    """`with at(moment):` — timezone.now() is `moment` for everything inside (no time-machine here)."""
-
-    def freeze(moment: datetime) -> Any:
-        return mock.patch("django.utils.timezone.now", return_value=moment)
-
-    return freeze
 
 
 def approver(position: str, department: str = "dx") -> User:
