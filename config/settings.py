@@ -170,6 +170,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
+elif env_bool("CIVICLOOP_DB_PREPARED", True):
+    # Django's cursors bind values on the client and never prepare. A threshold (which they
+    # ignore) lets the few statements that ask for it be prepared once per connection: the
+    # submission's insert chain (core.insert_batch). Off behind a transaction-pooling proxy that
+    # can't keep prepared statements (PgBouncer before 1.21; docs/operations.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
 # Concurrent test runs on one PostgreSQL server each need their own test database.
 if test_db_name := env_str("CIVICLOOP_TEST_DB_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": test_db_name}

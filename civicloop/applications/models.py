@@ -93,15 +93,15 @@ class Application(models.Model):
         COMPLETED = "completed", _("Completed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    receipt_number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    receipt_number = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - NULL: a draft has none
     procedure_version = models.ForeignKey(ProcedureVersion, on_delete=models.PROTECT, related_name="applications")
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
     # A guest's application is bound to a secret kept in their session (and in their tracking link).
-    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+    guest_key = models.CharField(max_length=64, blank=True)
     guest_email = models.EmailField(blank=True)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     # Clear for OFFICIAL; sealed with the tier's key for SECRET and above (classification.fields).
     answers = ClassifiedJSONField(default=dict, sealed_keys=["my_number"])
     # 個人番号, moved out of the answers on submission; read only via classification.mynumber (logged).
@@ -116,13 +116,25 @@ class Application(models.Model):
     # Entered by a clerk on the resident's behalf (ASSISTED_CHANNELS): who, and how they confirmed
     # the resident's identity (本人確認). Empty for the resident's own applications.
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # a partial index below: most applications have none
     )
     identity_checked_with = models.CharField(max_length=20, choices=IdentityDocument.choices, blank=True)
     # ワンスオンリー: the submitted application whose answers started this one (its life event's
     # first procedure, catalog.followups). The bundle is that application and those following it.
     follows = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="followers", editable=False
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followers",
+        editable=False,
+        db_index=False,  # a partial index below: most applications follow none
     )
     classification = classification_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -138,7 +150,19 @@ class Application(models.Model):
                 fields=["applicant", "submission_key"],
                 condition=models.Q(submission_key__isnull=False),
                 name="application_submission_key_unique",
-            )
+            ),
+            models.UniqueConstraint(fields=["receipt_number"], name="application_receipt_number_unique"),
+        ]
+        # Each index is one more write per submission, so: no LIKE copies (Django adds one to a
+        # CharField's unique=True or db_index=True), and columns that are mostly empty are
+        # indexed only where they hold something (an equality lookup implies the condition).
+        indexes = [
+            models.Index(fields=["status"], name="application_status_idx"),
+            models.Index(fields=["guest_key"], name="application_guest_key_idx", condition=~models.Q(guest_key="")),
+            models.Index(fields=["follows"], name="application_follows_idx", condition=models.Q(follows__isnull=False)),
+            models.Index(
+                fields=["entered_by"], name="application_entered_by_idx", condition=models.Q(entered_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

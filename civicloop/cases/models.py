@@ -87,10 +87,16 @@ class Case(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="case")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
+    # Indexed by case_inbox_idx, which starts with it.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases", db_index=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        db_index=False,  # a partial index below: a new case has none
     )
     decision_reason = models.TextField(
         blank=True, help_text="Shown to the resident; required for a refusal (行政手続法8条)."
@@ -103,7 +109,7 @@ class Case(models.Model):
     # (gzipped SpiffWorkflow JSON) and the user task it waits on, kept beside it for the inbox.
     workflow = models.CharField(max_length=200, blank=True)
     workflow_state = models.BinaryField(null=True, blank=True, editable=False)
-    step = models.CharField(max_length=32, blank=True, db_index=True)
+    step = models.CharField(max_length=32, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
     # 起案: the decision the clerk drafts for the approval route (approve / reject / accept).
     proposed_outcome = models.CharField(max_length=16, blank=True)
@@ -114,7 +120,12 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["due_date", "arrived_at"]
+        # Each index is one more write per submission: no LIKE copies (Django adds one to a
+        # CharField with db_index=True), no department index of its own (case_inbox_idx leads with it).
         indexes = [
+            models.Index(fields=["status"], name="case_status_idx"),
+            models.Index(fields=["step"], name="case_step_idx"),
+            models.Index(fields=["assignee"], name="case_assignee_idx", condition=models.Q(assignee__isnull=False)),
             models.Index(fields=["department", "status", "due_date"], name="case_inbox_idx"),
             # The default inbox (open cases of a department by due date) reads this in order and
             # stops after one page, instead of sorting every open case of the department.
@@ -268,20 +279,27 @@ class CaseTask(models.Model):
     "time per workflow step" and cannot be rewritten afterwards (save() refuses a second close).
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks", db_index=False)  # casetask_open_idx
     task_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=32)
     started_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     outcome = models.CharField(max_length=32, blank=True)
     comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["started_at", "pk"]
-        indexes = [models.Index(fields=["case", "completed_at"], name="casetask_open_idx")]
+        indexes = [
+            models.Index(fields=["case", "completed_at"], name="casetask_open_idx"),
+            models.Index(
+                fields=["completed_by"],
+                name="casetask_completed_by_idx",
+                condition=models.Q(completed_by__isnull=False),
+            ),
+        ]
 
     @property
     def outcome_label(self) -> str:

@@ -31,7 +31,9 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from psycopg.adapt import Transformer
+from django.db.backends.postgresql.base import CursorMixin
+from django.db.backends.utils import CursorWrapper
+from psycopg import RawCursor
 
 
 class NotInTransaction(RuntimeError):
@@ -186,8 +188,8 @@ def _insert_chain(connection: BaseDatabaseWrapper, rows: Sequence[models.Model])
                 params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
         shapes.append(_Row(type(obj), fields, tuple(links)))
     sql, returns = _chain_sql(connection.alias, tuple(shapes))
-    with connection.cursor() as cursor:
-        cursor.execute(_bound(connection, sql, params))
+    with _prepared_cursor(connection) as cursor:
+        cursor.execute(sql if connection.queries_logged else _numbered(sql), params)
         ids = cursor.fetchone()
     for obj, new_id, returned in zip(rows, ids, returns, strict=True):
         if returned:
@@ -207,26 +209,43 @@ def _columns(
     return fields, tuple(f if isinstance(f, models.ForeignKey) else None for f in fields)
 
 
-def _bound(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> str:
-    """The statement with its values as literals, as psycopg's client-side binding makes it.
+class _PreparedCursor(CursorMixin, RawCursor):
+    """Binds on the server and prepares every statement it runs; placeholders are PostgreSQL's own.
 
-    psycopg caches how it splits a statement at its placeholders only for statements of at most
-    50 parameters (psycopg._queries); a submission's chain has about 75, so psycopg would parse
-    the long text again on every request (~10% of the request's CPU under cProfile). The split
-    is kept here with the text, and the values go through the connection's own adapters.
+    A chain's text is the same for every submission of one shape, so PostgreSQL parses and plans
+    it once per connection and then only binds values, and Python neither quotes ~75 values into
+    the text nor splits it at `%s` (psycopg caches that split only for statements of at most 50
+    parameters). Django turns psycopg's automatic preparation off (`prepare_threshold=None`, for
+    transaction-pooling proxies); this cursor asks for it per statement, which takes effect where
+    the settings give a threshold (config.settings; behind PgBouncer it needs 1.21+ with
+    `max_prepared_statements`).
     """
-    pieces = _pieces(sql)
-    transformer = Transformer.from_context(connection.connection)
-    out = [pieces[0]]
-    for value, piece in zip(params, pieces[1:], strict=True):
-        out.append(transformer.as_literal(value).decode())
-        out.append(piece)
-    return "".join(out)
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+def _prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """A Django cursor (execute wrappers, error translation) over `_PreparedCursor`.
+
+    While queries are logged (DEBUG, assertNumQueries) the connection's own cursor is used: psycopg
+    keeps no text of a prepared execution for the log to show.
+    """
+    if connection.queries_logged:
+        return connection.cursor()  # and the statement with %s placeholders (_insert_chain)
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor: CursorWrapper = connection._prepare_cursor(_PreparedCursor(connection.connection))  # type: ignore[attr-defined]
+    return cursor
 
 
 @functools.lru_cache(maxsize=64)
-def _pieces(sql: str) -> tuple[str, ...]:
-    return tuple(sql.split("%s"))  # the text holds quoted names only: no other % (see _chain_sql)
+def _numbered(sql: str) -> str:
+    """`sql` with PostgreSQL's placeholders ($1, $2, …) for psycopg's %s (the text holds no other %)."""
+    pieces = sql.split("%s")
+    return pieces[0] + "".join(f"${number}{piece}" for number, piece in enumerate(pieces[1:], 1))
 
 
 @functools.lru_cache(maxsize=64)

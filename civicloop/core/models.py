@@ -38,9 +38,9 @@ def tier_name(tier: str) -> str:
 
 
 def classification_field() -> "models.CharField[str, str]":
-    return models.CharField(
-        max_length=16, choices=Classification.choices, default=Classification.OFFICIAL, db_index=True
-    )
+    # Not indexed: three values, so no read is selective on the tier alone (the policy's filter
+    # goes with a department, an owner or a case), and every insert would keep two more indexes.
+    return models.CharField(max_length=16, choices=Classification.choices, default=Classification.OFFICIAL)
 
 
 class Event(models.Model):
@@ -100,7 +100,7 @@ class AuditEntry(models.Model):
     classification = classification_field()
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
     # HMAC-SHA256 of the hash under a key the database does not hold (core.audit): recomputing the
     # hashes after a rewrite is not enough to pass verification without it. Empty on entries written
     # before the key existed, until `seal_audit_chain` seals them.
@@ -110,6 +110,9 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
+        # A constraint rather than unique=True: the same index without Django's second,
+        # varchar_pattern_ops copy for LIKE, which no read of a hash uses.
+        constraints = [models.UniqueConstraint(fields=["hash"], name="auditentry_hash_unique")]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -94,3 +94,27 @@ def test_two_audit_entries_in_one_batch_form_an_unbroken_chain() -> None:
     assert second.prev_hash == first.hash
     assert audit.verify_chain() is None
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["thing.one", "thing.two"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_the_chain_is_prepared_once_and_then_only_bound(sodai_gomi: Procedure, resident: User) -> None:
+    def write(number: int) -> Application:
+        application = Application(
+            procedure_version=sodai_gomi.current_version, applicant=resident, answers={"n": number}, status="submitted"
+        )
+        with transaction.atomic(), insert_batch.collect():
+            insert_batch.add(application)
+            insert_batch.add(StatusChange(application=application, status="submitted", at=timezone.now()))
+        return application
+
+    # given three batches of the same shape, with different values
+    written = [write(number) for number in range(3)]
+
+    # then each row went in with its own values, through one statement PostgreSQL prepared once
+    assert [Application.objects.get(pk=a.pk).answers for a in written] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['WITH r0 AS (INSERT INTO "applications_application"%'],
+        )
+        assert cursor.fetchall() == [(3,)]
