@@ -151,7 +151,7 @@ class Application(models.Model):
                 condition=models.Q(submission_key__isnull=False),
                 name="application_submission_key_unique",
             ),
-            models.UniqueConstraint(fields=["receipt_number"], name="application_receipt_number_unique"),
+            models.UniqueConstraint(fields=["receipt_number"], name="applications_application_receipt_number_key"),
         ]
         # Each index is one more write per submission, so: no LIKE copies (Django adds one to a
         # CharField's unique=True or db_index=True), and columns that are mostly empty are

@@ -112,7 +112,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
         # A constraint rather than unique=True: the same index without Django's second,
         # varchar_pattern_ops copy for LIKE, which no read of a hash uses.
-        constraints = [models.UniqueConstraint(fields=["hash"], name="auditentry_hash_unique")]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="core_auditentry_hash_key")]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

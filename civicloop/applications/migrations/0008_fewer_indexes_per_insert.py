@@ -4,69 +4,191 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from civicloop.core import migration_ops
+
+
+# The receipt number's unique constraint keeps its index and name (applications_application_receipt_number_key); only its LIKE copy goes. The foreign keys lose their full indexes without being dropped and re-validated.
+# Built and dropped CONCURRENTLY on PostgreSQL (core.migration_ops): the table stays writable.
+FORWARDS = migration_ops.both(
+    migration_ops.add_indexes(
+        "applications",
+        "application",
+        [
+            models.Index(fields=["status"], name="application_status_idx"),
+            models.Index(
+                condition=models.Q(("guest_key", ""), _negated=True),
+                fields=["guest_key"],
+                name="application_guest_key_idx",
+            ),
+            models.Index(
+                condition=models.Q(("follows__isnull", False)), fields=["follows"], name="application_follows_idx"
+            ),
+            models.Index(
+                condition=models.Q(("entered_by__isnull", False)),
+                fields=["entered_by"],
+                name="application_entered_by_idx",
+            ),
+        ],
+    ),
+    migration_ops.drop_indexes(
+        [
+            "applications_application_classification_595b69a8",
+            "applications_application_classification_595b69a8_like",
+            "applications_application_entered_by_id_9f83d227",
+            "applications_application_follows_id_8f71c0be",
+            "applications_application_guest_key_6de7188b",
+            "applications_application_guest_key_6de7188b_like",
+            "applications_application_receipt_number_33df618d_like",
+            "applications_application_status_f8ab40be",
+            "applications_application_status_f8ab40be_like",
+            "applications_attachment_classification_3e7458ce",
+            "applications_attachment_classification_3e7458ce_like",
+        ]
+    ),
+)
+BACKWARDS = migration_ops.both(
+    migration_ops.drop_indexes(
+        ["application_status_idx", "application_guest_key_idx", "application_follows_idx", "application_entered_by_idx"]
+    ),
+    migration_ops.add_indexes(
+        "applications",
+        "application",
+        [
+            models.Index(fields=["classification"], name="applications_application_classification_595b69a8"),
+            models.Index(fields=["entered_by"], name="applications_application_entered_by_id_9f83d227"),
+            models.Index(fields=["follows"], name="applications_application_follows_id_8f71c0be"),
+            models.Index(fields=["guest_key"], name="applications_application_guest_key_6de7188b"),
+            models.Index(fields=["status"], name="applications_application_status_f8ab40be"),
+        ],
+    ),
+    migration_ops.add_indexes(
+        "applications",
+        "attachment",
+        [models.Index(fields=["classification"], name="applications_attachment_classification_3e7458ce")],
+    ),
+)
+
 
 class Migration(migrations.Migration):
+    atomic = False
 
     dependencies = [
-        ('applications', '0007_awaiting_payment_status'),
-        ('catalog', '0003_classification_not_indexed'),
+        ("applications", "0007_awaiting_payment_status"),
+        ("catalog", "0003_classification_not_indexed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='application',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AlterField(
-            model_name='application',
-            name='entered_by',
-            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AlterField(
-            model_name='application',
-            name='follows',
-            field=models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='followers', to='applications.application'),
-        ),
-        migrations.AlterField(
-            model_name='application',
-            name='guest_key',
-            field=models.CharField(blank=True, max_length=64),
-        ),
-        migrations.AlterField(
-            model_name='application',
-            name='receipt_number',
-            field=models.CharField(blank=True, max_length=20, null=True),
-        ),
-        migrations.AlterField(
-            model_name='application',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Received'), ('in_review', 'Under review'), ('correction_requested', 'Correction requested'), ('awaiting_payment', 'Awaiting fee payment'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn'), ('completed', 'Completed')], default='draft', max_length=24),
-        ),
-        migrations.AlterField(
-            model_name='attachment',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['status'], name='application_status_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(condition=models.Q(('guest_key', ''), _negated=True), fields=['guest_key'], name='application_guest_key_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(condition=models.Q(('follows__isnull', False)), fields=['follows'], name='application_follows_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='application',
-            index=models.Index(condition=models.Q(('entered_by__isnull', False)), fields=['entered_by'], name='application_entered_by_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(fields=('receipt_number',), name='application_receipt_number_unique'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="application",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="application",
+                    name="entered_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="application",
+                    name="follows",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="followers",
+                        to="applications.application",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="application",
+                    name="guest_key",
+                    field=models.CharField(blank=True, max_length=64),
+                ),
+                migrations.AlterField(
+                    model_name="application",
+                    name="receipt_number",
+                    field=models.CharField(blank=True, max_length=20, null=True),
+                ),
+                migrations.AlterField(
+                    model_name="application",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Received"),
+                            ("in_review", "Under review"),
+                            ("correction_requested", "Correction requested"),
+                            ("awaiting_payment", "Awaiting fee payment"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                            ("completed", "Completed"),
+                        ],
+                        default="draft",
+                        max_length=24,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="attachment",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="application",
+                    index=models.Index(fields=["status"], name="application_status_idx"),
+                ),
+                migrations.AddIndex(
+                    model_name="application",
+                    index=models.Index(
+                        condition=models.Q(("guest_key", ""), _negated=True),
+                        fields=["guest_key"],
+                        name="application_guest_key_idx",
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="application",
+                    index=models.Index(
+                        condition=models.Q(("follows__isnull", False)),
+                        fields=["follows"],
+                        name="application_follows_idx",
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="application",
+                    index=models.Index(
+                        condition=models.Q(("entered_by__isnull", False)),
+                        fields=["entered_by"],
+                        name="application_entered_by_idx",
+                    ),
+                ),
+                migrations.AddConstraint(
+                    model_name="application",
+                    constraint=models.UniqueConstraint(
+                        fields=("receipt_number",), name="applications_application_receipt_number_key"
+                    ),
+                ),
+            ],
+            database_operations=[migrations.RunPython(FORWARDS, BACKWARDS)],
         ),
     ]

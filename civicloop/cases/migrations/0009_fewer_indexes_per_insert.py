@@ -4,76 +4,213 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from civicloop.core import migration_ops
+
+
+# The foreign keys lose their full indexes without being dropped and re-validated.
+# Built and dropped CONCURRENTLY on PostgreSQL (core.migration_ops): the table stays writable.
+FORWARDS = migration_ops.both(
+    migration_ops.add_indexes(
+        "cases",
+        "case",
+        [
+            models.Index(fields=["status"], name="case_status_idx"),
+            models.Index(fields=["step"], name="case_step_idx"),
+            models.Index(
+                condition=models.Q(("assignee__isnull", False)), fields=["assignee"], name="case_assignee_idx"
+            ),
+        ],
+    ),
+    migration_ops.add_indexes(
+        "cases",
+        "casetask",
+        [
+            models.Index(
+                condition=models.Q(("completed_by__isnull", False)),
+                fields=["completed_by"],
+                name="casetask_completed_by_idx",
+            ),
+        ],
+    ),
+    migration_ops.drop_indexes(
+        [
+            "cases_case_assignee_id_28343c2e",
+            "cases_case_classification_9d031fab",
+            "cases_case_classification_9d031fab_like",
+            "cases_case_department_id_c5b7309d",
+            "cases_case_status_95787cb3",
+            "cases_case_status_95787cb3_like",
+            "cases_case_step_804609be",
+            "cases_case_step_804609be_like",
+            "cases_casecomment_classification_a0c58845",
+            "cases_casecomment_classification_a0c58845_like",
+            "cases_casetask_case_id_bf00219b",
+            "cases_casetask_completed_by_id_94afb13a",
+            "cases_correctionrequest_classification_84300758",
+            "cases_correctionrequest_classification_84300758_like",
+        ]
+    ),
+)
+BACKWARDS = migration_ops.both(
+    migration_ops.drop_indexes(["case_status_idx", "case_step_idx", "case_assignee_idx", "casetask_completed_by_idx"]),
+    migration_ops.add_indexes(
+        "cases",
+        "case",
+        [
+            models.Index(fields=["assignee"], name="cases_case_assignee_id_28343c2e"),
+            models.Index(fields=["classification"], name="cases_case_classification_9d031fab"),
+            models.Index(fields=["department"], name="cases_case_department_id_c5b7309d"),
+            models.Index(fields=["status"], name="cases_case_status_95787cb3"),
+            models.Index(fields=["step"], name="cases_case_step_804609be"),
+        ],
+    ),
+    migration_ops.add_indexes(
+        "cases",
+        "casecomment",
+        [models.Index(fields=["classification"], name="cases_casecomment_classification_a0c58845")],
+    ),
+    migration_ops.add_indexes(
+        "cases",
+        "casetask",
+        [
+            models.Index(fields=["case"], name="cases_casetask_case_id_bf00219b"),
+            models.Index(fields=["completed_by"], name="cases_casetask_completed_by_id_94afb13a"),
+        ],
+    ),
+    migration_ops.add_indexes(
+        "cases",
+        "correctionrequest",
+        [models.Index(fields=["classification"], name="cases_correctionrequest_classification_84300758")],
+    ),
+)
+
 
 class Migration(migrations.Migration):
+    atomic = False
 
     dependencies = [
-        ('accounts', '0004_user_kind_supplier'),
-        ('applications', '0008_fewer_indexes_per_insert'),
-        ('cases', '0008_inbox_arrival_and_step_indexes'),
+        ("accounts", "0004_user_kind_supplier"),
+        ("applications", "0008_fewer_indexes_per_insert"),
+        ("cases", "0008_inbox_arrival_and_step_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='case',
-            name='assignee',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_cases', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='department',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.department'),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='status',
-            field=models.CharField(choices=[('new', 'New'), ('in_review', 'In review'), ('correction', "Waiting for the resident's correction"), ('closed', 'Closed')], default='new', max_length=16),
-        ),
-        migrations.AlterField(
-            model_name='case',
-            name='step',
-            field=models.CharField(blank=True, max_length=32),
-        ),
-        migrations.AlterField(
-            model_name='casecomment',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AlterField(
-            model_name='casetask',
-            name='case',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='cases.case'),
-        ),
-        migrations.AlterField(
-            model_name='casetask',
-            name='completed_by',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AlterField(
-            model_name='correctionrequest',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status'], name='case_status_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['step'], name='case_step_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('assignee__isnull', False)), fields=['assignee'], name='case_assignee_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='casetask',
-            index=models.Index(condition=models.Q(('completed_by__isnull', False)), fields=['completed_by'], name='casetask_completed_by_idx'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="case",
+                    name="assignee",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="case",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="case",
+                    name="department",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="accounts.department",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="case",
+                    name="status",
+                    field=models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("in_review", "In review"),
+                            ("correction", "Waiting for the resident's correction"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="case",
+                    name="step",
+                    field=models.CharField(blank=True, max_length=32),
+                ),
+                migrations.AlterField(
+                    model_name="casecomment",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="casetask",
+                    name="case",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="cases.case",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="casetask",
+                    name="completed_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="correctionrequest",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="case",
+                    index=models.Index(fields=["status"], name="case_status_idx"),
+                ),
+                migrations.AddIndex(
+                    model_name="case",
+                    index=models.Index(fields=["step"], name="case_step_idx"),
+                ),
+                migrations.AddIndex(
+                    model_name="case",
+                    index=models.Index(
+                        condition=models.Q(("assignee__isnull", False)), fields=["assignee"], name="case_assignee_idx"
+                    ),
+                ),
+                migrations.AddIndex(
+                    model_name="casetask",
+                    index=models.Index(
+                        condition=models.Q(("completed_by__isnull", False)),
+                        fields=["completed_by"],
+                        name="casetask_completed_by_idx",
+                    ),
+                ),
+            ],
+            database_operations=[migrations.RunPython(FORWARDS, BACKWARDS)],
         ),
     ]

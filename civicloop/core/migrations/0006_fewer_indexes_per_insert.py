@@ -2,31 +2,71 @@
 
 from django.db import migrations, models
 
+from civicloop.core import migration_ops
+
+
+# The unique constraint on the audit hash keeps its index and name (core_auditentry_hash_key); only its LIKE copy goes.
+# Built and dropped CONCURRENTLY on PostgreSQL (core.migration_ops): the table stays writable.
+FORWARDS = migration_ops.both(
+    migration_ops.drop_indexes(
+        [
+            "core_auditentry_classification_f44d650e",
+            "core_auditentry_classification_f44d650e_like",
+            "core_auditentry_hash_9676a960_like",
+            "core_event_classification_7d29f4cc",
+            "core_event_classification_7d29f4cc_like",
+        ]
+    ),
+)
+BACKWARDS = migration_ops.both(
+    migration_ops.drop_indexes([]),
+    migration_ops.add_indexes(
+        "core", "auditentry", [models.Index(fields=["classification"], name="core_auditentry_classification_f44d650e")]
+    ),
+    migration_ops.add_indexes(
+        "core", "event", [models.Index(fields=["classification"], name="core_event_classification_7d29f4cc")]
+    ),
+)
+
 
 class Migration(migrations.Migration):
+    atomic = False
 
     dependencies = [
-        ('core', '0005_periodicrun'),
+        ("core", "0005_periodicrun"),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='auditentry',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AlterField(
-            model_name='auditentry',
-            name='hash',
-            field=models.CharField(max_length=64),
-        ),
-        migrations.AlterField(
-            model_name='event',
-            name='classification',
-            field=models.CharField(choices=[('OFFICIAL', 'OFFICIAL'), ('SECRET', 'SECRET'), ('TOP_SECRET', 'TOP SECRET')], default='OFFICIAL', max_length=16),
-        ),
-        migrations.AddConstraint(
-            model_name='auditentry',
-            constraint=models.UniqueConstraint(fields=('hash',), name='auditentry_hash_unique'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="auditentry",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="auditentry",
+                    name="hash",
+                    field=models.CharField(max_length=64),
+                ),
+                migrations.AlterField(
+                    model_name="event",
+                    name="classification",
+                    field=models.CharField(
+                        choices=[("OFFICIAL", "OFFICIAL"), ("SECRET", "SECRET"), ("TOP_SECRET", "TOP SECRET")],
+                        default="OFFICIAL",
+                        max_length=16,
+                    ),
+                ),
+                migrations.AddConstraint(
+                    model_name="auditentry",
+                    constraint=models.UniqueConstraint(fields=("hash",), name="core_auditentry_hash_key"),
+                ),
+            ],
+            database_operations=[migrations.RunPython(FORWARDS, BACKWARDS)],
         ),
     ]
