@@ -13,6 +13,7 @@ from civicloop.catalog.models import Procedure
 from civicloop.catalog.process import TASKS
 from civicloop.core.language import is_english
 from civicloop.insight.models import CaseRisk
+from civicloop.insight.risk import DAYS_LEFT_FLOOR
 
 HIGH, MEDIUM = 0.5, 0.2
 
@@ -70,6 +71,12 @@ def reason_text(feature: str, value: Any, names: dict[str, str]) -> str:
         return _("Procedure: %(value)s") % {"value": names.get(str(value), value)}
     if feature == "stage":
         return _("Last step done: %(value)s") % {"value": stage_label(str(value))}
+    if feature == "days_left" and isinstance(value, int | float) and value <= 0:  # a stored JSON number
+        if value == 0:
+            return _("Due today")
+        if value <= DAYS_LEFT_FLOOR:  # held there by the model: at least this late
+            return _("%(value)s or more business days past the due date") % {"value": -DAYS_LEFT_FLOOR}
+        return _("%(value)s business days past the due date") % {"value": int(-value)}
     texts = {
         "month": _("Time of year: month %(value)s"),
         "age": _("Open for %(value)s business days"),

@@ -55,6 +55,9 @@ JA: dict[str, str | list[str]] = {
     "Time of year: month %(value)s": "時期：%(value)s月",
     "Open for %(value)s business days": "受付から%(value)s営業日",
     "%(value)s business days to the due date": "期限まで%(value)s営業日",
+    "Due today": "本日が期限",
+    "%(value)s business days past the due date": "期限を%(value)s営業日超過",
+    "%(value)s or more business days past the due date": "期限を%(value)s営業日以上超過",
     "補正 requests: %(value)s": "補正依頼：%(value)s回",
     "The assignee holds %(value)s open cases": "担当者の手持ち：%(value)s件",
 }

@@ -28,6 +28,8 @@ LABEL_WAIT_DAYS = 60  # snapshots this close to now mostly lack an outcome: none
 HELD_BACK_SHARE = 0.25
 CATEGORICAL = ["procedure", "stage", "month"]
 NUMERIC = ["age", "days_left", "corrections", "workload"]
+# days_left is held between these: a case 20 business days late is scored as one 5 days late.
+DAYS_LEFT_FLOOR, DAYS_LEFT_CEILING = -5, 60
 FEATURES = CATEGORICAL + NUMERIC
 CALIBRATION_BINS = 10
 
@@ -57,7 +59,7 @@ def features_at(case: Timeline, moment: datetime, workload: int) -> dict[str, An
         "stage": stage,
         "month": str(today.month),
         "age": business_days_between(case.opened.astimezone(TOKYO).date(), today),
-        "days_left": max(min(_signed_business_days(today, case.due_at(moment)), 60), -5),
+        "days_left": max(min(_signed_business_days(today, case.due_at(moment)), DAYS_LEFT_CEILING), DAYS_LEFT_FLOOR),
         "corrections": sum(1 for asked, _ in case.corrections if asked <= moment),
         "workload": workload,
     }

@@ -115,3 +115,23 @@ def test_both_pages_say_so_when_nothing_is_fitted_yet(clerk: User) -> None:
         "リスクのモデルはまだありません"
         in client.get(reverse("analytics:dashboard-detail", args=["risk"])).content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("days_left", "japanese", "english"),
+    [
+        (3, "期限まで3営業日", "3 business days to the due date"),
+        (0, "本日が期限", "Due today"),
+        (-2, "期限を2営業日超過", "2 business days past the due date"),
+        (-5, "期限を5営業日以上超過", "5 or more business days past the due date"),  # the model's floor
+    ],
+)
+def test_a_late_case_is_said_to_be_late_not_minus_days_away(days_left: int, japanese: str, english: str) -> None:
+    from django.utils import translation
+
+    from civicloop.insight.inbox import reason_text
+
+    with translation.override("ja"):
+        assert reason_text("days_left", days_left, {}) == japanese
+    with translation.override("en"):
+        assert reason_text("days_left", days_left, {}) == english
