@@ -33,6 +33,8 @@ TEMPLATE_CODES = frozenset(
         "case.withdrawn",
         "payment.requested",  # civicloop.payments: the fee is due (amount, link to 支払う)
         "payment.received",  # civicloop.payments: the fee was received (amount, 領収番号, link to the 領収書)
+        "payment.paid_twice",  # civicloop.payments: a second payment of a paid fee, kept to be given back
+        "payment.refunded",  # civicloop.payments: money given back (how: card/provider, cash, transfer)
         "document.issued",
         "case.reminder",
         "case.approval_pending",

@@ -143,9 +143,7 @@ def payment_requested(event: Event) -> None:
 def payment_received(event: Event) -> None:
     """The fee was received (online, by the provider's capture, or at the counter as the clerk
     recorded it): the resident hears the amount, the 領収番号 and where the 領収書 is."""
-    application = Application.objects.select_related("applicant", "procedure_version__procedure__department").get(
-        public_id=str(event.data["application"])
-    )
+    application = _application(event)
     extra = {
         "amount_yen": f"{int(event.data['amount_yen']):,}",
         "payment_receipt_number": str(event.data.get("receipt_number") or ""),
@@ -154,6 +152,35 @@ def payment_received(event: Event) -> None:
         else "",
     }
     _notify_applicant(event, application, "payment.received", extra, application.department_code)
+
+
+@events.subscribe("payment.captured_twice")
+def payment_paid_twice(event: Event) -> None:
+    """The resident paid a fee already paid: they hear that the second payment was received and
+    will be given back, so they neither pay a third time nor wonder where the money went."""
+    application = _application(event)
+    extra = {"received_yen": f"{int(event.data.get('received_yen') or 0):,}"}
+    _notify_applicant(event, application, "payment.paid_twice", extra, application.department_code)
+
+
+@events.subscribe("payment.refunded")
+def payment_refunded(event: Event) -> None:
+    """Money was given back (part or all of the fee, or a second payment): how much, and how it
+    reaches the resident (to the card or account they paid with, in cash at the counter, or by
+    transfer). The clerk's reason stays in the audit entry, as on the event."""
+    application = _application(event)
+    extra = {
+        "refunded_yen": f"{int(event.data['refunded_yen']):,}",
+        "method": str(event.data.get("method") or "provider"),
+        "duplicate": bool(event.data.get("duplicate")),
+    }
+    _notify_applicant(event, application, "payment.refunded", extra, application.department_code)
+
+
+def _application(event: Event) -> Application:
+    return Application.objects.select_related("applicant", "procedure_version__procedure__department").get(
+        public_id=str(event.data["application"])
+    )
 
 
 @events.subscribe("case.withdrawn")

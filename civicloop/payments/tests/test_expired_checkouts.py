@@ -228,3 +228,51 @@ def test_the_resident_sees_the_fees_refund_not_the_second_payments_among_the_fee
         r'<dt class="summary__key">手数料の返金</dt>\s*<dd class="summary__value">(.*?)</dd>', page.content.decode()
     )
     assert len(rows) == 1 and "200円" in rows[0]
+
+
+def test_the_resident_who_paid_twice_is_told_so_and_told_again_when_it_is_given_back(
+    case_at_fee: Case, paid_twice: PaymentCheckout, koseki_staff: dict[str, User]
+) -> None:
+    from civicloop.notifications.models import Message
+
+    resident = case_at_fee.application.applicant
+    # then, once the second capture arrived, the resident hears it will be given back (no need to pay again)
+    told = Message.objects.filter(template_code="payment.paid_twice", recipient=resident)
+    assert told.exists() and all("600円" in m.body and "返金" in m.body for m in told)
+    assert not Message.objects.filter(template_code="payment.refunded").exists()
+    # when the clerk refunds it
+    actions.refund_duplicate(checkout=paid_twice, clerk=koseki_staff["clerk"], reason="二重払い")
+    # then the resident hears the money went back to what they paid with; the clerk's reason stays in the audit
+    refunded = Message.objects.filter(template_code="payment.refunded", recipient=resident)
+    assert refunded.exists()
+    assert all("二重に支払われた手数料 600円 を返金しました" in m.body and "カード" in m.body for m in refunded)
+    assert not any("二重払い" in m.body for m in refunded)
+
+
+@pytest.mark.parametrize(
+    ("method", "duplicate", "japanese", "english"),
+    [
+        (
+            "provider",
+            False,
+            "お支払いに使われたカード等へ返金されます",
+            "goes back to the card or account you paid with",
+        ),
+        ("cash", False, "窓口で現金でお返ししました", "paid back to you in cash at the counter"),
+        ("transfer", True, "ご指定の口座へ振り込みます", "transferred to the account you gave us"),
+    ],
+)
+def test_the_refund_notice_says_how_the_money_comes_back(
+    method: str, duplicate: bool, japanese: str, english: str
+) -> None:
+    from civicloop.notifications.rendering import render
+
+    values = {
+        "refunded_yen": "1,200",
+        "method": method,
+        "duplicate": duplicate,
+        "procedure": {"ja": "住民票", "en": "residence certificate"},
+    }
+    ja, en = render("payment.refunded", "ja", values), render("payment.refunded", "en", values)
+    assert japanese in ja.body and "1,200円" in ja.body and english in en.body and "1,200 yen" in en.body
+    assert ("二重に支払われた" in ja.body) is duplicate and ("paid twice" in en.body) is duplicate
