@@ -188,9 +188,7 @@ def _insert_chain(connection: BaseDatabaseWrapper, rows: Sequence[models.Model])
                 params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
         shapes.append(_Row(type(obj), fields, tuple(links)))
     sql, returns = _chain_sql(connection.alias, tuple(shapes))
-    with _prepared_cursor(connection) as cursor:
-        cursor.execute(sql if connection.queries_logged else _numbered(sql), params)
-        ids = cursor.fetchone()
+    ids = _fetch_prepared(connection, sql, params)
     for obj, new_id, returned in zip(rows, ids, returns, strict=True):
         if returned:
             obj.pk = new_id
@@ -227,18 +225,23 @@ class _PreparedCursor(CursorMixin, RawCursor):
         return super().execute(query, params, prepare=True, binary=binary)
 
 
-def _prepared_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
-    """A Django cursor (execute wrappers, error translation) over `_PreparedCursor`.
+def _fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> Any:
+    """Run `sql` (with %s placeholders) as a prepared statement through a Django cursor (execute
+    wrappers, error translation) and return its one row.
 
-    While queries are logged (DEBUG, assertNumQueries) the connection's own cursor is used: psycopg
-    keeps no text of a prepared execution for the log to show.
+    While queries are logged (DEBUG, assertNumQueries) the connection's own cursor runs it instead:
+    psycopg keeps no text of a prepared execution for the log to show.
     """
     if connection.queries_logged:
-        return connection.cursor()  # and the statement with %s placeholders (_insert_chain)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        cursor: CursorWrapper = connection._prepare_cursor(_PreparedCursor(connection.connection))  # type: ignore[attr-defined]
-    return cursor
+        prepared: CursorWrapper = connection._prepare_cursor(_PreparedCursor(connection.connection))  # type: ignore[attr-defined]
+    with prepared as cursor:
+        cursor.execute(_numbered(sql), params)
+        return cursor.fetchone()
 
 
 @functools.lru_cache(maxsize=64)
