@@ -15,12 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civicloop.accounts.ratelimit import limit_submissions
 from civicloop.applications import actions, bundles
 from civicloop.applications.access import get_application_for_user, get_attachment_for_user
-from civicloop.applications.models import Application
+from civicloop.applications.models import Application, Attachment, StatusChange
 from civicloop.catalog.definition import Definition, Step
 from civicloop.catalog.formschema import BoundField, bind, errors_for, field_specs, parse_post, summarize, validate
 from civicloop.catalog.models import Procedure
 from civicloop.catalog.prefill import Identity, Sourced, prefill, sourced_paths
 from civicloop.classification.policy import Action, context_from_request, record_listed
+from civicloop.core.compiled import Param, compiled
 from civicloop.core.language import is_english
 
 
@@ -448,10 +449,19 @@ def detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "application": application,
             "version": application.procedure_version,
-            "history": application.history.all(),
-            "attachments": application.attachments.filter(superseded_at__isnull=True),
+            "history": _history(application=application),
+            "attachments": _current_attachments(application=application),
         },
     )
+
+
+# What every application page lists: compiled once (core.compiled).
+_history = compiled(lambda: StatusChange.objects.filter(application=Param("application", StatusChange, "application")))
+_current_attachments = compiled(
+    lambda: Attachment.objects.filter(
+        application=Param("application", Attachment, "application"), superseded_at__isnull=True
+    )
+)
 
 
 def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civicloop.accounts.models import Position
+from civicloop.cases import page_reads
 from civicloop.cases.models import CorrectionRequest, task_outcome_label
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs, summarize
@@ -156,7 +157,7 @@ def sentence(event: Event, *, english: bool) -> str | None:
 def corrections_of(case: Any, definition: Definition, *, english: bool) -> list[Correction]:
     """Each 補正 of the case, oldest first, with the named answers before → after once answered."""
     found = []
-    for request in sorted(case.corrections.all(), key=lambda r: (r.requested_at, r.pk)):
+    for request in page_reads.corrections(case=case):  # oldest first
         changes: list[Change] = []
         if request.resolved_at is not None:
             for spec in field_specs(

@@ -19,7 +19,7 @@ from civicloop.accounts.colleagues import colleagues
 from civicloop.accounts.models import Department
 from civicloop.accounts.reauth import require_recent_auth
 from civicloop.applications.access import get_application_for_user
-from civicloop.cases import actions, confirmations, history, inbox_page, queries
+from civicloop.cases import actions, confirmations, history, inbox_page, page_reads, queries
 from civicloop.cases.access import get_case_for_user
 from civicloop.cases.approval import APPROVAL_REAUTH_SECONDS
 from civicloop.cases.forms import InboxFilterForm
@@ -29,7 +29,6 @@ from civicloop.catalog.formschema import bind, errors_for, field_specs, parse_po
 from civicloop.catalog.process import TASKS
 from civicloop.classification.policy import Action, Context, context_from_request, evaluate, get_allowed, record_listed
 from civicloop.core.language import is_english
-from civicloop.core.models import Event
 
 
 def _staff(request: HttpRequest) -> Any:
@@ -90,7 +89,7 @@ def _bundle_cases(case: Case, user: Any, context: Any) -> list[Case]:
     prefilled, `Application.follows`), only those the one policy lets `user` read."""
     application = case.application
     first = application.follows_id or application.pk
-    if application.follows_id is None and not application.followers.exists():
+    if application.follows_id is None and not page_reads.first_follower(application=application.pk):
         return []
     return list(
         Case.objects.visible_to(user, context)
@@ -139,17 +138,17 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
     application = case.application
     definition = Definition(application.procedure_version.definition)
     english = is_english()
-    events = Event.objects.filter(
-        subject__in=[f"case/{case.public_id}", f"application/{application.public_id}"]
-    ).order_by("time", "pk")
+    events = page_reads.events(
+        case_subject=f"case/{case.public_id}", application_subject=f"application/{application.public_id}"
+    )
     corrections = history.corrections_of(case, definition, english=english)
     # The route and the steps are shown on the page; who may approve is read from the same rows.
     route = queries.Route(
-        steps=list(case.approval_steps.select_related("acted_by", "post_reviewed_by")),
-        tasks=list(case.tasks.select_related("completed_by")),
+        steps=page_reads.approval_steps(case=case),
+        tasks=page_reads.tasks(case=case),
     )
     may_approve, as_proxy = queries.can_approve(user, case, route)
-    attachments = list(application.attachments.all())
+    attachments = page_reads.attachments(application=application)
     bundle = _bundle_cases(case, user, context)
     return {
         "case": case,
@@ -167,13 +166,13 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
         "post_reviews": [s for s in route.steps if s.awaits_post_review and s.level == user.position],
         "may_approve": may_approve,
         "as_proxy": as_proxy,
-        "consultations": case.consultations.select_related("department", "answered_by"),
-        "comments": case.comments.select_related("author"),
+        "consultations": page_reads.consultations(case=case),
+        "comments": page_reads.comments(case=case),
         "bundle": bundle,
         "related": _related_cases(case, user, context, bundle),
         "sla": case.sla_state(),
         "is_assignee": case.assignee_id == user.pk,
-        "other_departments": Department.objects.exclude(pk=case.department_id).filter(is_external=False),
+        "other_departments": page_reads.other_departments(department=case.department_id),
         **(_correctable(definition, english=english) if case.step == "review" else {}),
         "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
         **_typed(case, refused, may_approve),

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from civicloop.accounts.mfa import session_passed_mfa
 from civicloop.accounts.models import User
 from civicloop.classification.policy import Context, DeviceTrust
+from civicloop.core.compiled import Param, compiled
 from civicloop.devices.models import Device
 
 SESSION_KEY = "civicloop_device"
@@ -68,7 +69,16 @@ def bound_device(request: HttpRequest) -> Device | None:
         return None
     if device_id_from_cookie(request) != bound:
         raise DeviceMismatch(bound)
-    return Device.objects.active().filter(public_id=bound, owner_id=request.user.pk).first()
+    found = _bound_device(public_id=bound, owner=request.user.pk)
+    return found[0] if found else None
+
+
+# Read on every signed-in staff request: compiled once (core.compiled).
+_bound_device = compiled(
+    lambda: Device.objects.active().filter(
+        public_id=Param("public_id", Device, "public_id"), owner=Param("owner", Device, "owner")
+    )[:1]
+)
 
 
 def bind_at_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -9,8 +9,16 @@ from civicloop.analytics.actions import RATEABLE
 from civicloop.analytics.models import ServiceRating
 from civicloop.applications.models import Application
 from civicloop.classification.policy import Action, context_from_request, decide
+from civicloop.core.compiled import Param, compiled
 
 register = template.Library()
+
+# Compiled once (core.compiled): asked on every page of a decided application.
+_rating = compiled(
+    lambda: ServiceRating.objects.filter(application=Param("application", ServiceRating, "application")).order_by("pk")[
+        :1
+    ]
+)
 
 
 @register.inclusion_tag("analytics/_rating.html", takes_context=True)
@@ -21,7 +29,7 @@ def rating_form(context: dict[str, Any], application: Application) -> dict[str, 
         application.status in RATEABLE
         and decide(request.user, Action.EDIT, application, context_from_request(request)).allowed
     )
-    rating = ServiceRating.objects.filter(application=application).first() if may_rate else None
+    rating = next(iter(_rating(application=application)), None) if may_rate else None
     return {
         "application": application,
         "show_form": may_rate and rating is None,

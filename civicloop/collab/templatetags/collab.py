@@ -11,10 +11,18 @@ from typing import Any
 from django import template
 
 from civicloop.classification.policy import Action, context_from_request, evaluate
-from civicloop.collab.models import Channel
+from civicloop.collab.models import Channel, Membership
 from civicloop.collab.rules import ChatAction, evaluate_channel
+from civicloop.core.compiled import Param, compiled
 
 register = template.Library()
+
+# On every case page: compiled once (core.compiled). `first()` would order by pk; one case has one channel.
+_case_channel = compiled(
+    lambda: Channel.objects.with_unread(Param("user", Membership, "user")).filter(case=Param("case", Channel, "case"))[
+        :1
+    ]
+)
 
 
 @register.inclusion_tag("collab/_case_channel.html", takes_context=True)
@@ -24,7 +32,8 @@ def case_channel(context: template.Context, case: Any) -> dict[str, Any]:
     if request is None or user is None:
         return {"shown": False}
     policy_context = context_from_request(request)
-    channel = Channel.objects.with_unread(user).filter(case=case).first()
+    found = _case_channel(case=case.pk, user=user.pk)
+    channel = found[0] if found else None
     if channel is not None:
         readable = evaluate_channel(user, ChatAction.READ, channel, policy_context).allowed
         return {"shown": readable, "channel": channel, "case": case}

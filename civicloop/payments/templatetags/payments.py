@@ -7,10 +7,24 @@ from django import template
 from django.utils.translation import gettext as _
 
 from civicloop.catalog import fees
+from civicloop.core.compiled import Param, compiled
 from civicloop.core.language import is_english
 from civicloop.payments.models import Payment, Refund
 
 register = template.Library()
+
+# On every application page: compiled once (core.compiled).
+_latest_payment = compiled(
+    lambda: Payment.objects.filter(application=Param("application", Payment, "application")).order_by("-pk")[:1]
+)
+# On every case page: compiled once (core.compiled); the refunds and checkouts are prefetched after.
+_case_payments = compiled(
+    lambda: (
+        Payment.objects.filter(case=Param("case", Payment, "case"))
+        .prefetch_related("refunds__refunded_by", "checkouts__refunds")
+        .order_by("pk")
+    )
+)
 
 
 @register.filter
@@ -28,7 +42,8 @@ def fee_state(payment: Payment) -> str:
 def fee_for(application: Any, user: Any) -> dict[str, Any]:
     """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside, and
     what was refunded of it, when."""
-    payment = Payment.objects.filter(application=application).order_by("-pk").first()
+    found = _latest_payment(application=application)
+    payment = found[0] if found else None
     # A second capture's refund (`checkout` set) gives back a payment made twice, not part of the fee.
     fee_refunds = payment.refunds.filter(checkout__isnull=True) if payment and payment.refunded_yen else None
     refunds = list(fee_refunds.order_by("refunded_at", "pk")) if fee_refunds is not None else []
@@ -50,7 +65,7 @@ def fee_for(application: Any, user: Any) -> dict[str, Any]:
 def case_fee(context: template.Context, case: Any) -> dict[str, Any]:
     """The clerk's view: paid or unpaid, how, the receipt number, refunds (how, and the reference of
     one paid back at the counter), the refund form, and any second payment to give back."""
-    payments = list(case.payments.prefetch_related("refunds__refunded_by", "checkouts__refunds").order_by("pk"))
+    payments = _case_payments(case=case)
     # A fee taken at the counter goes back by the municipality's own hand, never through the provider.
     counter_methods = [(m.value, m.label) for m in (Refund.Method.CASH, Refund.Method.TRANSFER)]
     return {
