@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.colleagues import colleagues
-from civicloop.accounts.models import POSITION_RANK, Position
+from civicloop.accounts.models import POSITION_RANK, Department, Position, User
 from civicloop.cases import inbox_scores
 from civicloop.cases.forms import InboxFilterForm
 from civicloop.cases.models import Case
 from civicloop.catalog.models import Procedure
 from civicloop.catalog.process import TASKS
+from civicloop.core.compiled import Param, compiled
 from civicloop.core.language import is_english
 from civicloop.core.text import without_unusable_characters
 
@@ -79,22 +81,38 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
     return rows
 
 
+def _departments_of_reader() -> QuerySet[Department, Any]:
+    """The reader's departments, as a subquery of the two lists below (not a query of its own)."""
+    return Department.objects.filter(staff=Param("user", User, "id")).values("pk")
+
+
+# The filter boxes' people and procedures: the same statements for every reader, compiled once (core.compiled).
+_colleagues_of = compiled(
+    lambda: (
+        colleagues()
+        .filter(departments__in=_departments_of_reader())
+        .distinct()
+        .order_by("username")
+        .values_list("pk", "full_name", "username")
+    )
+)
+_procedures_of = compiled(
+    lambda: (
+        Procedure.objects.filter(department__in=_departments_of_reader())
+        .order_by("code")
+        .values_list("code", "current_version__name_ja", "current_version__name_en")
+    )
+)
+
 # Where each filter's box is on the inbox page, for the error summary's links.
 FILTER_IDS = {"due_before": "fl-due", "approvals": "filters"}
 
 
 def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str, Any]:
     """The filter boxes' choices and the bad values named, for the inbox page."""
-    departments = user.departments.values("pk")  # a subquery of both lists below, not a query of its own
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
-    people = (
-        colleagues()
-        .filter(departments__in=departments)
-        .distinct()
-        .order_by("username")
-        .values_list("pk", "full_name", "username")
-    )
+    people = _colleagues_of(user=user.pk)
     return {
         # The boxes filled in again; a character no search can use is left out, as the error says.
         "filters": {name: without_unusable_characters(str(value)) for name, value in request.GET.items()},
@@ -111,9 +129,7 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
         "steps": [(name, labels[1] if is_english() else labels[0]) for name, labels in TASKS.items()],
         "procedures": [
             (code, (name_en if is_english() else name_ja) or code)  # no version yet: its code
-            for code, name_ja, name_en in Procedure.objects.filter(department__in=departments)
-            .order_by("code")
-            .values_list("code", "current_version__name_ja", "current_version__name_en")
+            for code, name_ja, name_en in _procedures_of(user=user.pk)
         ],
         # (id as the filter's value, display name): listed twice, in the filter and the bulk-assign box
         "colleagues": [(str(pk), full_name or username) for pk, full_name, username in people],

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MPL-2.0
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -172,7 +173,8 @@ def _case_page(case: Case, user: Any, context: Context, refused: Refused | None 
         "related": _related_cases(case, user, context, bundle),
         "sla": case.sla_state(),
         "is_assignee": case.assignee_id == user.pk,
-        "other_departments": page_reads.other_departments(department=case.department_id),
+        # Read only if the page shows the 合議 form (the template calls it).
+        "other_departments": partial(page_reads.other_departments, department=case.department_id),
         **(_correctable(definition, english=english) if case.step == "review" else {}),
         "open_correction": next((c.request for c in reversed(corrections) if c.request.is_open), None),
         **_typed(case, refused, may_approve),

@@ -34,7 +34,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.expressions import Expression
 from django.db.models.sql.compiler import SQLCompiler
 
-M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")  # what a run returns a list of: model instances, or the rows of values()/values_list()
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,16 @@ class Param(Expression):
         return "%s", [self.slot]  # (the stubs type parameters as plain values; this one is a marker)
 
 
-class Compiled(Generic[M]):
+class Compiled(Generic[R]):
     """A queryset compiled once per database connection and run with new values (see the module)."""
 
-    def __init__(self, build: Callable[[], models.QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[[], models.QuerySet[Any, R]]) -> None:
         self._build = build
         # Per connection (each thread has its own): the queryset, its compiler after compiling, the
         # statement and its parameters with a _Slot where each run's value goes.
-        self._compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Statement[M]] = weakref.WeakKeyDictionary()
+        self._compiled: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Statement[R]] = weakref.WeakKeyDictionary()
 
-    def __call__(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+    def __call__(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[R]:
         connection = connections[using]
         statement = self._compiled.get(connection) or self._compile(connection, using)
         bound = [_bind(p, values, connection) for p in statement.params]
@@ -88,7 +88,7 @@ class Compiled(Generic[M]):
         }
         return list(chained)
 
-    def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Statement[M]:
+    def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Statement[R]:
         queryset = self._build().using(using)
         if queryset.query.select_for_update:
             raise ValueError("a compiled query cannot lock rows: select_for_update needs its checks each time")
@@ -100,8 +100,8 @@ class Compiled(Generic[M]):
 
 
 @dataclass(frozen=True)
-class _Statement(Generic[M]):
-    queryset: models.QuerySet[M]
+class _Statement(Generic[R]):
+    queryset: models.QuerySet[Any, R]
     compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
@@ -119,6 +119,6 @@ def _bind(param: Any, values: dict[str, Any], connection: BaseDatabaseWrapper) -
     return param.field.get_db_prep_value(value, connection)
 
 
-def compiled(build: Callable[[], models.QuerySet[M]]) -> Compiled[M]:
+def compiled(build: Callable[[], models.QuerySet[Any, R]]) -> Compiled[R]:
     """`build` (a queryset with `Param`s) compiled on first use, run as `query(name=value, ...)`."""
     return Compiled(build)
