@@ -50,13 +50,16 @@ def count_queries(client: Any, paths: list[str], group_of: dict[str, str] | None
 def case_groups(paths: list[str], viewer: Any) -> dict[str, str]:
     """What each case page's query count depends on: classification, kind, status, step, the viewer's role."""
     from civicloop.cases.models import Case
+    from civicloop.payments.models import Payment
 
     ids = [path.rstrip("/").rsplit("/", 1)[1] for path in paths]
     groups = {}
     for case in Case.objects.filter(public_id__in=ids).select_related("application__procedure_version"):
         mine = "assigned to the viewer" if case.assignee_id == viewer.pk else ""
         kind = case.application.procedure_version.kind  # a 届出 (notification) has no 合議 form
-        parts = [case.classification, kind, case.status, getattr(case, "step", ""), mine]
+        # The fee panel reads a paid fee's refunds and checkouts only when there is a payment.
+        paid = "with a payment" if Payment.objects.filter(case=case).exists() else ""
+        parts = [case.classification, kind, case.status, getattr(case, "step", ""), paid, mine]
         groups[f"/staff/cases/{case.public_id}/"] = " ".join(p for p in parts if p)
     return groups
 
