@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from civicloop.accounts.models import POSITION_RANK, Position, Role, User
 from civicloop.core import audit
+from civicloop.core.compiled import Compiled
 from civicloop.core.models import TIER_RANK, Classification, tier_rank
 
 P = ParamSpec("P")
@@ -534,20 +535,35 @@ def visible_q(
 
 
 def get_allowed(
-    queryset: QuerySet[Any], user: User | AnonymousUser, action: Action, context: Context = NO_CONTEXT, **lookup: Any
+    queryset: QuerySet[Any] | Compiled[Any],
+    user: User | AnonymousUser,
+    action: Action,
+    context: Context = NO_CONTEXT,
+    **lookup: Any,
 ) -> Any:
     """The one object `lookup` finds in `queryset`, if `decide` allows `action`; else Http404 (never 403).
 
     The access helpers of each app (`get_application_for_user` …) are this with their own queryset,
-    so a missing object and a forbidden one look the same to whoever is guessing ids.
+    so a missing object and a forbidden one look the same to whoever is guessing ids. A compiled
+    query (core.compiled; the lookup names its `Param`s) is read the same way, without building
+    and compiling the statement on every request.
     """
     try:
-        obj = queryset.get(**lookup)
+        obj = _the_one(queryset, lookup)
     except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
     if not decide(user, action, obj, context).allowed:
         raise Http404
     return obj
+
+
+def _the_one(source: QuerySet[Any] | Compiled[Any], lookup: Mapping[str, Any]) -> Any:
+    if not isinstance(source, Compiled):
+        return source.get(**lookup)
+    found = source(**lookup)
+    if len(found) != 1:
+        raise ObjectDoesNotExist(f"{len(found)} rows for {dict(lookup)}")
+    return found[0]
 
 
 def handling_summary(user: User | AnonymousUser, obj: Protected, context: Context = NO_CONTEXT) -> dict[Action, bool]:
