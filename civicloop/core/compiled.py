@@ -88,6 +88,11 @@ class Compiled(Generic[R]):
         }
         return list(chained)
 
+    def first(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> R | None:
+        """The first row of a run, or None (the query itself says how many rows it reads: `[:1]`)."""
+        found = self(using, **values)
+        return found[0] if found else None
+
     def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Statement[R]:
         queryset = self._build().using(using)
         if queryset.query.select_for_update:

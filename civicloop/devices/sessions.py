@@ -69,8 +69,7 @@ def bound_device(request: HttpRequest) -> Device | None:
         return None
     if device_id_from_cookie(request) != bound:
         raise DeviceMismatch(bound)
-    found = _bound_device(public_id=bound, owner=request.user.pk)
-    return found[0] if found else None
+    return _bound_device.first(public_id=bound, owner=request.user.pk)
 
 
 # Read on every signed-in staff request: compiled once (core.compiled).

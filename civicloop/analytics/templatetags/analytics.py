@@ -29,7 +29,7 @@ def rating_form(context: dict[str, Any], application: Application) -> dict[str, 
         application.status in RATEABLE
         and decide(request.user, Action.EDIT, application, context_from_request(request)).allowed
     )
-    rating = next(iter(_rating(application=application)), None) if may_rate else None
+    rating = _rating.first(application=application) if may_rate else None
     return {
         "application": application,
         "show_form": may_rate and rating is None,

@@ -32,8 +32,7 @@ def case_channel(context: template.Context, case: Any) -> dict[str, Any]:
     if request is None or user is None:
         return {"shown": False}
     policy_context = context_from_request(request)
-    found = _case_channel(case=case.pk, user=user.pk)
-    channel = found[0] if found else None
+    channel = _case_channel.first(case=case.pk, user=user.pk)
     if channel is not None:
         readable = evaluate_channel(user, ChatAction.READ, channel, policy_context).allowed
         return {"shown": readable, "channel": channel, "case": case}

@@ -77,3 +77,9 @@ def test_a_query_that_locks_rows_is_refused() -> None:
     locking = compiled(lambda: Event.objects.select_for_update().filter(subject=Param("s", Event, "subject")))
     with pytest.raises(ValueError, match="select_for_update"):
         locking(s="case/a")
+
+
+def test_first_is_the_first_row_or_none() -> None:
+    made = _events()
+    assert since_for.first(subject="case/a", since=T0, not_this=uuid.uuid4()).id == made[0].id  # type: ignore[union-attr]
+    assert since_for.first(subject="case/none", since=T0, not_this=uuid.uuid4()) is None

@@ -42,8 +42,7 @@ def fee_state(payment: Payment) -> str:
 def fee_for(application: Any, user: Any) -> dict[str, Any]:
     """The fee of the application: due (amount and 支払う), paid (receipt), or to pay outside, and
     what was refunded of it, when."""
-    found = _latest_payment(application=application)
-    payment = found[0] if found else None
+    payment = _latest_payment.first(application=application)
     # A second capture's refund (`checkout` set) gives back a payment made twice, not part of the fee.
     fee_refunds = payment.refunds.filter(checkout__isnull=True) if payment and payment.refunded_yen else None
     refunds = list(fee_refunds.order_by("refunded_at", "pk")) if fee_refunds is not None else []
