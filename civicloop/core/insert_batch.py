@@ -31,9 +31,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.postgresql.base import CursorMixin
-from django.db.backends.utils import CursorWrapper
-from psycopg import RawCursor
+
+from civicloop.core import prepared
 
 
 class NotInTransaction(RuntimeError):
@@ -188,7 +187,7 @@ def _insert_chain(connection: BaseDatabaseWrapper, rows: Sequence[models.Model])
                 params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
         shapes.append(_Row(type(obj), fields, tuple(links)))
     sql, returns = _chain_sql(connection.alias, tuple(shapes))
-    ids = _fetch_prepared(connection, sql, params)
+    ids = prepared.fetch_one(connection, sql, params)
     for obj, new_id, returned in zip(rows, ids, returns, strict=True):
         if returned:
             obj.pk = new_id
@@ -205,50 +204,6 @@ def _columns(
     meta = model._meta
     fields = tuple(f for f in meta.local_concrete_fields if not (f is meta.auto_field and new_id))
     return fields, tuple(f if isinstance(f, models.ForeignKey) else None for f in fields)
-
-
-class _PreparedCursor(CursorMixin, RawCursor):
-    """Binds on the server and prepares every statement it runs; placeholders are PostgreSQL's own.
-
-    A chain's text is the same for every submission of one shape, so PostgreSQL parses and plans
-    it once per connection and then only binds values, and Python neither quotes ~75 values into
-    the text nor splits it at `%s` (psycopg caches that split only for statements of at most 50
-    parameters). Django turns psycopg's automatic preparation off (`prepare_threshold=None`, for
-    transaction-pooling proxies); this cursor asks for it per statement, which takes effect where
-    the settings give a threshold (config.settings; behind PgBouncer it needs 1.21+ with
-    `max_prepared_statements`).
-    """
-
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
-def _fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> Any:
-    """Run `sql` (with %s placeholders) as a prepared statement through a Django cursor (execute
-    wrappers, error translation) and return its one row.
-
-    While queries are logged (DEBUG, assertNumQueries) the connection's own cursor runs it instead:
-    psycopg keeps no text of a prepared execution for the log to show.
-    """
-    if connection.queries_logged:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        prepared: CursorWrapper = connection._prepare_cursor(_PreparedCursor(connection.connection))  # type: ignore[attr-defined]
-    with prepared as cursor:
-        cursor.execute(_numbered(sql), params)
-        return cursor.fetchone()
-
-
-@functools.lru_cache(maxsize=64)
-def _numbered(sql: str) -> str:
-    """`sql` with PostgreSQL's placeholders ($1, $2, …) for psycopg's %s (the text holds no other %)."""
-    pieces = sql.split("%s")
-    return pieces[0] + "".join(f"${number}{piece}" for number, piece in enumerate(pieces[1:], 1))
 
 
 @functools.lru_cache(maxsize=64)
