@@ -23,6 +23,7 @@ from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import validate
 from civicloop.catalog.formschema.validation import _errors, fast_verdict
 from civicloop.catalog.loader import read_catalog
+from civicloop.testing.strategies import any_answers
 
 TODAY = dt.date(2026, 12, 7)
 ODD_VALUES: list[Any] = [None, True, 0, -1, 12.5, 10**6, "", "x" * 500, "2026-02-30", "1999-01-01", [], {}, ["a"]]
@@ -88,19 +89,10 @@ def test_the_same_verdict_on_generated_answers_and_each_mutation(definitions: li
     assert checked > 5000 and valid > 300, (checked, valid)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=15,
-)
-
-
 @hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_the_same_verdict_on_any_json(definitions: list[Definition], data: Any) -> None:
-    definition = data.draw(st.sampled_from(definitions))
-    names = list(definition.schema["properties"])
-    answers = data.draw(st.dictionaries(st.sampled_from(names), json_values, max_size=len(names)))
+    definition, answers = any_answers(data, definitions)
     fast, slow = _verdicts(definition, answers)
     assert fast == slow
 

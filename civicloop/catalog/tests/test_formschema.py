@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from civicloop.catalog.definition import Definition
 from civicloop.catalog.formschema import field_specs, parse_post, validate
 from civicloop.catalog.loader import read_catalog
+from civicloop.testing.strategies import any_answers
 
 
 @pytest.fixture(scope="module")
@@ -20,21 +21,10 @@ def definitions() -> list[Definition]:
     return [Definition(d) for _path, d in read_catalog(settings.PROCEDURES_DIR).definitions]
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=15,
-)
-
-
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_answers_validate_to_messages_for_every_procedure(definitions: list[Definition], data: Any) -> None:
-    # one procedure per example keeps each input small (a draw over all 31 at once trips
-    # hypothesis's data-size health check now and then)
-    definition = data.draw(st.sampled_from(definitions))
-    names = list(definition.schema["properties"])
-    answers = data.draw(st.dictionaries(st.sampled_from(names), json_values, max_size=len(names)))
+    definition, answers = any_answers(data, definitions)
     errors = validate(definition.schema, answers)
     assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in errors.items())
 
