@@ -36,7 +36,7 @@ from functools import cached_property, wraps
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast
@@ -549,21 +549,12 @@ def get_allowed(
     and compiling the statement on every request.
     """
     try:
-        obj = _the_one(queryset, lookup)
-    except (ObjectDoesNotExist, ValueError, ValidationError) as exc:
+        obj = queryset.get(**lookup)
+    except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, ValidationError) as exc:
         raise Http404 from exc
     if not decide(user, action, obj, context).allowed:
         raise Http404
     return obj
-
-
-def _the_one(source: QuerySet[Any] | Compiled[Any], lookup: Mapping[str, Any]) -> Any:
-    if not isinstance(source, Compiled):
-        return source.get(**lookup)
-    found = source(**lookup)
-    if len(found) != 1:
-        raise ObjectDoesNotExist(f"{len(found)} rows for {dict(lookup)}")
-    return found[0]
 
 
 def handling_summary(user: User | AnonymousUser, obj: Protected, context: Context = NO_CONTEXT) -> dict[Action, bool]:

@@ -93,6 +93,17 @@ class Compiled(Generic[R]):
         found = self(using, **values)
         return found[0] if found else None
 
+    def get(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> R:
+        """The one row of a run, as `QuerySet.get`: the model's DoesNotExist or MultipleObjectsReturned
+        otherwise (the query reads `[:2]` to tell one row from more)."""
+        found = self(using, **values)
+        if len(found) == 1:
+            return found[0]
+        model = self._compiled[connections[using]].queryset.model  # compiled by the run above
+        if not found:
+            raise model.DoesNotExist(f"no {model.__name__} for {values}")
+        raise model.MultipleObjectsReturned(f"{len(found)} rows of {model.__name__} for {values}")
+
     def _compile(self, connection: BaseDatabaseWrapper, using: str) -> _Statement[R]:
         queryset = self._build().using(using)
         if queryset.query.select_for_update:

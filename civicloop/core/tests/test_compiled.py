@@ -83,3 +83,14 @@ def test_first_is_the_first_row_or_none() -> None:
     made = _events()
     assert since_for.first(subject="case/a", since=T0, not_this=uuid.uuid4()).id == made[0].id  # type: ignore[union-attr]
     assert since_for.first(subject="case/none", since=T0, not_this=uuid.uuid4()) is None
+
+
+def test_get_is_the_one_row_or_the_models_errors() -> None:
+    made = _events()
+    one = compiled(lambda: Event.objects.filter(id=Param("id", Event, "id"))[:2])
+    assert one.get(id=made[0].id).id == made[0].id
+    with pytest.raises(Event.DoesNotExist):
+        one.get(id=uuid.uuid4())
+    several = compiled(lambda: Event.objects.filter(subject=Param("s", Event, "subject")).order_by("time")[:2])
+    with pytest.raises(Event.MultipleObjectsReturned):
+        several.get(s="case/a")
