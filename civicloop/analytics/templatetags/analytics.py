@@ -8,7 +8,7 @@ from django import template
 from civicloop.analytics.actions import RATEABLE
 from civicloop.analytics.models import ServiceRating
 from civicloop.applications.models import Application
-from civicloop.classification.policy import Action, context_from_request, decide
+from civicloop.classification.policy import Action, context_from_request, evaluate
 from civicloop.core.compiled import Param, compiled
 
 register = template.Library()
@@ -23,11 +23,15 @@ _rating = compiled(
 
 @register.inclusion_tag("analytics/_rating.html", takes_context=True)
 def rating_form(context: dict[str, Any], application: Application) -> dict[str, Any]:
-    """Shown after the result, to whoever may act on the application (its resident), until rated."""
+    """Shown after the result, to whoever may act on the application (its resident), until rated.
+
+    Whether to show the form is a display hint (`evaluate`, no audit entry): the page's read was
+    audited when it was opened, and the rating itself asks `decide` for EDIT, which records it.
+    """
     request = context["request"]
     may_rate = (
         application.status in RATEABLE
-        and decide(request.user, Action.EDIT, application, context_from_request(request)).allowed
+        and evaluate(request.user, Action.EDIT, application, context_from_request(request)).allowed
     )
     rating = _rating.first(application=application) if may_rate else None
     return {

@@ -10,7 +10,7 @@ from civicloop.applications import actions as application_actions
 from civicloop.applications.models import Application
 from civicloop.catalog.models import Procedure
 from civicloop.conftest import VALID_SODAI_GOMI
-from civicloop.core.models import Event
+from civicloop.core.models import AuditEntry, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +39,17 @@ def test_the_resident_rates_once_after_the_result(decided: Application, resident
     rate(resident_client, decided, "1")  # a second rating changes nothing
     assert ServiceRating.objects.get(application=decided).score == 4
     assert 'name="score"' not in resident_client.get(f"/applications/{decided.public_id}/").content.decode()
+
+
+def test_showing_the_form_is_no_access_of_its_own(decided: Application, resident_client: Client) -> None:
+    """On a SECRET application the page's read is audited once; the form's EDIT check is a display
+    hint and writes nothing, and the rating itself is audited as the EDIT it is."""
+    Application.objects.filter(pk=decided.pk).update(classification="SECRET")
+    about_it = AuditEntry.objects.filter(object_id=str(decided.public_id), action__startswith="access.")
+    assert 'name="score"' in resident_client.get(f"/applications/{decided.public_id}/").content.decode()
+    assert list(about_it.values_list("action", flat=True)) == ["access.view"]
+    rate(resident_client, decided, "5")
+    assert list(about_it.order_by("seq").values_list("action", flat=True)) == ["access.view", "access.edit"]
 
 
 def test_no_rating_before_the_result(resident: User, sodai_gomi: Procedure, resident_client: Client) -> None:
