@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from civicloop.catalog.prefill import Identity, Sourced, prefill, sourced_paths
 from civicloop.classification.policy import Action, context_from_request, record_listed
 from civicloop.core.compiled import Param, compiled
 from civicloop.core.language import is_english
+from civicloop.core.paging import Paginator
 
 
 def _user(request: HttpRequest) -> Any:
@@ -417,6 +417,13 @@ def follow_ups(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "applications/follow_ups.html", {"application": application, "bundle": bundle})
 
 
+# What a line of "my applications" shows, and the audit of a listed SECRET one reads (its id and class).
+MY_LIST_COLUMNS = (
+    "public_id", "receipt_number", "status", "classification", "submitted_at", "updated_at",
+    "procedure_version__name_ja", "procedure_version__name_en",
+)  # fmt: skip
+
+
 def my_applications(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated and not request.session.get("guest_keys"):
         return redirect(f"{reverse('accounts:login')}?next={request.path}")
@@ -424,8 +431,8 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     # The list shows each version's name, not its definition (the whole form schema) or the answers.
     visible = (
         Application.objects.visible_to(request.user, context, action=Action.VIEW)
-        .select_related("procedure_version__procedure__department")
-        .defer("answers", "procedure_version__definition", "procedure_version__search_text")
+        .select_related("procedure_version")
+        .only(*MY_LIST_COLUMNS)
     )
     page = Paginator(visible.submitted().order_by("-submitted_at"), 20).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
