@@ -2,13 +2,16 @@
 """What the inbox page shows: the columns a row loads, the rows as plain values, the filter boxes' choices."""
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from functools import cache, partial
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.colleagues import colleagues
@@ -39,12 +42,12 @@ class InboxRow:
     url: str
     receipt_number: str
     procedure: str
-    arrived_at: datetime
-    due_date: date
+    arrived: str  # the dates as the page writes them (DATE_FORMAT, local time)
+    due: str
     step: str
     sla: str
     sla_label: str
-    assignee: str
+    assignee: str  # "—" for nobody
     risk: inbox_scores.ScoreCell | None = None
     # Where the application came in, when not on this site (窓口, 電話, ぴったりサービス…): "" online.
     channel: str = ""
@@ -59,6 +62,7 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
     url = reverse("cases:case-detail", args=[stand_in]).replace(str(stand_in), "{}")
     score = inbox_scores.registered()
     risks = score.cells(cases) if score is not None else {}
+    on = _date_labels()
     rows = []
     for case in cases:
         application, sla = case.application, case.sla_state(today)
@@ -68,17 +72,23 @@ def rows(cases: list[Case], today: date) -> list[InboxRow]:
                 url=url.format(case.public_id),
                 receipt_number=application.receipt_number or "",
                 procedure=application.procedure_version.name,
-                arrived_at=case.arrived_at,
-                due_date=case.due_date,
+                arrived=on(timezone.localdate(case.arrived_at)),
+                due=on(case.due_date),
                 step=steps.get(case.step, "—"),
                 sla=sla,
                 sla_label=sla_labels[sla],
-                assignee=case.assignee.display_name if case.assignee else "",
+                assignee=case.assignee.display_name if case.assignee else "—",
                 risk=risks.get(case.pk),
                 channel="" if application.channel == "online" else application.channel_label,
             )
         )
     return rows
+
+
+def _date_labels() -> Callable[[date], str]:
+    """A date as the `date:"DATE_FORMAT"` filter writes it, each date formatted once a page (a page
+    of fifty cases holds a few dozen dates, and formatting one is most of a row's rendering)."""
+    return cache(partial(formats.date_format, format="DATE_FORMAT"))
 
 
 def _departments_of_reader() -> QuerySet[Department, Any]:
@@ -108,14 +118,20 @@ _procedures_of = compiled(
 FILTER_IDS = {"due_before": "fl-due", "approvals": "filters"}
 
 
+def _options(pairs: Iterable[tuple[str, str]], chosen: str | None) -> list[tuple[str, str, bool]]:
+    return [(value, label, value == chosen) for value, label in pairs]
+
+
 def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str, Any]:
     """The filter boxes' choices and the bad values named, for the inbox page."""
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     people = _colleagues_of(user=user.pk)
+    english = is_english()
+    # The boxes filled in again; a character no search can use is left out, as the error says.
+    chosen = {name: without_unusable_characters(str(value)) for name, value in request.GET.items()}
     return {
-        # The boxes filled in again; a character no search can use is left out, as the error says.
-        "filters": {name: without_unusable_characters(str(value)) for name, value in request.GET.items()},
+        "filters": chosen,
         "query": query_without_page.urlencode(),
         "error_links": [
             (
@@ -125,14 +141,20 @@ def choices(request: HttpRequest, user: Any, form: InboxFilterForm) -> dict[str,
             )
             for name, errors in form.errors.items()
         ],
-        "statuses": Case.Status.choices,
-        "steps": [(name, labels[1] if is_english() else labels[0]) for name, labels in TASKS.items()],
-        "procedures": [
-            (code, (name_en if is_english() else name_ja) or code)  # no version yet: its code
-            for code, name_ja, name_en in _procedures_of(user=user.pk)
-        ],
+        # Each box's options as (value, label, chosen now).
+        "statuses": _options(Case.Status.choices, chosen.get("status")),
+        "steps": _options(((name, labels[1 if english else 0]) for name, labels in TASKS.items()), chosen.get("step")),
+        "procedures": _options(
+            (
+                (code, (name_en if english else name_ja) or code)  # no version yet: its code
+                for code, name_ja, name_en in _procedures_of(user=user.pk)
+            ),
+            chosen.get("procedure"),
+        ),
         # (id as the filter's value, display name): listed twice, in the filter and the bulk-assign box
-        "colleagues": [(str(pk), full_name or username) for pk, full_name, username in people],
+        "colleagues": _options(
+            ((str(pk), full_name or username) for pk, full_name, username in people), chosen.get("assignee")
+        ),
         "has_score": inbox_scores.registered() is not None,
         "can_assign": POSITION_RANK[user.position] >= POSITION_RANK[Position.KAKARICHO],
     }
