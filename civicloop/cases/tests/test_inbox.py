@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MPL-2.0
 """The staff inbox: its filters, its answer to a query string it does not understand, its query count."""
 
+import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -183,3 +184,27 @@ def test_a_row_names_the_procedure_the_step_the_period_and_the_assignee(
     assert case.application.procedure_version.name_ja in row
     assert "審査" in row and "期限超過" in row and clerk.display_name in row
     assert f'href="/staff/cases/{case.public_id}/"' in body
+
+
+def test_a_row_writes_its_dates_and_an_unassigned_case_as_a_dash(
+    case: Case, clerk: User, login: Callable[[User], Client]
+) -> None:
+    Case.objects.filter(pk=case.pk).update(
+        arrived_at=datetime(2026, 12, 3, 16, 30, tzinfo=UTC),  # 4 December in Tokyo
+        due_date=date(2027, 1, 5),
+    )
+    body = _listed(login(clerk).get(reverse("cases:case-list"), {"status": "all"}))
+    row = body[body.index(case.application.receipt_number) :].split("</tr>")[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert "2026年12月4日" in cells and "2027年1月5日" in cells and "—" in cells
+
+
+def test_each_filter_box_shows_the_chosen_option_again(
+    case: Case, clerk: User, login: Callable[[User], Client]
+) -> None:
+    chosen = {"status": "in_review", "sla": "overdue", "assignee": str(clerk.pk), "step": "review",
+              "procedure": "sodai-gomi", "sort": "arrived"}  # fmt: skip
+    body = _listed(login(clerk).get(reverse("cases:case-list"), chosen))
+    for name, value in chosen.items():
+        box = body.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        assert re.findall(r'<option value="([^"]*)" selected>', box) == [value], name
