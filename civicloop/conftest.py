@@ -2,7 +2,7 @@
 """Fixtures shared by every app's tests: the catalogue, a small fixed cast, and request helpers."""
 
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from civicloop.accounts.models import Department, User
 from civicloop.catalog.loader import load_catalog
@@ -47,6 +48,16 @@ def make_clerk(catalog: None) -> Callable[..., User]:
 
 def uses_database(request: pytest.FixtureRequest) -> bool:
     return bool({"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker("django_db"))
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts in the site's language (ja). A request made in English leaves English active
+    in the thread that served it (the locale middleware activates a language; nothing deactivates
+    it), so a later test on the same worker that formats a message outside a request read English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
