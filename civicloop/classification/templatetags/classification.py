@@ -21,6 +21,7 @@ from civicloop.classification.policy import (
     device_allows,
     handling_summary,
 )
+from civicloop.core.compiled import Param, compiled
 from civicloop.core.language import is_english
 from civicloop.core.models import Classification, tier_name
 
@@ -73,6 +74,15 @@ def classification_banner(context: template.Context, obj: Any) -> dict[str, Any]
     }
 
 
+# Asked on every staff page of a case or application: compiled once (core.compiled).
+_open_requests = compiled(
+    lambda: ClassificationRequest.objects.filter(
+        object_public_id=Param("object_public_id", ClassificationRequest, "object_public_id"),
+        status__in=["requested", "provisional"],
+    ).select_related("requested_by")
+)
+
+
 @register.inclusion_tag("classification/panel.html", takes_context=True)
 def classification_panel(context: template.Context, obj: Any) -> dict[str, Any]:
     """The staff panel on an object's page: ask for a change, name people, read 個人番号."""
@@ -87,9 +97,7 @@ def classification_panel(context: template.Context, obj: Any) -> dict[str, Any]:
         "tier": str(obj.classification),
         "tier_label": tier_label(obj.classification),
         "choices": [(t, tier_label(t)) for t in TIERS if t != obj.classification],
-        "open_requests": ClassificationRequest.objects.filter(
-            object_public_id=obj.public_id, status__in=["requested", "provisional"]
-        ).select_related("requested_by"),
+        "open_requests": _open_requests(object_public_id=obj.public_id),
         "may_grant": may_grant,
         "grants": NeedToKnowGrant.objects.active().filter(object_public_id=obj.public_id).select_related("user")
         if may_grant
