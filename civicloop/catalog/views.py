@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: MPL-2.0
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
@@ -53,24 +55,19 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     department_code, life_event_code = request.GET.get("department", ""), request.GET.get("life_event", "")
     if has_unusable_character(query, department_code, life_event_code):
         return _unusable_search(request, query)
-    procedures = Procedure.objects.published().search(query)
-    department = life_event = None
-    if code := department_code:
-        department = Department.objects.filter(code=code).first()
-        procedures = procedures.filter(department__code=code)
-    if code := life_event_code:
-        life_event = LifeEvent.objects.filter(code=code).first()
-        procedures = procedures.filter(life_events__code=code)
-    procedures = procedures.distinct()
+    department = _catalogue_row(Department, department_code) if department_code else None
+    life_event = _catalogue_row(LifeEvent, life_event_code) if life_event_code else None
     # A filter by a known department or life event is one of a few dozen lists, the same for
-    # everyone until the catalogue changes: cached (versioned_cache). A search's free text is not.
+    # everyone until the catalogue changes: its HTML is cached (versioned_cache). A search's free
+    # text is not shared; what it finds is kept in this process only (`_found_codes`).
     cache_results = (
         not query
         and (department is not None or not department_code)
         and (life_event is not None or not life_event_code)
     )
-    codes = procedures.values_list("code", flat=True)
-    found = SimpleLazyObject(lambda: cards(list(codes)))  # not read when the list is cached
+    found = SimpleLazyObject(  # not read when the list is cached
+        lambda: cards(_found_codes(query, department_code, life_event_code))
+    )
     # Only a search that found nothing gets a 「もしかして」; a filter that found nothing has no typo.
     suggestion = spelling.suggest(query) if query and not found else None
     return render(
@@ -86,6 +83,36 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             **_browse(),
         },
     )
+
+
+def _catalogue_row(model: type[Department] | type[LifeEvent], code: str) -> Any:
+    """A department or life event by its code, kept per catalogue version like the lists it filters."""
+    return versioned_cache.remember(model.__name__, (code,), lambda: model.objects.filter(code=code).first())
+
+
+def _found_codes(query: str, department_code: str, life_event_code: str) -> Sequence[str]:
+    """The codes of the published procedures a search and its filters find, in the catalogue's order."""
+    token = versioned_cache.version()
+    if token is None:  # the catalogue cache is off
+        return _search(query, department_code, life_event_code)
+    return _search_kept(token, query, department_code, life_event_code)
+
+
+def _search(query: str, department_code: str, life_event_code: str) -> tuple[str, ...]:
+    procedures = Procedure.objects.published().search(query)
+    if department_code:
+        procedures = procedures.filter(department__code=department_code)
+    if life_event_code:
+        procedures = procedures.filter(life_events__code=life_event_code)
+    return tuple(procedures.distinct().values_list("code", flat=True))
+
+
+# What visitors type is kept in this process only, the least recently asked out first: free text
+# must neither fill the shared cache nor push the catalogue's fragments out of it. Under a new
+# catalogue version (the token is part of the key) every search is made afresh.
+@functools.lru_cache(maxsize=1024)
+def _search_kept(token: str, query: str, department_code: str, life_event_code: str) -> tuple[str, ...]:
+    return _search(query, department_code, life_event_code)
 
 
 def _browse() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from civicloop.accounts.models import Department, User
-from civicloop.catalog import related, versioned_cache
+from civicloop.catalog import related, versioned_cache, views
 from civicloop.catalog.loader import load_catalog
 from civicloop.catalog.models import Procedure
 
@@ -189,3 +189,30 @@ def _department_count(html: str, name: str) -> int:
     match = re.search(rf"{name}</span><span class=\"tile__meta\">(\d+)", html)
     assert match, name
     return int(match.group(1))
+
+
+def test_a_search_is_made_once_per_catalogue_version(
+    client: Client, procedures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[tuple[str, ...]] = []
+    search = views._search
+
+    def counted(*criteria: str) -> tuple[str, ...]:
+        made.append(criteria)
+        return search(*criteria)
+
+    monkeypatch.setattr(views, "_search", counted)
+    views._search_kept.cache_clear()
+
+    def results(words: str) -> str:
+        return client.get(reverse("catalog:procedure-list"), {"q": words}).content.decode()
+
+    # the same words twice: searched once; other words: searched for themselves
+    assert "粗大ごみ収集申込" in results("粗大") and "粗大ごみ収集申込" in results("粗大")
+    assert "粗大ごみ収集申込" not in results("住民票")
+    assert made == [("粗大", "", ""), ("住民票", "", "")]
+    # a new catalogue is searched anew: the renamed procedure is found under its new name
+    _rename_bulky_waste(procedures_dir)
+    load_catalog(procedures_dir)
+    assert NEW_NAME in results("粗大")
+    assert made[-1] == ("粗大", "", "") and len(made) == 3
