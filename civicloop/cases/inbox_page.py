@@ -118,7 +118,7 @@ _procedures_of = compiled(
 FILTER_IDS = {"due_before": "fl-due", "approvals": "filters"}
 
 
-def _options(pairs: Iterable[tuple[str, str]], chosen: str | None) -> list[tuple[str, str, bool]]:
+def _options(pairs: Iterable[tuple[str, object]], chosen: str | None) -> list[tuple[str, object, bool]]:
     return [(value, label, value == chosen) for value, label in pairs]
 
 

@@ -6,13 +6,19 @@ page, then says how many there are, and the `SELECT COUNT(*)` Django runs before
 A longer list, or any later page, is paged exactly as Django pages it.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import paginator
 
+if TYPE_CHECKING:  # generic in django-stubs only, not at run time
+    _Paginator = paginator.Paginator[Any]
+    _Page = paginator.Page[Any]
+else:
+    _Paginator, _Page = paginator.Paginator, paginator.Page
 
-class Paginator(paginator.Paginator):
-    def get_page(self, number: Any) -> paginator.Page:
+
+class Paginator(_Paginator):
+    def get_page(self, number: Any) -> _Page:
         if (
             number not in (None, "", 1, "1")
             or self.orphans
@@ -23,4 +29,4 @@ class Paginator(paginator.Paginator):
         rows = list(self.object_list[: self.per_page + 1])
         if len(rows) <= self.per_page:
             self.__dict__["count"] = len(rows)  # Paginator.count is a cached_property: this is its slot
-        return self._get_page(rows[: self.per_page], 1, self)
+        return paginator.Page(rows[: self.per_page], 1, self)

@@ -23,7 +23,7 @@ def _events(n: int) -> None:
     )
 
 
-def _both(number: object) -> tuple[dict[str, object], dict[str, object], list[str]]:
+def _both(number: int | str | None) -> tuple[dict[str, object], dict[str, object], list[str]]:
     """The same page from Django's paginator and from ours, and the statements ours sent."""
     listed = Event.objects.order_by("time")
 
@@ -45,7 +45,7 @@ def _both(number: object) -> tuple[dict[str, object], dict[str, object], list[st
 
 @pytest.mark.parametrize("rows", [0, 1, PER_PAGE])
 @pytest.mark.parametrize("number", [None, "", "1", 1])
-def test_a_first_page_holding_every_row_needs_no_count(rows: int, number: object) -> None:
+def test_a_first_page_holding_every_row_needs_no_count(rows: int, number: int | str | None) -> None:
     _events(rows)
     theirs, ours, sent = _both(number)
     assert ours == theirs
@@ -53,7 +53,7 @@ def test_a_first_page_holding_every_row_needs_no_count(rows: int, number: object
 
 
 @pytest.mark.parametrize("number", [None, "1", "2", "3", "99", "x", "-1"])
-def test_a_longer_list_is_paged_as_django_pages_it(number: object) -> None:
+def test_a_longer_list_is_paged_as_django_pages_it(number: int | str | None) -> None:
     _events(2 * PER_PAGE + 1)
     theirs, ours, sent = _both(number)
     assert ours == theirs
