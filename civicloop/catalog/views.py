@@ -57,14 +57,14 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         return _unusable_search(request, query)
     department = _catalogue_row(Department, department_code) if department_code else None
     life_event = _catalogue_row(LifeEvent, life_event_code) if life_event_code else None
-    # A filter by a known department or life event is one of a few dozen lists, the same for
-    # everyone until the catalogue changes: its HTML is cached (versioned_cache). A search's free
-    # text is not shared; what it finds is kept in this process only (`_found_codes`).
-    cache_results = (
-        not query
-        and (department is not None or not department_code)
-        and (life_event is not None or not life_event_code)
-    )
+    # A link to a department or life event that is not in the catalogue (mistyped, or an old
+    # bookmark) is not found, as an unknown procedure's page is: not "all procedures", empty.
+    if (department_code and department is None) or (life_event_code and life_event is None):
+        raise Http404
+    # A filter by a department or life event is one of a few dozen lists, the same for everyone
+    # until the catalogue changes: its HTML is cached (versioned_cache). A search's free text is
+    # not shared; what it finds is kept in this process only (`_found_codes`).
+    cache_results = not query
     found = SimpleLazyObject(  # not read when the list is cached
         lambda: cards(_found_codes(query, department_code, life_event_code))
     )

@@ -59,6 +59,19 @@ def test_an_unknown_procedure_is_a_404(client: Client, catalog: None) -> None:
     assert client.get(reverse("catalog:procedure-detail", args=["no-such-thing"])).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"department": "no-such-department"}, {"life_event": "no-such-event"}, {"department": "seiso", "life_event": "x"}],
+)
+def test_a_list_filtered_by_something_not_in_the_catalogue_is_a_404(
+    client: Client, catalog: None, query: dict[str, str]
+) -> None:
+    """Not 「すべての手続き」 with nothing under it: an old bookmark or a mistyped link is not found."""
+    response = client.get(reverse("catalog:procedure-list"), query)
+    assert response.status_code == 404
+    assert "すべての手続き" not in response.text
+
+
 def test_the_list_page_runs_a_bounded_number_of_queries(
     client: Client, catalog: None, django_assert_max_num_queries: Any
 ) -> None:
