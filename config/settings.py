@@ -163,6 +163,10 @@ DATABASES = {
         DATABASE_URL, conn_max_age=env_int("CIVICLOOP_DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, whose health check asks `SELECT 1` only when the server has said something
+    # on the kept connection (civicloop/core/postgresql/base.py): no round trip per request.
+    DATABASES["default"]["ENGINE"] = "civicloop.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE makes a write transaction take the
     # lock at BEGIN so two submissions queue instead of failing with "database is locked".
