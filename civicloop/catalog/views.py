@@ -2,7 +2,6 @@
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, cast
 
 from django.db.models import Count, Q
@@ -158,12 +157,12 @@ def _published_procedure(code: str) -> Procedure:
 
 
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
-    page = versioned_cache.remember("procedure-page", (code,), partial(_procedure_page, code))
+    page = versioned_cache.remember("procedure-page", (code,), functools.partial(_procedure_page, code))
     if page is None:
         raise Http404
     # The procedure, its definition and related list are read only when the template renders a
     # fragment that is not in the catalogue cache (versioned_cache): most views read none of them.
-    procedure = cast(Procedure, SimpleLazyObject(partial(_published_procedure, code)))
+    procedure = cast(Procedure, SimpleLazyObject(functools.partial(_published_procedure, code)))
     version = SimpleLazyObject(lambda: procedure.current_version)
     return render(
         request,
@@ -175,6 +174,6 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "definition": SimpleLazyObject(lambda: Definition(version.definition)),
             "fees": SimpleLazyObject(lambda: version.definition["fees"]),
             "processing": SimpleLazyObject(lambda: version.definition["processing"]),
-            "related": partial(related_links, procedure),
+            "related": functools.partial(related_links, procedure),
         },
     )
