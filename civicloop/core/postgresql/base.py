@@ -35,6 +35,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
 def _quiet_and_idle(connection: object) -> bool:
     """True when the server has sent nothing on an idle, unbroken psycopg connection."""
+    if not hasattr(select, "poll"):  # not on Windows: Django's check there
+        return False
     if not isinstance(connection, psycopg.Connection) or connection.closed or connection.broken:
         return False
     pgconn = connection.pgconn
