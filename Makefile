@@ -103,6 +103,7 @@ bench: $(VENV)/.installed-dev ## Benchmarks; each writes bench/results/<name>.js
 	$(PY) bench/submit.py
 	$(PY) bench/inbox.py
 	$(PY) bench/policy.py
+	$(PY) bench/health_check.py
 	$(PY) bench/mining.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/documents.py
