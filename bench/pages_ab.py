@@ -10,9 +10,10 @@ take turns: each pass asks one, then the other (the order swapped every pass), t
 three times, and reports the CPU it spent (time.process_time: PostgreSQL's is not in it). The
 figure per page is the median over the passes. Beside it, the Python function calls one pass of
 each page makes (cProfile's count, before the timed passes): a count does not move with the
-machine's neighbours, so it shows a change in work where the times are too noisy to. On a machine whose speed moves with its neighbours
-a tree measured after the other is measured on another machine; in alternation both see the same
-neighbours, so the ratio holds where the absolute figures do not. See bench/README.md, "Load".
+machine's neighbours, so it shows a change in work where the times are too noisy to. On a machine
+whose speed moves with its neighbours a tree measured after the other is measured on another
+machine; in alternation both see the same neighbours, so the ratio holds where the absolute
+figures do not. See bench/README.md, "Load".
 """
 
 from __future__ import annotations
